@@ -1,0 +1,94 @@
+/// A number as written in a published table or an input file.
+public struct WrittenNumber: Hashable, Sendable {
+    /// The exact value.
+    public var value: ScaledDecimal
+    /// How many fractional digits the writer used ("127,00" → 2, "131,5" → 1),
+    /// so a legacy table can be printed back exactly as published.
+    public var decimals: Int
+}
+
+/// Why a text is not a number OpenDTI accepts.
+public enum NumberParseError: Error, Equatable, Sendable {
+    case notANumber
+    case negative
+    case tooManyDecimals(Int)
+    case tooLarge
+
+    /// A Vietnamese message naming the offending text.
+    public func message(for text: String) -> String {
+        switch self {
+        case .notANumber: return "\"\(text)\" không phải là số"
+        case .negative: return "\"\(text)\" là số âm; điểm và số liệu không được âm"
+        case .tooManyDecimals(let n): return "\"\(text)\" có \(n) chữ số thập phân; tối đa \(ScaledDecimal.scale)"
+        case .tooLarge: return "\"\(text)\" quá lớn"
+        }
+    }
+}
+
+extension WrittenNumber {
+    /// Parses a non-negative decimal number written with a decimal comma
+    /// ("162,08") or a decimal point ("769.22"). Where both marks appear the
+    /// last one is the decimal separator and the other groups thousands
+    /// ("1.234,5"). A lone point is a decimal point: see
+    /// docs/decisions/0003-number-conventions.md.
+    public static func parse<S: StringProtocol>(_ raw: S) -> Result<WrittenNumber, NumberParseError> {
+        var bytes = Array(raw.utf8)
+        // Trim ASCII spaces and non-breaking spaces.
+        while let f = bytes.first, f == 0x20 || f == 0x09 { bytes.removeFirst() }
+        while let l = bytes.last, l == 0x20 || l == 0x09 { bytes.removeLast() }
+        guard !bytes.isEmpty else { return .failure(.notANumber) }
+        if bytes.first == UInt8(ascii: "-") {
+            let rest = bytes.dropFirst()
+            if !rest.isEmpty, rest.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2C || $0 == 0x2E }),
+               rest.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {
+                return .failure(.negative)
+            }
+            return .failure(.notANumber)
+        }
+        if bytes.first == UInt8(ascii: "+") { bytes.removeFirst() }
+        let lastComma = bytes.lastIndex(of: 0x2C)
+        let lastPoint = bytes.lastIndex(of: 0x2E)
+        let decimalMark: Int?
+        switch (lastComma, lastPoint) {
+        case (nil, nil): decimalMark = nil
+        case let (c?, nil): decimalMark = c
+        case let (nil, p?): decimalMark = p
+        case let (c?, p?): decimalMark = max(c, p)
+        }
+        var whole: Int64 = 0
+        var fraction: Int64 = 0
+        var fractionDigits = 0
+        var sawDigit = false
+        for (i, b) in bytes.enumerated() {
+            if let mark = decimalMark, i == mark { continue }
+            let isDigit = b >= 0x30 && b <= 0x39
+            if !isDigit {
+                // Grouping marks are allowed only before the decimal mark.
+                let isGroup = (b == 0x2C || b == 0x2E) && (decimalMark.map { i < $0 && b != bytes[$0] } ?? false)
+                if isGroup { continue }
+                return .failure(.notANumber)
+            }
+            sawDigit = true
+            let d = Int64(b - 0x30)
+            if let mark = decimalMark, i > mark {
+                fractionDigits += 1
+                if fractionDigits > ScaledDecimal.scale {
+                    if d != 0 { return .failure(.tooManyDecimals(bytes.count - mark - 1)) }
+                    continue
+                }
+                fraction = fraction * 10 + d
+            } else {
+                let (m, o1) = whole.multipliedReportingOverflow(by: 10)
+                let (s, o2) = m.addingReportingOverflow(d)
+                if o1 || o2 || s > Int64.max / ScaledDecimal.unit { return .failure(.tooLarge) }
+                whole = s
+            }
+        }
+        guard sawDigit else { return .failure(.notANumber) }
+        let written = min(fractionDigits, ScaledDecimal.scale)
+        fraction *= ScaledDecimal.pow10(ScaledDecimal.scale - written)
+        return .success(WrittenNumber(
+            value: ScaledDecimal(micros: whole * ScaledDecimal.unit + fraction),
+            decimals: fractionDigits > ScaledDecimal.scale ? ScaledDecimal.scale : fractionDigits))
+    }
+}

@@ -1,0 +1,183 @@
+/// A unit as the engine sees it: identity, ranking group and tags.
+public struct AssessedUnit: Hashable, Sendable {
+    public var id: String
+    public var name: String
+    public var group: String
+    /// Tags that change applicability, e.g. `no-online-public-services`.
+    public var tags: Set<String>
+
+    public init(id: String, name: String, group: String, tags: Set<String> = []) {
+        self.id = id; self.name = name; self.group = group; self.tags = tags
+    }
+}
+
+/// A framework flattened into arrays, so that scoring thousands of units is a
+/// tight loop over leaves with no dictionary look-ups.
+public struct CompiledFramework: Sendable {
+    public let framework: Framework
+    /// Nodes depth first; `parent[i]` is the index of node i's parent or -1.
+    public let nodes: [FrameworkNode]
+    public let parent: [Int]
+    public let depth: [Int]
+    /// Positions of the leaves in `nodes`, in tree order.
+    public let leaves: [Int]
+    /// Leaf position (in `leaves`) for each leaf code.
+    public let leafByCode: [String: Int]
+    /// Positions in `nodes` of the main indices and of the pillars.
+    public let mainIndices: [Int]
+    public let pillars: [Int]
+    /// The node index of each ancestor chain of each leaf, leaf first.
+    let leafChains: [[Int]]
+
+    public init(_ framework: Framework) {
+        var nodes: [FrameworkNode] = []
+        var parent: [Int] = []
+        var depth: [Int] = []
+        func walk(_ node: FrameworkNode, _ p: Int, _ d: Int) {
+            let me = nodes.count
+            nodes.append(node); parent.append(p); depth.append(d)
+            for child in node.children { walk(child, me, d + 1) }
+        }
+        for root in framework.roots { walk(root, -1, 0) }
+        self.framework = framework
+        self.nodes = nodes
+        self.parent = parent
+        self.depth = depth
+        let leaves = nodes.indices.filter { nodes[$0].isLeaf }
+        self.leaves = leaves
+        var byCode: [String: Int] = [:]
+        for (i, n) in leaves.enumerated() { byCode[nodes[n].code] = i }
+        self.leafByCode = byCode
+        self.mainIndices = nodes.indices.filter { nodes[$0].kind == .mainIndex }
+        self.pillars = nodes.indices.filter { nodes[$0].kind == .pillar }
+        self.leafChains = leaves.map { leaf in
+            var chain: [Int] = []
+            var i = leaf
+            while i >= 0 { chain.append(i); i = parent[i] }
+            return chain
+        }
+    }
+
+    /// The node index of `code`, any kind.
+    public func node(code: String) -> Int? { nodes.firstIndex { $0.code == code } }
+}
+
+/// A unit's answers, one slot per leaf of a compiled framework.
+public struct UnitResponses: Sendable {
+    public var inputs: [CriterionInput?]
+    public init(leafCount: Int) { inputs = Array(repeating: nil, count: leafCount) }
+    /// True when the unit answered at least one criterion.
+    public var reported: Bool { inputs.contains { $0 != nil } }
+}
+
+/// A problem found while scoring one criterion of one unit.
+public struct ScoringIssue: Hashable, Sendable {
+    public var unitID: String
+    public var criterion: String
+    public var message: String
+}
+
+/// Points and applicable max for every node of one unit's tree.
+public struct UnitScore: Sendable {
+    public var unit: AssessedUnit
+    public var reported: Bool
+    /// Indexed like `CompiledFramework.nodes`.
+    public var points: [ScaledDecimal]
+    public var applicableMax: [ScaledDecimal]
+    /// Leaves the unit did not answer although they apply.
+    public var unanswered: [Int]
+
+    public var totalPoints: ScaledDecimal
+    public var totalApplicableMax: ScaledDecimal
+}
+
+/// Scores units against a compiled framework. Pure and deterministic.
+public enum ScoringEngine {
+    /// Scores one unit. Invalid answers earn no points and are reported in `issues`.
+    public static func score(
+        _ unit: AssessedUnit, _ responses: UnitResponses, in framework: CompiledFramework,
+        issues: inout [ScoringIssue]
+    ) -> UnitScore {
+        let n = framework.nodes.count
+        var points = [Int64](repeating: 0, count: n)
+        var applicable = [Int64](repeating: 0, count: n)
+        var unanswered: [Int] = []
+        let reported = responses.reported
+        for (leafPosition, nodeIndex) in framework.leaves.enumerated() {
+            let node = framework.nodes[nodeIndex]
+            guard node.applicability.applies(toUnitTagged: unit.tags) else { continue }
+            var earned: Int64 = 0
+            var counts = true
+            if let input = responses.inputs[leafPosition], let rule = node.rule {
+                switch rule.evaluate(input, max: node.max) {
+                case .points(let p): earned = p.micros
+                case .notApplicable: counts = false
+                case .invalid(let violation):
+                    issues.append(ScoringIssue(unitID: unit.id, criterion: node.code, message: violation.message))
+                }
+            } else if reported {
+                unanswered.append(nodeIndex)
+            }
+            guard counts else { continue }
+            for ancestor in framework.leafChains[leafPosition] {
+                points[ancestor] &+= earned
+                applicable[ancestor] &+= node.max.micros
+            }
+        }
+        let rootPoints = framework.nodes.indices.filter { framework.parent[$0] < 0 }
+        return UnitScore(
+            unit: unit,
+            reported: reported,
+            points: points.map(ScaledDecimal.init(micros:)),
+            applicableMax: applicable.map(ScaledDecimal.init(micros:)),
+            unanswered: unanswered,
+            totalPoints: ScaledDecimal(micros: rootPoints.reduce(0) { $0 + points[$1] }),
+            totalApplicableMax: ScaledDecimal(micros: rootPoints.reduce(0) { $0 + applicable[$1] })
+        )
+    }
+
+    /// The unit's index by the framework's method, at working precision
+    /// (`decimals` fractional digits), or `nil` when the unit did not report
+    /// or nothing applies to it.
+    public static func index(
+        of score: UnitScore, in framework: CompiledFramework, decimals: Int
+    ) -> ScaledDecimal? {
+        guard score.reported else { return nil }
+        switch framework.framework.method {
+        case .raw:
+            return score.totalPoints.rounded(decimals: decimals)
+        case .fraction, .percent:
+            guard score.totalApplicableMax.micros > 0 else { return nil }
+            return ScaledDecimal.ratio(
+                score.totalPoints, score.totalApplicableMax,
+                times: framework.framework.method == .percent ? 100 : 1, decimals: decimals)
+        case .weighted:
+            return weightedIndex(score, framework, decimals: decimals)
+        }
+    }
+
+    /// Σ points_i ÷ applicableMax_i × weight_i over main indices, weights
+    /// renormalised over the indices that apply to the unit.
+    static func weightedIndex(_ score: UnitScore, _ framework: CompiledFramework, decimals: Int) -> ScaledDecimal? {
+        let total = framework.mainIndices.reduce(Int128(0)) { $0 + Int128(framework.nodes[$1].max.micros) }
+        guard total > 0 else { return nil }
+        // Terms are summed exactly as rationals over a common 10^18 scale.
+        let precision: Int128 = 1_000_000_000_000_000_000
+        var sum: Int128 = 0
+        var weightSum: Int128 = 0
+        for i in framework.mainIndices {
+            let node = framework.nodes[i]
+            let applicable = Int128(score.applicableMax[i].micros)
+            guard applicable > 0 else { continue }
+            let weight = node.weight.map { Int128($0.micros) } ?? (Int128(node.max.micros) * Int128(ScaledDecimal.unit) / total)
+            guard weight > 0 else { continue }
+            weightSum += weight
+            sum += Int128(score.points[i].micros) * weight * (precision / Int128(ScaledDecimal.unit)) / applicable
+        }
+        guard weightSum > 0 else { return nil }
+        // sum / weightSum, at 10^18 scale → round to `decimals`.
+        let keep = Int128(ScaledDecimal.pow10(decimals))
+        let q = ScaledDecimal.roundedQuotient(sum * keep, weightSum * (precision / Int128(ScaledDecimal.unit)))
+        return ScaledDecimal(micros: Int64(q) * (ScaledDecimal.unit / Int64(keep)))
+    }
+}

@@ -1,0 +1,51 @@
+/// Units grouped by score band for one main index, as the reports write it:
+/// "đạt điểm tối đa", "từ 80 đến dưới 100 điểm", "dưới 50 điểm".
+public struct DistributionBucket: Hashable, Sendable {
+    /// Lower bound in points (inclusive); `nil` for the lowest bucket.
+    public var lower: ScaledDecimal?
+    /// Upper bound in points (exclusive); `nil` for the "at max" bucket.
+    public var upper: ScaledDecimal?
+    public var atMax: Bool
+    public var units: [String]
+
+    /// Vietnamese label, e.g. "từ 80 đến dưới 100 điểm".
+    public func label(separator: Character = ",") -> String {
+        func t(_ v: ScaledDecimal) -> String { v.formatted(decimals: v.significantDecimals, separator: separator) }
+        if atMax { return "đạt điểm tối đa" }
+        switch (lower, upper) {
+        case let (l?, u?): return "từ \(t(l)) đến dưới \(t(u)) điểm"
+        case let (nil, u?): return "dưới \(t(u)) điểm"
+        default: return ""
+        }
+    }
+}
+
+/// Report statistics beyond a group's averages.
+public enum Statistics {
+    /// Groups units into buckets for one framework node (a main index).
+    /// `edgesPercent` are the bucket edges as percent of the node's max,
+    /// e.g. [80, 50] for a 100-point index gives: at max, 80…<100, 50…<80, <50.
+    /// A unit is "at max" when it earned the whole applicable max; otherwise it
+    /// falls by its percent of the applicable max.
+    public static func distribution(
+        _ units: [(name: String, points: ScaledDecimal, applicableMax: ScaledDecimal)],
+        nodeMax: ScaledDecimal, edgesPercent: [ScaledDecimal]
+    ) -> [DistributionBucket] {
+        let edges = edgesPercent.sorted(by: >)
+        let edgePoints = edges.map { ScaledDecimal.ratio($0, ScaledDecimal(100), times: 1, decimals: 6).multiplied(by: nodeMax, dividedBy: ScaledDecimal(1)) }
+        var buckets = [DistributionBucket(lower: nil, upper: nil, atMax: true, units: [])]
+        var upper = nodeMax
+        for edge in edgePoints {
+            buckets.append(DistributionBucket(lower: edge, upper: upper, atMax: false, units: []))
+            upper = edge
+        }
+        buckets.append(DistributionBucket(lower: nil, upper: upper, atMax: false, units: []))
+        for unit in units where unit.applicableMax.micros > 0 {
+            if unit.points >= unit.applicableMax { buckets[0].units.append(unit.name); continue }
+            let percent = ScaledDecimal.ratio(unit.points, unit.applicableMax, times: 100, decimals: 6)
+            let slot = edges.firstIndex { percent >= $0 }.map { $0 + 1 } ?? edges.count + 1
+            buckets[slot].units.append(unit.name)
+        }
+        return buckets
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// Vietnamese text conventions: NFC storage, a folded search key, and
+/// collation in Vietnamese alphabetical order.
+public enum VietnameseText {
+    private static let locale = Locale(identifier: "vi_VN")
+
+    /// NFC form, as stored.
+    public static func normalized(_ text: String) -> String {
+        text.precomposedStringWithCanonicalMapping
+    }
+
+    /// Diacritics removed, đ→d, lower case, apostrophe variants unified:
+    /// "Krông Pắc" and "krong pac" fold to the same key.
+    public static func searchKey(_ text: String) -> String {
+        let unified = text.replacingOccurrences(of: "’", with: "'").replacingOccurrences(of: "‘", with: "'")
+        let folded = unified.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: locale)
+        return folded.replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "d").lowercased()
+    }
+
+    /// Vietnamese alphabetical order (Dung < Đức). `localizedCompare` uses the
+    /// root order on Linux and gets this wrong.
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        a.compare(b, options: [], range: nil, locale: locale) == .orderedAscending
+    }
+}
