@@ -102,7 +102,10 @@ public enum Audit {
             let what = stated.column.map { "cột \"\($0)\" của nhóm \"\(stated.group)\"" } ?? "nhóm \"\(stated.group)\""
             let reportedCount = values.compactMap { $0 }.count
             var computed: [String] = []
-            if let overAll { computed.append("\(text(overAll, d)) (trung bình \(values.count) đơn vị, đơn vị không báo cáo tính 0)") }
+            if let overAll {
+                let rule = reportedCount == values.count ? "" : ", đơn vị không báo cáo tính 0"
+                computed.append("\(text(overAll, d)) (trung bình \(values.count) đơn vị\(rule))")
+            }
             if let overReported, reportedCount != values.count {
                 computed.append("\(text(overReported, d)) (trung bình \(reportedCount) đơn vị có báo cáo)")
             }

@@ -77,7 +77,7 @@ extension ResultTable {
                     message: "đơn vị \"\(row.unit)\": cần điểm tối đa (cột max_points hoặc --max) để tính chỉ số theo tỷ lệ hoặc xếp loại"))
             }
         }
-        if settings.method == .weighted {
+        if settings.method == .weighted, rows.contains(where: { $0.reported && $0.computedIndex == nil }) {
             problems.append(TableProblem(location: "", message: "phương pháp weighted cần điểm từng chỉ số chính: dùng dti score với bộ chỉ số"))
         }
         return problems
@@ -110,6 +110,9 @@ extension ResultTable {
         let index: ScaledDecimal?
         let decimals: Int
         switch settings.method {
+        case _ where row.computedIndex != nil:
+            decimals = style.decimals ?? ScaledDecimal.scale
+            index = row.computedIndex
         case .raw, .weighted:
             decimals = style.decimals ?? points.decimals
             index = points.value.rounded(decimals: decimals)
@@ -126,7 +129,7 @@ extension ResultTable {
             let percent: ScaledDecimal?
             switch settings.method {
             case .percent: percent = index
-            case .fraction: percent = ScaledDecimal(micros: index.micros * 100)
+            case .fraction, .weighted where row.computedIndex != nil: percent = ScaledDecimal(micros: index.micros * 100)
             case .raw, .weighted: percent = max.map { ScaledDecimal.ratio(points.value, $0, times: 100, decimals: ScaledDecimal.scale) }
             }
             result.band = percent.flatMap { Classification.band(forPercent: $0, bands: settings.bands) }

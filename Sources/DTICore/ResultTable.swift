@@ -33,6 +33,9 @@ public struct ResultRow: Sendable {
     public var publishedBand: String?
     /// Where the row came from, for messages: line and column of each field.
     public var origin: RowOrigin?
+    /// An index computed elsewhere at display precision (the weighted method
+    /// needs the main indices, which a totals table does not have).
+    public var computedIndex: ScaledDecimal?
 
     public init(
         group: String, unit: String, points: WrittenNumber?, maxPoints: ScaledDecimal? = nil,

@@ -12,10 +12,10 @@ public enum Rule: Hashable, Sendable {
     case ratio(RatioRule)
     /// One choice among labelled options, each worth a fraction of the max
     /// ("chairman → max, deputy → ½ max, none → 0").
-    case choice([Option])
+    case choice([RuleOption])
     /// Several independent conditions, each worth a fraction of the max;
     /// the points of those met are added.
-    case parts([Option])
+    case parts([RuleOption])
     /// A fixed number of points per item, capped at the max ("1 point per
     /// item up to 5").
     case cappedCount(perItem: ScaledDecimal)
@@ -47,7 +47,7 @@ public struct Tier: Hashable, Sendable {
 }
 
 /// A labelled option of a `choice` or `parts` rule, worth a fraction of the max.
-public struct Option: Hashable, Sendable {
+public struct RuleOption: Hashable, Sendable {
     public var key: String
     public var label: String
     public var fraction: ScaledDecimal

@@ -291,7 +291,7 @@ private struct Reader {
         case "choice", "parts":
             let key = type == "choice" ? "options" : "parts"
             guard let seq = f[key]?.sequence, !seq.isEmpty else { fail(yaml, "rule.\(key)", "cần danh sách {key, label, fraction}"); return nil }
-            var options: [Option] = []
+            var options: [RuleOption] = []
             for item in seq {
                 guard let o = fields(item, "rule.\(key)", allowed: ["key", "label", "fraction"]) else { continue }
                 let k = string(o, "key", required: true, in: item) ?? ""
@@ -300,7 +300,7 @@ private struct Reader {
                 guard let fraction = number(fr, "rule.\(key).fraction") else { continue }
                 if fraction > ScaledDecimal(1) { fail(fr, "rule.\(key).fraction", "phần điểm phải từ 0 đến 1") }
                 if options.contains(where: { $0.key == k }) { fail(item, "rule.\(key).key", "khóa \"\(k)\" lặp lại") }
-                options.append(Option(key: k, label: label, fraction: fraction))
+                options.append(RuleOption(key: k, label: label, fraction: fraction))
             }
             if type == "parts", options.reduce(ScaledDecimal.zero, { $0 + $1.fraction }) > ScaledDecimal(1) {
                 fail(f[key]!, "rule.parts", "tổng các phần vượt 1 (điểm tối đa)")

@@ -1,0 +1,185 @@
+import Foundation
+import DTICore
+
+/// Output formats of `dti rank` and `dti score`.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case table, csv, json, markdown
+}
+
+/// Writes ranked results as a table like the published decisions, CSV, JSON
+/// or Markdown. Every figure comes from `RankedResults`: nothing is recomputed here.
+public struct ResultsWriter: Sendable {
+    public var results: RankedResults
+    public init(_ results: RankedResults) { self.results = results }
+
+    var settings: RankingSettings { results.settings }
+    var separator: Character { settings.display.separator }
+    var hasMax: Bool { results.units.contains { $0.row.maxPoints != nil } || settings.defaultMax != nil && settings.method != .raw }
+    var hasBands: Bool { !settings.bands.isEmpty }
+
+    func text(_ value: ScaledDecimal?, _ decimals: Int) -> String {
+        value?.formatted(decimals: decimals, separator: separator, trimZeros: settings.display.trimZeros) ?? "-"
+    }
+
+    func written(_ value: WrittenNumber?) -> String {
+        guard let value else { return "-" }
+        return value.value.formatted(decimals: settings.display.decimals.map { min($0, 6) } ?? value.decimals, separator: separator)
+    }
+
+    var indexHeader: String {
+        switch settings.method {
+        case .raw: return "Tổng điểm"
+        case .fraction, .weighted: return "Chỉ số CĐS"
+        case .percent: return "Chỉ số CĐS (%)"
+        }
+    }
+
+    /// Header and cells of one group, in display order.
+    func grid(_ group: String) -> (header: [String], rows: [[String]], summary: [[String]]) {
+        var header = ["TT", "Đơn vị"]
+        header += results.columnNames
+        if hasMax { header += ["Tổng điểm tối đa", "Tổng điểm đạt được"] }
+        header.append(indexHeader)
+        header.append("Xếp hạng")
+        if hasBands { header.append("Xếp loại") }
+        var rows: [[String]] = []
+        for (i, unit) in results.units.filter({ $0.row.group == group }).enumerated() {
+            var cells = [String(i + 1), unit.row.unit]
+            cells += unit.row.columns.map(written)
+            if hasMax {
+                cells.append(unit.maxPoints.map { $0.formatted(decimals: $0.significantDecimals, separator: separator) } ?? "-")
+                cells.append(written(unit.row.points))
+            }
+            cells.append(unit.display)
+            cells.append(String(unit.rank))
+            if hasBands { cells.append(unit.band ?? "-") }
+            rows.append(cells)
+        }
+        var summary: [[String]] = []
+        if let g = results.groups.first(where: { $0.group == group }) {
+            var avg = ["", "Giá trị trung bình"]
+            avg += zip(g.columnAverages, g.columnDecimals).map { text($0, $1) }
+            if hasMax { avg += ["", ""] }
+            avg.append(text(g.average, g.decimals))
+            summary.append(avg)
+        }
+        return (header, rows, summary)
+    }
+
+    /// The group's statistics as Vietnamese sentences.
+    func notes(_ g: GroupSummary) -> [String] {
+        var lines = ["Số đơn vị báo cáo: \(g.reported)/\(g.count)."]
+        let rule = settings.averageOver == .all ? "tính cả đơn vị không báo cáo là 0" : "chỉ tính đơn vị có báo cáo"
+        lines.append("Giá trị trung bình: \(text(g.average, g.decimals)) (\(rule)).")
+        if let top = g.topAverage, let bottom = g.bottomAverage, let gap = g.gap, g.reported >= 2 * settings.topK {
+            lines.append("Trung bình \(settings.topK) đơn vị đứng đầu (\(g.topUnits.joined(separator: ", "))): \(text(top, g.decimals)); \(settings.topK) đơn vị cuối (\(g.bottomUnits.joined(separator: ", "))): \(text(bottom, g.decimals)); chênh lệch \(text(gap, g.decimals)).")
+        }
+        return lines
+    }
+
+    public func render(_ format: OutputFormat) -> String {
+        switch format {
+        case .table: return table()
+        case .csv: return csv()
+        case .json: return json().serialized() + "\n"
+        case .markdown: return markdown()
+        }
+    }
+
+    public func table() -> String {
+        var out = ""
+        for (n, g) in results.groups.enumerated() {
+            out += "\(n + 1). \(g.group)\n\n"
+            let (header, rows, summary) = grid(g.group)
+            out += Self.aligned([header] + rows + summary, numericFrom: 2)
+            out += "\n" + notes(g).joined(separator: "\n") + "\n"
+            if n + 1 < results.groups.count { out += "\n" }
+        }
+        return out
+    }
+
+    public func markdown() -> String {
+        var out = ""
+        for g in results.groups {
+            out += "## \(g.group)\n\n"
+            let (header, rows, summary) = grid(g.group)
+            out += "| " + header.joined(separator: " | ") + " |\n"
+            out += "|" + header.indices.map { $0 < 2 ? "---|" : "---:|" }.joined() + "\n"
+            for r in rows + summary { out += "| " + r.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
+            out += "\n" + notes(g).map { "- " + $0 }.joined(separator: "\n") + "\n\n"
+        }
+        return out
+    }
+
+    public func csv() -> String {
+        var lines = [(["group", "unit", "points", "max_points"] + results.columnNames + ["index", "display", "rank", "band", "reported"]).map(Self.csvField).joined(separator: ",")]
+        for u in results.units {
+            var cells = [u.row.group, u.row.unit, u.row.points.map { $0.value.description } ?? "", u.maxPoints?.description ?? ""]
+            cells += u.row.columns.map { $0?.value.description ?? "" }
+            cells += [u.index?.description ?? "", u.display, String(u.rank), u.band ?? "", u.row.reported ? "true" : "false"]
+            lines.append(cells.map(Self.csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    public func json() -> JSONValue {
+        .object([
+            ("method", .string(settings.method.rawValue)),
+            ("average_over", .string(settings.averageOver.rawValue)),
+            ("units", .array(results.units.map(unitJSON))),
+            ("groups", .array(results.groups.map(groupJSON))),
+        ])
+    }
+
+    func unitJSON(_ u: RankedUnit) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("group", .string(u.row.group)),
+            ("unit", .string(u.row.unit)),
+            ("points", .number(u.row.points?.value)),
+            ("max_points", .number(u.maxPoints)),
+            ("index", .number(u.index)),
+            ("display", .string(u.display)),
+            ("rank", .int(u.rank)),
+            ("band", .string(u.band)),
+            ("reported", .bool(u.row.reported)),
+        ]
+        for (name, value) in zip(results.columnNames, u.row.columns) { pairs.append((name, .number(value?.value))) }
+        return .object(pairs)
+    }
+
+    func groupJSON(_ g: GroupSummary) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("group", .string(g.group)),
+            ("count", .int(g.count)),
+            ("reported", .int(g.reported)),
+            ("average", .number(g.average)),
+        ]
+        for (name, value) in zip(results.columnNames, g.columnAverages) { pairs.append((name, .number(value))) }
+        pairs += [
+            ("top3_average", .number(g.topAverage)),
+            ("bottom3_average", .number(g.bottomAverage)),
+            ("gap", .number(g.gap)),
+            ("top_units", .array(g.topUnits.map { .string($0) })),
+            ("bottom_units", .array(g.bottomUnits.map { .string($0) })),
+        ]
+        return .object(pairs)
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// Columns padded to their widest cell; columns from `numericFrom` on are
+    /// right-aligned, as numbers are in the published tables.
+    static func aligned(_ rows: [[String]], numericFrom: Int) -> String {
+        let width = rows.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: width)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        return rows.map { r in
+            r.enumerated().map { i, c in
+                let pad = String(repeating: " ", count: widths[i] - c.count)
+                return i >= numericFrom || i == 0 ? pad + c : c + pad
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }.joined(separator: "\n") + "\n"
+    }
+}

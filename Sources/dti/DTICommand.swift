@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `dti`: the OpenDTI command line.
+@main
+struct DTICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dti",
+        abstract: "OpenDTI — tính điểm, xếp hạng và kiểm tra Chỉ số chuyển đổi số (DTI).",
+        subcommands: [RankCommand.self, AuditCommand.self, ScoreCommand.self, CheckFrameworkCommand.self]
+    )
+}
