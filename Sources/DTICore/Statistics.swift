@@ -8,13 +8,23 @@ public struct DistributionBucket: Hashable, Sendable {
     public var atMax: Bool
     public var units: [String]
 
-    /// Vietnamese label, e.g. "từ 80 đến dưới 100 điểm".
-    public func label(separator: Character = ",") -> String {
+    /// Bounds in percent of the applicable max, which decide the bucket.
+    public var lowerPercent: ScaledDecimal?
+    public var upperPercent: ScaledDecimal?
+
+    /// Vietnamese label. For a 100-point index percent and points coincide and
+    /// the label reads as the reports write it ("từ 80 đến dưới 100 điểm");
+    /// otherwise it names percent of the applicable max, which is what
+    /// decides the bucket when some units have criteria that do not apply.
+    public func label(separator: Character = ",", nodeMax: ScaledDecimal) -> String {
         func t(_ v: ScaledDecimal) -> String { v.formatted(decimals: v.significantDecimals, separator: separator) }
         if atMax { return "đạt điểm tối đa" }
-        switch (lower, upper) {
-        case let (l?, u?): return "từ \(t(l)) đến dưới \(t(u)) điểm"
-        case let (nil, u?): return "dưới \(t(u)) điểm"
+        let inPoints = nodeMax == ScaledDecimal(100)
+        let unit = inPoints ? " điểm" : "% điểm tối đa"
+        let (l, u) = inPoints ? (lower, upper) : (lowerPercent, upperPercent)
+        switch (l, u) {
+        case let (l?, u?): return "từ \(t(l)) đến dưới \(t(u))\(unit)"
+        case let (nil, u?): return "dưới \(t(u))\(unit)"
         default: return ""
         }
     }
@@ -35,11 +45,13 @@ public enum Statistics {
         let edgePoints = edges.map { ScaledDecimal.ratio($0, ScaledDecimal(100), times: 1, decimals: 6).multiplied(by: nodeMax, dividedBy: ScaledDecimal(1)) }
         var buckets = [DistributionBucket(lower: nil, upper: nil, atMax: true, units: [])]
         var upper = nodeMax
-        for edge in edgePoints {
-            buckets.append(DistributionBucket(lower: edge, upper: upper, atMax: false, units: []))
+        var upperPercent = ScaledDecimal(100)
+        for (edge, percent) in zip(edgePoints, edges) {
+            buckets.append(DistributionBucket(lower: edge, upper: upper, atMax: false, units: [], lowerPercent: percent, upperPercent: upperPercent))
             upper = edge
+            upperPercent = percent
         }
-        buckets.append(DistributionBucket(lower: nil, upper: upper, atMax: false, units: []))
+        buckets.append(DistributionBucket(lower: nil, upper: upper, atMax: false, units: [], lowerPercent: nil, upperPercent: upperPercent))
         for unit in units where unit.applicableMax.micros > 0 {
             if unit.points >= unit.applicableMax { buckets[0].units.append(unit.name); continue }
             let percent = ScaledDecimal.ratio(unit.points, unit.applicableMax, times: 100, decimals: 6)

@@ -69,7 +69,7 @@ public struct ScoreWriter: Sendable {
                 let n = framework.nodes[node]
                 out += (markdown ? "- " : "- ") + "Chỉ số \(n.name) (\(maxText(n.max)) điểm):\n"
                 for b in buckets where !b.units.isEmpty {
-                    out += "  + \(b.label(separator: separator)) (\(b.units.count) đơn vị): \(b.units.joined(separator: ", "))\n"
+                    out += "  + \(b.label(separator: separator, nodeMax: n.max)) (\(b.units.count) đơn vị): \(b.units.joined(separator: ", "))\n"
                 }
             }
             out += "\n"
@@ -108,7 +108,7 @@ public struct ScoreWriter: Sendable {
             .object([
                 ("code", .string(framework.nodes[node].code)), ("name", .string(framework.nodes[node].name)),
                 ("buckets", .array(buckets.map { b in
-                    .object([("label", .string(b.label(separator: separator))), ("units", .array(b.units.map { .string($0) }))])
+                    .object([("label", .string(b.label(separator: separator, nodeMax: framework.nodes[node].max))), ("units", .array(b.units.map { .string($0) }))])
                 })),
             ])
         })))
