@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// Bad input: a clear Vietnamese message with file:line:column, a non-zero
+/// exit, and nothing written.
+@Suite("Bad input is refused with its place named")
+struct BadInputTests {
+    func refused(_ csv: String, _ extra: [String] = [], name: String = "bad.csv") throws -> (CLI.Output, String) {
+        let path = try CLI.temporaryFile(csv, name: name)
+        let outputFile = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("out.json").path
+        let output = try CLI.run(["rank", path, "--format", "json", "-o", outputFile] + extra)
+        #expect(output.status == 2)
+        #expect(output.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: outputFile), "nothing half-written")
+        #expect(output.stderr.contains("không có kết quả nào được ghi"))
+        return (output, path)
+    }
+
+    @Test("missing required columns")
+    func missingColumns() throws {
+        let (out, path) = try refused("group,name,score\ng,A,1\n")
+        #expect(out.stderr.contains("\(path):1:1: thiếu cột bắt buộc \"unit\""))
+        #expect(out.stderr.contains("\(path):1:1: thiếu cột bắt buộc \"points\""))
+    }
+
+    @Test("text in a number field, negative, NaN and too many decimals: each named")
+    func badNumbers() throws {
+        let (out, path) = try refused("group,unit,points\ng,A,abc\ng,B,-5\ng,C,NaN\ng,D,\"1,1234567\"\ng,E,12\n")
+        #expect(out.stderr.contains("\(path):2:5: cột \"points\": \"abc\" không phải là số"))
+        #expect(out.stderr.contains("\(path):3:5: cột \"points\": \"-5\" là số âm"))
+        #expect(out.stderr.contains("\(path):4:5: cột \"points\": \"NaN\" không phải là số"))
+        #expect(out.stderr.contains("\(path):5:5: cột \"points\": \"1,1234567\" có 7 chữ số thập phân"))
+        #expect(out.stderr.contains("4 lỗi"))
+    }
+
+    @Test("a duplicate unit, also when typed without diacritics")
+    func duplicate() throws {
+        let (out, path) = try refused("group,unit,points\ng,UBND huyện Krông Pắc,1\ng,Other,2\ng,ubnd huyen krong pac,3\n")
+        #expect(out.stderr.contains("\(path):4:3: đơn vị \"ubnd huyen krong pac\" trùng với dòng 2 trong nhóm \"g\""))
+    }
+
+    @Test("points above the applicable max")
+    func aboveMax() throws {
+        let (out, path) = try refused("group,unit,max_points,points\ng,A,800,\"801,5\"\ng,B,900,10\n", ["--method", "percent"])
+        #expect(out.stderr.contains("\(path):2:9: đơn vị \"A\": điểm 801,5 vượt điểm tối đa 800"))
+        let (out2, _) = try refused("group,unit,points\ng,A,1200\n", ["--max", "1000"])
+        #expect(out2.stderr.contains("điểm 1200 vượt điểm tối đa 1000"))
+    }
+
+    @Test("a row with the wrong number of fields")
+    func ragged() throws {
+        let (out, path) = try refused("group,unit,points\ng,A\n")
+        #expect(out.stderr.contains("\(path):2:1: dòng có 2 cột nhưng tiêu đề có 3"))
+    }
+
+    @Test("percent without a max, bad bands")
+    func settings() throws {
+        let (out, _) = try refused("group,unit,points\ng,A,5\n", ["--method", "percent"])
+        #expect(out.stderr.contains("cần điểm tối đa (cột max_points hoặc --max)"))
+        let (out2, _) = try refused("group,unit,points\ng,A,5\n", ["--bands", "Tốt90"])
+        #expect(out2.stderr.contains("--bands: \"Tốt90\": thiếu ngưỡng"))
+    }
+
+    @Test("a file that is not UTF-8 (saved as Windows-1258)")
+    func notUTF8() throws {
+        let path = try CLI.temporaryFile("", name: "latin.csv")
+        try Data([0x67, 0x72, 0x6F, 0x75, 0x70, 0x2C, 0x75, 0x6E, 0x69, 0x74, 0x2C, 0x70, 0x6F, 0x69, 0x6E, 0x74, 0x73, 0x0A, 0x67, 0x2C, 0xD0, 0x61, 0x2C, 0x31, 0x0A]).write(to: URL(fileURLWithPath: path))
+        let output = try CLI.run(["rank", path])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("\(path):2:1: tệp không phải văn bản UTF-8"))
+    }
+
+    @Test("a file that does not exist, and a directory")
+    func unreadable() throws {
+        let missing = try CLI.run(["rank", "/nonexistent/ket-qua.csv"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("/nonexistent/ket-qua.csv: không tìm thấy tệp"))
+        let directory = try CLI.run(["rank", FileManager.default.temporaryDirectory.path])
+        #expect(directory.status == 2)
+        #expect(directory.stderr.contains("không đọc được tệp (là thư mục"))
+    }
+
+    @Test("a malformed framework stops dti score with its file, line and field")
+    func malformedFramework() throws {
+        let framework = try CLI.temporaryFile("schema: opendti.framework/1\nid: x\ntitle: X\nlevel: district\nyear: 2024\nversion: 1\nmethod: raw\ntree:\n  - {index: a, name: A, max: -3, rule: {type: yes_no}}\n", name: "fw.yaml")
+        let output = try CLI.run(["score", framework, CLI.fixture("score/units.csv"), CLI.fixture("score/responses.csv")])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("\(framework):9:30: trường \"max\": \"-3\" là số âm"))
+    }
+}

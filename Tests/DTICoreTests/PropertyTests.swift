@@ -1,0 +1,123 @@
+import Testing
+@testable import DTICore
+
+/// A small deterministic generator (SplitMix64), so a failing case can be
+/// replayed from its seed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite("Properties over generated data")
+struct PropertyTests {
+    static let seeds: [UInt64] = Array(1...200)
+
+    /// Keys with many ties and some units that did not report.
+    func keys(_ rng: inout SeededGenerator) -> [ScaledDecimal?] {
+        (0..<Int.random(in: 1...40, using: &rng)).map { _ in
+            Int.random(in: 0..<8, using: &rng) == 0 ? nil : ScaledDecimal(micros: Int64.random(in: 0...12, using: &rng) * 250_000)
+        }
+    }
+
+    @Test("ranking ignores input order", arguments: seeds)
+    func orderIndependent(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        let ks = keys(&rng)
+        let ranks = Ranking.competitionRanks(ks)
+        let permutation = Array(ks.indices).shuffled(using: &rng)
+        let shuffledRanks = Ranking.competitionRanks(permutation.map { ks[$0] })
+        for (position, original) in permutation.enumerated() {
+            #expect(shuffledRanks[position] == ranks[original], "seed \(seed)")
+        }
+    }
+
+    @Test("ties share ranks; a rank is one more than the number of better units", arguments: seeds)
+    func tiesShareRanks(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        let ks = keys(&rng)
+        let ranks = Ranking.competitionRanks(ks)
+        let reported = ks.compactMap { $0 }
+        for (i, key) in ks.enumerated() {
+            if let key {
+                #expect(ranks[i] == 1 + reported.filter { $0 > key }.count, "seed \(seed)")
+            } else {
+                #expect(ranks[i] == reported.count + 1, "seed \(seed)")
+            }
+            for (j, other) in ks.enumerated() where other == key {
+                #expect(ranks[i] == ranks[j])
+            }
+        }
+    }
+
+    /// A random framework using every rule type.
+    func framework(_ rng: inout SeededGenerator) -> Framework {
+        func rule(_ max: Int) -> Rule {
+            switch Int.random(in: 0..<7, using: &rng) {
+            case 0: return .yesNo
+            case 1: return .tiers([Tier(atLeast: ScaledDecimal(4), points: ScaledDecimal(max)), Tier(atLeast: ScaledDecimal(2), points: ScaledDecimal(max / 2))])
+            case 2: return .ratio(RatioRule(numerator: "a", denominator: "b", whenDenominatorIsZero: [.zero, .full, .notApplicable].randomElement(using: &rng)!))
+            case 3: return .choice([RuleOption(key: "x", label: "", fraction: ScaledDecimal(1)), RuleOption(key: "y", label: "", fraction: ScaledDecimal(micros: 333_333))])
+            case 4: return .parts([RuleOption(key: "p", label: "", fraction: ScaledDecimal(micros: 500_000)), RuleOption(key: "q", label: "", fraction: ScaledDecimal(micros: 500_000))])
+            case 5: return .cappedCount(perItem: ScaledDecimal(micros: 1_500_000))
+            default: return .manual(rubric: nil)
+            }
+        }
+        var code = 0
+        func leaf() -> FrameworkNode {
+            code += 1
+            let max = Int.random(in: 1...30, using: &rng)
+            let applies = Applicability(exceptTags: Bool.random(using: &rng) ? ["t"] : [], notDeployed: Int.random(in: 0..<10, using: &rng) == 0)
+            return FrameworkNode(kind: .criterion, code: "c\(code)", name: "c", max: ScaledDecimal(max), rule: rule(max), applicability: applies)
+        }
+        let indices = (0..<Int.random(in: 1...5, using: &rng)).map { i -> FrameworkNode in
+            let children = (0..<Int.random(in: 1...6, using: &rng)).map { _ in leaf() }
+            return FrameworkNode(kind: .mainIndex, code: "i\(i)", name: "i", max: children.reduce(.zero) { $0 + $1.max }, children: children)
+        }
+        return Framework(id: "p", title: "p", level: "district", year: 2024, version: 1,
+                         method: .fraction, display: DisplayStyle(decimals: 6), roots: indices)
+    }
+
+    func answer(_ rule: Rule, _ rng: inout SeededGenerator) -> CriterionInput {
+        switch rule {
+        case .yesNo: return .yesNo(Bool.random(using: &rng))
+        case .tiers, .cappedCount: return .number(ScaledDecimal(Int.random(in: 0...10, using: &rng)))
+        case .ratio:
+            let b = Int.random(in: 0...9, using: &rng)
+            return .ratio(a: ScaledDecimal(Int.random(in: 0...b, using: &rng)), b: ScaledDecimal(b))
+        case .choice: return .choice(Bool.random(using: &rng) ? "x" : "y")
+        case .parts: return .parts(Set(["p", "q"].filter { _ in Bool.random(using: &rng) }))
+        case .manual: return .manual(.zero)
+        }
+    }
+
+    @Test("indices stay within 0…1 and no node earns more than its applicable max", arguments: seeds)
+    func indexWithinBounds(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        let compiled = CompiledFramework(framework(&rng))
+        for u in 0..<5 {
+            let unit = AssessedUnit(id: "u\(u)", name: "u\(u)", group: "g", tags: Bool.random(using: &rng) ? ["t"] : [])
+            var responses = UnitResponses(leafCount: compiled.leaves.count)
+            for (i, leaf) in compiled.leaves.enumerated() where Int.random(in: 0..<6, using: &rng) > 0 {
+                var input = answer(compiled.nodes[leaf].rule!, &rng)
+                if case .manual = input { input = .manual(ScaledDecimal(micros: Int64.random(in: 0...compiled.nodes[leaf].max.micros, using: &rng))) }
+                responses.inputs[i] = input
+            }
+            var issues: [ScoringIssue] = []
+            let score = ScoringEngine.score(unit, responses, in: compiled, issues: &issues)
+            #expect(issues.isEmpty, "seed \(seed): \(issues)")
+            for n in compiled.nodes.indices {
+                #expect(score.points[n] >= .zero && score.points[n] <= score.applicableMax[n], "seed \(seed) node \(n)")
+            }
+            if let index = ScoringEngine.index(of: score, in: compiled, decimals: 6) {
+                #expect(index >= .zero && index <= ScaledDecimal(1), "seed \(seed)")
+            }
+        }
+    }
+}
