@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything computed for one framework and a set of units: the scored
 /// trees, the ranking, and the per-main-index distributions. The CLI, the
 /// server and the reports all call this, so a number can never differ
@@ -22,8 +24,7 @@ public enum Assessment {
     ) -> AssessmentResult {
         let fw = framework.framework
         var issues: [ScoringIssue] = []
-        let empty = UnitResponses(leafCount: framework.leaves.count)
-        let scores = units.map { ScoringEngine.score($0, responses[$0.id] ?? empty, in: framework, issues: &issues) }
+        let scores = scoreAll(framework, units: units, responses: responses, issues: &issues)
         let columnNodes = framework.pillars.isEmpty ? framework.mainIndices : framework.pillars
         let decimals = fw.display.decimals ?? 2
         let rows = scores.map { score -> ResultRow in
@@ -41,14 +42,65 @@ public enum Assessment {
         let settings = RankingSettings(method: fw.method, display: fw.display, bands: fw.bands, averageOver: averageOver, topK: topK)
         let ranking = table.ranked(under: settings)
         var distributions: [String: [(node: Int, buckets: [DistributionBucket])]] = [:]
-        for group in table.groups {
-            let members = scores.filter { $0.unit.group == group && $0.reported }
-            distributions[group] = framework.mainIndices.filter { framework.nodes[$0].max.micros > 0 }.map { node in
+        let scoredIndices = framework.mainIndices.filter { framework.nodes[$0].max.micros > 0 }
+        for (group, positions) in table.rowsByGroup {
+            let members = positions.lazy.map { scores[$0] }.filter(\.reported)
+            distributions[group] = scoredIndices.map { node in
                 (node, Statistics.distribution(
                     members.map { ($0.unit.name, $0.points[node], $0.applicableMax[node]) },
                     nodeMax: framework.nodes[node].max, edgesPercent: fw.distributionEdges))
             }
         }
         return AssessmentResult(framework: framework, scores: scores, ranking: ranking, distributions: distributions, issues: issues)
+    }
+
+    /// Scores units on every core: units are independent, and the result is
+    /// the same as scoring them one by one, in the same order.
+    static func scoreAll(
+        _ framework: CompiledFramework, units: [AssessedUnit], responses: [String: UnitResponses],
+        issues: inout [ScoringIssue]
+    ) -> [UnitScore] {
+        let empty = UnitResponses(leafCount: framework.leaves.count)
+        let chunks = units.count < 256 ? 1 : Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let size = (units.count + chunks - 1) / Swift.max(chunks, 1)
+        let parts = ChunkResults(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            var local: [UnitScore] = []
+            var localIssues: [ScoringIssue] = []
+            let range = Swift.min(chunk * size, units.count)..<Swift.min((chunk + 1) * size, units.count)
+            local.reserveCapacity(range.count)
+            for unit in units[range] {
+                local.append(ScoringEngine.score(unit, responses[unit.id] ?? empty, in: framework, issues: &localIssues))
+            }
+            parts.store(chunk, local, localIssues)
+        }
+        let collected = parts.collect()
+        issues += collected.issues
+        return collected.scores
+    }
+}
+
+/// Per-chunk results of a parallel scoring run, joined in chunk order.
+private final class ChunkResults: @unchecked Sendable {
+    // Each chunk writes only its own slot, and reads happen after
+    // concurrentPerform has returned; the lock makes that explicit.
+    private let lock = NSLock()
+    private var scores: [[UnitScore]]
+    private var issues: [[ScoringIssue]]
+
+    init(count: Int) {
+        scores = Array(repeating: [], count: count)
+        issues = Array(repeating: [], count: count)
+    }
+
+    func store(_ chunk: Int, _ s: [UnitScore], _ i: [ScoringIssue]) {
+        lock.lock(); defer { lock.unlock() }
+        scores[chunk] = s
+        issues[chunk] = i
+    }
+
+    func collect() -> (scores: [UnitScore], issues: [ScoringIssue]) {
+        lock.lock(); defer { lock.unlock() }
+        return (scores.flatMap { $0 }, issues.flatMap { $0 })
     }
 }

@@ -5,6 +5,11 @@ public struct WrittenNumber: Hashable, Sendable {
     /// How many fractional digits the writer used ("127,00" → 2, "131,5" → 1),
     /// so a legacy table can be printed back exactly as published.
     public var decimals: Int
+
+    public init(value: ScaledDecimal, decimals: Int) {
+        self.value = value
+        self.decimals = decimals
+    }
 }
 
 /// Why a text is not a number OpenDTI accepts.
@@ -32,8 +37,13 @@ extension WrittenNumber {
     /// ("1.234,5"). A lone point is a decimal point: see
     /// docs/decisions/0003-number-conventions.md.
     public static func parse<S: StringProtocol>(_ raw: S) -> Result<WrittenNumber, NumberParseError> {
-        var bytes = Array(raw.utf8)
-        // Trim ASCII spaces and non-breaking spaces.
+        if let result = raw.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0) }) { return result }
+        return Array(raw.utf8).withUnsafeBufferPointer { parse(bytes: $0) }
+    }
+
+    static func parse(bytes all: UnsafeBufferPointer<UInt8>) -> Result<WrittenNumber, NumberParseError> {
+        // Trim ASCII spaces and tabs.
+        var bytes = all[...]
         while let f = bytes.first, f == 0x20 || f == 0x09 { bytes.removeFirst() }
         while let l = bytes.last, l == 0x20 || l == 0x09 { bytes.removeLast() }
         guard !bytes.isEmpty else { return .failure(.notANumber) }
@@ -59,7 +69,8 @@ extension WrittenNumber {
         var fraction: Int64 = 0
         var fractionDigits = 0
         var sawDigit = false
-        for (i, b) in bytes.enumerated() {
+        for i in bytes.indices {
+            let b = bytes[i]
             if let mark = decimalMark, i == mark { continue }
             let isDigit = b >= 0x30 && b <= 0x39
             if !isDigit {
@@ -73,7 +84,7 @@ extension WrittenNumber {
             if let mark = decimalMark, i > mark {
                 fractionDigits += 1
                 if fractionDigits > ScaledDecimal.scale {
-                    if d != 0 { return .failure(.tooManyDecimals(bytes.count - mark - 1)) }
+                    if d != 0 { return .failure(.tooManyDecimals(bytes.endIndex - mark - 1)) }
                     continue
                 }
                 fraction = fraction * 10 + d

@@ -88,9 +88,8 @@ extension ResultTable {
     public func ranked(under settings: RankingSettings) -> RankedResults {
         var units: [RankedUnit] = []
         var summaries: [GroupSummary] = []
-        for group in groups {
-            let members = rows.filter { $0.group == group }
-            var ranked = members.map { unitResult($0, settings) }
+        for (group, members) in rowsByGroup {
+            var ranked = members.map { unitResult(rows[$0], settings) }
             let ranks = Ranking.competitionRanks(ranked.map(\.index))
             for i in ranked.indices { ranked[i].rank = ranks[i] }
             ranked.sort { a, b in
@@ -129,7 +128,8 @@ extension ResultTable {
             let percent: ScaledDecimal?
             switch settings.method {
             case .percent: percent = index
-            case .fraction, .weighted where row.computedIndex != nil: percent = ScaledDecimal(micros: index.micros * 100)
+            case .fraction,
+                 .weighted where row.computedIndex != nil: percent = ScaledDecimal(micros: index.micros * 100)
             case .raw, .weighted: percent = max.map { ScaledDecimal.ratio(points.value, $0, times: 100, decimals: ScaledDecimal.scale) }
             }
             result.band = percent.flatMap { Classification.band(forPercent: $0, bands: settings.bands) }

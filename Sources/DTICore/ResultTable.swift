@@ -11,9 +11,17 @@ public struct ResultTable: Sendable {
     }
 
     /// Group names in order of first appearance.
-    public var groups: [String] {
-        var seen = Set<String>()
-        return rows.compactMap { seen.insert($0.group).inserted ? $0.group : nil }
+    public var groups: [String] { rowsByGroup.map(\.group) }
+
+    /// Row positions of each group, groups in order of first appearance.
+    public var rowsByGroup: [(group: String, rows: [Int])] {
+        var order: [String] = []
+        var members: [String: [Int]] = [:]
+        for (i, row) in rows.enumerated() {
+            if members[row.group] == nil { order.append(row.group) }
+            members[row.group, default: []].append(i)
+        }
+        return order.map { ($0, members[$0]!) }
     }
 }
 

@@ -32,6 +32,11 @@ public struct ScaledDecimal: Hashable, Comparable, Sendable, CustomStringConvert
     /// `self × numerator ÷ denominator`, rounded half away from zero to micros.
     public func multiplied(by numerator: Self, dividedBy denominator: Self) -> Self {
         precondition(denominator.micros != 0, "division by zero")
+        // Fast path: most products fit in 64 bits, and 128-bit division is slow.
+        let (small, overflow) = micros.multipliedReportingOverflow(by: numerator.micros)
+        if !overflow, small >= 0, small <= Int64.max / 2, denominator.micros > 0 {
+            return Self(micros: (small * 2 + denominator.micros) / (denominator.micros * 2))
+        }
         let product = Int128(micros) * Int128(numerator.micros)
         return Self(micros: Int64(Self.roundedQuotient(product, Int128(denominator.micros))))
     }

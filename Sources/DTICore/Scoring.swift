@@ -26,8 +26,13 @@ public struct CompiledFramework: Sendable {
     /// Positions in `nodes` of the main indices and of the pillars.
     public let mainIndices: [Int]
     public let pillars: [Int]
-    /// The node index of each ancestor chain of each leaf, leaf first.
-    let leafChains: [[Int]]
+    // Per-leaf arrays, so the scoring loop reads plain values instead of
+    // copying whole nodes (each copy retains a dozen strings and arrays).
+    let leafMax: [Int64]
+    let leafRules: [Rule]
+    let leafExceptTags: [Set<String>]
+    let leafNotDeployed: [Bool]
+    let roots: [Int]
 
     public init(_ framework: Framework) {
         var nodes: [FrameworkNode] = []
@@ -50,13 +55,15 @@ public struct CompiledFramework: Sendable {
         self.leafByCode = byCode
         self.mainIndices = nodes.indices.filter { nodes[$0].kind == .mainIndex }
         self.pillars = nodes.indices.filter { nodes[$0].kind == .pillar }
-        self.leafChains = leaves.map { leaf in
-            var chain: [Int] = []
-            var i = leaf
-            while i >= 0 { chain.append(i); i = parent[i] }
-            return chain
-        }
+        self.leafMax = leaves.map { nodes[$0].max.micros }
+        self.leafRules = leaves.map { nodes[$0].rule ?? .manual(rubric: nil) }
+        self.leafExceptTags = leaves.map { nodes[$0].applicability.exceptTags }
+        self.leafNotDeployed = leaves.map { nodes[$0].applicability.notDeployed }
+        self.roots = nodes.indices.filter { parent[$0] < 0 }
     }
+
+    /// The scoring rule of the leaf at `position`.
+    public func leafRule(_ position: Int) -> Rule { leafRules[position] }
 
     /// The node index of `code`, any kind.
     public func node(code: String) -> Int? { nodes.firstIndex { $0.code == code } }
@@ -99,40 +106,43 @@ public enum ScoringEngine {
         issues: inout [ScoringIssue]
     ) -> UnitScore {
         let n = framework.nodes.count
-        var points = [Int64](repeating: 0, count: n)
-        var applicable = [Int64](repeating: 0, count: n)
+        var points = [ScaledDecimal](repeating: .zero, count: n)
+        var applicable = [ScaledDecimal](repeating: .zero, count: n)
         var unanswered: [Int] = []
         let reported = responses.reported
-        for (leafPosition, nodeIndex) in framework.leaves.enumerated() {
-            let node = framework.nodes[nodeIndex]
-            guard node.applicability.applies(toUnitTagged: unit.tags) else { continue }
+        let tagged = !unit.tags.isEmpty
+        let parent = framework.parent
+        for leafPosition in framework.leaves.indices {
+            if framework.leafNotDeployed[leafPosition] { continue }
+            if tagged, !framework.leafExceptTags[leafPosition].isDisjoint(with: unit.tags) { continue }
+            let max = framework.leafMax[leafPosition]
             var earned: Int64 = 0
-            var counts = true
-            if let input = responses.inputs[leafPosition], let rule = node.rule {
-                switch rule.evaluate(input, max: node.max) {
+            if let input = responses.inputs[leafPosition] {
+                switch framework.leafRules[leafPosition].evaluate(input, max: ScaledDecimal(micros: max)) {
                 case .points(let p): earned = p.micros
-                case .notApplicable: counts = false
+                case .notApplicable: continue
                 case .invalid(let violation):
-                    issues.append(ScoringIssue(unitID: unit.id, criterion: node.code, message: violation.message))
+                    let code = framework.nodes[framework.leaves[leafPosition]].code
+                    issues.append(ScoringIssue(unitID: unit.id, criterion: code, message: violation.message))
                 }
             } else if reported {
-                unanswered.append(nodeIndex)
+                unanswered.append(framework.leaves[leafPosition])
             }
-            guard counts else { continue }
-            for ancestor in framework.leafChains[leafPosition] {
-                points[ancestor] &+= earned
-                applicable[ancestor] &+= node.max.micros
+            var ancestor = framework.leaves[leafPosition]
+            while ancestor >= 0 {
+                points[ancestor].micros &+= earned
+                applicable[ancestor].micros &+= max
+                ancestor = parent[ancestor]
             }
         }
-        let rootPoints = framework.nodes.indices.filter { framework.parent[$0] < 0 }
         return UnitScore(
             unit: unit,
             reported: reported,
-            points: points.map(ScaledDecimal.init(micros:)),
-            applicableMax: applicable.map(ScaledDecimal.init(micros:)),
+            points: points,
+            applicableMax: applicable,
             unanswered: unanswered,
-            totalPoints: ScaledDecimal(micros: rootPoints.reduce(0) { $0 + points[$1] }),
-            totalApplicableMax: ScaledDecimal(micros: rootPoints.reduce(0) { $0 + applicable[$1] })
+            totalPoints: framework.roots.reduce(.zero) { $0 + points[$1] },
+            totalApplicableMax: framework.roots.reduce(.zero) { $0 + applicable[$1] }
         )
     }
 

@@ -6,67 +6,131 @@ import Foundation
 public struct AssessmentInput: Sendable {
     public var units: [AssessedUnit]
     public var responses: [String: UnitResponses]
-    /// Where each answer came from: "file:line:column" by unit and criterion code.
-    public var answerLocations: [String: [String: String]]
+    /// The responses file, for locations.
+    public var responsesFile: String
+    /// Where each answer came from, by unit and leaf position.
+    var answerPositions: [String: [SourcePoint]]
+
+    /// "file:line:column" of a unit's answer to a criterion, if it has one.
+    public func answerLocation(unit: String, criterion: String, in framework: CompiledFramework) -> String? {
+        guard let leaf = framework.leafByCode[criterion], let point = answerPositions[unit]?[leaf], point.line > 0 else { return nil }
+        return "\(responsesFile):\(point.line):\(point.column)"
+    }
+}
+
+/// A line and column, kept as numbers until a message needs them.
+struct SourcePoint: Sendable {
+    var line: Int32
+    var column: Int32
+    static let none = SourcePoint(line: 0, column: 0)
+}
+
+extension String {
+    /// Trims ASCII spaces and tabs; cheaper than Foundation's trimming for
+    /// the common case of a field with nothing to trim.
+    var trimmedField: String {
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 { return self }
+        return trimmingCharacters(in: .whitespaces)
+    }
 }
 
 public enum AssessmentInputReader {
-    /// Reads `units` (columns `unit`, `group`, optional `tags`) and
-    /// `responses` (columns `unit`, `criterion`, `value`, optional `b`).
-    /// Throws every problem of both files together; nothing is half-read.
+    /// Reads `units` (columns `unit`, `group`, optional `tags`) and the
+    /// bytes of `responses` (columns `unit`, `criterion`, `value`, optional
+    /// `b`). Throws every problem of both files together; nothing is half-read.
     public static func read(
-        units unitsDocument: CSVDocument, responses responsesDocument: CSVDocument, framework: CompiledFramework
+        units unitsDocument: CSVDocument, responses bytes: [UInt8], responsesFile file: String, framework: CompiledFramework
     ) throws(ProblemList) -> AssessmentInput {
         var problems: [TableProblem] = []
         let units = readUnits(unitsDocument, &problems)
         var byName: [String: Int] = [:]
         for (i, unit) in units.enumerated() { byName[unit.id] = i }
-        var responses: [String: UnitResponses] = [:]
-        var locations: [String: [String: String]] = [:]
-        let doc = responsesDocument
-        let file = doc.file
-        let columns = requireColumns(doc, ["unit", "criterion", "value"], &problems)
-        if let columns {
-            let bColumn = doc.column("b")
-            let (uc, cc, vc) = (columns[0], columns[1], columns[2])
-            let width = doc.header.fields.count
-            for record in doc.records {
-                func at(_ i: Int) -> String { "\(file):\(record.line):\(i < record.columns.count ? record.columns[i] : 1)" }
-                guard record.fields.count == width else {
-                    problems.append(TableProblem(location: at(0), message: "dòng có \(record.fields.count) cột nhưng tiêu đề có \(width)"))
-                    continue
+        // Indexed by unit position. Rows of one unit usually follow each
+        // other, so the last unit's bytes are remembered and most rows need
+        // neither a new string nor a look-up.
+        var answers = [UnitResponses?](repeating: nil, count: units.count)
+        var points = [[SourcePoint]?](repeating: nil, count: units.count)
+        var columns: (unit: Int, criterion: Int, value: Int, b: Int?, width: Int)?
+        var sawHeader = false
+        var lastUnitBytes: [UInt8] = []
+        var lastUnit: Int?
+        let leafCount = framework.leaves.count
+        do {
+            try CSVReader.scan(bytes, file: file) { record in
+                guard sawHeader else {
+                    sawHeader = true
+                    let header = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces).lowercased() }
+                    let names = ["unit", "criterion", "value"]
+                    let found = names.map { header.firstIndex(of: $0) }
+                    let missing = zip(names, found).filter { $0.1 == nil }.map(\.0)
+                    if missing.isEmpty {
+                        columns = (found[0]!, found[1]!, found[2]!, header.firstIndex(of: "b"), header.count)
+                    } else {
+                        problems.append(TableProblem(
+                            location: "\(file):\(record.line):1",
+                            message: "thiếu cột bắt buộc \(missing.map { "\"\($0)\"" }.joined(separator: ", ")); cần \(names.joined(separator: ", ")) (đang có: \(header.joined(separator: ", ")))"))
+                    }
+                    return
                 }
-                let unitName = VietnameseText.normalized(record.fields[uc].trimmingCharacters(in: .whitespaces))
-                let code = record.fields[cc].trimmingCharacters(in: .whitespaces)
-                guard byName[unitName] != nil else {
-                    problems.append(TableProblem(location: at(uc), message: "cột \"unit\": đơn vị \"\(unitName)\" không có trong tệp danh sách đơn vị \(unitsDocument.file)"))
-                    continue
+                guard let (uc, cc, vc, bColumn, width) = columns else { return }
+                guard record.count == width else {
+                    problems.append(TableProblem(location: record.location(file, 0), message: "dòng có \(record.count) cột nhưng tiêu đề có \(width)"))
+                    return
                 }
+                let unitIndex: Int
+                if let last = lastUnit, record.field(uc, equals: lastUnitBytes) {
+                    unitIndex = last
+                } else {
+                    let name = VietnameseText.normalized(record.string(uc).trimmedField)
+                    guard let found = byName[name] else {
+                        problems.append(TableProblem(location: record.location(file, uc), message: "cột \"unit\": đơn vị \"\(name)\" không có trong tệp danh sách đơn vị \(unitsDocument.file)"))
+                        return
+                    }
+                    unitIndex = found
+                    lastUnit = found
+                    lastUnitBytes = Array(record.fieldBytes(uc))
+                }
+                let code = record.string(cc).trimmedField
                 guard let leaf = framework.leafByCode[code] else {
                     let hint = framework.node(code: code) != nil ? " (đây là nút tổng hợp; nhập điểm cho các tiêu chí con)" : ""
-                    problems.append(TableProblem(location: at(cc), message: "cột \"criterion\": không có tiêu chí \"\(code)\" trong bộ chỉ số\(hint)"))
-                    continue
+                    problems.append(TableProblem(location: record.location(file, cc), message: "cột \"criterion\": không có tiêu chí \"\(code)\" trong bộ chỉ số\(hint)"))
+                    return
                 }
-                let rule = framework.nodes[framework.leaves[leaf]].rule!
-                let value = record.fields[vc].trimmingCharacters(in: .whitespaces)
-                let b = bColumn.map { record.fields[$0].trimmingCharacters(in: .whitespaces) } ?? ""
+                let value = record.string(vc).trimmedField
+                let b = bColumn.map { record.string($0).trimmedField } ?? ""
                 let input: CriterionInput
-                switch parseInput(rule, value: value, b: b) {
+                switch parseInput(framework.leafRule(leaf), value: value, b: b) {
                 case .success(let parsed): input = parsed
                 case .failure(let failure):
-                    problems.append(TableProblem(location: at(failure.inB ? (bColumn ?? vc) : vc), message: "tiêu chí \(code): \(failure.message)"))
-                    continue
+                    problems.append(TableProblem(location: record.location(file, failure.inB ? (bColumn ?? vc) : vc), message: "tiêu chí \(code): \(failure.message)"))
+                    return
                 }
-                if let previous = locations[unitName]?[code] {
-                    problems.append(TableProblem(location: at(cc), message: "đơn vị \"\(unitName)\", tiêu chí \(code) đã có ở \(previous)"))
-                    continue
+                if let previous = points[unitIndex]?[leaf], previous.line > 0 {
+                    problems.append(TableProblem(location: record.location(file, cc), message: "đơn vị \"\(units[unitIndex].name)\", tiêu chí \(code) đã có ở \(file):\(previous.line):\(previous.column)"))
+                    return
                 }
-                responses[unitName, default: UnitResponses(leafCount: framework.leaves.count)].inputs[leaf] = input
-                locations[unitName, default: [:]][code] = at(vc)
+                if answers[unitIndex] == nil {
+                    answers[unitIndex] = UnitResponses(leafCount: leafCount)
+                    points[unitIndex] = [SourcePoint](repeating: .none, count: leafCount)
+                }
+                answers[unitIndex]!.inputs[leaf] = input
+                points[unitIndex]![leaf] = SourcePoint(line: Int32(record.line), column: Int32(record.column(vc)))
             }
+        } catch {
+            problems.append(error)
+        }
+        if !sawHeader && problems.isEmpty {
+            problems.append(TableProblem(location: "\(file):1:1", message: "tệp trống: cần một dòng tiêu đề và các dòng dữ liệu"))
         }
         if !problems.isEmpty { throw ProblemList(problems) }
-        return AssessmentInput(units: units, responses: responses, answerLocations: locations)
+        var responses: [String: UnitResponses] = [:]
+        var positions: [String: [SourcePoint]] = [:]
+        for (i, unit) in units.enumerated() {
+            if let a = answers[i] { responses[unit.id] = a }
+            if let p = points[i] { positions[unit.id] = p }
+        }
+        return AssessmentInput(units: units, responses: responses, responsesFile: file, answerPositions: positions)
     }
 
     static func requireColumns(_ doc: CSVDocument, _ names: [String], _ problems: inout [TableProblem]) -> [Int]? {
@@ -131,6 +195,8 @@ public enum AssessmentInputReader {
         }
         switch rule {
         case .yesNo:
+            if yes.contains(value) { return .success(.yesNo(true)) }
+            if no.contains(value) { return .success(.yesNo(false)) }
             let v = VietnameseText.normalized(value.lowercased())
             if yes.contains(v) { return .success(.yesNo(true)) }
             if no.contains(v) { return .success(.yesNo(false)) }

@@ -1,5 +1,5 @@
-import Foundation
 import DTICore
+import Foundation
 
 /// One record of a delimited file, with where each field started.
 public struct CSVRecord: Sendable {
@@ -8,6 +8,12 @@ public struct CSVRecord: Sendable {
     public var fields: [String]
     /// 1-based character column where each field starts.
     public var columns: [Int]
+
+    public init(line: Int, fields: [String], columns: [Int]) {
+        self.line = line
+        self.fields = fields
+        self.columns = columns
+    }
 }
 
 /// A whole delimited file: the header and the records after it.
@@ -23,87 +29,140 @@ public struct CSVDocument: Sendable {
     }
 }
 
+/// A record as the scanner sees it: field bytes in a buffer reused from
+/// record to record, so that reading 400,000 answers allocates almost nothing.
+public struct RawRecord: ~Copyable {
+    public internal(set) var line = 1
+    var bytes: [UInt8] = []
+    var bounds: [Range<Int>] = []
+    var starts: [Int] = []
+
+    public var count: Int { bounds.count }
+    /// 1-based character column where field `i` starts.
+    public func column(_ i: Int) -> Int { i < starts.count ? starts[i] : (starts.last ?? 1) }
+    public func string(_ i: Int) -> String { String(decoding: bytes[bounds[i]], as: UTF8.self) }
+    /// True when field `i` holds exactly `other`'s bytes.
+    public func field(_ i: Int, equals other: [UInt8]) -> Bool { bytes[bounds[i]].elementsEqual(other) }
+    public func fieldBytes(_ i: Int) -> ArraySlice<UInt8> { bytes[bounds[i]] }
+    /// "file:line:column" of field `i`.
+    public func location(_ file: String, _ i: Int) -> String { "\(file):\(line):\(column(i))" }
+
+    mutating func reset(line: Int) {
+        self.line = line
+        bytes.removeAll(keepingCapacity: true)
+        bounds.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+    }
+
+    var isBlank: Bool { bounds.count == 1 && bounds[0].isEmpty }
+}
+
 /// Reads CSV and TSV as spreadsheet programs write them: a header line,
 /// quoted fields with doubled quotes, CRLF or LF, an optional UTF-8 BOM. The
 /// delimiter (tab, comma or semicolon) is the one the header uses most.
 /// Errors name the file, line and column.
 public enum CSVReader {
+    /// Reads a whole (small) file into records.
     public static func parse(_ bytes: [UInt8], file: String) throws(TableProblem) -> CSVDocument {
+        var records: [CSVRecord] = []
+        let delimiter = try scan(bytes, file: file) { record in
+            records.append(CSVRecord(line: record.line, fields: (0..<record.count).map { record.string($0) }, columns: record.starts))
+        }
+        guard let header = records.first else {
+            throw TableProblem(location: "\(file):1:1", message: "tệp trống: cần một dòng tiêu đề và các dòng dữ liệu")
+        }
+        return CSVDocument(file: file, delimiter: delimiter, header: header, records: Array(records.dropFirst()))
+    }
+
+    /// Calls `body` for every non-blank record, header included, and returns
+    /// the delimiter. Checks UTF-8 and quoting first, so `body` never sees a
+    /// file that will turn out unreadable.
+    @discardableResult
+    public static func scan(_ bytes: [UInt8], file: String, _ body: (borrowing RawRecord) -> Void) throws(TableProblem) -> UInt8 {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
         guard String(validating: bytes[start...], as: UTF8.self) != nil else {
             throw TableProblem(location: "\(file):\(firstInvalidLine(bytes)):1", message: "tệp không phải văn bản UTF-8; hãy lưu lại dưới dạng CSV UTF-8")
         }
         let delimiter = detectDelimiter(bytes, from: start)
-        var records: [CSVRecord] = []
-        var fields: [String] = []
-        var columns: [Int] = []
-        var field: [UInt8] = []
-        var i = start
-        var line = 1
-        var lineStart = start
-        var recordLine = 1
-        var fieldColumn = 1
-        var inQuotes = false
-        var quoteLine = 1
-        func column(_ at: Int) -> Int {
-            // Characters, not bytes, from the start of the line.
-            bytes[lineStart..<at].reduce(1) { $0 + (($1 & 0xC0) == 0x80 ? 0 : 1) }
+        if let line = unclosedQuoteLine(bytes, from: start, delimiter: delimiter) {
+            throw TableProblem(location: "\(file):\(line):1", message: "dấu ngoặc kép mở nhưng không đóng")
         }
-        func endField() {
-            fields.append(String(decoding: field, as: UTF8.self))
-            columns.append(fieldColumn)
-            field.removeAll(keepingCapacity: true)
-        }
-        func endRecord() {
-            endField()
-            if !(fields.count == 1 && fields[0].isEmpty) {
-                records.append(CSVRecord(line: recordLine, fields: fields, columns: columns))
+        let quote = UInt8(ascii: "\"")
+        var record = RawRecord()
+        bytes.withUnsafeBufferPointer { buffer in
+            let end = buffer.count
+            var i = start
+            var line = 1
+            var column = 1
+            record.reset(line: 1)
+            while true {
+                // One field starts at i.
+                record.starts.append(column)
+                let fieldStart = record.bytes.count
+                if i < end && buffer[i] == quote {
+                    i += 1; column += 1
+                    while i < end {
+                        let b = buffer[i]
+                        if b == quote {
+                            if i + 1 < end && buffer[i + 1] == quote { record.bytes.append(b); i += 2; column += 2; continue }
+                            i += 1; column += 1
+                            break
+                        }
+                        if b == 0x0A { line += 1; column = 1 } else if (b & 0xC0) != 0x80 { column += 1 }
+                        record.bytes.append(b)
+                        i += 1
+                    }
+                }
+                // Unquoted text, or anything after a closing quote, up to the delimiter.
+                let runStart = i
+                while i < end {
+                    let b = buffer[i]
+                    if b == delimiter || b == 0x0A || (b == 0x0D && i + 1 < end && buffer[i + 1] == 0x0A) { break }
+                    if (b & 0xC0) != 0x80 { column += 1 }
+                    i += 1
+                }
+                if i > runStart { record.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<i])) }
+                record.bounds.append(fieldStart..<record.bytes.count)
+                if i < end && buffer[i] == delimiter {
+                    i += 1; column += 1
+                    continue
+                }
+                // End of record: CRLF, LF or end of file.
+                if i < end && buffer[i] == 0x0D { i += 1 }
+                if !record.isBlank { body(record) }
+                if i >= end - 1 { break }
+                i += 1 // the LF
+                line += 1
+                column = 1
+                record.reset(line: line)
             }
-            fields = []
-            columns = []
         }
+        return delimiter
+    }
+
+    static func unclosedQuoteLine(_ bytes: [UInt8], from start: Int, delimiter: UInt8) -> Int? {
+        // A quote opens only at the start of a field; inside, "" is an escaped quote.
+        var line = 1, openedAt = 0
+        var inQuotes = false, atFieldStart = true
+        var i = start
         while i < bytes.count {
             let b = bytes[i]
             if inQuotes {
-                if b == UInt8(ascii: "\"") {
-                    if i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "\"") { field.append(b); i += 2; continue }
+                if b == 0x22 {
+                    if i + 1 < bytes.count && bytes[i + 1] == 0x22 { i += 2; continue }
                     inQuotes = false
-                } else {
-                    if b == 0x0A { line += 1; lineStart = i + 1 }
-                    field.append(b)
-                }
-                i += 1
-                continue
-            }
-            switch b {
-            case UInt8(ascii: "\"") where field.isEmpty:
+                } else if b == 0x0A { line += 1 }
+            } else if b == 0x22 && atFieldStart {
                 inQuotes = true
-                quoteLine = line
-            case delimiter:
-                endField()
-                fieldColumn = column(i + 1)
-            case 0x0D where i + 1 < bytes.count && bytes[i + 1] == 0x0A:
-                break
-            case 0x0A:
-                endRecord()
+                openedAt = line
+            } else if b == 0x0A {
                 line += 1
-                lineStart = i + 1
-                recordLine = line
-                fieldColumn = 1
-            default:
-                field.append(b)
             }
+            atFieldStart = !inQuotes && (b == 0x0A || b == delimiter)
             i += 1
         }
-        if inQuotes {
-            throw TableProblem(location: "\(file):\(quoteLine):1", message: "dấu ngoặc kép mở nhưng không đóng")
-        }
-        if !field.isEmpty || !fields.isEmpty { endRecord() }
-        guard let header = records.first else {
-            throw TableProblem(location: "\(file):1:1", message: "tệp trống: cần một dòng tiêu đề và các dòng dữ liệu")
-        }
-        return CSVDocument(file: file, delimiter: delimiter, header: header, records: Array(records.dropFirst()))
+        return inQuotes ? openedAt : nil
     }
 
     static func detectDelimiter(_ bytes: [UInt8], from start: Int) -> UInt8 {

@@ -94,6 +94,12 @@ struct OutputOptions: ParsableArguments {
 enum InputFiles {
     /// Reads a CSV/TSV file, or explains why it cannot.
     static func csv(_ path: String) throws(ProblemList) -> CSVDocument {
+        let data = try bytes(path)
+        do { return try CSVReader.parse(data, file: path) } catch { throw ProblemList([error]) }
+    }
+
+    /// The whole content of a file, or why it cannot be read.
+    static func bytes(_ path: String) throws(ProblemList) -> [UInt8] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ProblemList([TableProblem(location: path, message: "không tìm thấy tệp")])
@@ -101,7 +107,7 @@ enum InputFiles {
         guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
             throw ProblemList([TableProblem(location: path, message: "không đọc được tệp (là thư mục hoặc không có quyền đọc)")])
         }
-        do { return try CSVReader.parse([UInt8](data), file: path) } catch { throw ProblemList([error]) }
+        return [UInt8](data)
     }
 }
 

@@ -28,19 +28,19 @@ struct ScoreCommand: ParsableCommand {
             let compiled = CompiledFramework(try FrameworkLoader.load(path: framework))
             // Both files are read before failing, so every problem is listed at once.
             let unitsRead = Result { () throws(ProblemList) in try InputFiles.csv(units) }
-            let responsesRead = Result { () throws(ProblemList) in try InputFiles.csv(responses) }
+            let responsesRead = Result { () throws(ProblemList) in try InputFiles.bytes(responses) }
             switch (unitsRead, responsesRead) {
             case let (.failure(a), .failure(b)): throw ProblemList(a.problems + b.problems)
             default: break
             }
             let unitsDocument = try unitsRead.get()
-            let responsesDocument = try responsesRead.get()
-            let input = try AssessmentInputReader.read(units: unitsDocument, responses: responsesDocument, framework: compiled)
+            let responsesBytes = try responsesRead.get()
+            let input = try AssessmentInputReader.read(units: unitsDocument, responses: responsesBytes, responsesFile: responses, framework: compiled)
             var errors: [TableProblem] = []
             for unit in input.units {
                 guard let answers = input.responses[unit.id] else { continue }
                 for finding in Validation.check(unit, answers, in: compiled) {
-                    let location = input.answerLocations[unit.id]?[finding.criterion] ?? responses
+                    let location = input.answerLocation(unit: unit.id, criterion: finding.criterion, in: compiled) ?? responses
                     let problem = TableProblem(location: location, message: "đơn vị \"\(unit.name)\", tiêu chí \(finding.criterion): \(finding.message)")
                     if finding.severity == .error { errors.append(problem) } else {
                         FileHandle.standardError.write(Data("cảnh báo: \(problem.description)\n".utf8))
