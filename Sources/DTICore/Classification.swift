@@ -5,7 +5,12 @@ public enum Classification {
     /// The band for a score of `percent` % of the applicable max: the band with
     /// the highest threshold that the score reaches; `nil` when none does.
     public static func band(forPercent percent: ScaledDecimal, bands: [Band]) -> String? {
-        bands.sorted { $0.minPercent > $1.minPercent }.first { percent >= $0.minPercent }?.name
+        // Bands are few; the highest threshold reached wins, whatever the order given.
+        var best: Band?
+        for band in bands where percent >= band.minPercent && band.minPercent >= (best?.minPercent ?? band.minPercent) {
+            best = band
+        }
+        return best?.name
     }
 
     /// Parses "Tốt:90,Khá:70,Trung bình:50,Yếu:0".

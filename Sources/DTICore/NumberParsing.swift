@@ -36,6 +36,11 @@ extension WrittenNumber {
     /// last one is the decimal separator and the other groups thousands
     /// ("1.234,5"). A lone point is a decimal point: see
     /// docs/decisions/0003-number-conventions.md.
+    public static func parse(_ raw: String) -> Result<WrittenNumber, NumberParseError> {
+        var text = raw
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
     public static func parse<S: StringProtocol>(_ raw: S) -> Result<WrittenNumber, NumberParseError> {
         if let result = raw.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0) }) { return result }
         return Array(raw.utf8).withUnsafeBufferPointer { parse(bytes: $0) }

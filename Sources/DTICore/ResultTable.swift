@@ -16,12 +16,25 @@ public struct ResultTable: Sendable {
     /// Row positions of each group, groups in order of first appearance.
     public var rowsByGroup: [(group: String, rows: [Int])] {
         var order: [String] = []
-        var members: [String: [Int]] = [:]
+        var slot: [String: Int] = [:]
+        var members: [[Int]] = []
+        // Rows of a group usually follow each other: remember the last
+        // group so that most rows need no hashing of a Vietnamese name.
+        var last = -1
         for (i, row) in rows.enumerated() {
-            if members[row.group] == nil { order.append(row.group) }
-            members[row.group, default: []].append(i)
+            if last < 0 || order[last] != row.group {
+                if let known = slot[row.group] {
+                    last = known
+                } else {
+                    last = order.count
+                    slot[row.group] = last
+                    order.append(row.group)
+                    members.append([])
+                }
+            }
+            members[last].append(i)
         }
-        return order.map { ($0, members[$0]!) }
+        return zip(order, members).map { ($0, $1) }
     }
 }
 

@@ -151,11 +151,13 @@ extension Rule {
             return .points(option.fraction.multiplied(by: max, dividedBy: ScaledDecimal(1)))
         case let (.parts(options), .parts(keys)):
             var total = ScaledDecimal.zero
-            for key in keys.sorted() {
-                guard let option = options.first(where: { $0.key == key }) else {
-                    return .invalid(.unknownOption(key, allowed: options.map(\.key)))
-                }
+            var matched = 0
+            for option in options where keys.contains(option.key) {
                 total += option.fraction.multiplied(by: max, dividedBy: ScaledDecimal(1))
+                matched += 1
+            }
+            if matched < keys.count, let unknown = keys.sorted().first(where: { key in !options.contains { $0.key == key } }) {
+                return .invalid(.unknownOption(unknown, allowed: options.map(\.key)))
             }
             return .points(Swift.min(total, max))
         case let (.cappedCount(perItem), .number(count)):

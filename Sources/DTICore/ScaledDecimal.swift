@@ -46,6 +46,13 @@ public struct ScaledDecimal: Hashable, Comparable, Sendable, CustomStringConvert
         precondition(denominator.micros != 0, "division by zero")
         precondition((0...scale).contains(decimals))
         let keep = pow10(decimals)
+        // Fast path in 64 bits; the 128-bit division below is several times slower.
+        let (scaled, o1) = numerator.micros.multipliedReportingOverflow(by: factor &* keep)
+        if !o1, factor <= 1_000_000, scaled >= 0, scaled <= Int64.max / 2, denominator.micros > 0 {
+            let q = (scaled * 2 + denominator.micros) / (denominator.micros * 2)
+            let (result, o2) = q.multipliedReportingOverflow(by: unit / keep)
+            if !o2 { return Self(micros: result) }
+        }
         let quotient = roundedQuotient(Int128(numerator.micros) * Int128(factor) * Int128(keep), Int128(denominator.micros))
         return Self(micros: Int64(quotient) * (unit / keep))
     }
@@ -79,16 +86,21 @@ public struct ScaledDecimal: Hashable, Comparable, Sendable, CustomStringConvert
     /// than "0,886000").
     public func formatted(decimals: Int, separator: Character = ",", trimZeros: Bool = false) -> String {
         let value = rounded(decimals: decimals)
-        let negative = value.micros < 0
-        let magnitude = value.micros.magnitude
-        let whole = magnitude / UInt64(Self.unit)
-        var fraction = String(magnitude % UInt64(Self.unit))
-        fraction = String(repeating: "0", count: Self.scale - fraction.count) + fraction
-        fraction = String(fraction.prefix(decimals))
-        if trimZeros { while fraction.hasSuffix("0") { fraction.removeLast() } }
-        var text = (negative ? "-" : "") + String(whole)
-        if !fraction.isEmpty { text += String(separator) + fraction }
-        return text
+        var magnitude = value.micros.magnitude
+        var fraction = Int(magnitude % UInt64(Self.unit)) / Int(Self.pow10(Self.scale - decimals))
+        magnitude /= UInt64(Self.unit)
+        var fractionDigits = decimals
+        if trimZeros { while fractionDigits > 0, fraction % 10 == 0 { fraction /= 10; fractionDigits -= 1 } }
+        // Digits are written backwards into a small buffer: this runs for
+        // every figure of every export.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        for _ in 0..<fractionDigits { bytes.append(UInt8(48 + fraction % 10)); fraction /= 10 }
+        if fractionDigits > 0 { bytes.append(contentsOf: String(separator).utf8.reversed()) }
+        repeat { bytes.append(UInt8(48 + magnitude % 10)); magnitude /= 10 } while magnitude > 0
+        if value.micros < 0 { bytes.append(UInt8(ascii: "-")) }
+        bytes.reverse()
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public var description: String { formatted(decimals: significantDecimals, separator: ".") }

@@ -32,6 +32,11 @@ public struct CompiledFramework: Sendable {
     let leafRules: [Rule]
     let leafExceptTags: [Set<String>]
     let leafNotDeployed: [Bool]
+    let leafRanges: [ClosedRange<ScaledDecimal>?]
+    /// Rules whose evaluation needs no heap payload, scored inline.
+    let leafFastRule: [FastRule]
+    /// Tiers and options of the fast rules, one after another.
+    let fastTables: FastRule.Tables
     let roots: [Int]
 
     public init(_ framework: Framework) {
@@ -59,6 +64,10 @@ public struct CompiledFramework: Sendable {
         self.leafRules = leaves.map { nodes[$0].rule ?? .manual(rubric: nil) }
         self.leafExceptTags = leaves.map { nodes[$0].applicability.exceptTags }
         self.leafNotDeployed = leaves.map { nodes[$0].applicability.notDeployed }
+        self.leafRanges = leaves.map { nodes[$0].inputRange }
+        var tables = FastRule.Tables()
+        self.leafFastRule = leaves.map { FastRule(nodes[$0].rule, tables: &tables) }
+        self.fastTables = tables
         self.roots = nodes.indices.filter { parent[$0] < 0 }
     }
 
@@ -111,24 +120,35 @@ public enum ScoringEngine {
         var unanswered: [Int] = []
         let reported = responses.reported
         let tagged = !unit.tags.isEmpty
+        // Local copies of the per-leaf arrays: one retain each, not one per criterion.
         let parent = framework.parent
-        for leafPosition in framework.leaves.indices {
-            if framework.leafNotDeployed[leafPosition] { continue }
+        let leaves = framework.leaves
+        let leafMax = framework.leafMax
+        let notDeployed = framework.leafNotDeployed
+        let fastRules = framework.leafFastRule
+        let tables = framework.fastTables
+        let inputs = responses.inputs
+        for leafPosition in leaves.indices {
+            if notDeployed[leafPosition] { continue }
             if tagged, !framework.leafExceptTags[leafPosition].isDisjoint(with: unit.tags) { continue }
-            let max = framework.leafMax[leafPosition]
+            let max = leafMax[leafPosition]
             var earned: Int64 = 0
-            if let input = responses.inputs[leafPosition] {
-                switch framework.leafRules[leafPosition].evaluate(input, max: ScaledDecimal(micros: max)) {
-                case .points(let p): earned = p.micros
-                case .notApplicable: continue
-                case .invalid(let violation):
-                    let code = framework.nodes[framework.leaves[leafPosition]].code
-                    issues.append(ScoringIssue(unitID: unit.id, criterion: code, message: violation.message))
+            if let input = inputs[leafPosition] {
+                if let fast = fastRules[leafPosition].points(input, max: max, tables: tables) {
+                    earned = fast
+                } else {
+                    switch framework.leafRules[leafPosition].evaluate(input, max: ScaledDecimal(micros: max)) {
+                    case .points(let p): earned = p.micros
+                    case .notApplicable: continue
+                    case .invalid(let violation):
+                        let code = framework.nodes[leaves[leafPosition]].code
+                        issues.append(ScoringIssue(unitID: unit.id, criterion: code, message: violation.message))
+                    }
                 }
             } else if reported {
-                unanswered.append(framework.leaves[leafPosition])
+                unanswered.append(leaves[leafPosition])
             }
-            var ancestor = framework.leaves[leafPosition]
+            var ancestor = leaves[leafPosition]
             while ancestor >= 0 {
                 points[ancestor].micros &+= earned
                 applicable[ancestor].micros &+= max
@@ -189,5 +209,77 @@ public enum ScoringEngine {
         let keep = Int128(ScaledDecimal.pow10(decimals))
         let q = ScaledDecimal.roundedQuotient(sum * keep, weightSum * (precision / Int128(ScaledDecimal.unit)))
         return ScaledDecimal(micros: Int64(q) * (ScaledDecimal.unit / Int64(keep)))
+    }
+}
+
+/// The common rules in a form with no heap payload, so the scoring loop does
+/// not retain and release a rule's strings and arrays for every criterion.
+/// Anything unusual (a violation, b = 0, tiers, options) returns `nil` and
+/// goes through `Rule.evaluate`, which stays the one definition of scoring.
+enum FastRule: Sendable {
+    case yesNo, manual, ratio, cappedCount(Int64), other
+    /// Tiers at `start..<start+count` of the tier table.
+    case tiers(start: Int32, count: Int32)
+    /// Options at `start..<start+count` of the option tables.
+    case choice(start: Int32, count: Int32)
+    case parts(start: Int32, count: Int32)
+
+    /// Plain-value tables the fast rules point into.
+    struct Tables: Sendable {
+        var tiers: [Tier] = []
+        var optionKeys: [String] = []
+        var optionFractions: [ScaledDecimal] = []
+    }
+
+    init(_ rule: Rule?, tables: inout Tables) {
+        switch rule {
+        case .tiers(let tiers):
+            self = .tiers(start: Int32(tables.tiers.count), count: Int32(tiers.count))
+            tables.tiers += tiers
+        case .choice(let options), .parts(let options):
+            let start = Int32(tables.optionKeys.count), count = Int32(options.count)
+            if case .choice = rule { self = .choice(start: start, count: count) } else { self = .parts(start: start, count: count) }
+            tables.optionKeys += options.map(\.key)
+            tables.optionFractions += options.map(\.fraction)
+        case .yesNo: self = .yesNo
+        case .manual: self = .manual
+        case .ratio: self = .ratio
+        case .cappedCount(let perItem): self = .cappedCount(perItem.micros)
+        default: self = .other
+        }
+    }
+
+    @inline(__always)
+    func points(_ input: CriterionInput, max: Int64, tables: Tables) -> Int64? {
+        switch (self, input) {
+        case let (.tiers(start, count), .number(value)):
+            for tier in tables.tiers[Int(start)..<Int(start + count)] where value >= tier.atLeast {
+                return Swift.min(tier.points.micros, max)
+            }
+            return 0
+        case let (.choice(start, count), .choice(key)):
+            for i in Int(start)..<Int(start + count) where tables.optionKeys[i] == key {
+                return tables.optionFractions[i].multiplied(by: ScaledDecimal(micros: max), dividedBy: ScaledDecimal(1)).micros
+            }
+            return nil // unknown option: Rule.evaluate explains it
+        case let (.parts(start, count), .parts(keys)):
+            var total: Int64 = 0
+            var matched = 0
+            for i in Int(start)..<Int(start + count) where keys.contains(tables.optionKeys[i]) {
+                total += tables.optionFractions[i].multiplied(by: ScaledDecimal(micros: max), dividedBy: ScaledDecimal(1)).micros
+                matched += 1
+            }
+            return matched == keys.count ? Swift.min(total, max) : nil
+        case (.yesNo, .yesNo(let yes)):
+            return yes ? max : 0
+        case (.manual, .manual(let score)) where score.micros <= max:
+            return score.micros
+        case (.ratio, .ratio(let a, let b)) where b.micros > 0 && a <= b:
+            return a.multiplied(by: ScaledDecimal(micros: max), dividedBy: b).micros
+        case (.cappedCount(let perItem), .number(let count)):
+            return Swift.min(count.multiplied(by: ScaledDecimal(micros: perItem), dividedBy: ScaledDecimal(1)).micros, max)
+        default:
+            return nil
+        }
     }
 }

@@ -16,13 +16,15 @@ public enum Validation {
         _ unit: AssessedUnit, _ responses: UnitResponses, in framework: CompiledFramework
     ) -> [ValidationFinding] {
         var findings: [ValidationFinding] = []
-        for (position, nodeIndex) in framework.leaves.enumerated() {
+        for position in framework.leaves.indices {
             guard let input = responses.inputs[position] else { continue }
-            let node = framework.nodes[nodeIndex]
-            if let rule = node.rule, case .invalid(let violation) = rule.evaluate(input, max: node.max) {
-                findings.append(ValidationFinding(severity: .error, unitID: unit.id, criterion: node.code, message: violation.message))
+            let max = ScaledDecimal(micros: framework.leafMax[position])
+            if case .invalid(let violation) = framework.leafRules[position].evaluate(input, max: max) {
+                let code = framework.nodes[framework.leaves[position]].code
+                findings.append(ValidationFinding(severity: .error, unitID: unit.id, criterion: code, message: violation.message))
             }
-            if let range = node.inputRange {
+            if let range = framework.leafRanges[position] {
+                let code = framework.nodes[framework.leaves[position]].code
                 let values: [(String, ScaledDecimal)]
                 switch input {
                 case let .ratio(a, b): values = [("a = ", a), ("b = ", b)]
@@ -31,7 +33,7 @@ public enum Validation {
                 }
                 for (label, v) in values where !range.contains(v) {
                     findings.append(ValidationFinding(
-                        severity: .error, unitID: unit.id, criterion: node.code,
+                        severity: .error, unitID: unit.id, criterion: code,
                         message: "giá trị \(label)\(v.formatted(decimals: v.significantDecimals)) ngoài khoảng cho phép \(range.lowerBound.formatted(decimals: range.lowerBound.significantDecimals))…\(range.upperBound.formatted(decimals: range.upperBound.significantDecimals))"))
                 }
             }

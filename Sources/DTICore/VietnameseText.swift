@@ -7,7 +7,9 @@ public enum VietnameseText {
 
     /// NFC form, as stored.
     public static func normalized(_ text: String) -> String {
-        text.precomposedStringWithCanonicalMapping
+        // ASCII is already NFC, and Foundation's normalisation is slow on Linux.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
+        return text.precomposedStringWithCanonicalMapping
     }
 
     /// Diacritics removed, đ→d, lower case, apostrophe variants unified:

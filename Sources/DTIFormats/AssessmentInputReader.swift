@@ -156,8 +156,8 @@ public enum AssessmentInputReader {
                 problems.append(TableProblem(location: at(0), message: "dòng có \(record.fields.count) cột nhưng tiêu đề có \(doc.header.fields.count)"))
                 continue
             }
-            let name = VietnameseText.normalized(record.fields[columns[0]].trimmingCharacters(in: .whitespaces))
-            let group = VietnameseText.normalized(record.fields[columns[1]].trimmingCharacters(in: .whitespaces))
+            let name = VietnameseText.normalized(record.fields[columns[0]].trimmedField)
+            let group = VietnameseText.normalized(record.fields[columns[1]].trimmedField)
             if name.isEmpty { problems.append(TableProblem(location: at(columns[0]), message: "cột \"unit\": thiếu tên đơn vị")); continue }
             if group.isEmpty { problems.append(TableProblem(location: at(columns[1]), message: "cột \"group\": thiếu tên nhóm")); continue }
             if let first = lines[name] {

@@ -75,8 +75,9 @@ public enum CSVReader {
     }
 
     /// Calls `body` for every non-blank record, header included, and returns
-    /// the delimiter. Checks UTF-8 and quoting first, so `body` never sees a
-    /// file that will turn out unreadable.
+    /// the delimiter. Checks UTF-8 first; a quote left open at the end of the
+    /// file is thrown after the records before it were seen, so callers must
+    /// treat a throw as "nothing read".
     @discardableResult
     public static func scan(_ bytes: [UInt8], file: String, _ body: (borrowing RawRecord) -> Void) throws(TableProblem) -> UInt8 {
         var start = 0
@@ -85,9 +86,7 @@ public enum CSVReader {
             throw TableProblem(location: "\(file):\(firstInvalidLine(bytes)):1", message: "tệp không phải văn bản UTF-8; hãy lưu lại dưới dạng CSV UTF-8")
         }
         let delimiter = detectDelimiter(bytes, from: start)
-        if let line = unclosedQuoteLine(bytes, from: start, delimiter: delimiter) {
-            throw TableProblem(location: "\(file):\(line):1", message: "dấu ngoặc kép mở nhưng không đóng")
-        }
+        var unclosedQuoteLine: Int?
         let quote = UInt8(ascii: "\"")
         var record = RawRecord()
         bytes.withUnsafeBufferPointer { buffer in
@@ -101,18 +100,22 @@ public enum CSVReader {
                 record.starts.append(column)
                 let fieldStart = record.bytes.count
                 if i < end && buffer[i] == quote {
+                    let openedAt = line
+                    var closed = false
                     i += 1; column += 1
                     while i < end {
                         let b = buffer[i]
                         if b == quote {
                             if i + 1 < end && buffer[i + 1] == quote { record.bytes.append(b); i += 2; column += 2; continue }
                             i += 1; column += 1
+                            closed = true
                             break
                         }
                         if b == 0x0A { line += 1; column = 1 } else if (b & 0xC0) != 0x80 { column += 1 }
                         record.bytes.append(b)
                         i += 1
                     }
+                    if !closed { unclosedQuoteLine = openedAt; return }
                 }
                 // Unquoted text, or anything after a closing quote, up to the delimiter.
                 let runStart = i
@@ -138,31 +141,10 @@ public enum CSVReader {
                 record.reset(line: line)
             }
         }
-        return delimiter
-    }
-
-    static func unclosedQuoteLine(_ bytes: [UInt8], from start: Int, delimiter: UInt8) -> Int? {
-        // A quote opens only at the start of a field; inside, "" is an escaped quote.
-        var line = 1, openedAt = 0
-        var inQuotes = false, atFieldStart = true
-        var i = start
-        while i < bytes.count {
-            let b = bytes[i]
-            if inQuotes {
-                if b == 0x22 {
-                    if i + 1 < bytes.count && bytes[i + 1] == 0x22 { i += 2; continue }
-                    inQuotes = false
-                } else if b == 0x0A { line += 1 }
-            } else if b == 0x22 && atFieldStart {
-                inQuotes = true
-                openedAt = line
-            } else if b == 0x0A {
-                line += 1
-            }
-            atFieldStart = !inQuotes && (b == 0x0A || b == delimiter)
-            i += 1
+        if let line = unclosedQuoteLine {
+            throw TableProblem(location: "\(file):\(line):1", message: "dấu ngoặc kép mở nhưng không đóng")
         }
-        return inQuotes ? openedAt : nil
+        return delimiter
     }
 
     static func detectDelimiter(_ bytes: [UInt8], from start: Int) -> UInt8 {

@@ -13,7 +13,7 @@ public enum ResultTableReader {
     public static func read(_ document: CSVDocument) throws(ProblemList) -> ResultTable {
         var problems: [TableProblem] = []
         let file = document.file
-        let header = document.header.fields.map { VietnameseText.normalized($0.trimmingCharacters(in: .whitespaces)) }
+        let header = document.header.fields.map { VietnameseText.normalized($0.trimmedField) }
         var seen: [String: Int] = [:]
         for (i, name) in header.enumerated() {
             let key = name.lowercased()
@@ -40,7 +40,7 @@ public enum ResultTableReader {
                 problems.append(TableProblem(location: at(0), message: "dòng có \(record.fields.count) cột nhưng tiêu đề có \(header.count)"))
                 continue
             }
-            func text(_ i: Int) -> String { VietnameseText.normalized(record.fields[i].trimmingCharacters(in: .whitespaces)) }
+            func text(_ i: Int) -> String { VietnameseText.normalized(record.fields[i].trimmedField) }
             func number(_ i: Int, allowMissing: Bool) -> WrittenNumber?? {
                 let t = text(i)
                 if t.isEmpty || t == "-" {

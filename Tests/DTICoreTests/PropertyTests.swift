@@ -121,3 +121,51 @@ struct PropertyTests {
         }
     }
 }
+
+@Suite("The fast scoring path agrees with the rules")
+struct FastPathTests {
+    /// The plain definition: every leaf through `Rule.evaluate`, summed up the tree.
+    func referenceTotal(_ unit: AssessedUnit, _ responses: UnitResponses, _ fw: CompiledFramework) -> (ScaledDecimal, ScaledDecimal) {
+        var points = ScaledDecimal.zero, max = ScaledDecimal.zero
+        for (i, leaf) in fw.leaves.enumerated() {
+            let node = fw.nodes[leaf]
+            guard node.applicability.applies(toUnitTagged: unit.tags) else { continue }
+            guard let input = responses.inputs[i] else { max += node.max; continue }
+            switch node.rule!.evaluate(input, max: node.max) {
+            case .points(let p): points += p; max += node.max
+            case .notApplicable: break
+            case .invalid: max += node.max
+            }
+        }
+        return (points, max)
+    }
+
+    @Test("scores equal the rule-by-rule definition, also with invalid answers", arguments: PropertyTests.seeds)
+    func agrees(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        let generator = PropertyTests()
+        let compiled = CompiledFramework(generator.framework(&rng))
+        for u in 0..<5 {
+            let unit = AssessedUnit(id: "u\(u)", name: "u\(u)", group: "g", tags: Bool.random(using: &rng) ? ["t"] : [])
+            var responses = UnitResponses(leafCount: compiled.leaves.count)
+            for (i, leaf) in compiled.leaves.enumerated() where Int.random(in: 0..<6, using: &rng) > 0 {
+                var input = generator.answer(compiled.nodes[leaf].rule!, &rng)
+                // Now and then an answer the rule must refuse.
+                switch Int.random(in: 0..<12, using: &rng) {
+                case 0: input = .choice("không-có")
+                case 1: input = .parts(["p", "zz"])
+                case 2: input = .ratio(a: ScaledDecimal(7), b: ScaledDecimal(3))
+                case 3: input = .manual(ScaledDecimal(1000))
+                case 4: input = .number(ScaledDecimal(micros: 2_500_000))
+                default: break
+                }
+                responses.inputs[i] = input
+            }
+            var issues: [ScoringIssue] = []
+            let score = ScoringEngine.score(unit, responses, in: compiled, issues: &issues)
+            let (points, max) = referenceTotal(unit, responses, compiled)
+            #expect(score.totalPoints == points, "seed \(seed)")
+            #expect(score.totalApplicableMax == max, "seed \(seed)")
+        }
+    }
+}
