@@ -74,7 +74,9 @@ extension WrittenNumber {
         var fraction: Int64 = 0
         var fractionDigits = 0
         var sawDigit = false
-        for i in bytes.indices {
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            defer { i += 1 }
             let b = bytes[i]
             if let mark = decimalMark, i == mark { continue }
             let isDigit = b >= 0x30 && b <= 0x39

@@ -7,8 +7,13 @@ public enum VietnameseText {
 
     /// NFC form, as stored.
     public static func normalized(_ text: String) -> String {
-        // ASCII is already NFC, and Foundation's normalisation is slow on Linux.
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
+        // Foundation's normalisation is slow on Linux; text made only of
+        // scalars that are their own NFC form (ASCII, Latin-1 and Latin
+        // Extended, the precomposed Vietnamese letters U+1E00–U+1EFF, common
+        // punctuation) needs none.
+        if text.unicodeScalars.allSatisfy({ $0.value < 0x0300 || (0x1E00...0x1EFF).contains($0.value) || (0x2010...0x206F).contains($0.value) }) {
+            return text
+        }
         return text.precomposedStringWithCanonicalMapping
     }
 

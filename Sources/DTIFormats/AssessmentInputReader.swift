@@ -214,7 +214,7 @@ public enum AssessmentInputReader {
         case .choice:
             return .success(.choice(value))
         case .parts:
-            let keys = value == "-" ? [] : value.split(whereSeparator: { $0 == ";" || $0 == "|" || $0 == "+" }).map { $0.trimmingCharacters(in: .whitespaces) }
+            let keys = value == "-" ? [] : value.split(whereSeparator: { $0 == ";" || $0 == "|" || $0 == "+" }).map { String($0).trimmedField }
             return .success(.parts(Set(keys)))
         }
     }

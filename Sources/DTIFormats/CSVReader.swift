@@ -40,9 +40,20 @@ public struct RawRecord: ~Copyable {
     public var count: Int { bounds.count }
     /// 1-based character column where field `i` starts.
     public func column(_ i: Int) -> Int { i < starts.count ? starts[i] : (starts.last ?? 1) }
-    public func string(_ i: Int) -> String { String(decoding: bytes[bounds[i]], as: UTF8.self) }
+    public func string(_ i: Int) -> String {
+        let range = bounds[i]
+        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    }
     /// True when field `i` holds exactly `other`'s bytes.
-    public func field(_ i: Int, equals other: [UInt8]) -> Bool { bytes[bounds[i]].elementsEqual(other) }
+    public func field(_ i: Int, equals other: [UInt8]) -> Bool {
+        let range = bounds[i]
+        guard range.count == other.count else { return false }
+        return bytes.withUnsafeBufferPointer { mine in
+            other.withUnsafeBufferPointer { theirs in
+                memcmp(mine.baseAddress! + range.lowerBound, theirs.baseAddress!, range.count) == 0
+            }
+        }
+    }
     public func fieldBytes(_ i: Int) -> ArraySlice<UInt8> { bytes[bounds[i]] }
     /// "file:line:column" of field `i`.
     public func location(_ file: String, _ i: Int) -> String { "\(file):\(line):\(column(i))" }
