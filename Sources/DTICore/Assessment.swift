@@ -44,10 +44,10 @@ public enum Assessment {
         var distributions: [String: [(node: Int, buckets: [DistributionBucket])]] = [:]
         let scoredIndices = framework.mainIndices.filter { framework.nodes[$0].max.micros > 0 }
         for (group, positions) in table.rowsByGroup {
-            let members = positions.lazy.map { scores[$0] }.filter(\.reported)
+            let members = positions.filter { scores[$0].reported }
             distributions[group] = scoredIndices.map { node in
                 (node, Statistics.distribution(
-                    members.map { ($0.unit.name, $0.points[node], $0.applicableMax[node]) },
+                    members.map { (scores[$0].unit.name, scores[$0].points[node], scores[$0].applicableMax[node]) },
                     nodeMax: framework.nodes[node].max, edgesPercent: fw.distributionEdges))
             }
         }
@@ -62,45 +62,49 @@ public enum Assessment {
     ) -> [UnitScore] {
         let empty = UnitResponses(leafCount: framework.leaves.count)
         let chunks = units.count < 256 ? 1 : Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let size = (units.count + chunks - 1) / Swift.max(chunks, 1)
-        let parts = ChunkResults(count: chunks)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            var local: [UnitScore] = []
-            var localIssues: [ScoringIssue] = []
-            let range = Swift.min(chunk * size, units.count)..<Swift.min((chunk + 1) * size, units.count)
-            local.reserveCapacity(range.count)
-            for unit in units[range] {
-                local.append(ScoringEngine.score(unit, responses[unit.id] ?? empty, in: framework, issues: &localIssues))
+        let size = (units.count + chunks - 1) / chunks
+        let chunkIssues = ChunkIssues(count: chunks)
+        // Each chunk initialises its own slice of the result in place.
+        let scores = [UnitScore](unsafeUninitializedCapacity: units.count) { buffer, initialized in
+            let slots = UncheckedSlots(base: buffer.baseAddress)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                var localIssues: [ScoringIssue] = []
+                for i in Swift.min(chunk * size, units.count)..<Swift.min((chunk + 1) * size, units.count) {
+                    let unit = units[i]
+                    slots.initialize(i, to: ScoringEngine.score(unit, responses[unit.id] ?? empty, in: framework, issues: &localIssues))
+                }
+                chunkIssues.store(chunk, localIssues)
             }
-            parts.store(chunk, local, localIssues)
+            initialized = units.count
         }
-        let collected = parts.collect()
-        issues += collected.issues
-        return collected.scores
+        issues += chunkIssues.collect()
+        return scores
     }
 }
 
-/// Per-chunk results of a parallel scoring run, joined in chunk order.
-private final class ChunkResults: @unchecked Sendable {
-    // Each chunk writes only its own slot, and reads happen after
-    // concurrentPerform has returned; the lock makes that explicit.
+/// The result buffer, shared by the scoring chunks. Each chunk writes only
+/// its own disjoint range, and the buffer is read only after
+/// `concurrentPerform` has returned.
+private struct UncheckedSlots: @unchecked Sendable {
+    let base: UnsafeMutablePointer<UnitScore>?
+    func initialize(_ i: Int, to value: UnitScore) { (base! + i).initialize(to: value) }
+}
+
+/// Per-chunk scoring issues, joined in chunk order.
+private final class ChunkIssues: @unchecked Sendable {
+    // Guarded by `lock`.
     private let lock = NSLock()
-    private var scores: [[UnitScore]]
     private var issues: [[ScoringIssue]]
 
-    init(count: Int) {
-        scores = Array(repeating: [], count: count)
-        issues = Array(repeating: [], count: count)
-    }
+    init(count: Int) { issues = Array(repeating: [], count: count) }
 
-    func store(_ chunk: Int, _ s: [UnitScore], _ i: [ScoringIssue]) {
+    func store(_ chunk: Int, _ i: [ScoringIssue]) {
         lock.lock(); defer { lock.unlock() }
-        scores[chunk] = s
         issues[chunk] = i
     }
 
-    func collect() -> (scores: [UnitScore], issues: [ScoringIssue]) {
+    func collect() -> [ScoringIssue] {
         lock.lock(); defer { lock.unlock() }
-        return (scores.flatMap { $0 }, issues.flatMap { $0 })
+        return issues.flatMap { $0 }
     }
 }

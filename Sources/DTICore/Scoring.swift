@@ -251,18 +251,35 @@ enum FastRule: Sendable {
 
     @inline(__always)
     func points(_ input: CriterionInput, max: Int64, tables: Tables) -> Int64? {
-        switch (self, input) {
-        case let (.tiers(start, count), .number(value)):
-            for tier in tables.tiers[Int(start)..<Int(start + count)] where value >= tier.atLeast {
-                return Swift.min(tier.points.micros, max)
+        // Switch on the rule first and look into the input second: matching a
+        // (rule, input) tuple would copy the input and retain its payload.
+        switch self {
+        case .yesNo:
+            guard case .yesNo(let yes) = input else { return nil }
+            return yes ? max : 0
+        case .manual:
+            guard case .manual(let score) = input, score.micros <= max else { return nil }
+            return score.micros
+        case .ratio:
+            guard case .ratio(let a, let b) = input, b.micros > 0, a <= b else { return nil }
+            return a.multiplied(by: ScaledDecimal(micros: max), dividedBy: b).micros
+        case .cappedCount(let perItem):
+            guard case .number(let count) = input else { return nil }
+            return Swift.min(count.multiplied(by: ScaledDecimal(micros: perItem), dividedBy: ScaledDecimal(1)).micros, max)
+        case let .tiers(start, count):
+            guard case .number(let value) = input else { return nil }
+            for i in Int(start)..<Int(start + count) where value >= tables.tiers[i].atLeast {
+                return Swift.min(tables.tiers[i].points.micros, max)
             }
             return 0
-        case let (.choice(start, count), .choice(key)):
+        case let .choice(start, count):
+            guard case .choice(let key) = input else { return nil }
             for i in Int(start)..<Int(start + count) where tables.optionKeys[i] == key {
                 return tables.optionFractions[i].multiplied(by: ScaledDecimal(micros: max), dividedBy: ScaledDecimal(1)).micros
             }
             return nil // unknown option: Rule.evaluate explains it
-        case let (.parts(start, count), .parts(keys)):
+        case let .parts(start, count):
+            guard case .parts(let keys) = input else { return nil }
             var total: Int64 = 0
             var matched = 0
             for i in Int(start)..<Int(start + count) where keys.contains(tables.optionKeys[i]) {
@@ -270,15 +287,7 @@ enum FastRule: Sendable {
                 matched += 1
             }
             return matched == keys.count ? Swift.min(total, max) : nil
-        case (.yesNo, .yesNo(let yes)):
-            return yes ? max : 0
-        case (.manual, .manual(let score)) where score.micros <= max:
-            return score.micros
-        case (.ratio, .ratio(let a, let b)) where b.micros > 0 && a <= b:
-            return a.multiplied(by: ScaledDecimal(micros: max), dividedBy: b).micros
-        case (.cappedCount(let perItem), .number(let count)):
-            return Swift.min(count.multiplied(by: ScaledDecimal(micros: perItem), dividedBy: ScaledDecimal(1)).micros, max)
-        default:
+        case .other:
             return nil
         }
     }
