@@ -22,9 +22,19 @@ public enum Assessment {
         _ framework: CompiledFramework, units: [AssessedUnit], responses: [String: UnitResponses],
         averageOver: AverageRule = .reported, topK: Int = 3
     ) -> AssessmentResult {
+        run(framework, units: units, answers: units.map { responses[$0.id] }, averageOver: averageOver, topK: topK)
+    }
+
+    /// The same, with answers aligned with `units` (`nil`: did not report).
+    /// Avoids hashing thousands of Vietnamese names on every recompute.
+    public static func run(
+        _ framework: CompiledFramework, units: [AssessedUnit], answers: [UnitResponses?],
+        averageOver: AverageRule = .reported, topK: Int = 3
+    ) -> AssessmentResult {
+        precondition(answers.count == units.count, "one answer slot per unit")
         let fw = framework.framework
         var issues: [ScoringIssue] = []
-        let scores = scoreAll(framework, units: units, responses: responses, issues: &issues)
+        let scores = scoreAll(framework, units: units, answers: answers, issues: &issues)
         let columnNodes = framework.pillars.isEmpty ? framework.mainIndices : framework.pillars
         let decimals = fw.display.decimals ?? 2
         let rows = scores.map { score -> ResultRow in
@@ -57,7 +67,7 @@ public enum Assessment {
     /// Scores units on every core: units are independent, and the result is
     /// the same as scoring them one by one, in the same order.
     static func scoreAll(
-        _ framework: CompiledFramework, units: [AssessedUnit], responses: [String: UnitResponses],
+        _ framework: CompiledFramework, units: [AssessedUnit], answers: [UnitResponses?],
         issues: inout [ScoringIssue]
     ) -> [UnitScore] {
         let empty = UnitResponses(leafCount: framework.leaves.count)
@@ -71,7 +81,7 @@ public enum Assessment {
                 var localIssues: [ScoringIssue] = []
                 for i in Swift.min(chunk * size, units.count)..<Swift.min((chunk + 1) * size, units.count) {
                     let unit = units[i]
-                    slots.initialize(i, to: ScoringEngine.score(unit, responses[unit.id] ?? empty, in: framework, issues: &localIssues))
+                    slots.initialize(i, to: ScoringEngine.score(unit, answers[i] ?? empty, in: framework, issues: &localIssues))
                 }
                 chunkIssues.store(chunk, localIssues)
             }

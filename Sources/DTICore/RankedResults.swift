@@ -89,12 +89,14 @@ extension ResultTable {
         var units: [RankedUnit] = []
         var summaries: [GroupSummary] = []
         for (group, members) in rowsByGroup {
-            var ranked = members.map { unitResult(rows[$0], settings) }
-            let ranks = Ranking.competitionRanks(ranked.map(\.index))
-            for i in ranked.indices { ranked[i].rank = ranks[i] }
-            ranked.sort { a, b in
-                a.rank != b.rank ? a.rank < b.rank : VietnameseText.precedes(a.row.unit, b.row.unit)
+            var results = members.map { unitResult(rows[$0], settings) }
+            let ranks = Ranking.competitionRanks(results.map(\.index))
+            for i in results.indices { results[i].rank = ranks[i] }
+            // Sort positions, not the (large) results themselves.
+            let order = results.indices.sorted { a, b in
+                ranks[a] != ranks[b] ? ranks[a] < ranks[b] : VietnameseText.precedes(results[a].row.unit, results[b].row.unit)
             }
+            let ranked = order.map { results[$0] }
             units += ranked
             summaries.append(summary(group, ranked, settings))
         }

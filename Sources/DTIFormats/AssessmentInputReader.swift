@@ -6,6 +6,8 @@ import Foundation
 public struct AssessmentInput: Sendable {
     public var units: [AssessedUnit]
     public var responses: [String: UnitResponses]
+    /// The same answers aligned with `units` (`nil`: the unit did not report).
+    public var answers: [UnitResponses?]
     /// The responses file, for locations.
     public var responsesFile: String
     /// Where each answer came from, by unit and leaf position.
@@ -130,7 +132,7 @@ public enum AssessmentInputReader {
             if let a = answers[i] { responses[unit.id] = a }
             if let p = points[i] { positions[unit.id] = p }
         }
-        return AssessmentInput(units: units, responses: responses, responsesFile: file, answerPositions: positions)
+        return AssessmentInput(units: units, responses: responses, answers: answers, responsesFile: file, answerPositions: positions)
     }
 
     static func requireColumns(_ doc: CSVDocument, _ names: [String], _ problems: inout [TableProblem]) -> [Int]? {

@@ -37,8 +37,8 @@ struct ScoreCommand: ParsableCommand {
             let responsesBytes = try responsesRead.get()
             let input = try AssessmentInputReader.read(units: unitsDocument, responses: responsesBytes, responsesFile: responses, framework: compiled)
             var errors: [TableProblem] = []
-            for unit in input.units {
-                guard let answers = input.responses[unit.id] else { continue }
+            for (unit, answers) in zip(input.units, input.answers) {
+                guard let answers else { continue }
                 for finding in Validation.check(unit, answers, in: compiled) {
                     let location = input.answerLocation(unit: unit.id, criterion: finding.criterion, in: compiled) ?? responses
                     let problem = TableProblem(location: location, message: "đơn vị \"\(unit.name)\", tiêu chí \(finding.criterion): \(finding.message)")
@@ -48,7 +48,7 @@ struct ScoreCommand: ParsableCommand {
                 }
             }
             if !errors.isEmpty { throw ProblemList(errors) }
-            let result = Assessment.run(compiled, units: input.units, responses: input.responses, averageOver: averageOver)
+            let result = Assessment.run(compiled, units: input.units, answers: input.answers, averageOver: averageOver)
             try output.write(ScoreWriter(result).render(output.format))
         }
     }
