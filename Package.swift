@@ -12,6 +12,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/leaf", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/leaf-kit", from: "1.14.3"),
     ],
     targets: [
         // The domain and every computation. Foundation only: no I/O.
@@ -21,11 +27,25 @@ let package = Package(
             name: "DTIFormats",
             dependencies: ["DTICore", .product(name: "Yams", package: "Yams")]
         ),
+        // The web application: Vapor, Fluent models and migrations, Leaf views.
+        .target(
+            name: "DTIServer",
+            dependencies: [
+                "DTICore", "DTIFormats",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Leaf", package: "leaf"),
+                .product(name: "LeafKit", package: "leaf-kit"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         // The command line: argument parsing only.
         .executableTarget(
             name: "dti",
             dependencies: [
-                "DTICore", "DTIFormats",
+                "DTICore", "DTIFormats", "DTIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -37,6 +57,10 @@ let package = Package(
         ),
         .testTarget(name: "DTICoreTests", dependencies: ["DTICore"]),
         .testTarget(name: "DTIFormatsTests", dependencies: ["DTICore", "DTIFormats"]),
+        .testTarget(
+            name: "DTIServerTests",
+            dependencies: ["DTIServer", .product(name: "VaporTesting", package: "vapor")]
+        ),
         .testTarget(
             name: "DTICLITests",
             dependencies: ["dti"],

@@ -17,10 +17,10 @@ public enum VietnameseText {
         return text.precomposedStringWithCanonicalMapping
     }
 
-    /// Diacritics removed, đ→d, lower case, apostrophe variants unified:
-    /// "Krông Pắc" and "krong pac" fold to the same key.
+    /// Diacritics removed, đ→d, lower case, apostrophes dropped: "Krông Pắc"
+    /// and "krong pac" fold to the same key, and so do "Cư M’gar" and "cu mgar".
     public static func searchKey(_ text: String) -> String {
-        let unified = text.replacingOccurrences(of: "’", with: "'").replacingOccurrences(of: "‘", with: "'")
+        let unified = text.replacingOccurrences(of: "’", with: "").replacingOccurrences(of: "‘", with: "").replacingOccurrences(of: "'", with: "")
         let folded = unified.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: locale)
         return folded.replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "d").lowercased()
     }

@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// `dti`: the OpenDTI command line.
 @main
-struct DTICommand: ParsableCommand {
+struct DTICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dti",
         abstract: "OpenDTI — tính điểm, xếp hạng và kiểm tra Chỉ số chuyển đổi số (DTI).",
-        subcommands: [RankCommand.self, AuditCommand.self, ScoreCommand.self, CheckFrameworkCommand.self]
+        subcommands: [RankCommand.self, AuditCommand.self, ScoreCommand.self, CheckFrameworkCommand.self, ServeCommand.self, MigrateCommand.self]
     )
 }

@@ -1,0 +1,92 @@
+import Fluent
+import Vapor
+
+/// Sign-in and sign-out, for the browser (form) and the API (JSON).
+struct AuthController: RouteCollection {
+    let login: LoginService
+
+    func boot(routes: any RoutesBuilder) throws {
+        // Public.
+        routes.get("login", use: loginPage)
+        routes.post("login", use: loginForm)
+        routes.get("api", "v1", "session", use: currentSession)
+        routes.post("api", "v1", "session", use: loginJSON)
+        // Signed in.
+        let signedIn = routes.grouped(RoleGuard.signedIn)
+        signedIn.post("logout", use: logoutForm)
+        signedIn.delete("api", "v1", "session", use: logoutJSON)
+    }
+
+    struct Credentials: Content {
+        var username: String
+        var password: String
+        var next: String?
+    }
+
+    @Sendable func loginPage(req: Request) async throws -> View {
+        let next = safeNext(try? req.query.get(String.self, at: "next"))
+        return try await req.view.render("login", LoginPage(layout: Layout(req, title: "Đăng nhập"), next: next, username: "", message: nil))
+    }
+
+    @Sendable func loginForm(req: Request) async throws -> Response {
+        let form = try req.content.decode(Credentials.self)
+        switch try await login.attempt(req, username: form.username, password: form.password) {
+        case .success(let user):
+            LoginService.startSession(req, user)
+            return req.redirect(to: safeNext(form.next))
+        case .failure(let failure):
+            let page = LoginPage(layout: Layout(req, title: "Đăng nhập"), next: safeNext(form.next), username: form.username, message: failure.message)
+            let response = try await req.view.render("login", page).encodeResponse(for: req)
+            response.status = .unauthorized
+            return response
+        }
+    }
+
+    struct SessionInfo: Content {
+        var signedIn: Bool
+        var username: String?
+        var displayName: String?
+        var role: String?
+        var unitID: UUID?
+        var csrf: String
+    }
+
+    func info(_ req: Request) -> SessionInfo {
+        let user = req.user
+        return SessionInfo(signedIn: user != nil, username: user?.username, displayName: user?.displayName,
+                           role: user?.role.rawValue, unitID: user?.$unit.id, csrf: req.csrfToken)
+    }
+
+    @Sendable func currentSession(req: Request) async throws -> SessionInfo { info(req) }
+
+    @Sendable func loginJSON(req: Request) async throws -> Response {
+        let body = try req.content.decode(Credentials.self)
+        switch try await login.attempt(req, username: body.username, password: body.password) {
+        case .success(let user):
+            LoginService.startSession(req, user)
+            return try await info(req).encodeResponse(for: req)
+        case .failure(let failure):
+            throw Abort(.unauthorized, reason: failure.message)
+        }
+    }
+
+    @Sendable func logoutForm(req: Request) async throws -> Response {
+        try await AuditLog.record(req, actor: req.user, action: "logout", target: req.user?.username ?? "")
+        req.session.destroy()
+        req.auth.logout(UserAccount.self)
+        return req.redirect(to: "/")
+    }
+
+    @Sendable func logoutJSON(req: Request) async throws -> HTTPStatus {
+        try await AuditLog.record(req, actor: req.user, action: "logout", target: req.user?.username ?? "")
+        req.session.destroy()
+        req.auth.logout(UserAccount.self)
+        return .noContent
+    }
+
+    /// Only local paths: never redirect to another site after sign-in.
+    func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
+        return next
+    }
+}

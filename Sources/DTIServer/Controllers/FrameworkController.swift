@@ -1,0 +1,80 @@
+import DTICore
+import Fluent
+import Vapor
+
+/// Frameworks: the public methodology (every version, its tree with each
+/// criterion's rule, evidence and maximum) and import for administrators.
+struct FrameworkController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        // Public: the methodology is public so units can recompute their scores.
+        routes.get("frameworks", use: listPage)
+        routes.get("frameworks", ":key", ":version", use: showPage)
+        routes.get("api", "v1", "frameworks", use: list)
+        routes.get("api", "v1", "frameworks", ":key", ":version", use: show)
+        // Administrator.
+        let admin = routes.grouped(RoleGuard(.administrator))
+        admin.on(.POST, "api", "v1", "frameworks", body: .collect(maxSize: "1mb"), use: importFramework)
+    }
+
+    func versions(_ req: Request) async throws -> [FrameworkSummary] {
+        try await FrameworkVersion.query(on: req.db).sort(\.$year, .descending).sort(\.$key).sort(\.$version, .descending).all()
+            .map(FrameworkCatalog.summary)
+    }
+
+    func find(_ req: Request) async throws -> FrameworkVersion {
+        let key = req.parameters.get("key") ?? ""
+        guard let version = req.parameters.get("version", as: Int.self) else {
+            throw Abort(.notFound, reason: "Phiên bản bộ chỉ số phải là số nguyên.")
+        }
+        guard let found = try await FrameworkVersion.query(on: req.db).filter(\.$key == key).filter(\.$version == version).first() else {
+            throw Abort(.notFound, reason: "Không có bộ chỉ số \"\(key)\" phiên bản \(version).")
+        }
+        return found
+    }
+
+    @Sendable func listPage(req: Request) async throws -> View {
+        try await req.view.render("frameworks", FrameworksPage(layout: Layout(req, title: "Bộ chỉ số"), frameworks: try await versions(req)))
+    }
+
+    @Sendable func list(req: Request) async throws -> [FrameworkSummary] { try await versions(req) }
+
+    func page(_ req: Request, _ version: FrameworkVersion) throws -> FrameworkPage {
+        let framework = try FrameworkCatalog.framework(version)
+        return FrameworkPage(
+            layout: Layout(req, title: version.title), framework: try FrameworkCatalog.summary(version),
+            source: framework.source, provenance: framework.provenance, methodLabel: framework.method.label,
+            bands: framework.bands.map { "\($0.name): từ \(FrameworkCatalog.text($0.minPercent))%" },
+            nodes: FrameworkCatalog.nodes(framework))
+    }
+
+    @Sendable func showPage(req: Request) async throws -> View {
+        try await req.view.render("framework", try page(req, try await find(req)))
+    }
+
+    struct FrameworkDetail: Content {
+        var framework: FrameworkSummary
+        var source: String?
+        var provenance: String?
+        var methodLabel: String
+        var bands: [String]
+        var nodes: [FrameworkNodeRow]
+    }
+
+    @Sendable func show(req: Request) async throws -> FrameworkDetail {
+        let p = try page(req, try await find(req))
+        return FrameworkDetail(framework: p.framework, source: p.source, provenance: p.provenance, methodLabel: p.methodLabel, bands: p.bands, nodes: p.nodes)
+    }
+
+    @Sendable func importFramework(req: Request) async throws -> Response {
+        guard let text = req.body.string, !text.isEmpty else { throw Abort(.badRequest, reason: "Thiếu nội dung tệp bộ chỉ số (YAML).") }
+        switch try await FrameworkCatalog.importYAML(text, file: "tệp tải lên", on: req.db) {
+        case .imported(let version):
+            try await AuditLog.record(req, actor: req.user, action: "framework_imported", target: "\(version.key)@\(version.version)", detail: version.sha256)
+            let response = try await FrameworkCatalog.summary(version).encodeResponse(for: req)
+            response.status = .created
+            return response
+        case .alreadyPresent(let version):
+            return try await FrameworkCatalog.summary(version).encodeResponse(for: req)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Vapor
+
+/// What every page's layout needs: title, the signed-in account, the CSRF
+/// token for forms, and which menu items to show.
+struct Layout: Encodable {
+    var title: String
+    var userName: String?
+    var roleLabel: String?
+    var csrf: String
+    var isAdmin: Bool
+    var isSignedIn: Bool
+
+    init(_ request: Request, title: String) {
+        self.title = title
+        let user = request.user
+        self.userName = user?.displayName
+        self.roleLabel = user?.role.label
+        self.csrf = request.csrfToken
+        self.isAdmin = user?.role == .administrator
+        self.isSignedIn = user != nil
+    }
+}
+
+struct ErrorPage: Encodable {
+    var layout: Layout
+    var status: Int
+    var reason: String
+}
+
+struct HomePage: Encodable {
+    var layout: Layout
+    var unitCount: Int
+    var frameworkCount: Int
+    var periods: [PeriodSummary]
+}
+
+struct LoginPage: Encodable {
+    var layout: Layout
+    var next: String
+    var username: String
+    var message: String?
+}
+
+struct UnitRow: Content {
+    var id: UUID?
+    var code: String
+    var name: String
+    var level: String
+    var levelLabel: String
+    var group: String
+    var tags: [String]
+    var parentCode: String?
+}
+
+struct UnitsPage: Encodable {
+    var layout: Layout
+    var query: String
+    var units: [UnitRow]
+    var count: Int
+}
+
+struct UnitFormPage: Encodable {
+    var layout: Layout
+    var form: UnitInput
+    var errors: [String]
+    var levels: [LevelOption]
+    var importErrors: [String]
+    var importText: String
+}
+
+struct LevelOption: Encodable {
+    var value: String
+    var label: String
+    var selected: Bool
+}
+
+struct FrameworkSummary: Content {
+    var key: String
+    var version: Int
+    var level: String
+    var levelLabel: String
+    var year: Int
+    var title: String
+    var sha256: String
+    var maxPoints: String
+    var method: String
+}
+
+struct FrameworksPage: Encodable {
+    var layout: Layout
+    var frameworks: [FrameworkSummary]
+}
+
+struct FrameworkNodeRow: Content {
+    var code: String
+    var kind: String
+    var kindLabel: String
+    var name: String
+    var depth: Int
+    var indent: Int
+    var max: String
+    var rule: String?
+    var evidence: String?
+    var dataSource: String?
+    var verifyingUnit: String?
+    var applicability: String?
+    var note: String?
+}
+
+struct FrameworkPage: Encodable {
+    var layout: Layout
+    var framework: FrameworkSummary
+    var source: String?
+    var provenance: String?
+    var methodLabel: String
+    var bands: [String]
+    var nodes: [FrameworkNodeRow]
+}
+
+struct PeriodSummary: Content {
+    var id: UUID?
+    var year: Int
+    var title: String
+    var locked: Bool
+    var currentPhase: String?
+}
+
+struct PhaseRow: Content {
+    var phase: String
+    var label: String
+    var startsOn: String
+    var endsOn: String
+    var current: Bool
+}
+
+struct PeriodPage: Encodable {
+    var layout: Layout
+    var period: PeriodSummary
+    var phases: [PhaseRow]
+    var frameworks: [FrameworkSummary]
+}
+
+struct UsersPage: Encodable {
+    var layout: Layout
+    var users: [UserRow]
+}
+
+struct UserRow: Content {
+    var id: UUID?
+    var username: String
+    var displayName: String
+    var role: String
+    var roleLabel: String
+    var unitCode: String?
+    var locked: Bool
+}

@@ -1,0 +1,96 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// Loads the demo province into an empty database: Đắk Lắk with its 18 sở
+/// and 15 huyện of 2023 (decision of 2024, seed 000), every shipped
+/// framework, the 2023 period with its phases, and one account per role.
+public enum DemoSeeder {
+    /// The demo password of every demo account (shown at start; demo only).
+    public static let password = "OpenDTI@2026"
+
+    public struct Login: Sendable {
+        public var username: String
+        public var role: String
+        public var unit: String?
+    }
+
+    /// Seeds when the database has no account yet; returns the logins, or
+    /// an empty list when there was something already.
+    public static func seedIfEmpty(_ app: Application, frameworksDirectory: String?) async throws -> [Login] {
+        let db = app.db
+        guard try await UserAccount.query(on: db).count() == 0 else { return [] }
+        guard let url = Bundle.module.url(forResource: "daklak-2023-units", withExtension: "csv", subdirectory: "Resources/Demo"),
+              let csv = try? String(contentsOf: url, encoding: .utf8) else {
+            throw Abort(.internalServerError, reason: "Thiếu tệp dữ liệu mẫu daklak-2023-units.csv.")
+        }
+        let (inputs, lines, problems) = UnitDirectory.parseCSV(csv, file: "daklak-2023-units.csv")
+        guard problems.isEmpty else { throw Abort(.internalServerError, reason: problems.joined(separator: "\n")) }
+        let (units, createProblems) = try await UnitDirectory.create(inputs, lines: lines, on: db)
+        guard createProblems.isEmpty else { throw Abort(.internalServerError, reason: createProblems.joined(separator: "\n")) }
+
+        // Frameworks: every file shipped under frameworks/.
+        let directory = frameworksDirectory ?? FrameworkFiles.defaultDirectory()
+        var byKey: [String: FrameworkVersion] = [:]
+        for file in try FrameworkFiles.list(directory) {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            switch try await FrameworkCatalog.importYAML(text, file: file, on: db) {
+            case .imported(let v), .alreadyPresent(let v): byKey[v.key] = v
+            }
+        }
+
+        // The 2023 period. Evaluation, council and consolidation dates are
+        // those of the published appendix; the others are assumptions (ADR 0008).
+        let period = Period(year: 2023, title: "Đánh giá Chỉ số chuyển đổi số năm 2023")
+        try await period.create(on: db)
+        let phases: [(Phase, String, String)] = [
+            (.selfAssessment, "2024-01-02", "2024-03-25"),
+            (.evaluation, "2024-03-26", "2024-04-15"),
+            (.corrections, "2024-04-16", "2024-05-01"),
+            (.councilAppraisal, "2024-05-02", "2024-05-15"),
+            (.consolidation, "2024-05-15", "2024-06-15"),
+            (.publication, "2024-06-16", "2024-06-30"),
+        ]
+        for (phase, from, to) in phases {
+            try await PeriodPhase(periodID: period.id!, phase: phase, startsOn: from, endsOn: to).create(on: db)
+        }
+        for (level, key) in [("department", "daklak-2023-department"), ("district", "daklak-2023-district")] {
+            if let v = byKey[key] { try await PeriodFramework(periodID: period.id!, level: level, frameworkVersionID: v.id!).create(on: db) }
+        }
+
+        // One account per role.
+        let agriculture = units.first { $0.code == "SNNPTNT" }?.id
+        let accounts: [(String, String, Role, UUID?)] = [
+            ("quantri", "Quản trị hệ thống", .administrator, nil),
+            ("thamdinh", "Chuyên viên thẩm định Sở KH&CN", .evaluator, nil),
+            ("hoidong", "Thành viên Hội đồng thẩm định", .councilMember, nil),
+            ("daumoi.snn", "Cán bộ đầu mối Sở Nông nghiệp và PTNT", .focalPoint, agriculture),
+            ("lanhdao.snn", "Lãnh đạo Sở Nông nghiệp và PTNT", .unitLeader, agriculture),
+            ("xem", "Lãnh đạo tỉnh (xem)", .viewer, nil),
+        ]
+        let hash = try await app.password.async.hash(password)
+        var logins: [Login] = []
+        for (username, name, role, unit) in accounts {
+            try await UserAccount(username: username, displayName: name, passwordHash: hash, role: role, unitID: unit).create(on: db)
+            logins.append(Login(username: username, role: role.label, unit: unit == nil ? nil : "Sở Nông nghiệp và Phát triển nông thôn"))
+        }
+        return logins
+    }
+}
+
+/// Where the shipped framework files are.
+enum FrameworkFiles {
+    /// `./frameworks` when run from the repository, else the source tree's.
+    static func defaultDirectory() -> String {
+        if FileManager.default.fileExists(atPath: "frameworks") { return "frameworks" }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("frameworks").path
+    }
+
+    static func list(_ directory: String) throws -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw Abort(.internalServerError, reason: "Không đọc được thư mục bộ chỉ số \(directory) (đặt DTI_FRAMEWORKS_DIR).")
+        }
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { directory + "/" + $0 }
+    }
+}

@@ -1,0 +1,19 @@
+import Fluent
+import Vapor
+
+/// Authenticates API clients by a bearer token an administrator issued.
+struct BearerTokenAuthenticator: AsyncBearerAuthenticator {
+    func authenticate(bearer: BearerAuthorization, for request: Request) async throws {
+        let hash = SHA256.hash(data: Data(bearer.token.utf8)).hex
+        guard let token = try await ApiToken.query(on: request.db)
+            .filter(\.$tokenHash == hash).filter(\.$revoked == false).with(\.$user).first()
+        else { return }
+        if let expires = token.expiresAt, expires < Date() { return }
+        guard token.user.active else { return }
+        request.auth.login(token.user)
+    }
+}
+
+extension Digest {
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
+}

@@ -1,0 +1,55 @@
+import Vapor
+
+/// Vapor has no CSRF protection. State-changing requests made with the
+/// session cookie must carry the session's token (form field `csrf` or
+/// header `X-CSRF-Token`) and must not come from another site. Requests
+/// authenticated by a bearer token carry no cookie and are not checked.
+struct CSRFMiddleware: AsyncMiddleware {
+    static let sessionKey = "csrf"
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let unsafe = ![.GET, .HEAD, .OPTIONS].contains(request.method)
+        if unsafe && request.headers.bearerAuthorization == nil {
+            if request.headers.first(name: "Sec-Fetch-Site") == "cross-site" {
+                throw Abort(.forbidden, reason: "Yêu cầu đến từ trang web khác bị từ chối.")
+            }
+            if let origin = request.headers.first(name: .origin), let host = request.headers.first(name: .host),
+               URL(string: origin).flatMap({ url in url.host.map { h in url.port.map { "\(h):\($0)" } ?? h } }) != host {
+                throw Abort(.forbidden, reason: "Yêu cầu đến từ trang web khác bị từ chối.")
+            }
+            let expected = request.hasSession ? request.session.data[Self.sessionKey] : nil
+            let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "csrf"))
+            guard let expected, let sent, !expected.isEmpty, constantTimeEqual(expected, sent) else {
+                throw Abort(.forbidden, reason: "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF). Hãy tải lại trang và thử lại.")
+            }
+        }
+        return try await next.respond(to: request)
+    }
+
+    func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+extension Request {
+    /// The session's CSRF token, created on first use.
+    var csrfToken: String {
+        if let token = session.data[CSRFMiddleware.sessionKey] { return token }
+        let token = [UInt8].random(count: 24).base64URLEncoded
+        session.data[CSRFMiddleware.sessionKey] = token
+        return token
+    }
+}
+
+extension Array where Element == UInt8 {
+    static func random(count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    var base64URLEncoded: String {
+        Data(self).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

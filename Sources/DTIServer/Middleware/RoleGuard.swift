@@ -1,0 +1,32 @@
+import Vapor
+
+/// Lets a request through only for a signed-in account with one of `roles`.
+/// Pages send the visitor to the login page; the API answers 401.
+struct RoleGuard: AsyncMiddleware {
+    let roles: Set<Role>
+
+    init(_ roles: Role...) { self.roles = Set(roles) }
+    init(anyOf roles: Set<Role>) { self.roles = roles }
+
+    /// Every signed-in account.
+    static let signedIn = RoleGuard(anyOf: Set(Role.allCases))
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let user = request.auth.get(UserAccount.self) else {
+            if request.isAPI { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+            let target = request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"
+            return request.redirect(to: "/login?next=\(target)")
+        }
+        guard roles.contains(user.role) else {
+            throw Abort(.forbidden, reason: "Tài khoản \(user.username) (\(user.role.label)) không có quyền thực hiện thao tác này.")
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+extension Request {
+    /// API requests get JSON errors; pages get HTML.
+    var isAPI: Bool { url.path.hasPrefix("/api/") }
+
+    var user: UserAccount? { auth.get(UserAccount.self) }
+}

@@ -1,0 +1,26 @@
+import Vapor
+
+/// Ends a signed-in session after an idle period or an absolute lifetime.
+struct SessionTimeoutMiddleware: AsyncMiddleware {
+    let idle: TimeInterval
+    let absolute: TimeInterval
+
+    static let loginAtKey = "login_at"
+    static let lastSeenKey = "last_seen"
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if request.hasSession, let loginAt = request.session.data[Self.loginAtKey].flatMap(Double.init) {
+            let now = Date().timeIntervalSince1970
+            let lastSeen = request.session.data[Self.lastSeenKey].flatMap(Double.init) ?? loginAt
+            if now - lastSeen > idle || now - loginAt > absolute {
+                request.auth.logout(UserAccount.self)
+                request.session.unauthenticate(UserAccount.self)
+                request.session.data[Self.loginAtKey] = nil
+                request.session.data[Self.lastSeenKey] = nil
+            } else {
+                request.session.data[Self.lastSeenKey] = String(now)
+            }
+        }
+        return try await next.respond(to: request)
+    }
+}

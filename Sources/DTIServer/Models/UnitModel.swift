@@ -1,0 +1,38 @@
+import Fluent
+import Foundation
+
+/// An assessed organisation (Đơn vị): a sở, a district, a commune.
+final class UnitModel: Model, @unchecked Sendable {
+    static let schema = "units"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "code") var code: String
+    @Field(key: "name") var name: String
+    /// Folded name (no diacritics, đ→d, lower case) for search.
+    @Field(key: "search_key") var searchKey: String
+    /// province, department, district, commune.
+    @Field(key: "level") var level: String
+    /// Ranking group, e.g. "Sở, ban, ngành".
+    @Field(key: "group_name") var groupName: String
+    /// Tags separated by ";", e.g. "no-online-public-services".
+    @Field(key: "tags") var tags: String
+    @OptionalParent(key: "parent_id") var parent: UnitModel?
+    /// ISO dates (yyyy-mm-dd): when the unit existed.
+    @OptionalField(key: "valid_from") var validFrom: String?
+    @OptionalField(key: "valid_until") var validUntil: String?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+
+    init(code: String, name: String, level: String, groupName: String, tags: [String] = [], parentID: UUID? = nil) {
+        self.code = code
+        self.name = name
+        self.searchKey = ""
+        self.level = level
+        self.groupName = groupName
+        self.tags = tags.joined(separator: ";")
+        self.$parent.id = parentID
+    }
+
+    var tagList: [String] { tags.split(separator: ";").map(String.init) }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Configuration, read once from the environment at start. Every bad or
+/// missing value is listed before the server refuses to start.
+public struct ServerSettings: Sendable {
+    public enum Storage: Sendable, Equatable {
+        /// A SQLite file under the data directory (the embedded default).
+        case sqliteFile(String)
+        /// In memory, for tests.
+        case sqliteMemory
+        /// PostgreSQL, from `DATABASE_URL`.
+        case postgres(url: String)
+    }
+
+    public var dataDirectory: String
+    public var storage: Storage
+    public var frameworksDirectory: String?
+    /// Send the session cookie with `Secure` (the site is served over HTTPS).
+    public var secureCookies: Bool
+    public var sessionIdleMinutes: Int
+    public var sessionMaxHours: Int
+    public var passwordMinLength: Int
+    public var maxFailedLogins: Int
+    public var lockoutMinutes: Int
+
+    public init(
+        dataDirectory: String = "data", storage: Storage = .sqliteMemory, frameworksDirectory: String? = nil,
+        secureCookies: Bool = false, sessionIdleMinutes: Int = 30, sessionMaxHours: Int = 12,
+        passwordMinLength: Int = 10, maxFailedLogins: Int = 5, lockoutMinutes: Int = 15
+    ) {
+        self.dataDirectory = dataDirectory
+        self.storage = storage
+        self.frameworksDirectory = frameworksDirectory
+        self.secureCookies = secureCookies
+        self.sessionIdleMinutes = sessionIdleMinutes
+        self.sessionMaxHours = sessionMaxHours
+        self.passwordMinLength = passwordMinLength
+        self.maxFailedLogins = maxFailedLogins
+        self.lockoutMinutes = lockoutMinutes
+    }
+
+    /// A configuration problem: the variable and what is wrong with it.
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public var variable: String
+        public var message: String
+        public var description: String { "\(variable): \(message)" }
+    }
+
+    public struct Problems: Error, CustomStringConvertible, Sendable {
+        public var problems: [Problem]
+        public var description: String {
+            "Cấu hình không hợp lệ, máy chủ không khởi động:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+        }
+    }
+
+    /// Reads `DTI_DATA_DIR`, `DATABASE_URL`, `DTI_FRAMEWORKS_DIR`,
+    /// `DTI_SECURE_COOKIES`, `DTI_SESSION_IDLE_MINUTES`, `DTI_SESSION_MAX_HOURS`,
+    /// `DTI_PASSWORD_MIN_LENGTH`, `DTI_MAX_FAILED_LOGINS`, `DTI_LOCKOUT_MINUTES`.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Problems) -> ServerSettings {
+        var problems: [Problem] = []
+        func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
+            guard let text = env[name], !text.isEmpty else { return fallback }
+            guard let value = Int(text), range.contains(value) else {
+                problems.append(Problem(variable: name, message: "\"\(text)\" không hợp lệ; cần số nguyên từ \(range.lowerBound) đến \(range.upperBound)"))
+                return fallback
+            }
+            return value
+        }
+        var settings = ServerSettings()
+        settings.dataDirectory = env["DTI_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data"
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+                settings.storage = .postgres(url: url)
+            } else {
+                problems.append(Problem(variable: "DATABASE_URL", message: "chỉ hỗ trợ PostgreSQL (postgres://người_dùng:mật_khẩu@máy:cổng/csdl)"))
+            }
+        } else {
+            settings.storage = .sqliteFile(settings.dataDirectory + "/opendti.sqlite")
+        }
+        settings.frameworksDirectory = env["DTI_FRAMEWORKS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        switch env["DTI_SECURE_COOKIES"]?.lowercased() {
+        case nil, "", "false", "0", "no": settings.secureCookies = false
+        case "true", "1", "yes": settings.secureCookies = true
+        case let other?: problems.append(Problem(variable: "DTI_SECURE_COOKIES", message: "\"\(other)\" không hợp lệ; dùng true hoặc false"))
+        }
+        settings.sessionIdleMinutes = integer("DTI_SESSION_IDLE_MINUTES", 30, 1...1440)
+        settings.sessionMaxHours = integer("DTI_SESSION_MAX_HOURS", 12, 1...168)
+        settings.passwordMinLength = integer("DTI_PASSWORD_MIN_LENGTH", 10, 8...128)
+        settings.maxFailedLogins = integer("DTI_MAX_FAILED_LOGINS", 5, 1...100)
+        settings.lockoutMinutes = integer("DTI_LOCKOUT_MINUTES", 15, 1...1440)
+        if !problems.isEmpty { throw Problems(problems: problems) }
+        return settings
+    }
+}

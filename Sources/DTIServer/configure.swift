@@ -1,0 +1,75 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Leaf
+import LeafKit
+import Vapor
+
+/// Configures the application with settings read from the environment.
+public func configure(_ app: Application) async throws {
+    try await configure(app, settings: ServerSettings.fromEnvironment())
+}
+
+/// Configures databases, sessions, views, middleware and routes, and runs
+/// the migrations. Tests call this with in-memory settings.
+public func configure(_ app: Application, settings: ServerSettings) async throws {
+    // Views and static files ship inside the module's resource bundle, so the
+    // server runs from any working directory.
+    let resources = Bundle.module.bundleURL.appendingPathComponent("Resources")
+    app.directory.viewsDirectory = resources.appendingPathComponent("Views").path + "/"
+    app.directory.publicDirectory = resources.appendingPathComponent("Public").path + "/"
+
+    switch settings.storage {
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory), as: .sqlite)
+    case .sqliteFile(let path):
+        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+    case .postgres(let url):
+        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
+    }
+
+    // Migrations, append-only, in order.
+    app.migrations.add(M001CreateUnits())                    // units and lineage
+    app.migrations.add(M002CreateAccounts())                 // accounts, API tokens, audit log
+    app.migrations.add(M003CreateFrameworksAndPeriods())     // framework versions, periods, phases
+    app.migrations.add(SessionRecord.migration)              // sessions, shared by every server process
+    try await app.autoMigrate()
+
+    // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
+    // Secure when the site is served over HTTPS (Vapor's default is none of these).
+    app.sessions.use(.fluent)
+    let secure = settings.secureCookies
+    app.sessions.configuration = SessionsConfiguration(cookieName: "dti_session") { id in
+        HTTPCookies.Value(string: id.string, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .strict)
+    }
+    app.passwords.use(.bcrypt)
+    app.views.use(.leaf)
+    // The resource bundle lives under .build when run from a checkout; Leaf's
+    // default refuses paths with hidden directories, so keep only the sandbox.
+    app.leaf.sources = .singleSource(NIOLeafFiles(
+        fileio: app.fileio, limits: [.toSandbox, .requireExtensions],
+        sandboxDirectory: app.directory.viewsDirectory, viewDirectory: app.directory.viewsDirectory))
+
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(ErrorMiddleware.default(environment: app.environment))  // last resort
+    app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(app.sessions.middleware)
+    app.middleware.use(SessionTimeoutMiddleware(idle: Double(settings.sessionIdleMinutes) * 60, absolute: Double(settings.sessionMaxHours) * 3600))
+    app.middleware.use(UserAccount.sessionAuthenticator())
+    app.middleware.use(BearerTokenAuthenticator())
+    app.middleware.use(CSRFMiddleware())
+
+    // Forms and JSON bodies are small; uploads will stream (later).
+    app.routes.defaultMaxBodySize = "64kb"
+
+    let login = LoginService(maxFailures: settings.maxFailedLogins, lockout: Double(settings.lockoutMinutes) * 60)
+    try app.register(collection: HomeController())
+    try app.register(collection: AuthController(login: login))
+    try app.register(collection: UnitController())
+    try app.register(collection: FrameworkController())
+    try app.register(collection: PeriodController())
+    try app.register(collection: AccountController(policy: PasswordPolicy(minLength: settings.passwordMinLength)))
+}

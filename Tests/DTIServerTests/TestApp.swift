@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import DTIServer
+
+/// A test application on a fresh in-memory SQLite database (or on the
+/// PostgreSQL of `DTI_TEST_DATABASE_URL`), loaded with the demo data.
+func withDemoApp(_ body: (Application) async throws -> Void) async throws {
+    let app = try await Application.make(.testing)
+    do {
+        var settings = ServerSettings(storage: .sqliteMemory, frameworksDirectory: TestPaths.frameworks)
+        if let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"], !url.isEmpty {
+            settings.storage = .postgres(url: url)
+        }
+        try await configure(app, settings: settings)
+        if case .postgres = settings.storage { try await app.autoRevert(); try await app.autoMigrate() }
+        _ = try await DemoSeeder.seedIfEmpty(app, frameworksDirectory: settings.frameworksDirectory)
+        try await body(app)
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    try await app.asyncShutdown()
+}
+
+enum TestPaths {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let frameworks = root.appendingPathComponent("frameworks").path
+}
+
+/// A browser: keeps the session cookie and the CSRF token between requests.
+final class Browser: @unchecked Sendable {
+    let app: Application
+    var cookie: String?
+    var csrf: String?
+
+    init(_ app: Application) { self.app = app }
+
+    struct Result {
+        var status: HTTPStatus
+        var headers: HTTPHeaders
+        var body: String
+        func json<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: Data(body.utf8)) }
+    }
+
+    @discardableResult
+    func send(_ method: HTTPMethod, _ path: String, form: [String: String]? = nil, json: (any Encodable)? = nil,
+              body: String? = nil, contentType: HTTPMediaType? = nil, headers extra: HTTPHeaders = [:], withCSRF: Bool = true) async throws -> Result {
+        var headers = extra
+        if let cookie { headers.replaceOrAdd(name: .cookie, value: "dti_session=\(cookie)") }
+        if withCSRF, let csrf, method != .GET, form == nil { headers.replaceOrAdd(name: "X-CSRF-Token", value: csrf) }
+        var buffer: ByteBuffer?
+        if var form {
+            if withCSRF, let csrf { form["csrf"] = csrf }
+            let encoded = form.map { "\($0.key.urlEncoded)=\($0.value.urlEncoded)" }.joined(separator: "&")
+            buffer = ByteBuffer(string: encoded)
+            headers.contentType = .urlEncodedForm
+        } else if let json {
+            buffer = ByteBuffer(data: try JSONEncoder().encode(json))
+            headers.contentType = .json
+        } else if let body {
+            buffer = ByteBuffer(string: body)
+            headers.contentType = contentType ?? .plainText
+        }
+        var result: Result?
+        try await app.testing().test(method, path, headers: headers, body: buffer) { res async in
+            result = Result(status: res.status, headers: res.headers, body: res.body.string)
+        }
+        let r = result!
+        for set in r.headers[.setCookie] where set.hasPrefix("dti_session=") {
+            cookie = String(set.dropFirst("dti_session=".count).prefix { $0 != ";" })
+        }
+        // Pages carry the token in a hidden field, the session API in JSON.
+        if let range = r.body.range(of: #"name="csrf" value=""#) {
+            csrf = String(r.body[range.upperBound...].prefix { $0 != "\"" })
+        } else if r.body.hasPrefix("{"), let info = try? JSONDecoder().decode([String: AnyDecodable].self, from: Data(r.body.utf8)),
+                  case .string(let token)? = info["csrf"] {
+            csrf = token
+        }
+        return r
+    }
+
+    /// Signs in through the login form.
+    func signIn(_ username: String, password: String = DemoSeeder.password) async throws -> Result {
+        try await send(.GET, "/login")
+        return try await send(.POST, "/login", form: ["username": username, "password": password])
+    }
+}
+
+enum AnyDecodable: Decodable {
+    case string(String), other
+    init(from decoder: any Decoder) throws {
+        if let s = try? decoder.singleValueContainer().decode(String.self) { self = .string(s) } else { self = .other }
+    }
+}
+
+extension String {
+    var urlEncoded: String {
+        addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? self
+    }
+}
