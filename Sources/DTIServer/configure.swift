@@ -58,7 +58,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(app.sessions.middleware)
     app.middleware.use(SessionTimeoutMiddleware(idle: Double(settings.sessionIdleMinutes) * 60, absolute: Double(settings.sessionMaxHours) * 3600))
-    app.middleware.use(UserAccount.sessionAuthenticator())
+    app.middleware.use(SessionUserAuthenticator())
     app.middleware.use(BearerTokenAuthenticator())
     app.middleware.use(CSRFMiddleware())
 

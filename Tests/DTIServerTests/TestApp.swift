@@ -84,7 +84,10 @@ final class Browser: @unchecked Sendable {
     /// Signs in through the login form.
     func signIn(_ username: String, password: String = DemoSeeder.password) async throws -> Result {
         try await send(.GET, "/login")
-        return try await send(.POST, "/login", form: ["username": username, "password": password])
+        let result = try await send(.POST, "/login", form: ["username": username, "password": password])
+        // Follow the redirect, as a browser does: the signed-in page carries the new CSRF token.
+        if result.status == .seeOther { try await send(.GET, "/") }
+        return result
     }
 }
 

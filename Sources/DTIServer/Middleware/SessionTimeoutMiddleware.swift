@@ -14,7 +14,7 @@ struct SessionTimeoutMiddleware: AsyncMiddleware {
             let lastSeen = request.session.data[Self.lastSeenKey].flatMap(Double.init) ?? loginAt
             if now - lastSeen > idle || now - loginAt > absolute {
                 request.auth.logout(UserAccount.self)
-                request.session.unauthenticate(UserAccount.self)
+                request.session.data[SessionUserAuthenticator.userKey] = nil
                 request.session.data[Self.loginAtKey] = nil
                 request.session.data[Self.lastSeenKey] = nil
             } else {

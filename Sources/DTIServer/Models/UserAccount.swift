@@ -35,5 +35,3 @@ final class UserAccount: Model, Authenticatable, @unchecked Sendable {
 
     var role: Role { Role(rawValue: roleName) ?? .viewer }
 }
-
-extension UserAccount: ModelSessionAuthenticatable {}

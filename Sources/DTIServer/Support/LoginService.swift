@@ -63,7 +63,7 @@ struct LoginService {
     /// CSRF token (the old one may have been seen by someone else).
     static func startSession(_ request: Request, _ user: UserAccount) {
         request.auth.login(user)
-        request.session.authenticate(user)
+        request.session.data[SessionUserAuthenticator.userKey] = user.id?.uuidString
         let now = String(Date().timeIntervalSince1970)
         request.session.data[SessionTimeoutMiddleware.loginAtKey] = now
         request.session.data[SessionTimeoutMiddleware.lastSeenKey] = now
