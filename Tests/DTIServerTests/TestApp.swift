@@ -46,7 +46,8 @@ final class Browser: @unchecked Sendable {
 
     @discardableResult
     func send(_ method: HTTPMethod, _ path: String, form: [String: String]? = nil, json: (any Encodable)? = nil,
-              body: String? = nil, contentType: HTTPMediaType? = nil, headers extra: HTTPHeaders = [:], withCSRF: Bool = true) async throws -> Result {
+              body: String? = nil, contentType: HTTPMediaType? = nil, headers extra: HTTPHeaders = [:], withCSRF: Bool = true,
+              live: Bool = false) async throws -> Result {
         var headers = extra
         if let cookie { headers.replaceOrAdd(name: .cookie, value: "dti_session=\(cookie)") }
         if withCSRF, let csrf, method != .GET, form == nil { headers.replaceOrAdd(name: "X-CSRF-Token", value: csrf) }
@@ -64,7 +65,9 @@ final class Browser: @unchecked Sendable {
             headers.contentType = contentType ?? .plainText
         }
         var result: Result?
-        try await app.testing().test(method, path, headers: headers, body: buffer) { res async in
+        // `live` sends the request through a real HTTP server, where body limits apply.
+        let tester = live ? try app.testing(method: .running(hostname: "127.0.0.1", port: Int.random(in: 20_000...60_000))) : try app.testing()
+        try await tester.test(method, path, headers: headers, body: buffer) { res async in
             result = Result(status: res.status, headers: res.headers, body: res.body.string)
         }
         let r = result!

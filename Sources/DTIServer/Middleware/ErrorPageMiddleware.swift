@@ -34,13 +34,17 @@ struct ErrorPageMiddleware: AsyncMiddleware {
 
     static func describe(_ error: any Error) -> (HTTPResponseStatus, String) {
         switch error {
+        case let decoding as DecodingError:
+            return (.badRequest, "Dữ liệu không hợp lệ: \(describe(decoding))")
         case let abort as any AbortError:
             if abort.status == .notFound && abort.reason == "Not Found" { return (.notFound, "Không tìm thấy trang hoặc dữ liệu yêu cầu.") }
             if abort.status == .payloadTooLarge { return (.payloadTooLarge, "Dữ liệu gửi lên quá lớn.") }
             if abort.status == .unsupportedMediaType { return (.unsupportedMediaType, "Định dạng dữ liệu không được hỗ trợ.") }
+            if abort.status == .badRequest, abort.reason.hasPrefix("No such key") || abort.reason.hasPrefix("Data corrupted")
+                || abort.reason.hasPrefix("Value") || abort.reason.hasPrefix("Type mismatch") || abort.reason.contains("Unsupported content type") {
+                return (.badRequest, "Dữ liệu không hợp lệ hoặc thiếu trường bắt buộc.")
+            }
             return (abort.status, abort.reason)
-        case let decoding as DecodingError:
-            return (.badRequest, "Dữ liệu không hợp lệ: \(describe(decoding))")
         default:
             return (.internalServerError, "Đã có lỗi trong máy chủ. Dữ liệu của bạn không bị thay đổi; hãy thử lại hoặc báo quản trị.")
         }
@@ -55,7 +59,9 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case .keyNotFound(let key, let context):
             let parent = context.codingPath.map(\.stringValue) + [key.stringValue]
             return "thiếu trường \"\(parent.joined(separator: "."))\""
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+        case .valueNotFound(_, let context):
+            return "thiếu \(path(context))".trimmingCharacters(in: .whitespaces)
+        case .typeMismatch(_, let context):
             return "\(path(context))sai kiểu dữ liệu"
         case .dataCorrupted(let context):
             return "\(path(context))không đọc được"

@@ -1,0 +1,108 @@
+import Fluent
+import Testing
+import Vapor
+import VaporTesting
+@testable import DTIServer
+
+/// Every route, who may call it, and a check that every other role is refused.
+@Suite("Authorization matrix", .serialized)
+struct AuthorizationMatrixTests {
+    enum Access { case everyone, signedIn, admin }
+
+    struct RouteRule {
+        var method: HTTPMethod
+        var path: String
+        var access: Access
+        /// Ends the session: run last.
+        var signsOut = false
+    }
+
+    static let rules: [RouteRule] = [
+        .init(method: .GET, path: "/", access: .everyone),
+        .init(method: .GET, path: "/healthz", access: .everyone),
+        .init(method: .GET, path: "/login", access: .everyone),
+        .init(method: .POST, path: "/login", access: .everyone),
+        .init(method: .GET, path: "/api/v1/session", access: .everyone),
+        .init(method: .POST, path: "/api/v1/session", access: .everyone),
+        .init(method: .GET, path: "/units", access: .everyone),
+        .init(method: .GET, path: "/api/v1/units", access: .everyone),
+        .init(method: .GET, path: "/api/v1/units/:code", access: .everyone),
+        .init(method: .GET, path: "/frameworks", access: .everyone),
+        .init(method: .GET, path: "/frameworks/:key/:version", access: .everyone),
+        .init(method: .GET, path: "/api/v1/frameworks", access: .everyone),
+        .init(method: .GET, path: "/api/v1/frameworks/:key/:version", access: .everyone),
+        .init(method: .GET, path: "/periods", access: .signedIn),
+        .init(method: .GET, path: "/periods/:id", access: .signedIn),
+        .init(method: .GET, path: "/api/v1/periods", access: .signedIn),
+        .init(method: .GET, path: "/api/v1/periods/:id", access: .signedIn),
+        .init(method: .GET, path: "/api/v1/me", access: .signedIn),
+        .init(method: .GET, path: "/admin/units/new", access: .admin),
+        .init(method: .POST, path: "/admin/units", access: .admin),
+        .init(method: .POST, path: "/admin/units/import", access: .admin),
+        .init(method: .POST, path: "/api/v1/units", access: .admin),
+        .init(method: .POST, path: "/api/v1/units/import", access: .admin),
+        .init(method: .POST, path: "/api/v1/units/lineage", access: .admin),
+        .init(method: .POST, path: "/api/v1/frameworks", access: .admin),
+        .init(method: .POST, path: "/api/v1/periods", access: .admin),
+        .init(method: .POST, path: "/api/v1/periods/:id/lock", access: .admin),
+        .init(method: .GET, path: "/admin/users", access: .admin),
+        .init(method: .GET, path: "/api/v1/users", access: .admin),
+        .init(method: .POST, path: "/api/v1/users", access: .admin),
+        .init(method: .POST, path: "/api/v1/tokens", access: .admin),
+        .init(method: .POST, path: "/logout", access: .signedIn, signsOut: true),
+        .init(method: .DELETE, path: "/api/v1/session", access: .signedIn, signsOut: true),
+    ]
+
+    @Test("every registered route is in the matrix, and every matrix route is registered")
+    func coverage() async throws {
+        try await withDemoApp { app in
+            let registered = Set(app.routes.all.map { "\($0.method.rawValue) /" + $0.path.map(\.description).joined(separator: "/") })
+            let declared = Set(Self.rules.map { "\($0.method.rawValue) \($0.path == "/" ? "/" : $0.path)" })
+            #expect(registered == declared, "not declared: \(registered.subtracting(declared).sorted()); not registered: \(declared.subtracting(registered).sorted())")
+        }
+    }
+
+    func concrete(_ path: String, period: String) -> String {
+        path.replacingOccurrences(of: ":code", with: "SNNPTNT")
+            .replacingOccurrences(of: ":key/:version", with: "daklak-2023-department/1")
+            .replacingOccurrences(of: ":id", with: period)
+    }
+
+    @Test("each role against each route", arguments: [nil] + Role.allCases.map(Optional.some))
+    func matrix(role: Role?) async throws {
+        try await withDemoApp { app in
+            let username: [Role: String] = [.administrator: "quantri", .evaluator: "thamdinh", .councilMember: "hoidong",
+                                            .focalPoint: "daumoi.snn", .unitLeader: "lanhdao.snn", .viewer: "xem"]
+            let period = try await Period.query(on: app.db).first()!.id!.uuidString
+            let b = Browser(app)
+            if let role { #expect(try await b.signIn(username[role]!).status == .seeOther) } else { try await b.send(.GET, "/login") }
+            for rule in Self.rules.sorted(by: { !$0.signsOut && $1.signsOut }) {
+                if rule.signsOut, let role { _ = try await b.signIn(username[role]!) }
+                let path = concrete(rule.path, period: period)
+                let isPage = !path.hasPrefix("/api/") && path != "/healthz"
+                let result = rule.method == .GET
+                    ? try await b.send(.GET, path)
+                    : isPage ? try await b.send(rule.method, path, form: [:]) : try await b.send(rule.method, path, body: "{}", contentType: .json)
+                let allowed: Bool
+                switch rule.access {
+                case .everyone: allowed = true
+                case .signedIn: allowed = role != nil
+                case .admin: allowed = role == .administrator
+                }
+                let where_ = "\(role?.rawValue ?? "anonymous") \(rule.method) \(path)"
+                if allowed {
+                    #expect(result.status != .unauthorized && result.status != .forbidden, "\(where_) → \(result.status)")
+                } else if role == nil {
+                    if isPage {
+                        #expect(result.status == .seeOther && result.headers.first(name: .location)?.hasPrefix("/login") == true, "\(where_) → \(result.status)")
+                    } else {
+                        #expect(result.status == .unauthorized, "\(where_) → \(result.status)")
+                    }
+                } else {
+                    #expect(result.status == .forbidden, "\(where_) → \(result.status)")
+                    #expect(result.body.contains("không có quyền"), "\(where_)")
+                }
+            }
+        }
+    }
+}
