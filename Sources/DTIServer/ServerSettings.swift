@@ -22,6 +22,9 @@ public struct ServerSettings: Sendable {
     public var passwordMinLength: Int
     public var maxFailedLogins: Int
     public var lockoutMinutes: Int
+    /// PostgreSQL schema to work in (created if missing). Tests give each
+    /// application its own, so they can run in parallel on one database.
+    public var postgresSchema: String?
 
     public init(
         dataDirectory: String = "data", storage: Storage = .sqliteMemory, frameworksDirectory: String? = nil,

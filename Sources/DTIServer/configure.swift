@@ -26,7 +26,15 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
     case .postgres(let url):
-        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
+        var configuration = try SQLPostgresConfiguration(url: url)
+        if let schema = settings.postgresSchema { configuration.searchPath = [schema] }
+        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4), as: .psql)
+        if let schema = settings.postgresSchema {
+            guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw ServerSettings.Problems(problems: [.init(variable: "schema", message: "tên schema không hợp lệ")])
+            }
+            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(unsafeRaw: schema)").run()
+        }
     }
 
     // Migrations, append-only, in order.

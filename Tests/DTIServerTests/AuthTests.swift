@@ -137,7 +137,9 @@ struct AuthTests {
     func idleTimeout() async throws {
         let app = try await Application.make(.testing)
         do {
-            try await configure(app, settings: ServerSettings(storage: .sqliteMemory, frameworksDirectory: TestPaths.frameworks, sessionIdleMinutes: 1))
+            var settings = ServerSettings(storage: .sqliteMemory, frameworksDirectory: TestPaths.frameworks, sessionIdleMinutes: 1)
+            applyTestDatabase(&settings)
+            try await configure(app, settings: settings)
             _ = try await DemoSeeder.seedIfEmpty(app, frameworksDirectory: TestPaths.frameworks)
             let b = Browser(app)
             _ = try await b.signIn("xem")

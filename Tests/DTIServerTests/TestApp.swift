@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SQLKit
 import Vapor
 import VaporTesting
 @testable import DTIServer
@@ -8,20 +9,34 @@ import VaporTesting
 /// PostgreSQL of `DTI_TEST_DATABASE_URL`), loaded with the demo data.
 func withDemoApp(_ body: (Application) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
+    var settings = ServerSettings(storage: .sqliteMemory, frameworksDirectory: TestPaths.frameworks)
+    applyTestDatabase(&settings)
     do {
-        var settings = ServerSettings(storage: .sqliteMemory, frameworksDirectory: TestPaths.frameworks)
-        if let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"], !url.isEmpty {
-            settings.storage = .postgres(url: url)
-        }
         try await configure(app, settings: settings)
-        if case .postgres = settings.storage { try await app.autoRevert(); try await app.autoMigrate() }
         _ = try await DemoSeeder.seedIfEmpty(app, frameworksDirectory: settings.frameworksDirectory)
         try await body(app)
+        try await dropTestSchema(app, settings)
     } catch {
+        try? await dropTestSchema(app, settings)
         try? await app.asyncShutdown()
         throw error
     }
     try await app.asyncShutdown()
+}
+
+func dropTestSchema(_ app: Application, _ settings: ServerSettings) async throws {
+    if let schema = settings.postgresSchema {
+        try await (app.db as! any SQLDatabase).raw("DROP SCHEMA IF EXISTS \(unsafeRaw: schema) CASCADE").run()
+    }
+}
+
+/// With `DTI_TEST_DATABASE_URL`, tests run on that PostgreSQL, each
+/// application in a fresh schema of its own.
+func applyTestDatabase(_ settings: inout ServerSettings) {
+    if let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"], !url.isEmpty {
+        settings.storage = .postgres(url: url)
+        settings.postgresSchema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
 }
 
 enum TestPaths {

@@ -1,0 +1,88 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// Two `dti serve` processes on one PostgreSQL, nothing between them but
+/// their ports: a session opened on one is valid on the other.
+@Suite("Two server processes share sessions", .enabled(if: ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"] != nil))
+struct TwoServersTests {
+    final class Server {
+        let process = Process()
+        let port: Int
+
+        init(port: Int, databaseURL: String, dataDirectory: String, demo: Bool) throws {
+            self.port = port
+            process.executableURL = CLI.binary
+            process.arguments = ["serve", "--port", String(port)] + (demo ? ["--demo"] : [])
+            var env = ProcessInfo.processInfo.environment
+            env["DATABASE_URL"] = databaseURL
+            env["DTI_DATA_DIR"] = dataDirectory
+            env["DTI_FRAMEWORKS_DIR"] = CLI.packageRoot.appendingPathComponent("frameworks").path
+            process.environment = env
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+
+        deinit { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+
+        var base: String { "http://127.0.0.1:\(port)" }
+
+        func waitUntilHealthy() async throws {
+            for _ in 0..<120 {
+                if let (_, response) = try? await HTTP.session.data(from: URL(string: base + "/healthz")!),
+                   (response as? HTTPURLResponse)?.statusCode == 200 { return }
+                try await Task.sleep(nanoseconds: 250_000_000)
+            }
+            Issue.record("server on port \(port) did not become healthy")
+        }
+    }
+
+    enum HTTP {
+        static let session: URLSession = {
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.httpCookieStorage = nil
+            configuration.httpShouldSetCookies = false
+            return URLSession(configuration: configuration)
+        }()
+
+        static func send(_ method: String, _ url: String, cookie: String?, csrf: String? = nil, json: String? = nil) async throws -> (Int, String, String?) {
+            var request = URLRequest(url: URL(string: url)!)
+            request.httpMethod = method
+            if let cookie { request.setValue("dti_session=\(cookie)", forHTTPHeaderField: "Cookie") }
+            if let csrf { request.setValue(csrf, forHTTPHeaderField: "X-CSRF-Token") }
+            if let json { request.httpBody = Data(json.utf8); request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+            let (data, response) = try await session.data(for: request)
+            let http = response as! HTTPURLResponse
+            let setCookie = (http.value(forHTTPHeaderField: "Set-Cookie") ?? "")
+            let newCookie = setCookie.hasPrefix("dti_session=") ? String(setCookie.dropFirst(12).prefix { $0 != ";" }) : nil
+            return (http.statusCode, String(decoding: data, as: UTF8.self), newCookie)
+        }
+    }
+
+    @Test("a login on one process is valid on the other")
+    func sharedSession() async throws {
+        let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"]!
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-\(UUID().uuidString)").path
+        let portA = Int.random(in: 20_000...40_000), portB = portA + 1
+        // The first process migrates and loads the demo; the second starts on the result.
+        let a = try Server(port: portA, databaseURL: url, dataDirectory: dir + "/a", demo: true)
+        try await a.waitUntilHealthy()
+        let b = try Server(port: portB, databaseURL: url, dataDirectory: dir + "/b", demo: false)
+        try await b.waitUntilHealthy()
+
+        let (_, sessionBody, cookie0) = try await HTTP.send("GET", a.base + "/api/v1/session", cookie: nil)
+        let csrf = try #require((try JSONSerialization.jsonObject(with: Data(sessionBody.utf8)) as? [String: Any])?["csrf"] as? String)
+        let (status, _, cookie1) = try await HTTP.send("POST", a.base + "/api/v1/session", cookie: cookie0, csrf: csrf,
+                                                       json: #"{"username":"quantri","password":"OpenDTI@2026"}"#)
+        #expect(status == 200)
+        let cookie = try #require(cookie1 ?? cookie0)
+        let (onB, body, _) = try await HTTP.send("GET", b.base + "/api/v1/me", cookie: cookie)
+        #expect(onB == 200)
+        #expect(body.contains(#""username":"quantri""#))
+        let (anonymous, _, _) = try await HTTP.send("GET", b.base + "/api/v1/me", cookie: nil)
+        #expect(anonymous == 401)
+    }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs (if needed) and starts a local PostgreSQL for the tests, and
+# creates the role and database they use. Prints the connection URL.
+# Needs root (CI runs as root); idempotent.
+set -euo pipefail
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+fi
+version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+if ! pg_lsclusters -h | grep -q "^$version main"; then
+  pg_createcluster "$version" main >&2
+fi
+pg_ctlcluster "$version" main start >&2 2>/dev/null || true
+for _ in $(seq 1 30); do
+  su postgres -c "pg_isready -q" && break
+  sleep 1
+done
+su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='opendti'\"" | grep -q 1 \
+  || su postgres -c "psql -qc \"CREATE ROLE opendti LOGIN PASSWORD 'opendti'\"" >&2
+su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='opendti_test'\"" | grep -q 1 \
+  || su postgres -c "createdb -O opendti opendti_test" >&2
+echo "postgres://opendti:opendti@127.0.0.1:5432/opendti_test"
