@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "DTIFormatsTests", dependencies: ["DTICore", "DTIFormats"]),
         .testTarget(
             name: "DTIServerTests",
-            dependencies: ["DTIServer", .product(name: "VaporTesting", package: "vapor")]
+            dependencies: ["DTIServer", .product(name: "VaporTesting", package: "vapor"), .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "DTICLITests",

@@ -7,6 +7,15 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 quiet() { grep -Ev '^(◇|↳)' || true; }
 
+echo "== OpenAPI document =="
+python3 -c "import openapi_spec_validator, yaml" 2>/dev/null || pip install -q openapi-spec-validator pyyaml
+python3 -c "
+import yaml
+from openapi_spec_validator import validate
+validate(yaml.safe_load(open('Sources/DTIServer/Resources/openapi.yaml', encoding='utf-8')))
+print('Sources/DTIServer/Resources/openapi.yaml: valid OpenAPI 3.1')
+" || exit 1
+
 echo "== all tests, SQLite =="
 swift test 2>&1 | quiet
 status=${PIPESTATUS[0]}

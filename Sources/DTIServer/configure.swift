@@ -62,6 +62,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.middleware = Middlewares()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(ErrorMiddleware.default(environment: app.environment))  // last resort
+    let metrics = RequestMetrics()
+    app.middleware.use(MetricsMiddleware(metrics: metrics))
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(app.sessions.middleware)
@@ -74,7 +76,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.routes.defaultMaxBodySize = "64kb"
 
     let login = LoginService(maxFailures: settings.maxFailedLogins, lockout: Double(settings.lockoutMinutes) * 60)
-    try app.register(collection: HomeController())
+    try app.register(collection: HomeController(metrics: metrics))
     try app.register(collection: AuthController(login: login))
     try app.register(collection: UnitController())
     try app.register(collection: FrameworkController())

@@ -20,6 +20,8 @@ struct AuthorizationMatrixTests {
     static let rules: [RouteRule] = [
         .init(method: .GET, path: "/", access: .everyone),
         .init(method: .GET, path: "/healthz", access: .everyone),
+        .init(method: .GET, path: "/metrics", access: .everyone),
+        .init(method: .GET, path: "/api/openapi.yaml", access: .everyone),
         .init(method: .GET, path: "/login", access: .everyone),
         .init(method: .POST, path: "/login", access: .everyone),
         .init(method: .GET, path: "/api/v1/session", access: .everyone),
@@ -79,7 +81,7 @@ struct AuthorizationMatrixTests {
             for rule in Self.rules.sorted(by: { !$0.signsOut && $1.signsOut }) {
                 if rule.signsOut, let role { _ = try await b.signIn(username[role]!) }
                 let path = concrete(rule.path, period: period)
-                let isPage = !path.hasPrefix("/api/") && path != "/healthz"
+                let isPage = !path.hasPrefix("/api/") && path != "/healthz" && path != "/metrics"
                 let result = rule.method == .GET
                     ? try await b.send(.GET, path)
                     : isPage ? try await b.send(rule.method, path, form: [:]) : try await b.send(rule.method, path, body: "{}", contentType: .json)

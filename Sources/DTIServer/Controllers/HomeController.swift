@@ -3,10 +3,33 @@ import Vapor
 
 /// The front page and operations endpoints.
 struct HomeController: RouteCollection {
+    let metrics: RequestMetrics
+
     func boot(routes: any RoutesBuilder) throws {
         // Public.
         routes.get(use: home)
         routes.get("healthz", use: health)
+        routes.get("metrics", use: metricsText)
+        routes.get("api", "openapi.yaml", use: openAPI)
+    }
+
+    /// Prometheus metrics. Public like /healthz: counters only, no data;
+    /// restrict it in the reverse proxy where needed (docs/DEPLOY.md).
+    @Sendable func metricsText(req: Request) async throws -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
+        return Response(status: .ok, headers: headers, body: .init(string: metrics.exposition()))
+    }
+
+    /// The OpenAPI document kept in the repository.
+    @Sendable func openAPI(req: Request) async throws -> Response {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw Abort(.internalServerError, reason: "Thiếu tài liệu OpenAPI.")
+        }
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "application", subType: "yaml", parameters: ["charset": "utf-8"])
+        return Response(status: .ok, headers: headers, body: .init(string: text))
     }
 
     @Sendable func home(req: Request) async throws -> View {
