@@ -42,6 +42,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M002CreateAccounts())                 // accounts, API tokens, audit log
     app.migrations.add(M003CreateFrameworksAndPeriods())     // framework versions, periods, phases
     app.migrations.add(SessionRecord.migration)              // sessions, shared by every server process
+    app.migrations.add(M004AddEvaluatorFieldScope())         // evaluators scoped to fields of criteria
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
@@ -81,5 +82,5 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: UnitController())
     try app.register(collection: FrameworkController())
     try app.register(collection: PeriodController())
-    try app.register(collection: AccountController(policy: PasswordPolicy(minLength: settings.passwordMinLength)))
+    try app.register(collection: AccountController(accounts: AccountDirectory(policy: PasswordPolicy(minLength: settings.passwordMinLength))))
 }

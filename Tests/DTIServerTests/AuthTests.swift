@@ -158,3 +158,23 @@ struct AuthTests {
         try await app.asyncShutdown()
     }
 }
+
+@Suite("A unit's data is its own", .serialized)
+struct UnitIsolationTests {
+    @Test("a focal point reads its own unit's accounts and is refused another unit's")
+    func ownUnitOnly() async throws {
+        try await withDemoApp { app in
+            let b = Browser(app)
+            _ = try await b.signIn("daumoi.snn")
+            let own = try await b.send(.GET, "/api/v1/units/SNNPTNT/accounts")
+            #expect(own.status == .ok)
+            #expect(own.body.contains("lanhdao.snn"))
+            let other = try await b.send(.GET, "/api/v1/units/STTTT/accounts")
+            #expect(other.status == .forbidden)
+            #expect(other.body.contains("không có quyền xem tài khoản của đơn vị khác"))
+            let evaluator = Browser(app)
+            _ = try await evaluator.signIn("thamdinh")
+            #expect(try await evaluator.send(.GET, "/api/v1/units/SNNPTNT/accounts").status == .forbidden)
+        }
+    }
+}

@@ -7,7 +7,8 @@ import VaporTesting
 /// Every route, who may call it, and a check that every other role is refused.
 @Suite("Authorization matrix", .serialized)
 struct AuthorizationMatrixTests {
-    enum Access { case everyone, signedIn, admin }
+    /// `ownUnit`: the administrator and the accounts of the unit in the path (SNNPTNT).
+    enum Access { case everyone, signedIn, admin, ownUnit }
 
     struct RouteRule {
         var method: HTTPMethod
@@ -29,6 +30,8 @@ struct AuthorizationMatrixTests {
         .init(method: .GET, path: "/units", access: .everyone),
         .init(method: .GET, path: "/api/v1/units", access: .everyone),
         .init(method: .GET, path: "/api/v1/units/:code", access: .everyone),
+        .init(method: .GET, path: "/units/:code", access: .everyone),
+        .init(method: .GET, path: "/api/v1/units/:code/accounts", access: .ownUnit),
         .init(method: .GET, path: "/frameworks", access: .everyone),
         .init(method: .GET, path: "/frameworks/:key/:version", access: .everyone),
         .init(method: .GET, path: "/api/v1/frameworks", access: .everyone),
@@ -51,6 +54,14 @@ struct AuthorizationMatrixTests {
         .init(method: .GET, path: "/api/v1/users", access: .admin),
         .init(method: .POST, path: "/api/v1/users", access: .admin),
         .init(method: .POST, path: "/api/v1/tokens", access: .admin),
+        .init(method: .POST, path: "/admin/users", access: .admin),
+        .init(method: .POST, path: "/admin/tokens", access: .admin),
+        .init(method: .GET, path: "/admin/periods/new", access: .admin),
+        .init(method: .POST, path: "/admin/periods", access: .admin),
+        .init(method: .POST, path: "/admin/periods/:id/lock", access: .admin),
+        .init(method: .GET, path: "/admin/frameworks/new", access: .admin),
+        .init(method: .POST, path: "/admin/frameworks", access: .admin),
+        .init(method: .POST, path: "/admin/lineage", access: .admin),
         .init(method: .POST, path: "/logout", access: .signedIn, signsOut: true),
         .init(method: .DELETE, path: "/api/v1/session", access: .signedIn, signsOut: true),
     ]
@@ -90,6 +101,7 @@ struct AuthorizationMatrixTests {
                 case .everyone: allowed = true
                 case .signedIn: allowed = role != nil
                 case .admin: allowed = role == .administrator
+                case .ownUnit: allowed = role == .administrator || role == .focalPoint || role == .unitLeader
                 }
                 let where_ = "\(role?.rawValue ?? "anonymous") \(rule.method) \(path)"
                 if allowed {

@@ -13,6 +13,8 @@ struct FrameworkController: RouteCollection {
         routes.get("api", "v1", "frameworks", ":key", ":version", use: show)
         // Administrator.
         let admin = routes.grouped(RoleGuard(.administrator))
+        admin.get("admin", "frameworks", "new", use: importPage)
+        admin.on(.POST, "admin", "frameworks", body: .collect(maxSize: "2mb"), use: importForm)
         admin.on(.POST, "api", "v1", "frameworks", body: .collect(maxSize: "1mb"), use: importFramework)
     }
 
@@ -63,6 +65,39 @@ struct FrameworkController: RouteCollection {
     @Sendable func show(req: Request) async throws -> FrameworkDetail {
         let p = try page(req, try await find(req))
         return FrameworkDetail(framework: p.framework, source: p.source, provenance: p.provenance, methodLabel: p.methodLabel, bands: p.bands, nodes: p.nodes)
+    }
+
+    struct ImportPage: Encodable {
+        var layout: Layout
+        var yaml: String
+        var errors: [String]
+    }
+
+    struct ImportForm: Content { var yaml: String }
+
+    func importPage(_ req: Request, yaml: String, errors: [String], status: HTTPStatus) async throws -> Response {
+        let response = try await req.view.render("framework-import", ImportPage(layout: Layout(req, title: "Nhập bộ chỉ số"), yaml: yaml, errors: errors))
+            .encodeResponse(for: req)
+        response.status = status
+        return response
+    }
+
+    @Sendable func importPage(req: Request) async throws -> Response { try await importPage(req, yaml: "", errors: [], status: .ok) }
+
+    @Sendable func importForm(req: Request) async throws -> Response {
+        let form = try req.content.decode(ImportForm.self)
+        do {
+            let version: FrameworkVersion
+            switch try await FrameworkCatalog.importYAML(form.yaml, file: "nội dung đã dán", on: req.db) {
+            case .imported(let v):
+                try await AuditLog.record(req, actor: req.user, action: "framework_imported", target: "\(v.key)@\(v.version)", detail: v.sha256)
+                version = v
+            case .alreadyPresent(let v): version = v
+            }
+            return req.redirect(to: "/frameworks/\(version.key)/\(version.version)")
+        } catch let abort as Abort where abort.status == .unprocessableEntity || abort.status == .conflict {
+            return try await importPage(req, yaml: form.yaml, errors: abort.reason.split(separator: "\n").map(String.init), status: abort.status)
+        }
     }
 
     @Sendable func importFramework(req: Request) async throws -> Response {

@@ -12,6 +12,9 @@ struct PeriodController: RouteCollection {
         signedIn.get("api", "v1", "periods", ":id", use: show)
         // Administrator.
         let admin = routes.grouped(RoleGuard(.administrator))
+        admin.get("admin", "periods", "new", use: newPage)
+        admin.post("admin", "periods", use: createForm)
+        admin.post("admin", "periods", ":id", "lock", use: lockForm)
         admin.post("api", "v1", "periods", use: create)
         admin.post("api", "v1", "periods", ":id", "lock", use: lock)
     }
@@ -26,8 +29,7 @@ struct PeriodController: RouteCollection {
     }
 
     func find(_ req: Request) async throws -> Period {
-        guard let id = req.parameters.get("id", as: UUID.self),
-              let period = try await Period.query(on: req.db).filter(\.$id == id).with(\.$phases).with(\.$frameworks, { $0.with(\.$frameworkVersion) }).first()
+        guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db)
         else { throw Abort(.notFound, reason: "Không có kỳ đánh giá này.") }
         return period
     }
@@ -63,62 +65,55 @@ struct PeriodController: RouteCollection {
 
     @Sendable func show(req: Request) async throws -> PeriodDetail { try detail(try await find(req)) }
 
-    struct PeriodInput: Content {
-        struct PhaseInput: Content { var phase: String; var startsOn: String; var endsOn: String }
-        struct FrameworkRef: Content { var level: String; var key: String; var version: Int }
-        var year: Int
-        var title: String
-        var phases: [PhaseInput]
-        var frameworks: [FrameworkRef]
+    @Sendable func create(req: Request) async throws -> Response {
+        switch try await PeriodService.create(try req.content.decode(PeriodInput.self), on: req) {
+        case .success(let period):
+            let response = try await detail(try await PeriodService.load(period.id!, on: req.db)!).encodeResponse(for: req)
+            response.status = .created
+            return response
+        case .failure(let problems): throw problems.abort
+        }
     }
 
-    @Sendable func create(req: Request) async throws -> Response {
-        let input = try req.content.decode(PeriodInput.self)
-        var problems: [String] = []
-        if !(2000...2100).contains(input.year) { problems.append("Năm \(input.year) không hợp lệ.") }
-        if input.title.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("Tên kỳ đánh giá không được để trống.") }
-        var seenPhases = Set<String>()
-        for p in input.phases {
-            if Phase(rawValue: p.phase) == nil { problems.append("Giai đoạn \"\(p.phase)\" không hợp lệ; dùng \(Phase.allCases.map(\.rawValue).joined(separator: ", ")).") }
-            if !seenPhases.insert(p.phase).inserted { problems.append("Giai đoạn \"\(p.phase)\" lặp lại.") }
-            guard DateText.parseISO(p.startsOn) != nil, DateText.parseISO(p.endsOn) != nil else {
-                problems.append("Ngày của giai đoạn \"\(p.phase)\" không hợp lệ; dùng yyyy-mm-dd.")
-                continue
-            }
-            if p.startsOn > p.endsOn { problems.append("Giai đoạn \"\(p.phase)\": ngày bắt đầu sau ngày kết thúc.") }
+    @Sendable func newPage(req: Request) async throws -> Response { try await formPage(req, form: PeriodForm.blank) }
+
+    func formPage(_ req: Request, form: PeriodForm, errors: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
+        let versions = try await FrameworkVersion.query(on: req.db).sort(\.$year, .descending).all()
+        let levels = Levels.all.map { level in
+            PeriodFormPage.LevelChoice(level: level.value, label: level.label, field: "fw_" + level.value, options:
+                [LevelOption(value: "", label: "— không đánh giá cấp này —", selected: form.framework(level.value).isEmpty)] +
+                versions.filter { $0.level == level.value }.map {
+                    let value = "\($0.key)@\($0.version)"
+                    return LevelOption(value: value, label: "\($0.title) — phiên bản \($0.version)", selected: form.framework(level.value) == value)
+                })
         }
-        var versions: [(String, FrameworkVersion)] = []
-        for ref in input.frameworks {
-            if let v = try await FrameworkVersion.query(on: req.db).filter(\.$key == ref.key).filter(\.$version == ref.version).first() {
-                if v.level != ref.level { problems.append("Bộ chỉ số \"\(ref.key)\" dành cho cấp \(v.level), không phải \(ref.level).") }
-                versions.append((ref.level, v))
-            } else {
-                problems.append("Không có bộ chỉ số \"\(ref.key)\" phiên bản \(ref.version).")
-            }
+        let phases = Phase.allCases.map {
+            PeriodFormPage.PhaseField(phase: $0.rawValue, label: $0.label, from: form.dates[$0.rawValue]?.0 ?? "", to: form.dates[$0.rawValue]?.1 ?? "")
         }
-        if Set(input.frameworks.map(\.level)).count != input.frameworks.count { problems.append("Mỗi cấp chỉ dùng một bộ chỉ số.") }
-        if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
-        let period = Period(year: input.year, title: input.title.trimmingCharacters(in: .whitespaces))
-        let chosen = versions
-        try await req.db.transaction { tx in
-            try await period.create(on: tx)
-            for p in input.phases {
-                try await PeriodPhase(periodID: period.id!, phase: Phase(rawValue: p.phase)!, startsOn: p.startsOn, endsOn: p.endsOn).create(on: tx)
-            }
-            for (level, v) in chosen { try await PeriodFramework(periodID: period.id!, level: level, frameworkVersionID: v.id!).create(on: tx) }
-            try await AuditLog.record(req, actor: req.user, action: "period_created", target: "\(period.year)", detail: period.title, on: tx)
-        }
-        let response = try await detail(try await Period.query(on: req.db).filter(\.$id == period.id!).with(\.$phases)
-            .with(\.$frameworks, { $0.with(\.$frameworkVersion) }).first()!).encodeResponse(for: req)
-        response.status = .created
+        let page = PeriodFormPage(layout: Layout(req, title: "Tạo kỳ đánh giá"), year: form.year, title: form.title,
+                                  phases: phases, levels: levels, errors: errors)
+        let response = try await req.view.render("period-form", page).encodeResponse(for: req)
+        response.status = status
         return response
+    }
+
+    @Sendable func createForm(req: Request) async throws -> Response {
+        let form = try PeriodForm(req.content)
+        switch try await PeriodService.create(form.input, on: req) {
+        case .success(let period): return req.redirect(to: "/periods/\(period.id!)")
+        case .failure(let problems): return try await formPage(req, form: form, errors: problems.messages, status: .unprocessableEntity)
+        }
+    }
+
+    @Sendable func lockForm(req: Request) async throws -> Response {
+        let period = try await find(req)
+        try await PeriodService.lock(period, on: req)
+        return req.redirect(to: "/periods/\(period.id!)")
     }
 
     @Sendable func lock(req: Request) async throws -> PeriodSummary {
         let period = try await find(req)
-        period.locked = true
-        try await period.save(on: req.db)
-        try await AuditLog.record(req, actor: req.user, action: "period_locked", target: "\(period.year)")
+        try await PeriodService.lock(period, on: req)
         return Self.summary(period, phases: period.phases)
     }
 }

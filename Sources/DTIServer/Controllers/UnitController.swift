@@ -10,6 +10,9 @@ struct UnitController: RouteCollection {
         routes.get("units", use: listPage)
         routes.get("api", "v1", "units", use: list)
         routes.get("api", "v1", "units", ":code", use: show)
+        routes.get("units", ":code", use: showPage)
+        // Signed in; the handler allows the administrator and the unit's own accounts.
+        routes.grouped(RoleGuard.signedIn).get("api", "v1", "units", ":code", "accounts", use: accounts)
         // Administrator.
         let admin = routes.grouped(RoleGuard(.administrator))
         admin.get("admin", "units", "new", use: newPage)
@@ -18,6 +21,7 @@ struct UnitController: RouteCollection {
         admin.post("api", "v1", "units", use: create)
         admin.on(.POST, "api", "v1", "units", "import", body: .collect(maxSize: "2mb"), use: importCSV)
         admin.post("api", "v1", "units", "lineage", use: addLineage)
+        admin.post("admin", "lineage", use: lineageForm)
     }
 
     @Sendable func listPage(req: Request) async throws -> View {
@@ -99,55 +103,78 @@ struct UnitController: RouteCollection {
         return ImportResult(created: created.count)
     }
 
-    struct LineageInput: Content {
+    struct LineageResult: Content { var links: Int }
+
+    @Sendable func addLineage(req: Request) async throws -> Response {
+        switch try await UnitLineageService.record(try req.content.decode(LineageInput.self), on: req) {
+        case .success(let links):
+            let response = try await LineageResult(links: links).encodeResponse(for: req)
+            response.status = .created
+            return response
+        case .failure(let problems): throw problems.abort
+        }
+    }
+
+    struct LineageForm: Content {
         var kind: String
-        var predecessors: [String]
-        var successors: [String]
+        var predecessors: String
+        var successors: String
         var effectiveOn: String
         var note: String?
     }
 
-    struct LineageResult: Content { var links: Int }
+    @Sendable func lineageForm(req: Request) async throws -> Response {
+        let form = try req.content.decode(LineageForm.self)
+        let input = LineageInput(kind: form.kind, predecessors: AccountDirectory.list(form.predecessors),
+                                 successors: AccountDirectory.list(form.successors), effectiveOn: form.effectiveOn,
+                                 note: form.note.flatMap { $0.isEmpty ? nil : $0 })
+        let back = input.predecessors.first ?? ""
+        switch try await UnitLineageService.record(input, on: req) {
+        case .success: return req.redirect(to: "/units/\(back.urlPathEncoded)")
+        case .failure(let problems):
+            guard let unit = try await UnitModel.query(on: req.db).filter(\.$code == back).first() else { throw problems.abort }
+            return try await unitPage(req, unit, errors: problems.messages, status: .unprocessableEntity)
+        }
+    }
 
-    /// Records a merge (many → one), split (one → many) or rename (one → one).
-    @Sendable func addLineage(req: Request) async throws -> Response {
-        let input = try req.content.decode(LineageInput.self)
-        var problems: [String] = []
-        guard let kind = UnitLineage.Kind(rawValue: input.kind) else {
-            throw Abort(.unprocessableEntity, reason: "Loại \"\(input.kind)\" không hợp lệ; dùng merge, split hoặc rename.")
-        }
-        if DateText.parseISO(input.effectiveOn) == nil { problems.append("Ngày hiệu lực \"\(input.effectiveOn)\" không hợp lệ; dùng yyyy-mm-dd.") }
-        switch kind {
-        case .merge where input.predecessors.count < 2 || input.successors.count != 1:
-            problems.append("Sáp nhập cần ít nhất hai đơn vị cũ và đúng một đơn vị mới.")
-        case .split where input.predecessors.count != 1 || input.successors.count < 2:
-            problems.append("Chia tách cần đúng một đơn vị cũ và ít nhất hai đơn vị mới.")
-        case .rename where input.predecessors.count != 1 || input.successors.count != 1:
-            problems.append("Đổi tên cần đúng một đơn vị cũ và một đơn vị mới.")
-        default: break
-        }
-        let codes = Set(input.predecessors + input.successors)
-        let units = try await UnitModel.query(on: req.db).filter(\.$code ~~ Array(codes)).all()
-        let byCode = Dictionary(uniqueKeysWithValues: units.map { ($0.code, $0) })
-        for code in codes.sorted() where byCode[code] == nil { problems.append("Không có đơn vị mã \"\(code)\".") }
-        if !Set(input.predecessors).isDisjoint(with: input.successors) { problems.append("Một đơn vị không thể vừa là đơn vị cũ vừa là đơn vị mới.") }
-        if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
-        let links = input.predecessors.count * input.successors.count
-        try await req.db.transaction { tx in
-            for p in input.predecessors {
-                for s in input.successors {
-                    try await UnitLineage(predecessorID: byCode[p]!.id!, successorID: byCode[s]!.id!, kind: kind,
-                                          effectiveOn: input.effectiveOn, note: input.note).create(on: tx)
-                }
-            }
-            if kind != .split {
-                for p in input.predecessors { byCode[p]!.validUntil = input.effectiveOn; try await byCode[p]!.save(on: tx) }
-            }
-            try await AuditLog.record(req, actor: req.user, action: "unit_lineage", target: input.successors.joined(separator: ","),
-                                      detail: "\(kind.rawValue) từ \(input.predecessors.joined(separator: ",")) ngày \(input.effectiveOn)", on: tx)
-        }
-        let response = try await LineageResult(links: links).encodeResponse(for: req)
-        response.status = .created
+    struct UnitPage: Encodable {
+        var layout: Layout
+        var unit: UnitRow
+        var children: [UnitRow]
+        var lineage: [String]
+        var errors: [String]
+    }
+
+    func unitPage(_ req: Request, _ unit: UnitModel, errors: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
+        try await unit.$parent.load(on: req.db)
+        let children = try await UnitModel.query(on: req.db).filter(\.$parent.$id == unit.id!).all()
+            .sorted { VietnameseText.precedes($0.name, $1.name) }.map { UnitDirectory.row($0, parentCode: unit.code) }
+        let page = UnitPage(layout: Layout(req, title: unit.name), unit: UnitDirectory.row(unit, parentCode: unit.parent?.code),
+                            children: children, lineage: try await UnitLineageService.describe(unit, on: req.db), errors: errors)
+        let response = try await req.view.render("unit", page).encodeResponse(for: req)
+        response.status = status
         return response
+    }
+
+    func findUnit(_ req: Request) async throws -> UnitModel {
+        let code = req.parameters.get("code") ?? ""
+        guard let unit = try await UnitModel.query(on: req.db).filter(\.$code == code).first() else {
+            throw Abort(.notFound, reason: "Không có đơn vị mã \"\(code)\".")
+        }
+        return unit
+    }
+
+    @Sendable func showPage(req: Request) async throws -> Response { try await unitPage(req, try await findUnit(req)) }
+
+    /// A unit's accounts: the administrator, and the unit's own leader and
+    /// focal point. Anyone else, including other units' accounts, is refused.
+    @Sendable func accounts(req: Request) async throws -> [UserRow] {
+        let unit = try await findUnit(req)
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        let ownUnit = user.role.isUnitRole && user.$unit.id == unit.id
+        guard user.role == .administrator || ownUnit else {
+            throw Abort(.forbidden, reason: "Tài khoản \(user.username) (\(user.role.label)) không có quyền xem tài khoản của đơn vị khác.")
+        }
+        return try await UserAccount.query(on: req.db).filter(\.$unit.$id == unit.id!).with(\.$unit).sort(\.$username).all().map(AccountDirectory.row)
     }
 }

@@ -143,6 +143,11 @@ struct PeriodPage: Encodable {
 struct UsersPage: Encodable {
     var layout: Layout
     var users: [UserRow]
+    var roles: [LevelOption]
+    var form: UserInput
+    var errors: [String]
+    var tokenErrors: [String]
+    var issued: IssuedToken?
 }
 
 struct UserRow: Content {
@@ -152,5 +157,7 @@ struct UserRow: Content {
     var role: String
     var roleLabel: String
     var unitCode: String?
+    var scopeUnits: [String]
+    var scopeFields: [String]
     var locked: Bool
 }

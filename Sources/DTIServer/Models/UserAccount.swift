@@ -15,6 +15,9 @@ final class UserAccount: Model, Authenticatable, @unchecked Sendable {
     @OptionalParent(key: "unit_id") var unit: UnitModel?
     /// Evaluators: the unit codes they may evaluate (";"-separated, empty = all).
     @Field(key: "scope_units") var scopeUnits: String
+    /// Evaluators: the main index codes (fields of criteria) they evaluate
+    /// (";"-separated, empty = all).
+    @Field(key: "scope_fields") var scopeFields: String
     @Field(key: "failed_logins") var failedLogins: Int
     @OptionalField(key: "locked_until") var lockedUntil: Date?
     @Field(key: "active") var active: Bool
@@ -29,6 +32,7 @@ final class UserAccount: Model, Authenticatable, @unchecked Sendable {
         self.roleName = role.rawValue
         self.$unit.id = unitID
         self.scopeUnits = ""
+        self.scopeFields = ""
         self.failedLogins = 0
         self.active = true
     }

@@ -1,0 +1,109 @@
+import Fluent
+import Vapor
+
+/// What an administrator submits to create an account (form or JSON).
+struct UserInput: Content {
+    var username: String
+    var displayName: String
+    var password: String
+    var role: String
+    /// The unit of a focal point or unit leader.
+    var unitCode: String?
+    /// Evaluators: unit codes they may evaluate, separated by ";" or ",".
+    var scopeUnits: String?
+    /// Evaluators: main index codes (fields of criteria), separated by ";" or ",".
+    var scopeFields: String?
+}
+
+struct TokenInput: Content {
+    var username: String
+    var name: String
+    var days: Int?
+}
+
+struct IssuedToken: Content {
+    var token: String
+    var username: String
+    var name: String
+    var expiresAt: Date?
+}
+
+/// Accounts and tokens: every rule checked before anything is written.
+struct AccountDirectory {
+    let policy: PasswordPolicy
+
+    static func list(_ text: String?) -> [String] {
+        (text ?? "").split(whereSeparator: { $0 == ";" || $0 == "," || $0 == " " }).map(String.init)
+    }
+
+    func create(_ input: UserInput, on req: Request) async throws -> Result<UserAccount, Problems> {
+        var problems: [String] = []
+        let username = input.username.trimmingCharacters(in: .whitespaces).lowercased()
+        if username.isEmpty || username.count > 64 || !username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+            problems.append("Tên đăng nhập chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 64 ký tự).")
+        }
+        let displayName = input.displayName.trimmingCharacters(in: .whitespaces)
+        if displayName.isEmpty || displayName.count > 200 { problems.append("Họ tên không được để trống (tối đa 200 ký tự).") }
+        if input.password.count > 256 { problems.append("Mật khẩu quá dài (tối đa 256 ký tự).") }
+        else if let p = policy.problem(input.password, username: username) { problems.append(p) }
+        let role = Role(rawValue: input.role)
+        if role == nil { problems.append("Vai trò \"\(input.role)\" không hợp lệ; dùng \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") }
+        var unitID: UUID?
+        if let role, role.isUnitRole {
+            let code = (input.unitCode ?? "").trimmingCharacters(in: .whitespaces)
+            if let unit = try await UnitModel.query(on: req.db).filter(\.$code == code).first() { unitID = unit.id } else {
+                problems.append("Vai trò \(role.label) cần mã đơn vị (unitCode) có thật.")
+            }
+        }
+        let scopeUnits = Self.list(input.scopeUnits), scopeFields = Self.list(input.scopeFields)
+        if role != .evaluator && !(scopeUnits.isEmpty && scopeFields.isEmpty) {
+            problems.append("Chỉ chuyên viên thẩm định mới có phạm vi đơn vị hoặc lĩnh vực.")
+        }
+        if !scopeUnits.isEmpty {
+            let found = Set(try await UnitModel.query(on: req.db).filter(\.$code ~~ scopeUnits).all().map(\.code))
+            for code in scopeUnits where !found.contains(code) { problems.append("Phạm vi đơn vị: không có đơn vị mã \"\(code)\".") }
+        }
+        if try await UserAccount.query(on: req.db).filter(\.$username == username).first() != nil {
+            problems.append("Tên đăng nhập \"\(username)\" đã tồn tại.")
+        }
+        guard problems.isEmpty, let role else { return .failure(Problems(messages: problems)) }
+        let user = UserAccount(username: username, displayName: displayName,
+                               passwordHash: try await req.password.async.hash(input.password), role: role, unitID: unitID)
+        user.scopeUnits = scopeUnits.joined(separator: ";")
+        user.scopeFields = scopeFields.joined(separator: ";")
+        try await user.create(on: req.db)
+        try await AuditLog.record(req, actor: req.user, action: "user_created", target: username, detail: role.rawValue)
+        return .success(user)
+    }
+
+    /// Issues a bearer token; it is shown once and only its hash is kept.
+    func issueToken(_ input: TokenInput, on req: Request) async throws -> Result<IssuedToken, Problems> {
+        var problems: [String] = []
+        let user = try await UserAccount.query(on: req.db).filter(\.$username == input.username.trimmingCharacters(in: .whitespaces).lowercased()).first()
+        if user == nil { problems.append("Không có tài khoản \"\(input.username)\".") }
+        if input.name.trimmingCharacters(in: .whitespaces).isEmpty || input.name.count > 100 { problems.append("Tên mã truy cập không được để trống (tối đa 100 ký tự).") }
+        if let days = input.days, !(1...3650).contains(days) { problems.append("Số ngày hiệu lực phải từ 1 đến 3650.") }
+        guard problems.isEmpty, let user else { return .failure(Problems(messages: problems)) }
+        let token = "dti_" + [UInt8].random(count: 32).base64URLEncoded
+        let expires = input.days.map { Date().addingTimeInterval(Double($0) * 86_400) }
+        try await ApiToken(userID: user.id!, name: input.name, tokenHash: SHA256.hash(data: Data(token.utf8)).hex, expiresAt: expires).create(on: req.db)
+        try await AuditLog.record(req, actor: req.user, action: "token_issued", target: user.username, detail: input.name)
+        return .success(IssuedToken(token: token, username: user.username, name: input.name, expiresAt: expires))
+    }
+
+    static func rows(on db: any Database) async throws -> [UserRow] {
+        try await UserAccount.query(on: db).with(\.$unit).sort(\.$username).all().map(row)
+    }
+
+    static func row(_ user: UserAccount) -> UserRow {
+        UserRow(id: user.id, username: user.username, displayName: user.displayName, role: user.role.rawValue, roleLabel: user.role.label,
+                unitCode: user.$unit.value??.code, scopeUnits: list(user.scopeUnits), scopeFields: list(user.scopeFields),
+                locked: (user.lockedUntil ?? .distantPast) > Date())
+    }
+}
+
+/// Problems found in a submission, in Vietnamese, to show all at once.
+struct Problems: Error {
+    var messages: [String]
+    var abort: Abort { Abort(.unprocessableEntity, reason: messages.joined(separator: "\n")) }
+}
