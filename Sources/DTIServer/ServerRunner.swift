@@ -9,7 +9,7 @@ public enum ServerRunner {
         let settings = try ServerSettings.fromEnvironment()
         var env = Environment(name: ProcessInfo.processInfo.environment["DTI_ENV"] ?? "production",
                               arguments: ["dti", "serve", "--hostname", hostname, "--port", String(port)])
-        try LoggingSystem.bootstrap(from: &env)
+        try bootstrapLogging(&env)
         let app = try await Application.make(env)
         do {
             try await configure(app, settings: settings)
@@ -29,7 +29,7 @@ public enum ServerRunner {
     public static func migrate() async throws {
         let settings = try ServerSettings.fromEnvironment()
         var env = Environment(name: "production", arguments: ["dti"])
-        try LoggingSystem.bootstrap(from: &env)
+        try bootstrapLogging(&env)
         let app = try await Application.make(env)
         do {
             try await configure(app, settings: settings)
@@ -38,6 +38,20 @@ public enum ServerRunner {
             throw error
         }
         try await app.asyncShutdown()
+    }
+
+    /// `DTI_LOG_FORMAT=json` writes one JSON object per line; otherwise Vapor's console format.
+    static func bootstrapLogging(_ env: inout Environment) throws {
+        if ProcessInfo.processInfo.environment["DTI_LOG_FORMAT"] == "json" {
+            let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info") ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        } else {
+            try LoggingSystem.bootstrap(from: &env)
+        }
     }
 
     static func printDemo(_ logins: [DemoSeeder.Login]) {

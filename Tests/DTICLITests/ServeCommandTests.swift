@@ -1,0 +1,69 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// The README's first command: `dti serve --demo` on an empty data folder
+/// ends with the demo running and a login that works.
+@Suite("dti serve --demo", .serialized)
+struct ServeCommandTests {
+    @Test("starts on SQLite with the demo data, prints the logins, and a demo login works")
+    func demo() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-serve-\(UUID().uuidString)").path
+        let port = Int.random(in: 40_001...50_000)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve", "--demo", "--port", String(port)]
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "DATABASE_URL")
+        env["DTI_DATA_DIR"] = dir
+        env["DTI_FRAMEWORKS_DIR"] = CLI.packageRoot.appendingPathComponent("frameworks").path
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        var healthy = false
+        for _ in 0..<120 where !healthy {
+            if let (_, r) = try? await TwoServersTests.HTTP.session.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!),
+               (r as? HTTPURLResponse)?.statusCode == 200 { healthy = true } else { try await Task.sleep(nanoseconds: 250_000_000) }
+        }
+        #expect(healthy)
+        #expect(FileManager.default.fileExists(atPath: dir + "/opendti.sqlite"))
+        let base = "http://127.0.0.1:\(port)"
+        let (_, sessionBody, cookie0) = try await TwoServersTests.HTTP.send("GET", base + "/api/v1/session", cookie: nil)
+        let csrf = try #require((try JSONSerialization.jsonObject(with: Data(sessionBody.utf8)) as? [String: Any])?["csrf"] as? String)
+        let (status, _, cookie1) = try await TwoServersTests.HTTP.send("POST", base + "/api/v1/session", cookie: cookie0, csrf: csrf,
+                                                                       json: #"{"username":"daumoi.snn","password":"OpenDTI@2026"}"#)
+        #expect(status == 200)
+        let (me, body, _) = try await TwoServersTests.HTTP.send("GET", base + "/api/v1/me", cookie: cookie1 ?? cookie0)
+        #expect(me == 200)
+        #expect(body.contains(#""unitCode":"SNNPTNT""#))
+        process.terminate()
+        process.waitUntilExit()
+        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(printed.contains("OpenDTI đang chạy tại http://127.0.0.1:\(port)"))
+        #expect(printed.contains("mật khẩu chung: OpenDTI@2026"))
+        #expect(printed.contains("daumoi.snn"))
+    }
+
+    @Test("a bad setting stops the start with a message naming it")
+    func badSetting() throws {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve"]
+        var env = ProcessInfo.processInfo.environment
+        env["DTI_SESSION_MAX_HOURS"] = "mãi mãi"
+        process.environment = env
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 78)
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("DTI_SESSION_MAX_HOURS: \"mãi mãi\" không hợp lệ"))
+    }
+}

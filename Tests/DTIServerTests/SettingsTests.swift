@@ -1,0 +1,36 @@
+import Testing
+@testable import DTIServer
+
+@Suite("Configuration from the environment")
+struct SettingsTests {
+    @Test("defaults: SQLite under ./data, insecure cookies off HTTPS, 30-minute idle timeout")
+    func defaults() throws {
+        let s = try ServerSettings.fromEnvironment([:])
+        #expect(s.storage == .sqliteFile("data/opendti.sqlite"))
+        #expect(!s.secureCookies)
+        #expect(s.sessionIdleMinutes == 30 && s.sessionMaxHours == 12)
+        #expect(s.passwordMinLength == 10 && s.maxFailedLogins == 5)
+    }
+
+    @Test("DATABASE_URL selects PostgreSQL; DTI_DATA_DIR moves the SQLite file")
+    func storage() throws {
+        #expect(try ServerSettings.fromEnvironment(["DATABASE_URL": "postgres://u:p@db:5432/dti"]).storage == .postgres(url: "postgres://u:p@db:5432/dti"))
+        #expect(try ServerSettings.fromEnvironment(["DTI_DATA_DIR": "/var/lib/opendti"]).storage == .sqliteFile("/var/lib/opendti/opendti.sqlite"))
+    }
+
+    @Test("every bad value is named before the server refuses to start")
+    func badValues() {
+        do {
+            _ = try ServerSettings.fromEnvironment([
+                "DATABASE_URL": "mysql://x", "DTI_SECURE_COOKIES": "có", "DTI_SESSION_IDLE_MINUTES": "ba mươi", "DTI_PASSWORD_MIN_LENGTH": "4",
+            ])
+            Issue.record("bad settings were accepted")
+        } catch {
+            let text = error.description
+            for variable in ["DATABASE_URL", "DTI_SECURE_COOKIES", "DTI_SESSION_IDLE_MINUTES", "DTI_PASSWORD_MIN_LENGTH"] {
+                #expect(text.contains(variable), "\(variable) in \(text)")
+            }
+            #expect(text.hasPrefix("Cấu hình không hợp lệ, máy chủ không khởi động:"))
+        }
+    }
+}
