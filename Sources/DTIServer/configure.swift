@@ -61,7 +61,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         sandboxDirectory: app.directory.viewsDirectory, viewDirectory: app.directory.viewsDirectory))
 
     app.middleware = Middlewares()
-    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    if app.environment != .testing { app.middleware.use(RouteLoggingMiddleware(logLevel: .info)) }
     app.middleware.use(ErrorMiddleware.default(environment: app.environment))  // last resort
     let metrics = RequestMetrics()
     app.middleware.use(MetricsMiddleware(metrics: metrics))

@@ -133,6 +133,25 @@ struct AuthTests {
         }
     }
 
+    @Test("a session ends after its absolute lifetime, even when active")
+    func absoluteTimeout() async throws {
+        try await withDemoApp { app in
+            let b = Browser(app)
+            _ = try await b.signIn("xem")
+            #expect(try await b.send(.GET, "/api/v1/me").status == .ok)
+            // Signed in thirteen hours ago, active a minute ago: the 12-hour limit ends it.
+            for record in try await SessionRecord.query(on: app.db).all() {
+                record.data["login_at"] = String(Date().timeIntervalSince1970 - 13 * 3600)
+                record.data["last_seen"] = String(Date().timeIntervalSince1970 - 60)
+                try await record.save(on: app.db)
+            }
+            #expect(try await b.send(.GET, "/api/v1/me").status == .unauthorized)
+            let page = try await b.send(.GET, "/periods")
+            #expect(page.status == .seeOther)
+            #expect(page.headers.first(name: .location) == "/login?next=/periods")
+        }
+    }
+
     @Test("an idle session ends")
     func idleTimeout() async throws {
         let app = try await Application.make(.testing)
