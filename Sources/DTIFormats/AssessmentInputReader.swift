@@ -226,3 +226,21 @@ public enum AssessmentInputReader {
         return ""
     }
 }
+
+/// Reads one answer typed by a person (a web form, an API call, a spreadsheet
+/// cell) the way `dti score` reads a CSV cell: same rules, same messages.
+public enum AnswerParser {
+    /// The typed input for `rule`, or a Vietnamese message.
+    public static func parse(_ rule: Rule, value: String, b: String) -> Result<CriterionInput, AnswerProblem> {
+        switch AssessmentInputReader.parseInput(rule, value: value.trimmedField, b: b.trimmedField) {
+        case .success(let input): return .success(input)
+        case .failure(let failure): return .failure(AnswerProblem(message: failure.message, field: failure.inB ? "b" : "value"))
+        }
+    }
+}
+
+public struct AnswerProblem: Error, Sendable {
+    public var message: String
+    /// `value` or `b`.
+    public var field: String
+}

@@ -1,3 +1,4 @@
+import DTICore
 import Fluent
 import Vapor
 
@@ -57,8 +58,25 @@ struct PeriodController: RouteCollection {
     }
 
     @Sendable func showPage(req: Request) async throws -> View {
-        let d = try detail(try await find(req))
-        return try await req.view.render("period", PeriodPage(layout: Layout(req, title: d.period.title), period: d.period, phases: d.phases, frameworks: d.frameworks))
+        let period = try await find(req)
+        let d = try detail(period)
+        // The units whose self-assessment this account may open.
+        let levels = Set(period.frameworks.map(\.level))
+        var units = try await UnitModel.query(on: req.db).all().filter { levels.contains($0.level) }
+        if let user = req.user {
+            switch user.role {
+            case .focalPoint, .unitLeader: units = units.filter { $0.id == user.$unit.id }
+            case .viewer: units = []
+            case .evaluator:
+                let scope = AccountDirectory.list(user.scopeUnits)
+                if !scope.isEmpty { units = units.filter { scope.contains($0.code) } }
+            case .administrator, .councilMember: break
+            }
+        }
+        let links = units.sorted { a, b in a.groupName != b.groupName ? a.groupName < b.groupName : VietnameseText.precedes(a.name, b.name) }
+            .map { PeriodPage.UnitLink(code: $0.code, name: $0.name, group: $0.groupName) }
+        return try await req.view.render("period", PeriodPage(layout: Layout(req, title: d.period.title), period: d.period, phases: d.phases,
+                                                              frameworks: d.frameworks, units: links))
     }
 
     @Sendable func list(req: Request) async throws -> [PeriodSummary] { try await Self.all(on: req.db) }

@@ -134,10 +134,12 @@ struct PhaseRow: Content {
 }
 
 struct PeriodPage: Encodable {
+    struct UnitLink: Encodable { var code: String; var name: String; var group: String }
     var layout: Layout
     var period: PeriodSummary
     var phases: [PhaseRow]
     var frameworks: [FrameworkSummary]
+    var units: [UnitLink]
 }
 
 struct UsersPage: Encodable {

@@ -1,0 +1,105 @@
+import DTICore
+import DTIFormats
+import Vapor
+
+/// A self-assessment as pages and the API show it: the framework tree with
+/// each criterion's rule, the answer, and the points DTICore computes.
+struct SelfAssessmentView: Content {
+    struct Option: Content { var key: String; var label: String; var selected: Bool }
+
+    struct Row: Content {
+        var code: String
+        var name: String
+        var kind: String
+        var depth: Int
+        var isLeaf: Bool
+        var max: String
+        var applicableMax: String
+        var points: String
+        var applicable: Bool
+        var rule: String?
+        /// yes_no, number, ratio, choice, parts, manual.
+        var input: String?
+        var options: [Option]
+        var value: String
+        var b: String
+        var explanation: String
+        var version: Int
+        var evidence: String?
+    }
+
+    var periodID: UUID
+    var periodTitle: String
+    var unitCode: String
+    var unitName: String
+    var frameworkTitle: String
+    var status: String
+    var statusLabel: String
+    var returnReason: String?
+    var version: Int
+    var totalPoints: String
+    var applicableMax: String
+    var index: String
+    var indexLabel: String
+    var rows: [Row]
+    var canEdit: Bool
+    var canSubmit: Bool
+    var canDecide: Bool
+    var editRefusal: String?
+
+    init(_ a: SelfAssessment, for user: UserAccount) {
+        let fw = a.framework
+        let score = a.score
+        let tags = Set(a.unit.tagList)
+        func text(_ v: ScaledDecimal) -> String { v.formatted(decimals: 2, separator: ",") }
+        periodID = a.period.id!
+        periodTitle = a.period.title
+        unitCode = a.unit.code
+        unitName = a.unit.name
+        frameworkTitle = fw.framework.title
+        let state = a.submission?.state ?? .draft
+        status = state.rawValue
+        statusLabel = state.label
+        returnReason = state == .returned ? a.submission?.returnReason : nil
+        version = a.submission?.version ?? 0
+        totalPoints = text(score.totalPoints)
+        applicableMax = FrameworkCatalog.text(score.totalApplicableMax)
+        let display = fw.framework.display
+        let decimals = display.decimals ?? 2
+        var reported = score
+        reported.reported = true
+        let index = ScoringEngine.index(of: reported, in: fw, decimals: decimals)
+        self.index = index?.formatted(decimals: decimals, separator: display.separator, trimZeros: display.trimZeros) ?? "-"
+        indexLabel = fw.framework.method.label
+        rows = fw.nodes.enumerated().map { i, node in
+            let answer = a.answers[node.code]
+            var input: String?
+            var options: [Option] = []
+            switch node.rule {
+            case .yesNo?: input = "yes_no"
+            case .tiers?, .cappedCount?: input = "number"
+            case .ratio?: input = "ratio"
+            case .manual?: input = "manual"
+            case .choice(let o)?:
+                input = "choice"
+                options = o.map { Option(key: $0.key, label: $0.label, selected: answer?.value == $0.key) }
+            case .parts(let o)?:
+                input = "parts"
+                let chosen = Set(AccountDirectory.list(answer?.value))
+                options = o.map { Option(key: $0.key, label: $0.label, selected: chosen.contains($0.key)) }
+            case nil: input = nil
+            }
+            let applicable = node.applicability.applies(toUnitTagged: tags)
+            return Row(code: node.code, name: node.name, kind: node.kind.rawValue, depth: fw.depth[i], isLeaf: node.isLeaf,
+                       max: FrameworkCatalog.text(node.max), applicableMax: FrameworkCatalog.text(score.applicableMax[i]),
+                       points: text(score.points[i]), applicable: applicable,
+                       rule: node.rule.map { FrameworkCatalog.describe($0, max: node.max) }, input: input, options: options,
+                       value: answer?.value ?? "", b: answer?.b ?? "", explanation: answer?.explanation ?? "",
+                       version: answer?.version ?? 0, evidence: node.evidence)
+        }
+        editRefusal = a.editRefusal(for: user)
+        canEdit = editRefusal == nil
+        canSubmit = canEdit
+        canDecide = user.role == .unitLeader && user.$unit.id == a.unit.id && state == .awaitingApproval && !a.period.locked
+    }
+}

@@ -1,0 +1,256 @@
+import DTICore
+import DTIFormats
+import Fluent
+import SQLKit
+import Vapor
+
+/// One unit's self-assessment in one period: who may see it, who may change
+/// it, and its points, always computed by DTICore from the stored answers.
+struct SelfAssessment {
+    let period: Period
+    let unit: UnitModel
+    let frameworkVersion: FrameworkVersion
+    let framework: CompiledFramework
+    var submission: Submission?
+    var answers: [String: Answer]
+
+    /// Loads the assessment and checks that `user` may read it: the
+    /// administrator, evaluators (within their unit scope), council members,
+    /// and the unit's own accounts. Nobody else, before publication.
+    static func load(_ req: Request, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        guard let periodID, let period = try await PeriodService.load(periodID, on: req.db) else {
+            throw Abort(.notFound, reason: "Không có kỳ đánh giá này.")
+        }
+        guard let unit = try await UnitModel.query(on: req.db).filter(\.$code == unitCode).first() else {
+            throw Abort(.notFound, reason: "Không có đơn vị mã \"\(unitCode)\".")
+        }
+        let scope = AccountDirectory.list(user.scopeUnits)
+        let allowed: Bool
+        switch user.role {
+        case .administrator, .councilMember: allowed = true
+        case .evaluator: allowed = scope.isEmpty || scope.contains(unit.code)
+        case .focalPoint, .unitLeader: allowed = user.$unit.id == unit.id
+        case .viewer: allowed = false
+        }
+        guard allowed else {
+            throw Abort(.forbidden, reason: "Tài khoản \(user.username) (\(user.role.label)) không có quyền xem bản tự đánh giá của đơn vị này.")
+        }
+        guard let link = period.frameworks.first(where: { $0.level == unit.level }) else {
+            throw Abort(.conflict, reason: "Kỳ đánh giá \"\(period.title)\" chưa có bộ chỉ số cho cấp \(Levels.label(unit.level)).")
+        }
+        let framework = CompiledFramework(try FrameworkCatalog.framework(link.frameworkVersion))
+        let submission = try await Submission.query(on: req.db).filter(\.$period.$id == periodID).filter(\.$unit.$id == unit.id!).first()
+        var answers: [String: Answer] = [:]
+        if let submission {
+            for answer in try await Answer.query(on: req.db).filter(\.$submission.$id == submission.id!).all() { answers[answer.criterion] = answer }
+        }
+        return SelfAssessment(period: period, unit: unit, frameworkVersion: link.frameworkVersion, framework: framework,
+                              submission: submission, answers: answers)
+    }
+
+    var assessedUnit: AssessedUnit { AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList)) }
+
+    /// The stored answers as DTICore inputs (invalid ones left out).
+    var responses: UnitResponses {
+        var responses = UnitResponses(leafCount: framework.leaves.count)
+        for (code, answer) in answers {
+            guard let leaf = framework.leafByCode[code],
+                  case .success(let input) = AnswerParser.parse(framework.leafRule(leaf), value: answer.value, b: answer.b) else { continue }
+            responses.inputs[leaf] = input
+        }
+        return responses
+    }
+
+    var score: UnitScore {
+        var issues: [ScoringIssue] = []
+        return ScoringEngine.score(assessedUnit, responses, in: framework, issues: &issues)
+    }
+
+    /// Is today within the period's self-assessment phase?
+    func inPhase(_ phase: Phase, today: String = DateText.todayISO()) -> Bool {
+        period.phases.contains { $0.phase == phase.rawValue && $0.startsOn <= today && today <= $0.endsOn }
+    }
+
+    /// Why `user` may not change answers now, or nil.
+    func editRefusal(for user: UserAccount) -> String? {
+        guard user.role == .focalPoint, user.$unit.id == unit.id else {
+            return "Chỉ cán bộ đầu mối của đơn vị được nhập số liệu tự đánh giá."
+        }
+        if period.locked { return "Kỳ đánh giá đã khóa." }
+        if !inPhase(.selfAssessment) { return "Ngoài thời gian tự đánh giá của kỳ này; không thể thay đổi số liệu." }
+        if let state = submission?.state, state == .awaitingApproval || state == .submitted {
+            return "Bản tự đánh giá đang ở trạng thái \"\(state.label)\"; không thể thay đổi số liệu."
+        }
+        return nil
+    }
+}
+
+/// A save of one answer, as sent by a form or the API.
+struct AnswerInput: Content {
+    var value: String
+    var b: String?
+    var explanation: String?
+    /// The version the user read (0 for a criterion not answered yet).
+    var version: Int
+}
+
+enum SelfAssessmentService {
+    enum SaveOutcome {
+        case saved(Answer)
+        case conflict(current: Answer)
+    }
+
+    /// Saves one answer if it is valid and nobody saved it since `input.version`.
+    static func save(_ assessment: SelfAssessment, criterion: String, input: AnswerInput, on req: Request) async throws -> SaveOutcome {
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        if let refusal = assessment.editRefusal(for: user) { throw Abort(.forbidden, reason: refusal) }
+        let framework = assessment.framework
+        guard let leaf = framework.leafByCode[criterion] else {
+            throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion)\" trong bộ chỉ số của đơn vị.")
+        }
+        let node = framework.nodes[framework.leaves[leaf]]
+        guard node.applicability.applies(toUnitTagged: Set(assessment.unit.tagList)) else {
+            throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion) không áp dụng cho đơn vị này.")
+        }
+        let value = input.value.trimmingCharacters(in: .whitespaces), b = (input.b ?? "").trimmingCharacters(in: .whitespaces)
+        let explanation = (input.explanation ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if value.count > 500 || b.count > 100 || explanation.count > 4000 {
+            throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): giá trị hoặc giải trình quá dài.")
+        }
+        let points: Int64
+        switch AnswerParser.parse(node.rule!, value: value, b: b) {
+        case .failure(let problem):
+            throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): \(problem.message)")
+        case .success(let parsed):
+            switch node.rule!.evaluate(parsed, max: node.max) {
+            case .points(let p): points = p.micros
+            case .notApplicable: points = 0
+            case .invalid(let violation): throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): \(violation.message)")
+            }
+            if let range = node.inputRange, let number = InputReference(criterion: criterion, field: .value).number(in: parsed), !range.contains(number) {
+                throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): giá trị ngoài khoảng cho phép \(FrameworkCatalog.text(range.lowerBound))…\(FrameworkCatalog.text(range.upperBound)).")
+            }
+        }
+        let submission = try await submission(for: assessment, on: req.db)
+        let old = try await Answer.query(on: req.db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first()
+        guard let sql = req.db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        if let old {
+            guard old.version == input.version else { return .conflict(current: old) }
+            // Conditional update: only the version that was read may be replaced.
+            let rows = try await sql.raw("""
+                UPDATE answers SET value = \(bind: value), b = \(bind: b), explanation = \(bind: explanation),
+                self_points = \(bind: points), updated_by = \(bind: user.username), version = version + 1
+                WHERE id = \(bind: old.id!) AND version = \(bind: input.version) RETURNING version
+                """).all()
+            guard !rows.isEmpty else {
+                return .conflict(current: try await Answer.find(old.id!, on: req.db) ?? old)
+            }
+            for (field, before, after) in [("value", old.value, value), ("b", old.b, b), ("explanation", old.explanation, explanation)] where before != after {
+                try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: field, old: before, new: after).create(on: req.db)
+            }
+        } else {
+            guard input.version == 0 else { throw Abort(.conflict, reason: "Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.") }
+            let answer = Answer()
+            answer.$submission.id = submission.id!
+            answer.criterion = criterion
+            answer.value = value
+            answer.b = b
+            answer.explanation = explanation
+            answer.selfPoints = points
+            answer.version = 1
+            answer.updatedBy = user.username
+            do {
+                try await answer.create(on: req.db)
+            } catch {
+                // Someone created it first (unique submission + criterion).
+                if let current = try await Answer.query(on: req.db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() {
+                    return .conflict(current: current)
+                }
+                throw error
+            }
+            for (field, after) in [("value", value), ("b", b), ("explanation", explanation)] where !after.isEmpty {
+                try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: field, old: "", new: after).create(on: req.db)
+            }
+        }
+        guard let saved = try await Answer.query(on: req.db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() else {
+            throw Abort(.internalServerError)
+        }
+        return .saved(saved)
+    }
+
+    static func submission(for assessment: SelfAssessment, on db: any Database) async throws -> Submission {
+        if let existing = assessment.submission { return existing }
+        if let existing = try await Submission.query(on: db).filter(\.$period.$id == assessment.period.id!).filter(\.$unit.$id == assessment.unit.id!).first() {
+            return existing
+        }
+        let created = Submission(periodID: assessment.period.id!, unitID: assessment.unit.id!)
+        do { try await created.create(on: db) } catch {
+            if let existing = try await Submission.query(on: db).filter(\.$period.$id == assessment.period.id!).filter(\.$unit.$id == assessment.unit.id!).first() {
+                return existing
+            }
+            throw error
+        }
+        return created
+    }
+
+    /// The focal point sends the self-assessment to the unit leader, after
+    /// the framework's checks: unanswered criteria and rule violations block.
+    static func submit(_ assessment: SelfAssessment, on req: Request) async throws -> Submission {
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        if let refusal = assessment.editRefusal(for: user) { throw Abort(.forbidden, reason: refusal) }
+        var problems: [String] = []
+        let tags = Set(assessment.unit.tagList)
+        for leaf in assessment.framework.leaves {
+            let node = assessment.framework.nodes[leaf]
+            guard node.applicability.applies(toUnitTagged: tags) else { continue }
+            if assessment.answers[node.code] == nil { problems.append("Tiêu chí \(node.code) (\(node.name)) chưa có số liệu.") }
+        }
+        for finding in Validation.check(assessment.assessedUnit, assessment.responses, in: assessment.framework) where finding.severity == .error {
+            problems.append("Tiêu chí \(finding.criterion): \(finding.message)")
+        }
+        if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: "Chưa gửi được:\n" + problems.joined(separator: "\n")) }
+        let submission = try await submission(for: assessment, on: req.db)
+        try await transition(submission, to: .awaitingApproval, by: user, reason: "", on: req)
+        return submission
+    }
+
+    static func requireLeader(_ assessment: SelfAssessment, _ user: UserAccount) throws {
+        guard user.role == .unitLeader, user.$unit.id == assessment.unit.id else {
+            throw Abort(.forbidden, reason: "Chỉ lãnh đạo đơn vị được duyệt hoặc trả lại bản tự đánh giá.")
+        }
+    }
+
+    /// The unit leader approves and sends (two-account rule), or returns with a reason.
+    static func decide(_ assessment: SelfAssessment, approve: Bool, reason: String, on req: Request) async throws -> Submission {
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        try requireLeader(assessment, user)
+        guard let submission = assessment.submission, submission.state == .awaitingApproval else {
+            throw Abort(.conflict, reason: "Bản tự đánh giá không ở trạng thái chờ lãnh đạo duyệt.")
+        }
+        if assessment.period.locked { throw Abort(.forbidden, reason: "Kỳ đánh giá đã khóa.") }
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !approve && reason.isEmpty { throw Abort(.unprocessableEntity, reason: "Cần ghi lý do trả lại.") }
+        if reason.count > 2000 { throw Abort(.unprocessableEntity, reason: "Lý do quá dài (tối đa 2000 ký tự).") }
+        try await transition(submission, to: approve ? .submitted : .returned, by: user, reason: reason, on: req)
+        return submission
+    }
+
+    static func transition(_ submission: Submission, to state: Submission.Status, by user: UserAccount, reason: String, on req: Request) async throws {
+        let before = submission.state
+        guard let sql = req.db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        let submittedAt: Date? = state == .submitted ? Date() : submission.submittedAt
+        let rows = try await sql.raw("""
+            UPDATE submissions SET status = \(bind: state.rawValue), return_reason = \(bind: state == .returned ? reason : ""),
+            submitted_at = \(bind: submittedAt), version = version + 1
+            WHERE id = \(bind: submission.id!) AND version = \(bind: submission.version) RETURNING version
+            """).all()
+        guard !rows.isEmpty else { throw Abort(.conflict, reason: "Bản tự đánh giá vừa được người khác thay đổi; hãy tải lại trang.") }
+        submission.status = state.rawValue
+        submission.version += 1
+        submission.submittedAt = submittedAt
+        try await ChangeEntry(submissionID: submission.id!, criterion: "", actor: user.username, field: "status",
+                              old: before.rawValue, new: state.rawValue, reason: reason).create(on: req.db)
+        try await AuditLog.record(req, actor: user, action: "submission_\(state.rawValue)", target: submission.$unit.id.uuidString, detail: reason)
+    }
+}
