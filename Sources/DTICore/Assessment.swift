@@ -35,6 +35,16 @@ public enum Assessment {
         let fw = framework.framework
         var issues: [ScoringIssue] = []
         let scores = scoreAll(framework, units: units, answers: answers, issues: &issues)
+        return rank(framework, scores: scores, issues: issues, averageOver: averageOver, topK: topK)
+    }
+
+    /// Indices, ranks, bands and statistics for units already scored (by
+    /// `ScoringEngine.score`, or from reviewed points by `ScoringEngine.aggregate`).
+    public static func rank(
+        _ framework: CompiledFramework, scores: [UnitScore], issues: [ScoringIssue] = [],
+        averageOver: AverageRule = .reported, topK: Int = 3
+    ) -> AssessmentResult {
+        let fw = framework.framework
         let columnNodes = framework.pillars.isEmpty ? framework.mainIndices : framework.pillars
         let decimals = fw.display.decimals ?? 2
         let rows = scores.map { score -> ResultRow in

@@ -166,6 +166,49 @@ public enum ScoringEngine {
         )
     }
 
+    /// Points of one leaf decided by people rather than computed from raw
+    /// data (an evaluator's or the council's score).
+    public enum LeafPoints: Hashable, Sendable {
+        case points(ScaledDecimal)
+        /// The criterion does not count for this unit.
+        case notApplicable
+        /// No score: 0 points, the max still counts.
+        case missing
+    }
+
+    /// Aggregates leaf points up the tree with the framework's applicability,
+    /// exactly as `score` does for computed points. `reported` says whether
+    /// the unit reported at all.
+    public static func aggregate(
+        _ unit: AssessedUnit, leafPoints: [LeafPoints], reported: Bool, in framework: CompiledFramework
+    ) -> UnitScore {
+        precondition(leafPoints.count == framework.leaves.count, "one slot per leaf")
+        let n = framework.nodes.count
+        var points = [ScaledDecimal](repeating: .zero, count: n)
+        var applicable = [ScaledDecimal](repeating: .zero, count: n)
+        var unanswered: [Int] = []
+        for (position, leaf) in framework.leaves.enumerated() {
+            guard framework.nodes[leaf].applicability.applies(toUnitTagged: unit.tags) else { continue }
+            let max = framework.leafMax[position]
+            var earned: Int64 = 0
+            switch leafPoints[position] {
+            case .notApplicable: continue
+            case .missing: if reported { unanswered.append(leaf) }
+            case .points(let p): earned = Swift.min(Swift.max(p.micros, 0), max)
+            }
+            var ancestor = leaf
+            while ancestor >= 0 {
+                points[ancestor].micros += earned
+                applicable[ancestor].micros += max
+                ancestor = framework.parent[ancestor]
+            }
+        }
+        return UnitScore(
+            unit: unit, reported: reported, points: points, applicableMax: applicable, unanswered: unanswered,
+            totalPoints: framework.roots.reduce(.zero) { $0 + points[$1] },
+            totalApplicableMax: framework.roots.reduce(.zero) { $0 + applicable[$1] })
+    }
+
     /// The unit's index by the framework's method, at working precision
     /// (`decimals` fractional digits), or `nil` when the unit did not report
     /// or nothing applies to it.

@@ -16,6 +16,9 @@ struct AuthorizationMatrixTests {
         case focalPoint
         /// Approving or returning it: the unit's leader only.
         case unitLeader
+        case evaluator, councilMember
+        /// The live ranking: administrator, evaluators, council.
+        case reviewers
     }
 
     struct RouteRule {
@@ -24,6 +27,8 @@ struct AuthorizationMatrixTests {
         var access: Access
         /// Ends the session: run last.
         var signsOut = false
+        /// Changes what other routes see (publication): run after the others.
+        var lastBeforeSignOut = false
     }
 
     static let rules: [RouteRule] = [
@@ -80,6 +85,11 @@ struct AuthorizationMatrixTests {
         .init(method: .POST, path: "/periods/:id/units/:code/decision", access: .unitLeader),
         .init(method: .POST, path: "/api/v1/periods/:id/units/:code/approve", access: .unitLeader),
         .init(method: .POST, path: "/api/v1/periods/:id/units/:code/return", access: .unitLeader),
+        .init(method: .PUT, path: "/api/v1/periods/:id/units/:code/evaluation/:criterion", access: .evaluator),
+        .init(method: .PUT, path: "/api/v1/periods/:id/units/:code/council/:criterion", access: .councilMember),
+        .init(method: .GET, path: "/api/v1/periods/:id/ranking", access: .reviewers),
+        .init(method: .POST, path: "/api/v1/periods/:id/publish", access: .admin, lastBeforeSignOut: true),
+        .init(method: .GET, path: "/api/v1/periods/:id/published", access: .everyone),
         .init(method: .POST, path: "/logout", access: .signedIn, signsOut: true),
         .init(method: .DELETE, path: "/api/v1/session", access: .signedIn, signsOut: true),
     ]
@@ -109,7 +119,8 @@ struct AuthorizationMatrixTests {
             let period = try await openPeriod(app)
             let b = Browser(app)
             if let role { #expect(try await b.signIn(username[role]!).status == .seeOther) } else { try await b.send(.GET, "/login") }
-            for rule in Self.rules.sorted(by: { !$0.signsOut && $1.signsOut }) {
+            func order(_ r: RouteRule) -> Int { r.signsOut ? 2 : r.lastBeforeSignOut ? 1 : 0 }
+            for rule in Self.rules.sorted(by: { order($0) < order($1) }) {
                 if rule.signsOut, let role { _ = try await b.signIn(username[role]!) }
                 let path = concrete(rule.path, period: period)
                 let isPage = !path.hasPrefix("/api/") && path != "/healthz" && path != "/metrics"
@@ -125,6 +136,9 @@ struct AuthorizationMatrixTests {
                 case .assessmentReaders: allowed = role != nil && role != .viewer
                 case .focalPoint: allowed = role == .focalPoint
                 case .unitLeader: allowed = role == .unitLeader
+                case .evaluator: allowed = role == .evaluator
+                case .councilMember: allowed = role == .councilMember
+                case .reviewers: allowed = role == .administrator || role == .evaluator || role == .councilMember
                 }
                 let where_ = "\(role?.rawValue ?? "anonymous") \(rule.method) \(path)"
                 if allowed {
@@ -137,7 +151,7 @@ struct AuthorizationMatrixTests {
                     }
                 } else {
                     #expect(result.status == .forbidden, "\(where_) → \(result.status)")
-                    if [.admin, .signedIn, .ownUnit].contains(rule.access) {
+                    if [.admin, .signedIn, .ownUnit, .reviewers].contains(rule.access) {
                         #expect(result.body.contains("không có quyền"), "\(where_)")
                     }
                 }

@@ -108,7 +108,7 @@ struct SelfAssessmentTests {
             // 90+100+80+75,5+60+70+350 = 825,5 of 1.000 → 0,8255
             #expect(sent.body.contains(#""totalPoints":"825,50""#))
             #expect(sent.body.contains(#""index":"0,8255""#))
-            #expect(try await put(focal, period, "SNNPTNT", "1", value: "95", version: 1).status == .forbidden)
+            #expect(try await put(focal, period, "SNNPTNT", "1", value: "95", version: 1).status == .conflict)
             let leader = Browser(app)
             _ = try await leader.signIn("lanhdao.snn")
             let noReason = try await leader.send(.POST, "/api/v1/periods/\(period)/units/SNNPTNT/return", json: ["reason": " "])

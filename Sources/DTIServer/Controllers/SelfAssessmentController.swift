@@ -51,7 +51,7 @@ struct SelfAssessmentController: RouteCollection {
     @Sendable func save(req: Request) async throws -> Response {
         let assessment = try await load(req)
         // Who may write is decided before the body is read.
-        if let refusal = assessment.editRefusal(for: req.user!) { throw Abort(.forbidden, reason: refusal) }
+        if let refusal = assessment.editRefusal(for: req.user!) { throw refusal.abort }
         let criterion = req.parameters.get("criterion") ?? ""
         switch try await SelfAssessmentService.save(assessment, criterion: criterion, input: try req.content.decode(AnswerInput.self), on: req) {
         case .saved(let answer):
@@ -145,7 +145,7 @@ struct SelfAssessmentController: RouteCollection {
             case .conflict(let current):
                 return try await render(req, errors: ["Tiêu chí \(criterion) vừa được \(current.updatedBy) lưu; số liệu của bạn chưa được lưu. Giá trị hiện tại đang hiển thị, hãy kiểm tra rồi lưu lại."], status: .conflict)
             }
-        } catch let abort as Abort where abort.status == .unprocessableEntity || abort.status == .forbidden || abort.status == .notFound {
+        } catch let abort as Abort where [.unprocessableEntity, .forbidden, .notFound, .conflict].contains(abort.status) {
             return try await render(req, errors: [abort.reason], status: abort.status)
         }
     }

@@ -97,7 +97,7 @@ struct SelfAssessmentView: Content {
                        value: answer?.value ?? "", b: answer?.b ?? "", explanation: answer?.explanation ?? "",
                        version: answer?.version ?? 0, evidence: node.evidence)
         }
-        editRefusal = a.editRefusal(for: user)
+        editRefusal = a.editRefusal(for: user)?.reason
         canEdit = editRefusal == nil
         canSubmit = canEdit
         canDecide = user.role == .unitLeader && user.$unit.id == a.unit.id && state == .awaitingApproval && !a.period.locked

@@ -56,12 +56,23 @@ final class Answer: Model, @unchecked Sendable {
     @Field(key: "explanation") var explanation: String
     /// Self-score in millionths of a point (exact), nil when the answer is invalid.
     @OptionalField(key: "self_points") var selfPoints: Int64?
+    /// The evaluator's score (millionths) and comment.
+    @OptionalField(key: "evaluator_points") var evaluatorPoints: Int64?
+    @Field(key: "evaluator_comment") var evaluatorComment: String
+    @Field(key: "evaluator_by") var evaluatorBy: String
+    /// The appraisal council's score (millionths) and the reason for it.
+    @OptionalField(key: "council_points") var councilPoints: Int64?
+    @Field(key: "council_reason") var councilReason: String
+    @Field(key: "council_by") var councilBy: String
     /// Optimistic concurrency: a save names the version it read.
     @Field(key: "version") var version: Int
     @Field(key: "updated_by") var updatedBy: String
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
     init() {}
+
+    /// The score that counts: the council's, else the evaluator's, else the unit's own.
+    var finalPoints: Int64? { councilPoints ?? evaluatorPoints ?? selfPoints }
 }
 
 /// Append-only history of every change to an answer or a submission.

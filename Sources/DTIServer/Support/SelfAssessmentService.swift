@@ -72,18 +72,26 @@ struct SelfAssessment {
         period.phases.contains { $0.phase == phase.rawValue && $0.startsOn <= today && today <= $0.endsOn }
     }
 
-    /// Why `user` may not change answers now, or nil.
-    func editRefusal(for user: UserAccount) -> String? {
+    /// Why `user` may not change answers now, or nil: 403 for who they are,
+    /// 409 for when it is (phase, lock, status).
+    func editRefusal(for user: UserAccount) -> Refusal? {
         guard user.role == .focalPoint, user.$unit.id == unit.id else {
-            return "Chỉ cán bộ đầu mối của đơn vị được nhập số liệu tự đánh giá."
+            return Refusal(status: .forbidden, reason: "Chỉ cán bộ đầu mối của đơn vị được nhập số liệu tự đánh giá.")
         }
-        if period.locked { return "Kỳ đánh giá đã khóa." }
-        if !inPhase(.selfAssessment) { return "Ngoài thời gian tự đánh giá của kỳ này; không thể thay đổi số liệu." }
+        if period.locked { return Refusal(status: .conflict, reason: "Kỳ đánh giá đã khóa.") }
+        if !inPhase(.selfAssessment) { return Refusal(status: .conflict, reason: "Ngoài thời gian tự đánh giá của kỳ này; không thể thay đổi số liệu.") }
         if let state = submission?.state, state == .awaitingApproval || state == .submitted {
-            return "Bản tự đánh giá đang ở trạng thái \"\(state.label)\"; không thể thay đổi số liệu."
+            return Refusal(status: .conflict, reason: "Bản tự đánh giá đang ở trạng thái \"\(state.label)\"; không thể thay đổi số liệu.")
         }
         return nil
     }
+}
+
+/// Why an action is refused: `.forbidden` for the account, `.conflict` for the moment.
+struct Refusal: Sendable {
+    var status: HTTPStatus
+    var reason: String
+    var abort: Abort { Abort(status, reason: reason) }
 }
 
 /// A save of one answer, as sent by a form or the API.
@@ -104,7 +112,7 @@ enum SelfAssessmentService {
     /// Saves one answer if it is valid and nobody saved it since `input.version`.
     static func save(_ assessment: SelfAssessment, criterion: String, input: AnswerInput, on req: Request) async throws -> SaveOutcome {
         guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
-        if let refusal = assessment.editRefusal(for: user) { throw Abort(.forbidden, reason: refusal) }
+        if let refusal = assessment.editRefusal(for: user) { throw refusal.abort }
         let framework = assessment.framework
         guard let leaf = framework.leafByCode[criterion] else {
             throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion)\" trong bộ chỉ số của đơn vị.")
@@ -158,6 +166,10 @@ enum SelfAssessmentService {
             answer.b = b
             answer.explanation = explanation
             answer.selfPoints = points
+            answer.evaluatorComment = ""
+            answer.evaluatorBy = ""
+            answer.councilReason = ""
+            answer.councilBy = ""
             answer.version = 1
             answer.updatedBy = user.username
             do {
@@ -198,7 +210,7 @@ enum SelfAssessmentService {
     /// the framework's checks: unanswered criteria and rule violations block.
     static func submit(_ assessment: SelfAssessment, on req: Request) async throws -> Submission {
         guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
-        if let refusal = assessment.editRefusal(for: user) { throw Abort(.forbidden, reason: refusal) }
+        if let refusal = assessment.editRefusal(for: user) { throw refusal.abort }
         var problems: [String] = []
         let tags = Set(assessment.unit.tagList)
         for leaf in assessment.framework.leaves {
@@ -228,7 +240,7 @@ enum SelfAssessmentService {
         guard let submission = assessment.submission, submission.state == .awaitingApproval else {
             throw Abort(.conflict, reason: "Bản tự đánh giá không ở trạng thái chờ lãnh đạo duyệt.")
         }
-        if assessment.period.locked { throw Abort(.forbidden, reason: "Kỳ đánh giá đã khóa.") }
+        if assessment.period.locked { throw Abort(.conflict, reason: "Kỳ đánh giá đã khóa.") }
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         if !approve && reason.isEmpty { throw Abort(.unprocessableEntity, reason: "Cần ghi lý do trả lại.") }
         if reason.count > 2000 { throw Abort(.unprocessableEntity, reason: "Lý do quá dài (tối đa 2000 ký tự).") }

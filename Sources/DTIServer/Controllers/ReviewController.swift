@@ -1,0 +1,92 @@
+import DTIFormats
+import Fluent
+import Vapor
+
+/// Evaluation, council appraisal, the live ranking, and publication.
+struct ReviewController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        // Signed in; the service allows evaluators (in scope) and council members.
+        let signedIn = routes.grouped(RoleGuard.signedIn)
+        signedIn.put("api", "v1", "periods", ":id", "units", ":code", "evaluation", ":criterion", use: evaluate)
+        signedIn.put("api", "v1", "periods", ":id", "units", ":code", "council", ":criterion", use: appraise)
+        // Evaluators, the council and the administrator.
+        routes.grouped(RoleGuard(.administrator, .evaluator, .councilMember)).get("api", "v1", "periods", ":id", "ranking", use: liveRanking)
+        // Administrator.
+        routes.grouped(RoleGuard(.administrator)).post("api", "v1", "periods", ":id", "publish", use: publish)
+        // Public once published.
+        routes.get("api", "v1", "periods", ":id", "published", use: published)
+    }
+
+    func load(_ req: Request) async throws -> SelfAssessment {
+        try await SelfAssessment.load(req, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
+    }
+
+    struct Reviewed: Content {
+        var criterion: String
+        var version: Int
+        var selfPoints: String
+        var evaluatorPoints: String
+        var councilPoints: String
+        var finalPoints: String
+    }
+
+    func reviewed(_ a: Answer) -> Reviewed {
+        Reviewed(criterion: a.criterion, version: a.version, selfPoints: ScaledDecimalText.points(a.selfPoints),
+                 evaluatorPoints: ScaledDecimalText.points(a.evaluatorPoints), councilPoints: ScaledDecimalText.points(a.councilPoints),
+                 finalPoints: ScaledDecimalText.points(a.finalPoints))
+    }
+
+    func review(_ req: Request, _ stage: ReviewService.Stage) async throws -> Reviewed {
+        let a = try await load(req)
+        let criterion = req.parameters.get("criterion") ?? ""
+        if let refusal = ReviewService.refusal(a, stage: stage, user: req.user!, criterion: criterion) { throw refusal.abort }
+        return reviewed(try await ReviewService.review(a, stage: stage, criterion: criterion, input: try req.content.decode(ReviewInput.self), on: req))
+    }
+
+    @Sendable func evaluate(req: Request) async throws -> Reviewed { try await review(req, .evaluation) }
+    @Sendable func appraise(req: Request) async throws -> Reviewed { try await review(req, .council) }
+
+    func period(_ req: Request) async throws -> Period {
+        guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db) else {
+            throw Abort(.notFound, reason: "Không có kỳ đánh giá này.")
+        }
+        return period
+    }
+
+    func json(_ value: JSONValue, status: HTTPStatus = .ok) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: status, headers: headers, body: .init(string: value.serialized()))
+    }
+
+    @Sendable func liveRanking(req: Request) async throws -> Response {
+        let period = try await period(req)
+        return json(.object([("period", .string(period.title)), ("live", .bool(true)),
+                             ("levels", ResultsService.rankingJSON(try await ResultsService.compute(period, on: req.db)))]))
+    }
+
+    struct Published: Content {
+        var sha256: String
+        var publishedAt: Date?
+        var publishedBy: String
+    }
+
+    @Sendable func publish(req: Request) async throws -> Response {
+        let snapshot = try await ResultsService.publish(try await period(req), on: req)
+        let response = try await Published(sha256: snapshot.sha256, publishedAt: snapshot.publishedAt, publishedBy: snapshot.publishedBy).encodeResponse(for: req)
+        response.status = .created
+        return response
+    }
+
+    /// The frozen snapshot, exactly as stored; its hash is in `X-Content-SHA256`.
+    @Sendable func published(req: Request) async throws -> Response {
+        let period = try await period(req)
+        guard let snapshot = try await PublishedSnapshot.query(on: req.db).filter(\.$period.$id == period.id!).first() else {
+            throw Abort(.notFound, reason: "Kết quả kỳ đánh giá này chưa được công bố.")
+        }
+        let response = json(.null)
+        response.body = .init(string: snapshot.content)
+        response.headers.replaceOrAdd(name: "X-Content-SHA256", value: snapshot.sha256)
+        return response
+    }
+}

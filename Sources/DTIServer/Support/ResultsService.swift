@@ -1,0 +1,101 @@
+import DTICore
+import DTIFormats
+import Fluent
+import Vapor
+
+/// Results of a period, computed by DTICore from the current final scores
+/// (live, for evaluators and the council) or frozen at publication.
+enum ResultsService {
+    /// One level's computation.
+    struct LevelResult {
+        var level: String
+        var frameworkVersion: FrameworkVersion
+        var result: AssessmentResult
+        var units: [UnitModel]
+        var answers: [UUID: [String: Answer]]
+    }
+
+    static func compute(_ period: Period, on db: any Database) async throws -> [LevelResult] {
+        var out: [LevelResult] = []
+        let submissions = try await Submission.query(on: db).filter(\.$period.$id == period.id!).all()
+        let submittedUnits = Dictionary(uniqueKeysWithValues: submissions.filter { $0.state == .submitted }.map { ($0.$unit.id, $0) })
+        for link in period.frameworks.sorted(by: { $0.level < $1.level }) {
+            let fw = CompiledFramework(try FrameworkCatalog.framework(link.frameworkVersion))
+            let units = try await UnitModel.query(on: db).filter(\.$level == link.level).all()
+                .filter { $0.validUntil == nil || $0.validUntil! > "\(period.year)-01-01" }
+            var answersByUnit: [UUID: [String: Answer]] = [:]
+            var scores: [UnitScore] = []
+            for unit in units {
+                let assessed = AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList))
+                guard let submission = submittedUnits[unit.id!] else {
+                    scores.append(ScoringEngine.aggregate(assessed, leafPoints: Array(repeating: .missing, count: fw.leaves.count), reported: false, in: fw))
+                    continue
+                }
+                let answers = try await Answer.query(on: db).filter(\.$submission.$id == submission.id!).all()
+                let byCode = Dictionary(uniqueKeysWithValues: answers.map { ($0.criterion, $0) })
+                answersByUnit[unit.id!] = byCode
+                let leafPoints: [ScoringEngine.LeafPoints] = fw.leaves.map { leaf in
+                    guard let p = byCode[fw.nodes[leaf].code]?.finalPoints else { return .missing }
+                    return .points(ScaledDecimal(micros: p))
+                }
+                scores.append(ScoringEngine.aggregate(assessed, leafPoints: leafPoints, reported: true, in: fw))
+            }
+            out.append(LevelResult(level: link.level, frameworkVersion: link.frameworkVersion,
+                                   result: Assessment.rank(fw, scores: scores), units: units, answers: answersByUnit))
+        }
+        return out
+    }
+
+    /// The ranking of every level as JSON, in the same shape as `dti rank --format json`.
+    static func rankingJSON(_ levels: [LevelResult]) -> JSONValue {
+        .array(levels.map { level in
+            guard case .object(var pairs) = ResultsWriter(level.result.ranking).json() else { return .null }
+            pairs.insert(("level", .string(level.level)), at: 0)
+            pairs.insert(("framework", .string("\(level.frameworkVersion.key)@\(level.frameworkVersion.version)")), at: 1)
+            return .object(pairs)
+        })
+    }
+
+    /// Freezes the results: every unit's inputs and all its scores, the
+    /// rankings, the framework versions, and the hash of it all.
+    static func publish(_ period: Period, on req: Request) async throws -> PublishedSnapshot {
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        if try await PublishedSnapshot.query(on: req.db).filter(\.$period.$id == period.id!).first() != nil {
+            throw Abort(.conflict, reason: "Kỳ đánh giá đã được công bố; kết quả công bố không thể thay đổi.")
+        }
+        let levels = try await compute(period, on: req.db)
+        let units: [JSONValue] = levels.flatMap { level in
+            level.units.sorted { $0.code < $1.code }.map { unit in
+                let answers = level.answers[unit.id!] ?? [:]
+                return JSONValue.object([
+                    ("code", .string(unit.code)), ("name", .string(unit.name)), ("level", .string(unit.level)), ("group", .string(unit.groupName)),
+                    ("answers", .array(answers.keys.sorted().map { code in
+                        let a = answers[code]!
+                        func pts(_ v: Int64?) -> JSONValue { v.map { .number(ScaledDecimal(micros: $0)) } ?? .null }
+                        return .object([
+                            ("criterion", .string(code)), ("value", .string(a.value)), ("b", .string(a.b)), ("explanation", .string(a.explanation)),
+                            ("self", pts(a.selfPoints)), ("evaluator", pts(a.evaluatorPoints)), ("evaluator_comment", .string(a.evaluatorComment)),
+                            ("council", pts(a.councilPoints)), ("council_reason", .string(a.councilReason)), ("final", pts(a.finalPoints)),
+                        ])
+                    })),
+                ])
+            }
+        }
+        let content = JSONValue.object([
+            ("period", .object([("id", .string(period.id!.uuidString)), ("year", .int(period.year)), ("title", .string(period.title))])),
+            ("frameworks", .array(levels.map { .object([("level", .string($0.level)), ("key", .string($0.frameworkVersion.key)),
+                                                         ("version", .int($0.frameworkVersion.version)), ("sha256", .string($0.frameworkVersion.sha256))]) })),
+            ("rankings", rankingJSON(levels)),
+            ("units", .array(units)),
+        ]).serialized()
+        let snapshot = PublishedSnapshot(periodID: period.id!, publishedBy: user.username,
+                                         sha256: SHA256.hash(data: Data(content.utf8)).hex, content: content)
+        try await req.db.transaction { tx in
+            try await snapshot.create(on: tx)
+            period.locked = true
+            try await period.save(on: tx)
+            try await AuditLog.record(req, actor: user, action: "period_published", target: "\(period.year)", detail: snapshot.sha256, on: tx)
+        }
+        return snapshot
+    }
+}

@@ -1,0 +1,103 @@
+import DTICore
+import Fluent
+import SQLKit
+import Vapor
+
+/// What an evaluator or a council member submits for one criterion.
+struct ReviewInput: Content {
+    /// Points, decimal comma or point, within 0…max of the criterion.
+    var points: String
+    /// The evaluator's comment, or the council's reason (required for the council).
+    var note: String?
+    /// The answer version read (0 when the unit gave no answer).
+    var version: Int
+}
+
+/// Evaluation and council appraisal: scores beside the unit's own, each with
+/// its author and note, each change in the log.
+enum ReviewService {
+    enum Stage { case evaluation, council }
+
+    static func review(_ a: SelfAssessment, stage: Stage, criterion: String, input: ReviewInput, on req: Request) async throws -> Answer {
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        if let refusal = refusal(a, stage: stage, user: user, criterion: criterion) { throw refusal.abort }
+        let fw = a.framework
+        guard let leaf = fw.leafByCode[criterion] else { throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion)\".") }
+        let node = fw.nodes[fw.leaves[leaf]]
+        guard node.applicability.applies(toUnitTagged: Set(a.unit.tagList)) else {
+            throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion) không áp dụng cho đơn vị này.")
+        }
+        let points: ScaledDecimal
+        switch WrittenNumber.parse(input.points) {
+        case .success(let n): points = n.value
+        case .failure(let e): throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): điểm \(e.message(for: input.points))")
+        }
+        if points > node.max { throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): điểm \(FrameworkCatalog.text(points)) vượt điểm tối đa \(FrameworkCatalog.text(node.max)).") }
+        let note = (input.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if stage == .council && note.isEmpty { throw Abort(.unprocessableEntity, reason: "Hội đồng cần ghi lý do khi công nhận hoặc điều chỉnh điểm.") }
+        if note.count > 4000 { throw Abort(.unprocessableEntity, reason: "Ý kiến quá dài (tối đa 4000 ký tự).") }
+        guard let submission = a.submission, let sql = req.db as? any SQLDatabase else { throw Abort(.conflict, reason: "Đơn vị chưa gửi bản tự đánh giá.") }
+        var answer = a.answers[criterion]
+        if answer == nil {
+            // The unit gave no answer: the reviewer still scores the criterion.
+            guard input.version == 0 else { throw Abort(.conflict, reason: "Tiêu chí \(criterion) chưa có số liệu; phiên bản phải là 0.") }
+            let created = Answer()
+            created.$submission.id = submission.id!
+            created.criterion = criterion
+            created.value = ""; created.b = ""; created.explanation = ""
+            created.evaluatorComment = ""; created.evaluatorBy = ""; created.councilReason = ""; created.councilBy = ""
+            created.version = 1
+            created.updatedBy = user.username
+            try await created.create(on: req.db)
+            answer = created
+        } else if answer!.version != input.version {
+            throw Abort(.conflict, reason: "Tiêu chí \(criterion) vừa được \(answer!.updatedBy) thay đổi; hãy tải lại trước khi chấm.")
+        }
+        let target = answer!
+        let (pointsColumn, noteColumn, byColumn) = stage == .evaluation
+            ? ("evaluator_points", "evaluator_comment", "evaluator_by") : ("council_points", "council_reason", "council_by")
+        let before = stage == .evaluation ? target.evaluatorPoints : target.councilPoints
+        let rows = try await sql.raw("""
+            UPDATE answers SET \(unsafeRaw: pointsColumn) = \(bind: points.micros), \(unsafeRaw: noteColumn) = \(bind: note),
+            \(unsafeRaw: byColumn) = \(bind: user.username), updated_by = \(bind: user.username), version = version + 1
+            WHERE id = \(bind: target.id!) AND version = \(bind: target.version) RETURNING version
+            """).all()
+        guard !rows.isEmpty else { throw Abort(.conflict, reason: "Tiêu chí \(criterion) vừa được người khác thay đổi; hãy tải lại trước khi chấm.") }
+        try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: pointsColumn,
+                              old: before.map(DTICoreText.points) ?? "", new: DTICoreText.points(points.micros), reason: note).create(on: req.db)
+        return try await Answer.find(target.id!, on: req.db)!
+    }
+
+    /// Why `user` may not score `criterion` at this stage, or nil: 403 for
+    /// who they are, 409 for when it is.
+    static func refusal(_ a: SelfAssessment, stage: Stage, user: UserAccount, criterion: String) -> Refusal? {
+        func forbidden(_ reason: String) -> Refusal { Refusal(status: .forbidden, reason: reason) }
+        func conflict(_ reason: String) -> Refusal { Refusal(status: .conflict, reason: reason) }
+        switch stage {
+        case .evaluation:
+            guard user.role == .evaluator else { return forbidden("Chỉ chuyên viên thẩm định được chấm điểm thẩm định.") }
+            let fields = AccountDirectory.list(user.scopeFields)
+            if !fields.isEmpty, let index = mainIndex(of: criterion, in: a.framework), !fields.contains(index) {
+                return forbidden("Tiêu chí \(criterion) không thuộc lĩnh vực được giao cho tài khoản \(user.username).")
+            }
+            if a.period.locked { return conflict("Kỳ đánh giá đã khóa.") }
+            if !(a.inPhase(.evaluation) || a.inPhase(.corrections)) { return conflict("Ngoài thời gian thẩm định của kỳ này.") }
+        case .council:
+            guard user.role == .councilMember else { return forbidden("Chỉ thành viên Hội đồng thẩm định được công nhận hoặc điều chỉnh điểm.") }
+            if a.period.locked { return conflict("Kỳ đánh giá đã khóa.") }
+            if !a.inPhase(.councilAppraisal) { return conflict("Ngoài thời gian Hội đồng thẩm định của kỳ này.") }
+        }
+        guard a.submission?.state == .submitted else { return conflict("Đơn vị chưa gửi bản tự đánh giá đã được lãnh đạo duyệt.") }
+        return nil
+    }
+
+    /// The code of the main index a criterion belongs to.
+    static func mainIndex(of criterion: String, in fw: CompiledFramework) -> String? {
+        guard var i = fw.node(code: criterion) else { return nil }
+        while i >= 0 {
+            if fw.nodes[i].kind == .mainIndex { return fw.nodes[i].code }
+            i = fw.parent[i]
+        }
+        return nil
+    }
+}

@@ -1,0 +1,108 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import DTIServer
+
+@Suite("Evaluation, council appraisal, live ranking and publication", .serialized)
+struct ReviewTests {
+    /// A period with every phase open today, on the department framework.
+    func allPhasesOpen(_ app: Application) async throws -> String {
+        let admin = Browser(app)
+        _ = try await admin.signIn("quantri")
+        var form = ["year": "2025", "title": "Kỳ thử nghiệm", "fw_department": "daklak-2023-department@1"]
+        for phase in Phase.allCases { form["\(phase.rawValue)_from"] = "2020-01-01"; form["\(phase.rawValue)_to"] = "2099-12-31" }
+        let r = try await admin.send(.POST, "/admin/periods", form: form)
+        return String(r.headers.first(name: .location)!.dropFirst("/periods/".count))
+    }
+
+    struct Body: Encodable { var value: String; var version: Int }
+    struct Review: Encodable { var points: String; var note: String?; var version: Int }
+
+    func fill(_ app: Application, _ period: String, unit: String, focal: String, leader: String, password: String = DemoSeeder.password, values: [String]) async throws {
+        let f = Browser(app)
+        _ = try await f.signIn(focal, password: password)
+        for (code, value) in zip(["1", "2", "3", "4", "5", "6.DVC", "6.KHAC"], values) {
+            let r = try await f.send(.PUT, "/api/v1/periods/\(period)/units/\(unit)/answers/\(code)", json: Body(value: value, version: 0))
+            #expect(r.status == .ok, "\(unit) \(code): \(r.body)")
+        }
+        #expect(try await f.send(.POST, "/api/v1/periods/\(period)/units/\(unit)/submit", json: [String: String]()).status == .ok)
+        let l = Browser(app)
+        _ = try await l.signIn(leader, password: password)
+        #expect(try await l.send(.POST, "/api/v1/periods/\(period)/units/\(unit)/approve", json: [String: String]()).status == .ok)
+    }
+
+    @Test("the cycle: two units submit, the evaluator and the council adjust, the ranking follows, publication freezes it")
+    func cycle() async throws {
+        try await withDemoApp { app in
+            let period = try await allPhasesOpen(app)
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            for (user, role) in [("daumoi.tttt", "focal_point"), ("lanhdao.tttt", "unit_leader")] {
+                let r = try await admin.send(.POST, "/api/v1/users", json: ["username": user, "displayName": user, "password": "Mat-khau#2026", "role": role, "unitCode": "STTTT"])
+                #expect(r.status == .created)
+            }
+            try await fill(app, period, unit: "SNNPTNT", focal: "daumoi.snn", leader: "lanhdao.snn", values: ["90", "100", "80", "75", "60", "70", "350"])
+            try await fill(app, period, unit: "STTTT", focal: "daumoi.tttt", leader: "lanhdao.tttt", password: "Mat-khau#2026", values: ["100", "100", "90", "80", "70", "80", "340"])
+
+            let evaluator = Browser(app)
+            _ = try await evaluator.signIn("thamdinh")
+            let live0 = try await evaluator.send(.GET, "/api/v1/periods/\(period)/ranking")
+            #expect(live0.status == .ok)
+            // STTTT 860 → 0,86 ranks first; SNNPTNT 825 → 0,825 second; the 16 others did not report.
+            #expect(live0.body.contains(#""unit": "Sở Thông tin và Truyền thông""#))
+            let evaluated = try await evaluator.send(.PUT, "/api/v1/periods/\(period)/units/STTTT/evaluation/6.KHAC",
+                                                     json: Review(points: "280", note: "Thiếu tài liệu kiểm chứng cho 3 chỉ số thành phần", version: 1))
+            #expect(evaluated.status == .ok, "\(evaluated.body)")
+            #expect(evaluated.body.contains(#""finalPoints":"280,00""#))
+            let tooHigh = try await evaluator.send(.PUT, "/api/v1/periods/\(period)/units/STTTT/evaluation/1", json: Review(points: "101", note: nil, version: 1))
+            #expect(tooHigh.status == .unprocessableEntity)
+            let stale = try await evaluator.send(.PUT, "/api/v1/periods/\(period)/units/STTTT/evaluation/6.KHAC", json: Review(points: "300", note: nil, version: 1))
+            #expect(stale.status == .conflict)
+
+            let council = Browser(app)
+            _ = try await council.signIn("hoidong")
+            let noReason = try await council.send(.PUT, "/api/v1/periods/\(period)/units/STTTT/council/6.KHAC", json: Review(points: "300", note: "", version: 2))
+            #expect(noReason.status == .unprocessableEntity)
+            let adjusted = try await council.send(.PUT, "/api/v1/periods/\(period)/units/STTTT/council/6.KHAC",
+                                                  json: Review(points: "300", note: "Công nhận một phần tài liệu bổ sung", version: 2))
+            #expect(adjusted.status == .ok)
+            #expect(adjusted.body.contains(#""selfPoints":"340,00""#) && adjusted.body.contains(#""evaluatorPoints":"280,00""#) && adjusted.body.contains(#""finalPoints":"300,00""#))
+            // Roles that may not score are refused.
+            #expect(try await council.send(.PUT, "/api/v1/periods/\(period)/units/STTTT/evaluation/1", json: Review(points: "1", note: nil, version: 1)).status == .forbidden)
+            #expect(try await evaluator.send(.PUT, "/api/v1/periods/\(period)/units/STTTT/council/1", json: Review(points: "1", note: "x", version: 1)).status == .forbidden)
+
+            // Before publication: no one sees published results; the viewer and units do not see the live ranking.
+            #expect(try await Browser(app).send(.GET, "/api/v1/periods/\(period)/published").status == .notFound)
+            let viewer = Browser(app)
+            _ = try await viewer.signIn("xem")
+            #expect(try await viewer.send(.GET, "/api/v1/periods/\(period)/ranking").status == .forbidden)
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            #expect(try await focal.send(.GET, "/api/v1/periods/\(period)/ranking").status == .forbidden)
+            #expect(try await focal.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]()).status == .forbidden)
+
+            // STTTT: 100+100+90+80+70+80+300 = 820 → 0,82; SNNPTNT 825 → 0,825 now first.
+            let live = try await evaluator.send(.GET, "/api/v1/periods/\(period)/ranking")
+            let first = try #require(live.body.range(of: #""unit": "Sở Nông nghiệp và Phát triển nông thôn""#))
+            let second = try #require(live.body.range(of: #""unit": "Sở Thông tin và Truyền thông""#))
+            #expect(first.lowerBound < second.lowerBound)
+            #expect(live.body.contains(#""display": "0,825""#) && live.body.contains(#""display": "0,82""#))
+
+            let published = try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]())
+            #expect(published.status == .created)
+            let snapshot = try await Browser(app).send(.GET, "/api/v1/periods/\(period)/published")
+            #expect(snapshot.status == .ok)
+            let hash = try #require(snapshot.headers.first(name: "X-Content-SHA256"))
+            #expect(published.body.contains(hash))
+            #expect(snapshot.body.contains(#""council_reason": "Công nhận một phần tài liệu bổ sung""#))
+            #expect(try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]()).status == .conflict)
+            // After publication nothing changes: the period is locked and the snapshot stays byte for byte.
+            #expect(try await council.send(.PUT, "/api/v1/periods/\(period)/units/STTTT/council/1", json: Review(points: "50", note: "muộn", version: 1)).status == .conflict)
+            let again = try await Browser(app).send(.GET, "/api/v1/periods/\(period)/published")
+            #expect(again.body == snapshot.body)
+            #expect(again.headers.first(name: "X-Content-SHA256") == hash)
+        }
+    }
+}
