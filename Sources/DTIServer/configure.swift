@@ -45,6 +45,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M004AddEvaluatorFieldScope())         // evaluators scoped to fields of criteria
     app.migrations.add(M005CreateSubmissions())              // self-assessments, answers, change log
     app.migrations.add(M006AddReviewAndSnapshots())          // evaluator and council scores, published snapshots
+    app.migrations.add(M007CreateCorrectionRequests())       // correction requests and their threads
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
@@ -86,5 +87,6 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: PeriodController())
     try app.register(collection: SelfAssessmentController())
     try app.register(collection: ReviewController())
+    try app.register(collection: CorrectionController())
     try app.register(collection: AccountController(accounts: AccountDirectory(policy: PasswordPolicy(minLength: settings.passwordMinLength))))
 }

@@ -169,3 +169,33 @@ struct FastPathTests {
         }
     }
 }
+
+@Suite("Aggregating reviewed points")
+struct AggregateTests {
+    @Test("aggregating the computed leaf points gives the same tree as scoring", arguments: PropertyTests.seeds.prefix(50))
+    func sameAsScoring(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        let generator = PropertyTests()
+        let compiled = CompiledFramework(generator.framework(&rng))
+        let unit = AssessedUnit(id: "u", name: "u", group: "g", tags: Bool.random(using: &rng) ? ["t"] : [])
+        var responses = UnitResponses(leafCount: compiled.leaves.count)
+        var leafPoints: [ScoringEngine.LeafPoints] = []
+        for (i, leaf) in compiled.leaves.enumerated() {
+            let node = compiled.nodes[leaf]
+            guard Int.random(in: 0..<5, using: &rng) > 0 else { leafPoints.append(.missing); continue }
+            var input = generator.answer(node.rule!, &rng)
+            if case .manual = input { input = .manual(ScaledDecimal(micros: Int64.random(in: 0...node.max.micros, using: &rng))) }
+            responses.inputs[i] = input
+            switch node.rule!.evaluate(input, max: node.max) {
+            case .points(let p): leafPoints.append(.points(p))
+            case .notApplicable: leafPoints.append(.notApplicable)
+            case .invalid: leafPoints.append(.missing)
+            }
+        }
+        var issues: [ScoringIssue] = []
+        let scored = ScoringEngine.score(unit, responses, in: compiled, issues: &issues)
+        let aggregated = ScoringEngine.aggregate(unit, leafPoints: leafPoints, reported: true, in: compiled)
+        #expect(aggregated.points == scored.points, "seed \(seed)")
+        #expect(aggregated.applicableMax == scored.applicableMax, "seed \(seed)")
+    }
+}

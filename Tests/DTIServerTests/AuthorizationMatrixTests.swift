@@ -17,6 +17,8 @@ struct AuthorizationMatrixTests {
         /// Approving or returning it: the unit's leader only.
         case unitLeader
         case evaluator, councilMember
+        /// A correction thread: the unit's focal point and evaluators.
+        case correspondents
         /// The live ranking: administrator, evaluators, council.
         case reviewers
     }
@@ -88,6 +90,10 @@ struct AuthorizationMatrixTests {
         .init(method: .PUT, path: "/api/v1/periods/:id/units/:code/evaluation/:criterion", access: .evaluator),
         .init(method: .PUT, path: "/api/v1/periods/:id/units/:code/council/:criterion", access: .councilMember),
         .init(method: .GET, path: "/api/v1/periods/:id/ranking", access: .reviewers),
+        .init(method: .GET, path: "/api/v1/periods/:id/units/:code/corrections", access: .assessmentReaders),
+        .init(method: .POST, path: "/api/v1/periods/:id/units/:code/corrections", access: .evaluator),
+        .init(method: .POST, path: "/api/v1/periods/:id/units/:code/corrections/:criterion/messages", access: .correspondents),
+        .init(method: .POST, path: "/api/v1/periods/:id/units/:code/corrections/:criterion/close", access: .evaluator),
         .init(method: .POST, path: "/api/v1/periods/:id/publish", access: .admin, lastBeforeSignOut: true),
         .init(method: .GET, path: "/api/v1/periods/:id/published", access: .everyone),
         .init(method: .POST, path: "/logout", access: .signedIn, signsOut: true),
@@ -138,6 +144,7 @@ struct AuthorizationMatrixTests {
                 case .unitLeader: allowed = role == .unitLeader
                 case .evaluator: allowed = role == .evaluator
                 case .councilMember: allowed = role == .councilMember
+                case .correspondents: allowed = role == .evaluator || role == .focalPoint
                 case .reviewers: allowed = role == .administrator || role == .evaluator || role == .councilMember
                 }
                 let where_ = "\(role?.rawValue ?? "anonymous") \(rule.method) \(path)"

@@ -106,3 +106,44 @@ struct ReviewTests {
         }
     }
 }
+
+@Suite("Correction requests", .serialized)
+struct CorrectionTests {
+    @Test("the evaluator sends back one criterion; the unit fixes only that one and answers; closing locks it again")
+    func roundTrip() async throws {
+        try await withDemoApp { app in
+            let review = ReviewTests()
+            let period = try await review.allPhasesOpen(app)
+            try await review.fill(app, period, unit: "SNNPTNT", focal: "daumoi.snn", leader: "lanhdao.snn", values: ["90", "100", "80", "75", "60", "70", "350"])
+            let base = "/api/v1/periods/\(period)/units/SNNPTNT"
+            let evaluator = Browser(app)
+            _ = try await evaluator.signIn("thamdinh")
+            struct Open: Encodable { var criterion: String; var message: String }
+            let opened = try await evaluator.send(.POST, base + "/corrections", json: Open(criterion: "3", message: "Bổ sung biên bản kiểm tra hạ tầng"))
+            #expect(opened.status == .created)
+            #expect(try await evaluator.send(.POST, base + "/corrections", json: Open(criterion: "3", message: "lần hai")).status == .conflict)
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            struct Body: Encodable { var value: String; var version: Int }
+            #expect(try await focal.send(.PUT, base + "/answers/3", json: Body(value: "85", version: 1)).status == .ok)
+            #expect(try await focal.send(.PUT, base + "/answers/2", json: Body(value: "90", version: 1)).status == .conflict, "the rest stays locked")
+            let page = try await focal.send(.GET, "/periods/\(period)/units/SNNPTNT")
+            #expect(page.body.contains("Yêu cầu bổ sung, chỉnh sửa đang mở"))
+            #expect(page.body.contains("action=\"/periods/\(period)/units/SNNPTNT/answers/3\""))
+            #expect(!page.body.contains("action=\"/periods/\(period)/units/SNNPTNT/answers/2\""))
+            let replied = try await focal.send(.POST, base + "/corrections/3/messages", json: ["message": "Đã bổ sung biên bản số 12/BB"])
+            #expect(replied.status == .ok)
+            #expect(replied.body.contains(#""status":"answered""#))
+            // Other units' accounts and the viewer are refused.
+            let viewer = Browser(app)
+            _ = try await viewer.signIn("xem")
+            #expect(try await viewer.send(.GET, base + "/corrections").status == .forbidden)
+            #expect(try await focal.send(.POST, base + "/corrections/3/close", json: [String: String]()).status == .forbidden)
+            let closed = try await evaluator.send(.POST, base + "/corrections/3/close", json: [String: String]())
+            #expect(closed.body.contains(#""status":"closed""#))
+            #expect(try await focal.send(.PUT, base + "/answers/3", json: Body(value: "90", version: 2)).status == .conflict)
+            let thread = try await evaluator.send(.GET, base + "/corrections")
+            #expect(thread.body.contains("Bổ sung biên bản kiểm tra hạ tầng") && thread.body.contains("Đã bổ sung biên bản số 12"))
+        }
+    }
+}

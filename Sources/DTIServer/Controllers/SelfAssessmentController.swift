@@ -51,8 +51,8 @@ struct SelfAssessmentController: RouteCollection {
     @Sendable func save(req: Request) async throws -> Response {
         let assessment = try await load(req)
         // Who may write is decided before the body is read.
-        if let refusal = assessment.editRefusal(for: req.user!) { throw refusal.abort }
         let criterion = req.parameters.get("criterion") ?? ""
+        if let refusal = assessment.editRefusal(for: req.user!, criterion: criterion) { throw refusal.abort }
         switch try await SelfAssessmentService.save(assessment, criterion: criterion, input: try req.content.decode(AnswerInput.self), on: req) {
         case .saved(let answer):
             let fresh = try await load(req)

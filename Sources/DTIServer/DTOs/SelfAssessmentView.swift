@@ -26,6 +26,17 @@ struct SelfAssessmentView: Content {
         var explanation: String
         var version: Int
         var evidence: String?
+        /// The four scores side by side ("-" where none).
+        var selfPoints: String
+        var evaluatorPoints: String
+        var evaluatorComment: String
+        var councilPoints: String
+        var councilReason: String
+        var finalPoints: String
+        /// The evaluator sent this criterion back and it is still open.
+        var correctionOpen: Bool
+        /// The signed-in account may change this answer now.
+        var editable: Bool
     }
 
     var periodID: UUID
@@ -95,7 +106,12 @@ struct SelfAssessmentView: Content {
                        points: text(score.points[i]), applicable: applicable,
                        rule: node.rule.map { FrameworkCatalog.describe($0, max: node.max) }, input: input, options: options,
                        value: answer?.value ?? "", b: answer?.b ?? "", explanation: answer?.explanation ?? "",
-                       version: answer?.version ?? 0, evidence: node.evidence)
+                       version: answer?.version ?? 0, evidence: node.evidence,
+                       selfPoints: ScaledDecimalText.points(answer?.selfPoints), evaluatorPoints: ScaledDecimalText.points(answer?.evaluatorPoints),
+                       evaluatorComment: answer?.evaluatorComment ?? "", councilPoints: ScaledDecimalText.points(answer?.councilPoints),
+                       councilReason: answer?.councilReason ?? "", finalPoints: ScaledDecimalText.points(answer?.finalPoints),
+                       correctionOpen: a.openCorrections.contains(node.code),
+                       editable: node.isLeaf && applicable && a.editRefusal(for: user, criterion: node.code) == nil)
         }
         editRefusal = a.editRefusal(for: user)?.reason
         canEdit = editRefusal == nil

@@ -13,6 +13,8 @@ struct SelfAssessment {
     let framework: CompiledFramework
     var submission: Submission?
     var answers: [String: Answer]
+    /// Criteria the evaluator sent back and that are still open.
+    var openCorrections: Set<String> = []
 
     /// Loads the assessment and checks that `user` may read it: the
     /// administrator, evaluators (within their unit scope), council members,
@@ -42,11 +44,14 @@ struct SelfAssessment {
         let framework = CompiledFramework(try FrameworkCatalog.framework(link.frameworkVersion))
         let submission = try await Submission.query(on: req.db).filter(\.$period.$id == periodID).filter(\.$unit.$id == unit.id!).first()
         var answers: [String: Answer] = [:]
+        var open: Set<String> = []
         if let submission {
             for answer in try await Answer.query(on: req.db).filter(\.$submission.$id == submission.id!).all() { answers[answer.criterion] = answer }
+            open = Set(try await CorrectionRequest.query(on: req.db).filter(\.$submission.$id == submission.id!)
+                .filter(\.$status != CorrectionRequest.Status.closed.rawValue).all().map(\.criterion))
         }
         return SelfAssessment(period: period, unit: unit, frameworkVersion: link.frameworkVersion, framework: framework,
-                              submission: submission, answers: answers)
+                              submission: submission, answers: answers, openCorrections: open)
     }
 
     var assessedUnit: AssessedUnit { AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList)) }
@@ -74,11 +79,17 @@ struct SelfAssessment {
 
     /// Why `user` may not change answers now, or nil: 403 for who they are,
     /// 409 for when it is (phase, lock, status).
-    func editRefusal(for user: UserAccount) -> Refusal? {
+    func editRefusal(for user: UserAccount, criterion: String? = nil) -> Refusal? {
         guard user.role == .focalPoint, user.$unit.id == unit.id else {
             return Refusal(status: .forbidden, reason: "Chỉ cán bộ đầu mối của đơn vị được nhập số liệu tự đánh giá.")
         }
         if period.locked { return Refusal(status: .conflict, reason: "Kỳ đánh giá đã khóa.") }
+        // A criterion sent back by the evaluator may be fixed after submission;
+        // everything else stays locked.
+        if let criterion, openCorrections.contains(criterion), submission?.state == .submitted {
+            return inPhase(.evaluation) || inPhase(.corrections) ? nil
+                : Refusal(status: .conflict, reason: "Ngoài thời gian bổ sung, chỉnh sửa của kỳ này.")
+        }
         if !inPhase(.selfAssessment) { return Refusal(status: .conflict, reason: "Ngoài thời gian tự đánh giá của kỳ này; không thể thay đổi số liệu.") }
         if let state = submission?.state, state == .awaitingApproval || state == .submitted {
             return Refusal(status: .conflict, reason: "Bản tự đánh giá đang ở trạng thái \"\(state.label)\"; không thể thay đổi số liệu.")
@@ -112,7 +123,7 @@ enum SelfAssessmentService {
     /// Saves one answer if it is valid and nobody saved it since `input.version`.
     static func save(_ assessment: SelfAssessment, criterion: String, input: AnswerInput, on req: Request) async throws -> SaveOutcome {
         guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
-        if let refusal = assessment.editRefusal(for: user) { throw refusal.abort }
+        if let refusal = assessment.editRefusal(for: user, criterion: criterion) { throw refusal.abort }
         let framework = assessment.framework
         guard let leaf = framework.leafByCode[criterion] else {
             throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion)\" trong bộ chỉ số của đơn vị.")
