@@ -147,3 +147,45 @@ struct CorrectionTests {
         }
     }
 }
+
+@Suite("The demo period in evaluation", .serialized)
+struct DemoEvaluationTests {
+    @Test("every unit has submitted, and the live ranking reproduces the published 2023 table")
+    func liveRankingMatchesPublished() async throws {
+        try await withDemoApp { app in
+            let period = try #require(try await Period.query(on: app.db).filter(\.$year == 2025).first())
+            let evaluator = Browser(app)
+            _ = try await evaluator.signIn("thamdinh")
+            let live = try await evaluator.send(.GET, "/api/v1/periods/\(period.id!)/ranking")
+            #expect(live.status == .ok)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(live.body.utf8)) as? [String: Any])
+            let levels = try #require(json["levels"] as? [[String: Any]])
+            let units = levels.flatMap { ($0["units"] as? [[String: Any]]) ?? [] }
+            let published = try String(contentsOfFile: TestPaths.root.appendingPathComponent("Tests/Fixtures/seeds/daklak-2023.csv").path, encoding: .utf8)
+            var checked = 0
+            for line in published.split(separator: "\r\n").dropFirst() {
+                let cells = PublishedRow.split(String(line))
+                let unit = try #require(units.first { $0["unit"] as? String == cells[1] }, "\(cells[1])")
+                #expect(unit["display"] as? String == cells[2], "\(cells[1])")
+                #expect(unit["rank"] as? Int == Int(cells[3]), "\(cells[1])")
+                checked += 1
+            }
+            #expect(checked == 33)
+            // The evaluation phase is open today: the evaluator may score.
+            let page = try await evaluator.send(.GET, "/periods/\(period.id!)")
+            #expect(page.body.contains("đang diễn ra"))
+        }
+    }
+}
+
+enum PublishedRow {
+    /// Splits a CSV line with double quotes.
+    static func split(_ line: String) -> [String] {
+        var cells: [String] = [], cell = "", quoted = false
+        for c in line {
+            if c == "\"" { quoted.toggle() } else if c == "," && !quoted { cells.append(cell); cell = "" } else { cell.append(c) }
+        }
+        cells.append(cell)
+        return cells
+    }
+}

@@ -158,7 +158,8 @@ struct SelfAssessmentTests {
             let log = try await ChangeEntry.query(on: app.db).filter(\.$criterion == "1").filter(\.$field == "value").all()
             // Every acknowledged save is in the log, and nothing else is.
             #expect(Set(log.map(\.newValue)) == Set(["50"] + accepted.map { String($0.0) }))
-            let answer = try #require(try await Answer.query(on: app.db).filter(\.$criterion == "1").first())
+            let submission = try #require(try await Submission.query(on: app.db).filter(\.$period.$id == UUID(uuidString: period)!).first())
+            let answer = try #require(try await Answer.query(on: app.db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == "1").first())
             #expect(answer.version == 2)
             #expect(answer.value == String(accepted[0].0))
         }

@@ -1,3 +1,4 @@
+import DTICore
 import Fluent
 import Foundation
 import Vapor
@@ -58,6 +59,8 @@ public enum DemoSeeder {
             if let v = byKey[key] { try await PeriodFramework(periodID: period.id!, level: level, frameworkVersionID: v.id!).create(on: db) }
         }
 
+        try await seedPeriodInEvaluation(db, units: units, byKey: byKey)
+
         // One account per role.
         let agriculture = units.first { $0.code == "SNNPTNT" }?.id
         let accounts: [(String, String, Role, UUID?)] = [
@@ -75,6 +78,68 @@ public enum DemoSeeder {
             logins.append(Login(username: username, role: role.label, unit: unit == nil ? nil : "Sở Nông nghiệp và Phát triển nông thôn"))
         }
         return logins
+    }
+}
+
+extension DemoSeeder {
+    /// A period whose evaluation phase is open today, every unit's
+    /// self-assessment submitted. The answers are illustrative: each unit's
+    /// index-level scores are spread so that its total equals its published
+    /// 2023 result, so the live ranking shows the 2023 table (ADR 0008).
+    static func seedPeriodInEvaluation(_ db: any Database, units: [UnitModel], byKey: [String: FrameworkVersion]) async throws {
+        guard let url = Bundle.module.url(forResource: "daklak-2023-results", withExtension: "csv", subdirectory: "Resources/Demo"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else { return }
+        var results: [String: ScaledDecimal] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let parts = line.split(separator: ",", maxSplits: 1).map(String.init)
+            guard parts.count == 2, case .success(let n) = WrittenNumber.parse(parts[1].replacingOccurrences(of: "\"", with: "")) else { continue }
+            results[parts[0]] = n.value
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        func day(_ offset: Int) -> String { DateText.todayISO(calendar.date(byAdding: .day, value: offset, to: Date())!) }
+        let period = Period(year: 2025, title: "Đánh giá Chỉ số chuyển đổi số năm 2025 (dữ liệu minh họa, đang thẩm định)")
+        try await period.create(on: db)
+        let phases: [(Phase, Int, Int)] = [(.selfAssessment, -60, -15), (.evaluation, -14, 14), (.corrections, -14, 21),
+                                           (.councilAppraisal, 22, 35), (.consolidation, 36, 50), (.publication, 51, 60)]
+        for (phase, from, to) in phases {
+            try await PeriodPhase(periodID: period.id!, phase: phase, startsOn: day(from), endsOn: day(to)).create(on: db)
+        }
+        var frameworks: [String: CompiledFramework] = [:]
+        for (level, key) in [("department", "daklak-2023-department"), ("district", "daklak-2023-district")] {
+            guard let v = byKey[key] else { continue }
+            try await PeriodFramework(periodID: period.id!, level: level, frameworkVersionID: v.id!).create(on: db)
+            frameworks[level] = CompiledFramework(try FrameworkCatalog.framework(v))
+        }
+        for unit in units {
+            guard let fw = frameworks[unit.level], let index = results[unit.code] else { continue }
+            let submission = Submission(periodID: period.id!, unitID: unit.id!)
+            submission.status = Submission.Status.submitted.rawValue
+            submission.submittedAt = Date()
+            try await submission.create(on: db)
+            let tags = Set(unit.tagList)
+            let leaves = fw.leaves.filter { fw.nodes[$0].applicability.applies(toUnitTagged: tags) }
+            let applicableMax = leaves.reduce(ScaledDecimal.zero) { $0 + fw.nodes[$1].max }
+            let target = index.multiplied(by: applicableMax, dividedBy: ScaledDecimal(1))
+            var spent = ScaledDecimal.zero
+            for (n, leaf) in leaves.enumerated() {
+                let node = fw.nodes[leaf]
+                let points = n == leaves.count - 1 ? target - spent
+                    : index.multiplied(by: node.max, dividedBy: ScaledDecimal(1)).rounded(decimals: 2)
+                spent += points
+                let answer = Answer()
+                answer.$submission.id = submission.id!
+                answer.criterion = node.code
+                answer.value = points.formatted(decimals: points.significantDecimals, separator: ",")
+                answer.b = ""
+                answer.explanation = "Dữ liệu minh họa"
+                answer.selfPoints = points.micros
+                answer.evaluatorComment = ""; answer.evaluatorBy = ""; answer.councilReason = ""; answer.councilBy = ""
+                answer.version = 1
+                answer.updatedBy = "demo"
+                try await answer.create(on: db)
+            }
+        }
     }
 }
 
