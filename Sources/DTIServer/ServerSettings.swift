@@ -22,6 +22,8 @@ public struct ServerSettings: Sendable {
     public var passwordMinLength: Int
     public var maxFailedLogins: Int
     public var lockoutMinutes: Int
+    /// Largest evidence file accepted, in megabytes.
+    public var evidenceMaxMB: Int = 20
     /// PostgreSQL schema to work in (created if missing). Tests give each
     /// application its own, so they can run in parallel on one database.
     public var postgresSchema: String?
@@ -58,7 +60,7 @@ public struct ServerSettings: Sendable {
 
     /// Reads `DTI_DATA_DIR`, `DATABASE_URL`, `DTI_FRAMEWORKS_DIR`,
     /// `DTI_SECURE_COOKIES`, `DTI_SESSION_IDLE_MINUTES`, `DTI_SESSION_MAX_HOURS`,
-    /// `DTI_PASSWORD_MIN_LENGTH`, `DTI_MAX_FAILED_LOGINS`, `DTI_LOCKOUT_MINUTES`.
+    /// `DTI_PASSWORD_MIN_LENGTH`, `DTI_MAX_FAILED_LOGINS`, `DTI_LOCKOUT_MINUTES`, `DTI_EVIDENCE_MAX_MB`.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Problems) -> ServerSettings {
         var problems: [Problem] = []
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
@@ -91,6 +93,7 @@ public struct ServerSettings: Sendable {
         settings.passwordMinLength = integer("DTI_PASSWORD_MIN_LENGTH", 10, 8...128)
         settings.maxFailedLogins = integer("DTI_MAX_FAILED_LOGINS", 5, 1...100)
         settings.lockoutMinutes = integer("DTI_LOCKOUT_MINUTES", 15, 1...1440)
+        settings.evidenceMaxMB = integer("DTI_EVIDENCE_MAX_MB", 20, 1...500)
         if !problems.isEmpty { throw Problems(problems: problems) }
         return settings
     }

@@ -46,6 +46,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M005CreateSubmissions())              // self-assessments, answers, change log
     app.migrations.add(M006AddReviewAndSnapshots())          // evaluator and council scores, published snapshots
     app.migrations.add(M007CreateCorrectionRequests())       // correction requests and their threads
+    app.migrations.add(M008CreateEvidence())                 // evidence files
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
@@ -56,6 +57,10 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         HTTPCookies.Value(string: id.string, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .strict)
     }
     app.passwords.use(.bcrypt)
+    // Evidence lives under the data directory, never under the public folder.
+    app.fileStore = try LocalFileStore(directory: settings.storage == .sqliteMemory
+        ? FileManager.default.temporaryDirectory.appendingPathComponent("opendti-evidence-\(UUID().uuidString)").path
+        : settings.dataDirectory + "/evidence")
     app.views.use(.leaf)
     // The resource bundle lives under .build when run from a checkout; Leaf's
     // default refuses paths with hidden directories, so keep only the sandbox.
@@ -88,5 +93,6 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: SelfAssessmentController())
     try app.register(collection: ReviewController())
     try app.register(collection: CorrectionController())
+    try app.register(collection: EvidenceController(maxBytes: settings.evidenceMaxMB * 1_048_576))
     try app.register(collection: AccountController(accounts: AccountDirectory(policy: PasswordPolicy(minLength: settings.passwordMinLength))))
 }

@@ -90,6 +90,10 @@ struct AuthorizationMatrixTests {
         .init(method: .PUT, path: "/api/v1/periods/:id/units/:code/evaluation/:criterion", access: .evaluator),
         .init(method: .PUT, path: "/api/v1/periods/:id/units/:code/council/:criterion", access: .councilMember),
         .init(method: .GET, path: "/api/v1/periods/:id/ranking", access: .reviewers),
+        .init(method: .POST, path: "/api/v1/periods/:id/units/:code/evidence", access: .focalPoint),
+        .init(method: .GET, path: "/api/v1/periods/:id/units/:code/evidence", access: .assessmentReaders),
+        // A file that does not exist: 404 for everyone signed in; who may read a real one is in EvidenceTests.
+        .init(method: .GET, path: "/api/v1/evidence/:file", access: .signedIn),
         .init(method: .GET, path: "/api/v1/periods/:id/units/:code/corrections", access: .assessmentReaders),
         .init(method: .POST, path: "/api/v1/periods/:id/units/:code/corrections", access: .evaluator),
         .init(method: .POST, path: "/api/v1/periods/:id/units/:code/corrections/:criterion/messages", access: .correspondents),
@@ -114,6 +118,7 @@ struct AuthorizationMatrixTests {
             .replacingOccurrences(of: ":key/:version", with: "daklak-2023-department/1")
             .replacingOccurrences(of: ":id", with: period)
             .replacingOccurrences(of: ":criterion", with: "1")
+            .replacingOccurrences(of: ":file", with: "00000000-0000-0000-0000-000000000000")
     }
 
     @Test("each role against each route", arguments: [nil] + Role.allCases.map(Optional.some))

@@ -61,7 +61,7 @@ final class Browser: @unchecked Sendable {
 
     @discardableResult
     func send(_ method: HTTPMethod, _ path: String, form: [String: String]? = nil, json: (any Encodable)? = nil,
-              body: String? = nil, contentType: HTTPMediaType? = nil, headers extra: HTTPHeaders = [:], withCSRF: Bool = true,
+              body: String? = nil, data: Data? = nil, contentType: HTTPMediaType? = nil, headers extra: HTTPHeaders = [:], withCSRF: Bool = true,
               live: Bool = false) async throws -> Result {
         var headers = extra
         if let cookie { headers.replaceOrAdd(name: .cookie, value: "dti_session=\(cookie)") }
@@ -78,6 +78,9 @@ final class Browser: @unchecked Sendable {
         } else if let body {
             buffer = ByteBuffer(string: body)
             headers.contentType = contentType ?? .plainText
+        } else if let data {
+            buffer = ByteBuffer(data: data)
+            headers.contentType = contentType ?? .binary
         }
         var result: Result?
         // `live` sends the request through a real HTTP server, where body limits apply.

@@ -38,8 +38,9 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             return (.badRequest, "Dữ liệu không hợp lệ: \(describe(decoding))")
         case let abort as any AbortError:
             if abort.status == .notFound && abort.reason == "Not Found" { return (.notFound, "Không tìm thấy trang hoặc dữ liệu yêu cầu.") }
-            if abort.status == .payloadTooLarge { return (.payloadTooLarge, "Dữ liệu gửi lên quá lớn.") }
-            if abort.status == .unsupportedMediaType { return (.unsupportedMediaType, "Định dạng dữ liệu không được hỗ trợ.") }
+            // Vapor's own refusals carry English reason phrases: say them in Vietnamese.
+            if abort.status == .payloadTooLarge && abort.reason == abort.status.reasonPhrase { return (.payloadTooLarge, "Dữ liệu gửi lên quá lớn.") }
+            if abort.status == .unsupportedMediaType && abort.reason == abort.status.reasonPhrase { return (.unsupportedMediaType, "Định dạng dữ liệu không được hỗ trợ.") }
             if abort.status == .badRequest, abort.reason.hasPrefix("No such key") || abort.reason.hasPrefix("Data corrupted")
                 || abort.reason.hasPrefix("Value") || abort.reason.hasPrefix("Type mismatch") || abort.reason.contains("Unsupported content type") {
                 return (.badRequest, "Dữ liệu không hợp lệ hoặc thiếu trường bắt buộc.")

@@ -229,6 +229,20 @@ enum SelfAssessmentService {
             guard node.applicability.applies(toUnitTagged: tags) else { continue }
             if assessment.answers[node.code] == nil { problems.append("Tiêu chí \(node.code) (\(node.name)) chưa có số liệu.") }
         }
+        // Where the framework asks for evidence, a document or a written explanation is required.
+        var evidenced = Set<String>()
+        if let submission = assessment.submission {
+            for file in try await EvidenceFile.query(on: req.db).filter(\.$submission.$id == submission.id!).all() {
+                evidenced.formUnion(AccountDirectory.list(file.criteria))
+            }
+        }
+        for leaf in assessment.framework.leaves {
+            let node = assessment.framework.nodes[leaf]
+            guard node.evidence != nil, node.applicability.applies(toUnitTagged: tags), let answer = assessment.answers[node.code] else { continue }
+            if !evidenced.contains(node.code) && answer.explanation.isEmpty {
+                problems.append("Tiêu chí \(node.code) cần tài liệu kiểm chứng (\(node.evidence!)) hoặc giải trình khi chưa có.")
+            }
+        }
         for finding in Validation.check(assessment.assessedUnit, assessment.responses, in: assessment.framework) where finding.severity == .error {
             problems.append("Tiêu chí \(finding.criterion): \(finding.message)")
         }

@@ -1,0 +1,125 @@
+import DTICore
+import Fluent
+import Vapor
+
+/// The file types accepted as evidence, recognised by their content.
+enum EvidenceKind: String, CaseIterable {
+    case pdf, docx, xlsx, png, jpeg
+
+    var extensions: [String] {
+        switch self {
+        case .pdf: return ["pdf"]
+        case .docx: return ["docx"]
+        case .xlsx: return ["xlsx"]
+        case .png: return ["png"]
+        case .jpeg: return ["jpg", "jpeg"]
+        }
+    }
+
+    var label: String { rawValue.uppercased() }
+
+    /// The kind the bytes actually are, from the start of the file and (for
+    /// the Office formats, which are ZIP archives) its central directory.
+    static func detect(head: Data, tail: Data) -> EvidenceKind? {
+        let h = [UInt8](head.prefix(8))
+        if h.starts(with: Array("%PDF-".utf8)) { return .pdf }
+        if h.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if h.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if h.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            let names = String(decoding: tail, as: UTF8.self)
+            if names.contains("word/document.xml") { return .docx }
+            if names.contains("xl/workbook.xml") { return .xlsx }
+        }
+        return nil
+    }
+}
+
+/// Uploads: streamed to the file store, checked, hashed, and linked to
+/// criteria; anything refused or interrupted leaves nothing behind.
+enum EvidenceService {
+    struct Metadata {
+        var fileName: String
+        var criteria: [String]
+        var documentNumber: String
+        var issuer: String
+        var documentDate: String
+    }
+
+    static func metadata(_ req: Request) throws -> Metadata {
+        func q(_ key: String) -> String { ((try? req.query.get(String.self, at: key)) ?? "").trimmingCharacters(in: .whitespaces) }
+        return Metadata(fileName: q("name"), criteria: AccountDirectory.list(q("criteria")), documentNumber: q("number"),
+                        issuer: q("issuer"), documentDate: q("date"))
+    }
+
+    static func upload(_ a: SelfAssessment, meta: Metadata, maxBytes: Int, on req: Request) async throws -> EvidenceFile {
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        // Who may attach, and to which criteria, before any byte is read.
+        guard user.role == .focalPoint, user.$unit.id == a.unit.id else {
+            throw Abort(.forbidden, reason: "Chỉ cán bộ đầu mối của đơn vị được tải lên tài liệu kiểm chứng.")
+        }
+        var problems: [String] = []
+        let name = meta.fileName
+        if name.isEmpty { problems.append("Thiếu tên tệp (tham số name).") }
+        if name.contains("/") || name.contains("\\") || name.contains("..") || name.hasPrefix(".") || name.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+            problems.append("Tên tệp \"\(name)\" không hợp lệ: không được chứa đường dẫn.")
+        }
+        if name.count > 200 { problems.append("Tên tệp quá dài (tối đa 200 ký tự).") }
+        let ext = (name as NSString).pathExtension.lowercased()
+        guard let declared = EvidenceKind.allCases.first(where: { $0.extensions.contains(ext) }) else {
+            problems.append("Chỉ nhận tệp PDF, DOCX, XLSX, PNG, JPEG; tệp \"\(name)\" không thuộc các loại này.")
+            throw Abort(.unsupportedMediaType, reason: problems.joined(separator: "\n"))
+        }
+        if meta.criteria.isEmpty { problems.append("Cần ít nhất một tiêu chí (tham số criteria).") }
+        for code in meta.criteria {
+            if a.framework.leafByCode[code] == nil { problems.append("Không có tiêu chí \"\(code)\" trong bộ chỉ số.") }
+            else if let refusal = a.editRefusal(for: user, criterion: code) { problems.append("Tiêu chí \(code): \(refusal.reason)") }
+        }
+        if !meta.documentDate.isEmpty, DateText.parseISO(meta.documentDate) == nil { problems.append("Ngày văn bản \"\(meta.documentDate)\" không hợp lệ; dùng yyyy-mm-dd.") }
+        if meta.documentNumber.count > 100 || meta.issuer.count > 200 { problems.append("Số hiệu hoặc cơ quan ban hành quá dài.") }
+        if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
+
+        let writer = try req.application.fileStore.begin()
+        var hasher = SHA256()
+        var size = 0
+        do {
+            for try await var chunk in req.body {
+                size += chunk.readableBytes
+                if size > maxBytes {
+                    throw Abort(.payloadTooLarge, reason: "Tệp vượt giới hạn \(maxBytes / 1_048_576) MB.")
+                }
+                let data = chunk.readData(length: chunk.readableBytes) ?? Data()
+                hasher.update(data: data)
+                try writer.append(data)
+            }
+            if size == 0 { throw Abort(.unprocessableEntity, reason: "Tệp rỗng.") }
+            let detected = EvidenceKind.detect(head: try writer.readBack(limit: 16), tail: try writer.readTail(limit: 128 * 1024))
+            guard let detected, detected == declared else {
+                throw Abort(.unsupportedMediaType, reason: "Nội dung tệp \"\(name)\" không phải \(declared.label)\(detected.map { " (là \($0.label))" } ?? ""); tệp không được lưu.")
+            }
+        } catch {
+            // Refused, too large or interrupted: nothing half-stored.
+            writer.discard()
+            throw error
+        }
+        let storedName = try writer.commit()
+        let submission = try await SelfAssessmentService.submission(for: a, on: req.db)
+        let file = EvidenceFile()
+        file.$submission.id = submission.id!
+        file.storedName = storedName
+        file.originalName = VietnameseText.normalized(name)
+        file.kind = declared.rawValue
+        file.size = Int64(size)
+        file.sha256 = hasher.finalize().hex
+        file.documentNumber = meta.documentNumber
+        file.issuer = meta.issuer
+        file.documentDate = meta.documentDate
+        file.criteria = meta.criteria.joined(separator: ";")
+        file.uploadedBy = user.username
+        try await file.create(on: req.db)
+        for code in meta.criteria {
+            try await ChangeEntry(submissionID: submission.id!, criterion: code, actor: user.username, field: "evidence",
+                                  old: "", new: "\(file.originalName) (\(file.sha256.prefix(12)))").create(on: req.db)
+        }
+        return file
+    }
+}
