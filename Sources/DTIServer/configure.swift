@@ -47,6 +47,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M006AddReviewAndSnapshots())          // evaluator and council scores, published snapshots
     app.migrations.add(M007CreateCorrectionRequests())       // correction requests and their threads
     app.migrations.add(M008CreateEvidence())                 // evidence files
+    app.migrations.add(M009CreatePhaseExceptions())          // deadline exceptions
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and

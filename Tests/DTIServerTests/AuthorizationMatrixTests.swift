@@ -65,6 +65,7 @@ struct AuthorizationMatrixTests {
         .init(method: .POST, path: "/api/v1/frameworks", access: .admin),
         .init(method: .POST, path: "/api/v1/periods", access: .admin),
         .init(method: .POST, path: "/api/v1/periods/:id/lock", access: .admin),
+        .init(method: .POST, path: "/api/v1/periods/:id/units/:code/exceptions", access: .admin),
         .init(method: .GET, path: "/admin/users", access: .admin),
         .init(method: .GET, path: "/api/v1/users", access: .admin),
         .init(method: .POST, path: "/api/v1/users", access: .admin),

@@ -188,3 +188,35 @@ struct SelfAssessmentTests {
         }
     }
 }
+
+@Suite("Deadlines", .serialized)
+struct DeadlineTests {
+    @Test("after the self-assessment phase a save is refused; an administrator's recorded exception lets one unit finish")
+    func lateAndException() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let created = try await admin.send(.POST, "/admin/periods", form: [
+                "year": "2024", "title": "Kỳ đã hết hạn tự đánh giá", "self_assessment_from": "2020-01-01", "self_assessment_to": "2020-02-01",
+                "fw_department": "daklak-2023-department@1"])
+            let period = String(created.headers.first(name: .location)!.dropFirst("/periods/".count))
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            struct Body: Encodable { var value: String; var version: Int }
+            let late = try await focal.send(.PUT, "/api/v1/periods/\(period)/units/SNNPTNT/answers/1", json: Body(value: "80", version: 0))
+            #expect(late.status == .conflict)
+            #expect(late.body.contains("Ngoài thời gian tự đánh giá"))
+            struct Exception: Encodable { var phase: String; var until: String; var reason: String }
+            let noReason = try await admin.send(.POST, "/api/v1/periods/\(period)/units/SNNPTNT/exceptions", json: Exception(phase: "self_assessment", until: "2099-12-31", reason: ""))
+            #expect(noReason.status == .unprocessableEntity)
+            let granted = try await admin.send(.POST, "/api/v1/periods/\(period)/units/SNNPTNT/exceptions",
+                                               json: Exception(phase: "self_assessment", until: "2099-12-31", reason: "Công văn xin gia hạn số 45/SNN"))
+            #expect(granted.status == .created)
+            #expect(try await focal.send(.PUT, "/api/v1/periods/\(period)/units/SNNPTNT/answers/1", json: Body(value: "80", version: 0)).status == .ok)
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "deadline_exception").count() == 1)
+            // Another unit is still late.
+            let other = try await Browser(app).send(.GET, "/api/v1/periods/\(period)/units/STTTT/self-assessment")
+            #expect(other.status == .unauthorized)
+        }
+    }
+}

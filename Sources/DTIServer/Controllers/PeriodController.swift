@@ -18,6 +18,7 @@ struct PeriodController: RouteCollection {
         admin.post("admin", "periods", ":id", "lock", use: lockForm)
         admin.post("api", "v1", "periods", use: create)
         admin.post("api", "v1", "periods", ":id", "lock", use: lock)
+        admin.post("api", "v1", "periods", ":id", "units", ":code", "exceptions", use: grantException)
     }
 
     static func summary(_ period: Period, phases: [PeriodPhase], today: String = DateText.todayISO()) -> PeriodSummary {
@@ -127,6 +128,33 @@ struct PeriodController: RouteCollection {
         let period = try await find(req)
         try await PeriodService.lock(period, on: req)
         return req.redirect(to: "/periods/\(period.id!)")
+    }
+
+    struct ExceptionInput: Content { var phase: String; var until: String; var reason: String }
+    struct ExceptionGranted: Content { var unit: String; var phase: String; var until: String; var reason: String; var grantedBy: String }
+
+    /// A late unit may still act in a phase until a date; the reason is recorded.
+    @Sendable func grantException(req: Request) async throws -> Response {
+        let period = try await find(req)
+        let code = req.parameters.get("code") ?? ""
+        guard let unit = try await UnitModel.query(on: req.db).filter(\.$code == code).first() else {
+            throw Abort(.notFound, reason: "Không có đơn vị mã \"\(code)\".")
+        }
+        let input = try req.content.decode(ExceptionInput.self)
+        var problems: [String] = []
+        let phase = Phase(rawValue: input.phase)
+        if phase == nil { problems.append("Giai đoạn \"\(input.phase)\" không hợp lệ.") }
+        if DateText.parseISO(input.until) == nil { problems.append("Ngày \"\(input.until)\" không hợp lệ; dùng yyyy-mm-dd.") }
+        let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        if reason.isEmpty || reason.count > 2000 { problems.append("Cần ghi lý do gia hạn (tối đa 2000 ký tự).") }
+        if period.locked { throw Abort(.conflict, reason: "Kỳ đánh giá đã khóa.") }
+        guard problems.isEmpty, let phase else { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
+        let user = req.user!
+        try await PhaseException(periodID: period.id!, unitID: unit.id!, phase: phase, until: input.until, reason: reason, grantedBy: user.username).create(on: req.db)
+        try await AuditLog.record(req, actor: user, action: "deadline_exception", target: unit.code, detail: "\(phase.rawValue) đến \(input.until): \(reason)")
+        let response = try await ExceptionGranted(unit: unit.code, phase: phase.rawValue, until: input.until, reason: reason, grantedBy: user.username).encodeResponse(for: req)
+        response.status = .created
+        return response
     }
 
     @Sendable func lock(req: Request) async throws -> PeriodSummary {

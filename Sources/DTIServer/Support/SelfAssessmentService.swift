@@ -15,6 +15,8 @@ struct SelfAssessment {
     var answers: [String: Answer]
     /// Criteria the evaluator sent back and that are still open.
     var openCorrections: Set<String> = []
+    /// Deadline exceptions for this unit: phase → last day.
+    var exceptions: [String: String] = [:]
 
     /// Loads the assessment and checks that `user` may read it: the
     /// administrator, evaluators (within their unit scope), council members,
@@ -50,8 +52,12 @@ struct SelfAssessment {
             open = Set(try await CorrectionRequest.query(on: req.db).filter(\.$submission.$id == submission.id!)
                 .filter(\.$status != CorrectionRequest.Status.closed.rawValue).all().map(\.criterion))
         }
+        var exceptions: [String: String] = [:]
+        for e in try await PhaseException.query(on: req.db).filter(\.$period.$id == periodID).filter(\.$unit.$id == unit.id!).all() {
+            exceptions[e.phase] = max(exceptions[e.phase] ?? "", e.until)
+        }
         return SelfAssessment(period: period, unit: unit, frameworkVersion: link.frameworkVersion, framework: framework,
-                              submission: submission, answers: answers, openCorrections: open)
+                              submission: submission, answers: answers, openCorrections: open, exceptions: exceptions)
     }
 
     var assessedUnit: AssessedUnit { AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList)) }
@@ -72,9 +78,10 @@ struct SelfAssessment {
         return ScoringEngine.score(assessedUnit, responses, in: framework, issues: &issues)
     }
 
-    /// Is today within the period's self-assessment phase?
+    /// Is today within the phase, or within an exception the administrator granted this unit?
     func inPhase(_ phase: Phase, today: String = DateText.todayISO()) -> Bool {
-        period.phases.contains { $0.phase == phase.rawValue && $0.startsOn <= today && today <= $0.endsOn }
+        if let until = exceptions[phase.rawValue], today <= until { return true }
+        return period.phases.contains { $0.phase == phase.rawValue && $0.startsOn <= today && today <= $0.endsOn }
     }
 
     /// Why `user` may not change answers now, or nil: 403 for who they are,
