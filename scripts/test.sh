@@ -17,6 +17,9 @@ validate(yaml.safe_load(open('Sources/DTIServer/Resources/openapi.yaml', encodin
 print('Sources/DTIServer/Resources/openapi.yaml: valid OpenAPI 3.1')
 " || exit 1
 
+# The notification test delivers to a real SMTP listener on loopback.
+python3 -c "import aiosmtpd" 2>/dev/null || pip install -q aiosmtpd || echo "aiosmtpd not installed: the SMTP test will be skipped"
+
 echo "== all tests, SQLite =="
 swift test 2>&1 | quiet
 status=${PIPESTATUS[0]}

@@ -24,6 +24,12 @@ public struct ServerSettings: Sendable {
     public var lockoutMinutes: Int
     /// Largest evidence file accepted, in megabytes.
     public var evidenceMaxMB: Int = 20
+    /// SMTP delivery of notifications (none when the host is empty).
+    public var smtpHost: String = ""
+    public var smtpPort: Int = 25
+    public var smtpUser: String?
+    public var smtpPassword: String?
+    public var mailFrom: String = "dti@localhost"
     /// PostgreSQL schema to work in (created if missing). Tests give each
     /// application its own, so they can run in parallel on one database.
     public var postgresSchema: String?
@@ -94,6 +100,14 @@ public struct ServerSettings: Sendable {
         settings.maxFailedLogins = integer("DTI_MAX_FAILED_LOGINS", 5, 1...100)
         settings.lockoutMinutes = integer("DTI_LOCKOUT_MINUTES", 15, 1...1440)
         settings.evidenceMaxMB = integer("DTI_EVIDENCE_MAX_MB", 20, 1...500)
+        settings.smtpHost = env["DTI_SMTP_HOST"] ?? ""
+        settings.smtpPort = integer("DTI_SMTP_PORT", 25, 1...65535)
+        settings.smtpUser = env["DTI_SMTP_USER"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.smtpPassword = env["DTI_SMTP_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.mailFrom = env["DTI_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 } ?? "dti@localhost"
+        if (settings.smtpUser == nil) != (settings.smtpPassword == nil) {
+            problems.append(Problem(variable: "DTI_SMTP_USER/DTI_SMTP_PASSWORD", message: "cần cả hai hoặc không có cả hai"))
+        }
         if !problems.isEmpty { throw Problems(problems: problems) }
         return settings
     }

@@ -48,6 +48,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M007CreateCorrectionRequests())       // correction requests and their threads
     app.migrations.add(M008CreateEvidence())                 // evidence files
     app.migrations.add(M009CreatePhaseExceptions())          // deadline exceptions
+    app.migrations.add(M010CreateOutbox())                   // e-mail addresses and the notification outbox
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
@@ -95,5 +96,10 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: ReviewController())
     try app.register(collection: CorrectionController())
     try app.register(collection: EvidenceController(maxBytes: settings.evidenceMaxMB * 1_048_576))
+    try app.register(collection: NotificationController())
+    if !settings.smtpHost.isEmpty {
+        app.lifecycle.use(OutboxWorker(mailer: SMTPMailer(host: settings.smtpHost, port: settings.smtpPort, from: settings.mailFrom,
+                                                          username: settings.smtpUser, password: settings.smtpPassword)))
+    }
     try app.register(collection: AccountController(accounts: AccountDirectory(policy: PasswordPolicy(minLength: settings.passwordMinLength))))
 }

@@ -56,6 +56,7 @@ struct AuthorizationMatrixTests {
         .init(method: .GET, path: "/api/v1/periods", access: .signedIn),
         .init(method: .GET, path: "/api/v1/periods/:id", access: .signedIn),
         .init(method: .GET, path: "/api/v1/me", access: .signedIn),
+        .init(method: .GET, path: "/api/v1/notifications", access: .signedIn),
         .init(method: .GET, path: "/admin/units/new", access: .admin),
         .init(method: .POST, path: "/admin/units", access: .admin),
         .init(method: .POST, path: "/admin/units/import", access: .admin),

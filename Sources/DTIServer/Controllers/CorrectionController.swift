@@ -62,6 +62,9 @@ struct CorrectionController: RouteCollection {
             try await ChangeEntry(submissionID: a.submission!.id!, criterion: input.criterion, actor: user.username, field: "correction",
                                   old: "", new: "open", reason: text).create(on: tx)
         }
+        try await Notifier.notify(try await Notifier.accounts(of: a.unit, role: .focalPoint, on: req.db), kind: "correction_request",
+                                  subject: "Yêu cầu bổ sung, chỉnh sửa tiêu chí \(input.criterion): \(a.unit.name)",
+                                  body: "\(user.displayName) đề nghị bổ sung, chỉnh sửa tiêu chí \(input.criterion) (\(a.period.title)):\n\(text)", on: req.db)
         let response = try await threads(try await load(req), on: req.db).encodeResponse(for: req)
         response.status = .created
         return response

@@ -74,7 +74,9 @@ public enum DemoSeeder {
         let hash = try await app.password.async.hash(password)
         var logins: [Login] = []
         for (username, name, role, unit) in accounts {
-            try await UserAccount(username: username, displayName: name, passwordHash: hash, role: role, unitID: unit).create(on: db)
+            let account = UserAccount(username: username, displayName: name, passwordHash: hash, role: role, unitID: unit)
+            account.email = "\(username)@dti.daklak.example"
+            try await account.create(on: db)
             logins.append(Login(username: username, role: role.label, unit: unit == nil ? nil : "Sở Nông nghiệp và Phát triển nông thôn"))
         }
         return logins

@@ -21,6 +21,8 @@ final class UserAccount: Model, Authenticatable, @unchecked Sendable {
     @Field(key: "failed_logins") var failedLogins: Int
     @OptionalField(key: "locked_until") var lockedUntil: Date?
     @Field(key: "active") var active: Bool
+    /// Where notifications are e-mailed (empty: in the application only).
+    @Field(key: "email") var email: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}
@@ -35,6 +37,7 @@ final class UserAccount: Model, Authenticatable, @unchecked Sendable {
         self.scopeFields = ""
         self.failedLogins = 0
         self.active = true
+        self.email = ""
     }
 
     var role: Role { Role(rawValue: roleName) ?? .viewer }

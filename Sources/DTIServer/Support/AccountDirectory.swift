@@ -13,6 +13,8 @@ struct UserInput: Content {
     var scopeUnits: String?
     /// Evaluators: main index codes (fields of criteria), separated by ";" or ",".
     var scopeFields: String?
+    /// Where notifications are e-mailed.
+    var email: String?
 }
 
 struct TokenInput: Content {
@@ -66,11 +68,16 @@ struct AccountDirectory {
         if try await UserAccount.query(on: req.db).filter(\.$username == username).first() != nil {
             problems.append("Tên đăng nhập \"\(username)\" đã tồn tại.")
         }
+        let email = (input.email ?? "").trimmingCharacters(in: .whitespaces)
+        if !email.isEmpty && (email.count > 200 || !email.contains("@") || email.contains(" ") || email.hasPrefix("@") || email.hasSuffix("@")) {
+            problems.append("Địa chỉ thư \"\(email)\" không hợp lệ.")
+        }
         guard problems.isEmpty, let role else { return .failure(Problems(messages: problems)) }
         let user = UserAccount(username: username, displayName: displayName,
                                passwordHash: try await req.password.async.hash(input.password), role: role, unitID: unitID)
         user.scopeUnits = scopeUnits.joined(separator: ";")
         user.scopeFields = scopeFields.joined(separator: ";")
+        user.email = email
         try await user.create(on: req.db)
         try await AuditLog.record(req, actor: req.user, action: "user_created", target: username, detail: role.rawValue)
         return .success(user)

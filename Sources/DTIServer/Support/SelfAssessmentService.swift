@@ -296,5 +296,23 @@ enum SelfAssessmentService {
         try await ChangeEntry(submissionID: submission.id!, criterion: "", actor: user.username, field: "status",
                               old: before.rawValue, new: state.rawValue, reason: reason).create(on: req.db)
         try await AuditLog.record(req, actor: user, action: "submission_\(state.rawValue)", target: submission.$unit.id.uuidString, detail: reason)
+        guard let unit = try await UnitModel.find(submission.$unit.id, on: req.db) else { return }
+        let period = try await Period.find(submission.$period.id, on: req.db)
+        let place = "\(unit.name) — \(period?.title ?? "")"
+        switch state {
+        case .awaitingApproval:
+            try await Notifier.notify(try await Notifier.accounts(of: unit, role: .unitLeader, on: req.db), kind: "awaiting_approval",
+                                      subject: "Bản tự đánh giá chờ duyệt: \(unit.name)",
+                                      body: "\(user.displayName) đã gửi bản tự đánh giá của \(place) để lãnh đạo đơn vị duyệt.", on: req.db)
+        case .returned:
+            try await Notifier.notify(try await Notifier.accounts(of: unit, role: .focalPoint, on: req.db), kind: "returned",
+                                      subject: "Bản tự đánh giá bị trả lại: \(unit.name)",
+                                      body: "\(user.displayName) đã trả lại bản tự đánh giá của \(place).\nLý do: \(reason)", on: req.db)
+        case .submitted:
+            try await Notifier.notify(try await Notifier.evaluators(for: unit, on: req.db), kind: "submitted",
+                                      subject: "Đơn vị đã gửi bản tự đánh giá: \(unit.name)",
+                                      body: "Bản tự đánh giá của \(place) đã được lãnh đạo đơn vị duyệt và gửi thẩm định.", on: req.db)
+        case .draft: break
+        }
     }
 }

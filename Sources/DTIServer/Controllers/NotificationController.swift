@@ -1,0 +1,54 @@
+import Fluent
+import Vapor
+
+/// The signed-in account's notifications, newest first.
+struct NotificationController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        // Signed in: each account sees only its own.
+        routes.grouped(RoleGuard.signedIn).get("api", "v1", "notifications", use: list)
+    }
+
+    struct Item: Content {
+        var kind: String
+        var subject: String
+        var body: String
+        var createdAt: Date?
+        var emailed: Bool
+    }
+
+    @Sendable func list(req: Request) async throws -> [Item] {
+        try await OutboxMessage.query(on: req.db).filter(\.$recipient == req.user!.username).sort(\.$createdAt, .descending).limit(200).all()
+            .map { Item(kind: $0.kind, subject: $0.subject, body: $0.body, createdAt: $0.createdAt, emailed: $0.sentAt != nil) }
+    }
+}
+
+/// Delivers the outbox every half minute while the server runs, when an
+/// SMTP host is configured.
+final class OutboxWorker: LifecycleHandler, @unchecked Sendable {
+    let mailer: any Mailer
+    // Set in didBoot, cancelled in shutdown (both on the application's lifecycle).
+    private var task: Task<Void, Never>?
+
+    init(mailer: any Mailer) { self.mailer = mailer }
+
+    func didBootAsync(_ application: Application) async throws {
+        let mailer = self.mailer
+        let db = application.db
+        let logger = application.logger
+        task = Task {
+            while !Task.isCancelled {
+                do {
+                    let (sent, failed) = try await Notifier.deliverPending(db, mailer: mailer)
+                    if sent + failed > 0 { logger.info("outbox: \(sent) sent, \(failed) failed") }
+                } catch {
+                    logger.warning("outbox: \(error)")
+                }
+                try? await Task.sleep(nanoseconds: 30_000_000_000)
+            }
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        task?.cancel()
+    }
+}
