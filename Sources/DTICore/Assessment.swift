@@ -32,7 +32,6 @@ public enum Assessment {
         averageOver: AverageRule = .reported, topK: Int = 3
     ) -> AssessmentResult {
         precondition(answers.count == units.count, "one answer slot per unit")
-        let fw = framework.framework
         var issues: [ScoringIssue] = []
         let scores = scoreAll(framework, units: units, answers: answers, issues: &issues)
         return rank(framework, scores: scores, issues: issues, averageOver: averageOver, topK: topK)

@@ -36,6 +36,8 @@ func applyTestDatabase(_ settings: inout ServerSettings) {
     if let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"], !url.isEmpty {
         settings.storage = .postgres(url: url)
         settings.postgresSchema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        // Evidence files too: one folder per application.
+        settings.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("opendti-test-\(UUID().uuidString)").path
     }
 }
 

@@ -61,9 +61,7 @@ struct AccountController: RouteCollection {
         switch try await accounts.create(try req.content.decode(UserInput.self), on: req) {
         case .success(let user):
             try await user.$unit.load(on: req.db)
-            let response = try await AccountDirectory.row(user).encodeResponse(for: req)
-            response.status = .created
-            return response
+            return try await AccountDirectory.row(user).encodeResponse(status: .created, for: req)
         case .failure(let problems): throw problems.abort
         }
     }
@@ -71,9 +69,7 @@ struct AccountController: RouteCollection {
     @Sendable func issueToken(req: Request) async throws -> Response {
         switch try await accounts.issueToken(try req.content.decode(TokenInput.self), on: req) {
         case .success(let issued):
-            let response = try await issued.encodeResponse(for: req)
-            response.status = .created
-            return response
+            return try await issued.encodeResponse(status: .created, for: req)
         case .failure(let problems): throw problems.abort
         }
     }

@@ -65,9 +65,7 @@ struct CorrectionController: RouteCollection {
         try await Notifier.notify(try await Notifier.accounts(of: a.unit, role: .focalPoint, on: req.db), kind: "correction_request",
                                   subject: "Yêu cầu bổ sung, chỉnh sửa tiêu chí \(input.criterion): \(a.unit.name)",
                                   body: "\(user.displayName) đề nghị bổ sung, chỉnh sửa tiêu chí \(input.criterion) (\(a.period.title)):\n\(text)", on: req.db)
-        let response = try await threads(try await load(req), on: req.db).encodeResponse(for: req)
-        response.status = .created
-        return response
+        return try await threads(try await load(req), on: req.db).encodeResponse(status: .created, for: req)
     }
 
     func request(_ a: SelfAssessment, _ criterion: String, on db: any Database) async throws -> CorrectionRequest {

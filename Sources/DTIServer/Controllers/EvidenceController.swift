@@ -36,9 +36,7 @@ struct EvidenceController: RouteCollection {
     @Sendable func upload(req: Request) async throws -> Response {
         let a = try await SelfAssessment.load(req, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
         let file = try await EvidenceService.upload(a, meta: try EvidenceService.metadata(req), maxBytes: maxBytes, on: req)
-        let response = try await item(file).encodeResponse(for: req)
-        response.status = .created
-        return response
+        return try await item(file).encodeResponse(status: .created, for: req)
     }
 
     @Sendable func list(req: Request) async throws -> [Item] {

@@ -105,9 +105,7 @@ struct FrameworkController: RouteCollection {
         switch try await FrameworkCatalog.importYAML(text, file: "tệp tải lên", on: req.db) {
         case .imported(let version):
             try await AuditLog.record(req, actor: req.user, action: "framework_imported", target: "\(version.key)@\(version.version)", detail: version.sha256)
-            let response = try await FrameworkCatalog.summary(version).encodeResponse(for: req)
-            response.status = .created
-            return response
+            return try await FrameworkCatalog.summary(version).encodeResponse(status: .created, for: req)
         case .alreadyPresent(let version):
             return try await FrameworkCatalog.summary(version).encodeResponse(for: req)
         }

@@ -87,9 +87,7 @@ struct PeriodController: RouteCollection {
     @Sendable func create(req: Request) async throws -> Response {
         switch try await PeriodService.create(try req.content.decode(PeriodInput.self), on: req) {
         case .success(let period):
-            let response = try await detail(try await PeriodService.load(period.id!, on: req.db)!).encodeResponse(for: req)
-            response.status = .created
-            return response
+            return try await detail(try await PeriodService.load(period.id!, on: req.db)!).encodeResponse(status: .created, for: req)
         case .failure(let problems): throw problems.abort
         }
     }
@@ -152,9 +150,7 @@ struct PeriodController: RouteCollection {
         let user = req.user!
         try await PhaseException(periodID: period.id!, unitID: unit.id!, phase: phase, until: input.until, reason: reason, grantedBy: user.username).create(on: req.db)
         try await AuditLog.record(req, actor: user, action: "deadline_exception", target: unit.code, detail: "\(phase.rawValue) đến \(input.until): \(reason)")
-        let response = try await ExceptionGranted(unit: unit.code, phase: phase.rawValue, until: input.until, reason: reason, grantedBy: user.username).encodeResponse(for: req)
-        response.status = .created
-        return response
+        return try await ExceptionGranted(unit: unit.code, phase: phase.rawValue, until: input.until, reason: reason, grantedBy: user.username).encodeResponse(status: .created, for: req)
     }
 
     @Sendable func lock(req: Request) async throws -> PeriodSummary {

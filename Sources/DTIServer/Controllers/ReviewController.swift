@@ -73,9 +73,7 @@ struct ReviewController: RouteCollection {
 
     @Sendable func publish(req: Request) async throws -> Response {
         let snapshot = try await ResultsService.publish(try await period(req), on: req)
-        let response = try await Published(sha256: snapshot.sha256, publishedAt: snapshot.publishedAt, publishedBy: snapshot.publishedBy).encodeResponse(for: req)
-        response.status = .created
-        return response
+        return try await Published(sha256: snapshot.sha256, publishedAt: snapshot.publishedAt, publishedBy: snapshot.publishedBy).encodeResponse(status: .created, for: req)
     }
 
     /// The frozen snapshot, exactly as stored; its hash is in `X-Content-SHA256`.

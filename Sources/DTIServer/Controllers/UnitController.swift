@@ -86,9 +86,7 @@ struct UnitController: RouteCollection {
         let (created, problems) = try await UnitDirectory.create([input], on: req.db)
         if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
         try await AuditLog.record(req, actor: req.user, action: "unit_created", target: created[0].code, detail: created[0].name)
-        let response = try await UnitDirectory.row(created[0], parentCode: input.parentCode).encodeResponse(for: req)
-        response.status = .created
-        return response
+        return try await UnitDirectory.row(created[0], parentCode: input.parentCode).encodeResponse(status: .created, for: req)
     }
 
     struct ImportResult: Content { var created: Int }
@@ -108,9 +106,7 @@ struct UnitController: RouteCollection {
     @Sendable func addLineage(req: Request) async throws -> Response {
         switch try await UnitLineageService.record(try req.content.decode(LineageInput.self), on: req) {
         case .success(let links):
-            let response = try await LineageResult(links: links).encodeResponse(for: req)
-            response.status = .created
-            return response
+            return try await LineageResult(links: links).encodeResponse(status: .created, for: req)
         case .failure(let problems): throw problems.abort
         }
     }
