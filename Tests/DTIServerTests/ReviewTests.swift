@@ -103,7 +103,52 @@ struct ReviewTests {
             let again = try await Browser(app).send(.GET, "/api/v1/periods/\(period)/published")
             #expect(again.body == snapshot.body)
             #expect(again.headers.first(name: "X-Content-SHA256") == hash)
+            try await expectSameAsCommandLine(app, snapshot: snapshot.body)
         }
+    }
+}
+
+/// The published ranking equals what `dti score` computes from the same
+/// inputs: the published final scores of every unit, written as the CSV files
+/// the command line reads.
+func expectSameAsCommandLine(_ app: Application, snapshot: String) async throws {
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(snapshot.utf8)) as? [String: Any])
+    let units = try #require(json["units"] as? [[String: Any]])
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    var unitLines = ["unit,group,tags"], answerLines = ["unit,criterion,value"]
+    for unit in units where unit["level"] as? String == "department" {
+        let name = unit["name"] as! String
+        let model = try #require(try await UnitModel.query(on: app.db).filter(\.$code == (unit["code"] as! String)).first())
+        unitLines.append([quote(name), quote(unit["group"] as! String), quote(model.tags)].joined(separator: ","))
+        for answer in (unit["answers"] as? [[String: Any]]) ?? [] {
+            guard let final = answer["final"] as? NSNumber else { continue }
+            answerLines.append([quote(name), quote(answer["criterion"] as! String), quote(final.stringValue)].joined(separator: ","))
+        }
+    }
+    try (unitLines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("units.csv"), atomically: true, encoding: .utf8)
+    try (answerLines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("responses.csv"), atomically: true, encoding: .utf8)
+    var binary = Bundle.main.bundleURL
+    if binary.pathExtension == "xctest" { binary.deleteLastPathComponent() }
+    let process = Process()
+    process.executableURL = binary.appendingPathComponent("dti")
+    process.arguments = ["score", TestPaths.frameworks + "/daklak-2023-department.yaml",
+                         dir.appendingPathComponent("units.csv").path, dir.appendingPathComponent("responses.csv").path, "--format", "json"]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    let cli = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let cliUnits = try #require(cli["units"] as? [[String: Any]])
+    let published = try #require((json["rankings"] as? [[String: Any]])?.first { $0["level"] as? String == "department" }?["units"] as? [[String: Any]])
+    #expect(cliUnits.count == published.count && published.count == 18)
+    for (mine, theirs) in zip(published, cliUnits) {
+        #expect(mine["unit"] as? String == theirs["unit"] as? String)
+        #expect(mine["display"] as? String == theirs["display"] as? String, "\(mine["unit"] ?? "")")
+        #expect(mine["rank"] as? Int == theirs["rank"] as? Int, "\(mine["unit"] ?? "")")
     }
 }
 
