@@ -31,9 +31,9 @@ struct ReviewController: RouteCollection {
     }
 
     func reviewed(_ a: Answer) -> Reviewed {
-        Reviewed(criterion: a.criterion, version: a.version, selfPoints: ScaledDecimalText.points(a.selfPoints),
-                 evaluatorPoints: ScaledDecimalText.points(a.evaluatorPoints), councilPoints: ScaledDecimalText.points(a.councilPoints),
-                 finalPoints: ScaledDecimalText.points(a.finalPoints))
+        Reviewed(criterion: a.criterion, version: a.version, selfPoints: PointsText.points(a.selfPoints),
+                 evaluatorPoints: PointsText.points(a.evaluatorPoints), councilPoints: PointsText.points(a.councilPoints),
+                 finalPoints: PointsText.points(a.finalPoints))
     }
 
     func review(_ req: Request, _ stage: ReviewService.Stage) async throws -> Reviewed {
@@ -53,16 +53,16 @@ struct ReviewController: RouteCollection {
         return period
     }
 
-    func json(_ value: JSONValue, status: HTTPStatus = .ok) -> Response {
+    func json(_ text: String, status: HTTPStatus = .ok) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .json
-        return Response(status: status, headers: headers, body: .init(string: value.serialized()))
+        return Response(status: status, headers: headers, body: .init(string: text))
     }
 
     @Sendable func liveRanking(req: Request) async throws -> Response {
         let period = try await period(req)
-        return json(.object([("period", .string(period.title)), ("live", .bool(true)),
-                             ("levels", ResultsService.rankingJSON(try await ResultsService.compute(period, on: req.db)))]))
+        return json(JSONValue.object([("period", .string(period.title)), ("live", .bool(true)),
+                                      ("levels", ResultsService.rankingJSON(try await ResultsService.compute(period, on: req.db)))]).serialized())
     }
 
     struct Published: Content {
@@ -82,8 +82,7 @@ struct ReviewController: RouteCollection {
         guard let snapshot = try await PublishedSnapshot.query(on: req.db).filter(\.$period.$id == period.id!).first() else {
             throw Abort(.notFound, reason: "Kết quả kỳ đánh giá này chưa được công bố.")
         }
-        let response = json(.null)
-        response.body = .init(string: snapshot.content)
+        let response = json(snapshot.content)
         response.headers.replaceOrAdd(name: "X-Content-SHA256", value: snapshot.sha256)
         return response
     }

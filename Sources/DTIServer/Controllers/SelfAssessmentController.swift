@@ -57,7 +57,7 @@ struct SelfAssessmentController: RouteCollection {
         case .saved(let answer):
             let fresh = try await load(req)
             return try await Saved(criterion: criterion, version: answer.version,
-                                   points: ScaledDecimalText.points(answer.selfPoints), view: SelfAssessmentView(fresh, for: req.user!)).encodeResponse(for: req)
+                                   points: PointsText.points(answer.selfPoints), view: SelfAssessmentView(fresh, for: req.user!)).encodeResponse(for: req)
         case .conflict(let current):
             let response = try await ConflictAnswer(
                 error: true, reason: "Tiêu chí \(criterion) vừa được \(current.updatedBy) lưu (phiên bản \(current.version)); số liệu của bạn chưa được lưu. Hãy xem giá trị hiện tại rồi lưu lại.",
@@ -174,12 +174,5 @@ struct SelfAssessmentController: RouteCollection {
         } catch let abort as Abort where abort.status == .unprocessableEntity || abort.status == .forbidden || abort.status == .conflict {
             return try await render(req, errors: [abort.reason], status: abort.status)
         }
-    }
-}
-
-enum ScaledDecimalText {
-    static func points(_ micros: Int64?) -> String {
-        guard let micros else { return "-" }
-        return DTICoreText.points(micros)
     }
 }

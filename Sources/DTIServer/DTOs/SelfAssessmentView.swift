@@ -62,7 +62,6 @@ struct SelfAssessmentView: Content {
         let fw = a.framework
         let score = a.score
         let tags = Set(a.unit.tagList)
-        func text(_ v: ScaledDecimal) -> String { v.formatted(decimals: 2, separator: ",") }
         periodID = a.period.id!
         periodTitle = a.period.title
         unitCode = a.unit.code
@@ -73,7 +72,7 @@ struct SelfAssessmentView: Content {
         statusLabel = state.label
         returnReason = state == .returned ? a.submission?.returnReason : nil
         version = a.submission?.version ?? 0
-        totalPoints = text(score.totalPoints)
+        totalPoints = PointsText.points(score.totalPoints)
         applicableMax = FrameworkCatalog.text(score.totalApplicableMax)
         let display = fw.framework.display
         let decimals = display.decimals ?? 2
@@ -103,13 +102,13 @@ struct SelfAssessmentView: Content {
             let applicable = node.applicability.applies(toUnitTagged: tags)
             return Row(code: node.code, name: node.name, kind: node.kind.rawValue, depth: fw.depth[i], isLeaf: node.isLeaf,
                        max: FrameworkCatalog.text(node.max), applicableMax: FrameworkCatalog.text(score.applicableMax[i]),
-                       points: text(score.points[i]), applicable: applicable,
+                       points: PointsText.points(score.points[i]), applicable: applicable,
                        rule: node.rule.map { FrameworkCatalog.describe($0, max: node.max) }, input: input, options: options,
                        value: answer?.value ?? "", b: answer?.b ?? "", explanation: answer?.explanation ?? "",
                        version: answer?.version ?? 0, evidence: node.evidence,
-                       selfPoints: ScaledDecimalText.points(answer?.selfPoints), evaluatorPoints: ScaledDecimalText.points(answer?.evaluatorPoints),
-                       evaluatorComment: answer?.evaluatorComment ?? "", councilPoints: ScaledDecimalText.points(answer?.councilPoints),
-                       councilReason: answer?.councilReason ?? "", finalPoints: ScaledDecimalText.points(answer?.finalPoints),
+                       selfPoints: PointsText.points(answer?.selfPoints), evaluatorPoints: PointsText.points(answer?.evaluatorPoints),
+                       evaluatorComment: answer?.evaluatorComment ?? "", councilPoints: PointsText.points(answer?.councilPoints),
+                       councilReason: answer?.councilReason ?? "", finalPoints: PointsText.points(answer?.finalPoints),
                        correctionOpen: a.openCorrections.contains(node.code),
                        editable: node.isLeaf && applicable && a.editRefusal(for: user, criterion: node.code) == nil)
         }

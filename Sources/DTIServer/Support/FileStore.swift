@@ -59,7 +59,9 @@ struct LocalFileStore: FileStore {
         init(directory: URL) throws {
             part = directory.appendingPathComponent(name + ".part")
             final = directory.appendingPathComponent(name)
-            FileManager.default.createFile(atPath: part.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            guard FileManager.default.createFile(atPath: part.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw Abort(.internalServerError, reason: "Không tạo được tệp trong kho tài liệu kiểm chứng.")
+            }
             handle = try FileHandle(forWritingTo: part)
         }
 

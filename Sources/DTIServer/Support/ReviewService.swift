@@ -64,7 +64,7 @@ enum ReviewService {
             """).all()
         guard !rows.isEmpty else { throw Abort(.conflict, reason: "Tiêu chí \(criterion) vừa được người khác thay đổi; hãy tải lại trước khi chấm.") }
         try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: pointsColumn,
-                              old: before.map(DTICoreText.points) ?? "", new: DTICoreText.points(points.micros), reason: note).create(on: req.db)
+                              old: before.map(PointsText.points) ?? "", new: PointsText.points(points.micros), reason: note).create(on: req.db)
         return try await Answer.find(target.id!, on: req.db)!
     }
 
