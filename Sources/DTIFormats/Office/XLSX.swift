@@ -1,0 +1,269 @@
+import DTICore
+import Foundation
+
+/// A workbook to write as an Excel file (SpreadsheetML in a ZIP archive):
+/// numbers stay numbers with their display format, text is inline, the
+/// header row is bold and frozen.
+public struct Workbook: Sendable {
+    public enum Cell: Sendable, Equatable {
+        case empty
+        case text(String)
+        /// A number shown with `decimals` places (its exact value is kept).
+        case number(ScaledDecimal, decimals: Int)
+        case integer(Int)
+    }
+
+    public struct Sheet: Sendable {
+        public var name: String
+        public var rows: [[Cell]]
+        /// Column widths in characters; missing columns get Excel's default.
+        public var widths: [Double]
+        /// Zero-based columns to hide.
+        public var hiddenColumns: Set<Int>
+        /// Rows (zero-based) written in bold, besides the header.
+        public var boldRows: Set<Int>
+        public var hidden: Bool
+
+        public init(name: String, rows: [[Cell]], widths: [Double] = [], hiddenColumns: Set<Int> = [], boldRows: Set<Int> = [], hidden: Bool = false) {
+            self.name = name
+            self.rows = rows
+            self.widths = widths
+            self.hiddenColumns = hiddenColumns
+            self.boldRows = boldRows
+            self.hidden = hidden
+        }
+    }
+
+    public var sheets: [Sheet]
+
+    public init(sheets: [Sheet]) { self.sheets = sheets }
+
+    /// "A", "B", … "Z", "AA" for a zero-based column.
+    public static func columnName(_ index: Int) -> String {
+        var n = index + 1
+        var name = ""
+        while n > 0 {
+            let r = (n - 1) % 26
+            name = String(UnicodeScalar(UInt8(65 + r))) + name
+            n = (n - 1) / 26
+        }
+        return name
+    }
+
+    /// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
+    public static func sheetName(_ s: String) -> String {
+        let cleaned = String(s.map { "[]:*?/\\".contains($0) ? "-" : $0 })
+        return String(cleaned.prefix(31))
+    }
+
+    // Styles: 0 normal, 1 bold, 2 wrapped text; then for each decimals d in 0…6:
+    // 3 + 2d normal number, 4 + 2d bold number.
+    static func numberStyle(decimals: Int, bold: Bool) -> Int { 3 + 2 * min(max(decimals, 0), 6) + (bold ? 1 : 0) }
+
+    public func data() -> Data {
+        var entries: [(path: String, data: Data)] = []
+        func add(_ path: String, _ xml: String) { entries.append((path, Data(xml.utf8))) }
+        let header = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
+        let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+        let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        var types = header + #"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">"#
+        types += #"<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>"#
+        types += #"<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>"#
+        types += #"<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#
+        for i in sheets.indices {
+            types += #"<Override PartName="/xl/worksheets/sheet\#(i + 1).xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
+        }
+        types += "</Types>"
+        add("[Content_Types].xml", types)
+        add("_rels/.rels", header + #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="\#(rel)/officeDocument" Target="xl/workbook.xml"/></Relationships>"#)
+        var workbook = header + #"<workbook xmlns="\#(main)" xmlns:r="\#(rel)"><sheets>"#
+        var rels = header + #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#
+        for (i, sheet) in sheets.enumerated() {
+            workbook += #"<sheet name="\#(XMLScan.escape(Self.sheetName(sheet.name)))" sheetId="\#(i + 1)"\#(sheet.hidden ? #" state="hidden""# : "") r:id="rId\#(i + 1)"/>"#
+            rels += #"<Relationship Id="rId\#(i + 1)" Type="\#(rel)/worksheet" Target="worksheets/sheet\#(i + 1).xml"/>"#
+        }
+        workbook += "</sheets></workbook>"
+        rels += #"<Relationship Id="rId\#(sheets.count + 1)" Type="\#(rel)/styles" Target="styles.xml"/></Relationships>"#
+        add("xl/workbook.xml", workbook)
+        add("xl/_rels/workbook.xml.rels", rels)
+        add("xl/styles.xml", header + styles(main))
+        for (i, sheet) in sheets.enumerated() { add("xl/worksheets/sheet\(i + 1).xml", header + xml(sheet, main)) }
+        return Zip.archive(entries)
+    }
+
+    func styles(_ main: String) -> String {
+        var formats = ""
+        var xfs = #"<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>"#
+        xfs += #"<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"><alignment wrapText="1" vertical="top"/></xf>"#
+        for d in 0...6 {
+            let id = d == 0 ? 1 : 163 + d
+            if d > 0 { formats += #"<numFmt numFmtId="\#(id)" formatCode="0.\#(String(repeating: "0", count: d))"/>"# }
+            xfs += #"<xf numFmtId="\#(id)" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>"#
+            xfs += #"<xf numFmtId="\#(id)" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/>"#
+        }
+        return #"<styleSheet xmlns="\#(main)"><numFmts count="6">\#(formats)</numFmts>"#
+            + #"<fonts count="2"><font><sz val="12"/><name val="Times New Roman"/></font><font><b/><sz val="12"/><name val="Times New Roman"/></font></fonts>"#
+            + #"<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>"#
+            + #"<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"#
+            + #"<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>"#
+            + #"<cellXfs count="17">\#(xfs)</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"#
+    }
+
+    func xml(_ sheet: Sheet, _ main: String) -> String {
+        var out = #"<worksheet xmlns="\#(main)"><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>"#
+        let columns = max(sheet.widths.count, (sheet.hiddenColumns.max() ?? -1) + 1)
+        if columns > 0 {
+            out += "<cols>"
+            for c in 0..<columns {
+                let width = c < sheet.widths.count ? sheet.widths[c] : 10
+                out += #"<col min="\#(c + 1)" max="\#(c + 1)" width="\#(width)" customWidth="1"\#(sheet.hiddenColumns.contains(c) ? #" hidden="1""# : "")/>"#
+            }
+            out += "</cols>"
+        }
+        out += "<sheetData>"
+        for (r, row) in sheet.rows.enumerated() {
+            let bold = r == 0 || sheet.boldRows.contains(r)
+            out += #"<row r="\#(r + 1)">"#
+            for (c, cell) in row.enumerated() {
+                let ref = Self.columnName(c) + String(r + 1)
+                switch cell {
+                case .empty: continue
+                case .text(let s):
+                    let style = bold ? 1 : (s.count > 40 ? 2 : 0)
+                    out += #"<c r="\#(ref)" t="inlineStr"\#(style == 0 ? "" : #" s="\#(style)""#)><is><t xml:space="preserve">\#(XMLScan.escape(s))</t></is></c>"#
+                case .number(let v, let decimals):
+                    out += #"<c r="\#(ref)" s="\#(Self.numberStyle(decimals: decimals, bold: bold))"><v>\#(v.formatted(decimals: 6, separator: ".", trimZeros: true))</v></c>"#
+                case .integer(let v):
+                    out += #"<c r="\#(ref)" s="\#(Self.numberStyle(decimals: 0, bold: bold))"><v>\#(v)</v></c>"#
+                }
+            }
+            out += "</row>"
+        }
+        return out + "</sheetData></worksheet>"
+    }
+}
+
+/// An Excel file read back: each sheet as rows of cell texts, as the user
+/// typed them (numbers in their shortest exact decimal form).
+public struct WorkbookReader {
+    public struct Sheet: Sendable {
+        public var name: String
+        /// Row number (1-based, as Excel shows it) → cells by zero-based column.
+        public var rows: [(number: Int, cells: [Int: String])]
+
+        public func cell(row: Int, column: Int) -> String { rows.first { $0.number == row }?.cells[column] ?? "" }
+    }
+
+    public struct Problem: Error, CustomStringConvertible, Equatable {
+        public var message: String
+        public var description: String { message }
+    }
+
+    public let sheets: [Sheet]
+
+    public init(data: Data) throws {
+        let files: [String: Data]
+        do { files = try Zip.entries(of: data) } catch let problem as Zip.Problem {
+            throw Problem(message: "Không đọc được tệp Excel: \(problem.message).")
+        }
+        func events(_ path: String) throws -> [XMLScan.Event] {
+            guard let data = files[path] else { throw Problem(message: "Tệp Excel thiếu phần \(path); hãy lưu lại dưới dạng .xlsx.") }
+            do { return try XMLScan.events([UInt8](data)) } catch { throw Problem(message: "Tệp Excel hỏng ở phần \(path): \(error).") }
+        }
+        var targets: [String: String] = [:]
+        for case .start("Relationship", let a, _) in try events("xl/_rels/workbook.xml.rels") {
+            if let id = a["Id"], var target = a["Target"] {
+                if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
+                targets[id] = target
+            }
+        }
+        var shared: [String] = []
+        if files["xl/sharedStrings.xml"] != nil {
+            var current = "", inText = false, inPhonetic = false
+            for event in try events("xl/sharedStrings.xml") {
+                switch event {
+                case .start("si", _, _): current = ""
+                case .end("si"): shared.append(current)
+                case .start("rPh", _, let closed): inPhonetic = !closed
+                case .end("rPh"): inPhonetic = false
+                case .start("t", _, let closed): inText = !closed
+                case .end("t"): inText = false
+                case .text(let t) where inText && !inPhonetic: current += t
+                default: break
+                }
+            }
+        }
+        var sheets: [Sheet] = []
+        for case .start("sheet", let a, _) in try events("xl/workbook.xml") {
+            guard let name = a["name"], let id = a["r:id"], let path = targets[id] else { continue }
+            sheets.append(Sheet(name: name, rows: try Self.rows(events(path), shared: shared)))
+        }
+        self.sheets = sheets
+    }
+
+    public func sheet(named name: String) -> Sheet? { sheets.first { $0.name == name } }
+
+    static func rows(_ events: [XMLScan.Event], shared: [String]) throws -> [(number: Int, cells: [Int: String])] {
+        var rows: [(number: Int, cells: [Int: String])] = []
+        var cells: [Int: String] = [:]
+        var rowNumber = 0, column = 0, type = "n", value = "", inValue = false, inInline = false
+        for event in events {
+            switch event {
+            case .start("row", let a, let closed):
+                rowNumber = a["r"].flatMap(Int.init) ?? rowNumber + 1
+                cells = [:]
+                column = -1
+                if closed { rows.append((rowNumber, cells)) }
+            case .end("row"): rows.append((rowNumber, cells))
+            case .start("c", let a, let closed):
+                column = a["r"].flatMap(Self.column(of:)) ?? column + 1
+                type = a["t"] ?? "n"
+                value = ""
+                if closed { continue }
+            case .end("c"):
+                let text: String
+                switch type {
+                case "s":
+                    guard let i = Int(value), shared.indices.contains(i) else { throw Problem(message: "Ô \(Workbook.columnName(column))\(rowNumber) trỏ tới chuỗi không có.") }
+                    text = shared[i]
+                case "b": text = value == "1" ? "TRUE" : "FALSE"
+                case "n": text = Self.number(value)
+                default: text = value
+                }
+                if !text.isEmpty { cells[column] = text }
+            case .start("v", _, let closed): inValue = !closed
+            case .end("v"): inValue = false
+            case .start("is", _, _): inInline = true
+            case .end("is"): inInline = false
+            case .start("t", _, _) where inInline: inValue = true
+            case .end("t") where inInline: inValue = false
+            case .text(let t) where inValue: value += t
+            default: break
+            }
+        }
+        return rows
+    }
+
+    /// "AB12" → 27.
+    static func column(of reference: String) -> Int? {
+        var n = 0
+        for ch in reference.unicodeScalars {
+            guard ch.value >= 65, ch.value <= 90 else { break }
+            n = n * 26 + Int(ch.value - 64)
+        }
+        return n > 0 ? n - 1 : nil
+    }
+
+    /// Excel stores numbers as binary doubles ("0.30000000000000004",
+    /// "1.5E-2"); the user typed at most a few decimals: round to 6 and trim.
+    static func number(_ raw: String) -> String {
+        let s = raw.trimmingSpaces
+        if s.isEmpty { return "" }
+        if s.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }), (s.split(separator: ".").dropFirst().first?.count ?? 0) <= 6 { return s }
+        guard let d = Double(s), d.isFinite else { return s }
+        var text = String(format: "%.6f", d)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text == "-0" ? "0" : text
+    }
+}
