@@ -101,5 +101,6 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         app.lifecycle.use(OutboxWorker(mailer: SMTPMailer(host: settings.smtpHost, port: settings.smtpPort, from: settings.mailFrom,
                                                           username: settings.smtpUser, password: settings.smtpPassword)))
     }
+    if app.environment != .testing { app.lifecycle.use(DeadlineReminderWorker()) }
     try app.register(collection: AccountController(accounts: AccountDirectory(policy: PasswordPolicy(minLength: settings.passwordMinLength))))
 }

@@ -126,3 +126,55 @@ extension String {
         addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? self
     }
 }
+
+extension Browser {
+    /// The bytes of a download (`send` keeps bodies as text).
+    func download(_ path: String) async throws -> Data {
+        var data = Data()
+        var headers = HTTPHeaders()
+        if let cookie { headers.replaceOrAdd(name: .cookie, value: "dti_session=\(cookie)") }
+        try await app.testing().test(.GET, path, headers: headers) { res async in
+            #expect(res.status == .ok, "\(path) → \(res.status)")
+            data = Data(buffer: res.body)
+        }
+        return data
+    }
+
+    /// Posts a `multipart/form-data` form as a browser does: the fields in
+    /// order (the CSRF token first unless `csrf` is false), then the file.
+    /// `truncated` cuts the body before its closing boundary.
+    func upload(_ path: String, fields: [(String, String)] = [], file: (field: String, name: String, data: Data)?,
+                csrf: Bool = true, truncated: Bool = false) async throws -> Result {
+        let boundary = "----OpenDTITest\(UUID().uuidString.prefix(8))"
+        var body = Data()
+        func part(_ name: String, fileName: String? = nil, _ content: Data) {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"".utf8))
+            if let fileName { body.append(Data("; filename=\"\(fileName)\"\r\nContent-Type: application/octet-stream".utf8)) }
+            body.append(Data("\r\n\r\n".utf8))
+            body.append(content)
+            body.append(Data("\r\n".utf8))
+        }
+        if csrf, let token = self.csrf { part("csrf", Data(token.utf8)) }
+        for (name, value) in fields { part(name, Data(value.utf8)) }
+        if let file { part(file.field, fileName: file.name, file.data) }
+        if truncated { body = body.prefix(body.count - 10) } else { body.append(Data("--\(boundary)--\r\n".utf8)) }
+        return try await send(.POST, path, data: body, contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary]),
+                              withCSRF: false)
+    }
+}
+
+/// Runs a Python script (openpyxl, python-docx) and returns what it printed.
+func python(_ script: String, _ args: String...) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script] + args
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let problems = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    if process.terminationStatus != 0 { Issue.record("python failed: \(String(decoding: problems, as: UTF8.self))") }
+    return String(decoding: data, as: UTF8.self)
+}

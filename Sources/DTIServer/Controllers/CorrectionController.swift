@@ -11,6 +11,10 @@ struct CorrectionController: RouteCollection {
         signedIn.post("api", "v1", "periods", ":id", "units", ":code", "corrections", use: open)
         signedIn.post("api", "v1", "periods", ":id", "units", ":code", "corrections", ":criterion", "messages", use: reply)
         signedIn.post("api", "v1", "periods", ":id", "units", ":code", "corrections", ":criterion", "close", use: close)
+        // The same three actions as browser forms on the self-assessment page.
+        signedIn.post("periods", ":id", "units", ":code", "corrections", use: openForm)
+        signedIn.post("periods", ":id", "units", ":code", "corrections", ":criterion", "messages", use: replyForm)
+        signedIn.post("periods", ":id", "units", ":code", "corrections", ":criterion", "close", use: closeForm)
     }
 
     func load(_ req: Request) async throws -> SelfAssessment {
@@ -46,25 +50,30 @@ struct CorrectionController: RouteCollection {
     }
 
     /// The evaluator sends back one criterion.
-    @Sendable func open(req: Request) async throws -> Response {
-        let a = try await load(req)
+    static func open(_ a: SelfAssessment, criterion: String, message: String, on req: Request) async throws {
         let user = req.user!
         guard user.role == .evaluator else { throw Abort(.forbidden, reason: "Chỉ chuyên viên thẩm định được gửi yêu cầu bổ sung, chỉnh sửa.") }
-        let input = try req.content.decode(OpenInput.self)
-        if let refusal = ReviewService.refusal(a, stage: .evaluation, user: user, criterion: input.criterion) { throw refusal.abort }
-        guard a.framework.leafByCode[input.criterion] != nil else { throw Abort(.notFound, reason: "Không có tiêu chí \"\(input.criterion)\".") }
-        if a.openCorrections.contains(input.criterion) { throw Abort(.conflict, reason: "Tiêu chí \(input.criterion) đã có yêu cầu đang mở.") }
-        let text = try Self.text(input.message)
-        let request = CorrectionRequest(submissionID: a.submission!.id!, criterion: input.criterion, createdBy: user.username)
+        if let refusal = ReviewService.refusal(a, stage: .evaluation, user: user, criterion: criterion) { throw refusal.abort }
+        guard a.framework.leafByCode[criterion] != nil else { throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion)\".") }
+        if a.openCorrections.contains(criterion) { throw Abort(.conflict, reason: "Tiêu chí \(criterion) đã có yêu cầu đang mở.") }
+        let text = try Self.text(message)
+        let request = CorrectionRequest(submissionID: a.submission!.id!, criterion: criterion, createdBy: user.username)
         try await req.db.transaction { tx in
             try await request.create(on: tx)
             try await CorrectionMessage(requestID: request.id!, author: user.username, text: text).create(on: tx)
-            try await ChangeEntry(submissionID: a.submission!.id!, criterion: input.criterion, actor: user.username, field: "correction",
+            try await ChangeEntry(submissionID: a.submission!.id!, criterion: criterion, actor: user.username, field: "correction",
                                   old: "", new: "open", reason: text).create(on: tx)
         }
         try await Notifier.notify(try await Notifier.accounts(of: a.unit, role: .focalPoint, on: req.db), kind: "correction_request",
-                                  subject: "Yêu cầu bổ sung, chỉnh sửa tiêu chí \(input.criterion): \(a.unit.name)",
-                                  body: "\(user.displayName) đề nghị bổ sung, chỉnh sửa tiêu chí \(input.criterion) (\(a.period.title)):\n\(text)", on: req.db)
+                                  subject: "Yêu cầu bổ sung, chỉnh sửa tiêu chí \(criterion): \(a.unit.name)",
+                                  body: "\(user.displayName) đề nghị bổ sung, chỉnh sửa tiêu chí \(criterion) (\(a.period.title)):\n\(text)", on: req.db)
+    }
+
+    @Sendable func open(req: Request) async throws -> Response {
+        let a = try await load(req)
+        guard req.user!.role == .evaluator else { throw Abort(.forbidden, reason: "Chỉ chuyên viên thẩm định được gửi yêu cầu bổ sung, chỉnh sửa.") }
+        let input = try req.content.decode(OpenInput.self)
+        try await Self.open(a, criterion: input.criterion, message: input.message, on: req)
         return try await threads(try await load(req), on: req.db).encodeResponse(status: .created, for: req)
     }
 
@@ -77,35 +86,73 @@ struct CorrectionController: RouteCollection {
     }
 
     /// The unit's focal point or the evaluator writes in the thread.
-    @Sendable func reply(req: Request) async throws -> [Thread] {
-        let a = try await load(req)
+    static func reply(_ a: SelfAssessment, criterion: String, message: String, on req: Request) async throws {
         let user = req.user!
         let ownFocalPoint = user.role == .focalPoint && user.$unit.id == a.unit.id
         guard ownFocalPoint || user.role == .evaluator else {
             throw Abort(.forbidden, reason: "Chỉ cán bộ đầu mối của đơn vị và chuyên viên thẩm định được trao đổi về yêu cầu này.")
         }
-        let criterion = req.parameters.get("criterion") ?? ""
-        let r = try await request(a, criterion, on: req.db)
-        let text = try Self.text(try req.content.decode(MessageInput.self).message)
+        let r = try await CorrectionController().request(a, criterion, on: req.db)
+        let text = try Self.text(message)
         try await CorrectionMessage(requestID: r.id!, author: user.username, text: text).create(on: req.db)
         if ownFocalPoint {
             r.status = CorrectionRequest.Status.answered.rawValue
             try await r.save(on: req.db)
         }
+    }
+
+    @Sendable func reply(req: Request) async throws -> [Thread] {
+        let a = try await load(req)
+        let user = req.user!
+        guard (user.role == .focalPoint && user.$unit.id == a.unit.id) || user.role == .evaluator else {
+            throw Abort(.forbidden, reason: "Chỉ cán bộ đầu mối của đơn vị và chuyên viên thẩm định được trao đổi về yêu cầu này.")
+        }
+        try await Self.reply(a, criterion: req.parameters.get("criterion") ?? "", message: try req.content.decode(MessageInput.self).message, on: req)
         return try await threads(try await load(req), on: req.db)
     }
 
     /// The evaluator closes the request; the criterion is locked again.
-    @Sendable func close(req: Request) async throws -> [Thread] {
-        let a = try await load(req)
+    static func close(_ a: SelfAssessment, criterion: String, on req: Request) async throws {
         let user = req.user!
         guard user.role == .evaluator else { throw Abort(.forbidden, reason: "Chỉ chuyên viên thẩm định được đóng yêu cầu.") }
-        let criterion = req.parameters.get("criterion") ?? ""
-        let r = try await request(a, criterion, on: req.db)
+        let r = try await CorrectionController().request(a, criterion, on: req.db)
         r.status = CorrectionRequest.Status.closed.rawValue
         try await r.save(on: req.db)
         try await ChangeEntry(submissionID: a.submission!.id!, criterion: criterion, actor: user.username, field: "correction",
                               old: "open", new: "closed").create(on: req.db)
+    }
+
+    @Sendable func close(req: Request) async throws -> [Thread] {
+        let a = try await load(req)
+        try await Self.close(a, criterion: req.parameters.get("criterion") ?? "", on: req)
         return try await threads(try await load(req), on: req.db)
+    }
+
+    // MARK: Forms
+
+    struct OpenForm: Content { var criterion: String?; var message: String? }
+
+    @Sendable func openForm(req: Request) async throws -> Response {
+        try await SelfAssessmentController.formAction(req) { a in
+            let form = try req.content.decode(OpenForm.self)
+            try await Self.open(a, criterion: form.criterion ?? "", message: form.message ?? "", on: req)
+            return "Đã gửi yêu cầu bổ sung, chỉnh sửa tiêu chí \(form.criterion ?? "")."
+        }
+    }
+
+    @Sendable func replyForm(req: Request) async throws -> Response {
+        try await SelfAssessmentController.formAction(req) { a in
+            let criterion = req.parameters.get("criterion") ?? ""
+            try await Self.reply(a, criterion: criterion, message: try req.content.decode(OpenForm.self).message ?? "", on: req)
+            return "Đã gửi ý kiến về tiêu chí \(criterion)."
+        }
+    }
+
+    @Sendable func closeForm(req: Request) async throws -> Response {
+        try await SelfAssessmentController.formAction(req) { a in
+            let criterion = req.parameters.get("criterion") ?? ""
+            try await Self.close(a, criterion: criterion, on: req)
+            return "Đã đóng yêu cầu về tiêu chí \(criterion); tiêu chí được khóa lại."
+        }
     }
 }

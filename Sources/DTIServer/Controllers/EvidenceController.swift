@@ -13,6 +13,8 @@ struct EvidenceController: RouteCollection {
         signedIn.on(.POST, "api", "v1", "periods", ":id", "units", ":code", "evidence", body: .stream, use: upload)
         signedIn.get("api", "v1", "periods", ":id", "units", ":code", "evidence", use: list)
         signedIn.get("api", "v1", "evidence", ":file", use: download)
+        // The browser form (multipart, streamed; the CSRF token is its first field).
+        signedIn.on(.POST, "periods", ":id", "units", ":code", "evidence", body: .stream, use: uploadForm)
     }
 
     struct Item: Content {
@@ -37,6 +39,13 @@ struct EvidenceController: RouteCollection {
         let a = try await SelfAssessment.load(req, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
         let file = try await EvidenceService.upload(a, meta: try EvidenceService.metadata(req), maxBytes: maxBytes, on: req)
         return try await item(file).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func uploadForm(req: Request) async throws -> Response {
+        try await SelfAssessmentController.formAction(req) { a in
+            let file = try await EvidenceService.uploadForm(a, maxBytes: maxBytes, on: req)
+            return "Đã lưu tài liệu \(file.originalName) (\(file.kind.uppercased()), SHA-256 \(file.sha256.prefix(12))…) cho tiêu chí \(AccountDirectory.list(file.criteria).joined(separator: ", "))."
+        }
     }
 
     @Sendable func list(req: Request) async throws -> [Item] {

@@ -6,6 +6,28 @@ struct NotificationController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         // Signed in: each account sees only its own.
         routes.grouped(RoleGuard.signedIn).get("api", "v1", "notifications", use: list)
+        routes.grouped(RoleGuard.signedIn).get("notifications", use: page)
+        // Administrator: send the deadline reminders now rather than at the next hourly sweep.
+        routes.grouped(RoleGuard(.administrator)).post("api", "v1", "reminders", use: remind)
+    }
+
+    struct Reminded: Content { var created: Int }
+
+    @Sendable func remind(req: Request) async throws -> Reminded {
+        let created = try await DeadlineReminders.sweep(on: req.db)
+        try await AuditLog.record(req, actor: req.user!, action: "deadline_reminders", target: "", detail: "\(created)")
+        return Reminded(created: created)
+    }
+
+    struct Page: Encodable {
+        struct Row: Encodable { var subject: String; var body: String; var at: String; var emailed: Bool }
+        var layout: Layout
+        var rows: [Row]
+    }
+
+    @Sendable func page(req: Request) async throws -> View {
+        let rows = try await list(req: req).map { Page.Row(subject: $0.subject, body: $0.body, at: $0.createdAt.map(DateText.dateTime) ?? "", emailed: $0.emailed) }
+        return try await req.view.render("notifications", Page(layout: Layout(req, title: "Thông báo"), rows: rows))
     }
 
     struct Item: Content {

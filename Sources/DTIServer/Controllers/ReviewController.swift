@@ -9,6 +9,8 @@ struct ReviewController: RouteCollection {
         let signedIn = routes.grouped(RoleGuard.signedIn)
         signedIn.put("api", "v1", "periods", ":id", "units", ":code", "evaluation", ":criterion", use: evaluate)
         signedIn.put("api", "v1", "periods", ":id", "units", ":code", "council", ":criterion", use: appraise)
+        signedIn.post("periods", ":id", "units", ":code", "evaluation", ":criterion", use: evaluateForm)
+        signedIn.post("periods", ":id", "units", ":code", "council", ":criterion", use: appraiseForm)
         // Evaluators, the council and the administrator.
         routes.grouped(RoleGuard(.administrator, .evaluator, .councilMember)).get("api", "v1", "periods", ":id", "ranking", use: liveRanking)
         // Administrator.
@@ -44,6 +46,21 @@ struct ReviewController: RouteCollection {
     }
 
     @Sendable func evaluate(req: Request) async throws -> Reviewed { try await review(req, .evaluation) }
+
+    struct ReviewForm: Content { var points: String?; var note: String?; var version: Int? }
+
+    func reviewForm(_ req: Request, _ stage: ReviewService.Stage) async throws -> Response {
+        try await SelfAssessmentController.formAction(req) { a in
+            let criterion = req.parameters.get("criterion") ?? ""
+            let form = try req.content.decode(ReviewForm.self)
+            let answer = try await ReviewService.review(a, stage: stage, criterion: criterion,
+                                                        input: ReviewInput(points: form.points ?? "", note: form.note, version: form.version ?? 0), on: req)
+            return "Tiêu chí \(criterion): \(stage == .evaluation ? "điểm thẩm định" : "điểm Hội đồng") \(PointsText.points(stage == .evaluation ? answer.evaluatorPoints : answer.councilPoints)); điểm chính thức \(PointsText.points(answer.finalPoints))."
+        }
+    }
+
+    @Sendable func evaluateForm(req: Request) async throws -> Response { try await reviewForm(req, .evaluation) }
+    @Sendable func appraiseForm(req: Request) async throws -> Response { try await reviewForm(req, .council) }
     @Sendable func appraise(req: Request) async throws -> Reviewed { try await review(req, .council) }
 
     func period(_ req: Request) async throws -> Period {

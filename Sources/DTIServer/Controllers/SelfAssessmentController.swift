@@ -19,6 +19,13 @@ struct SelfAssessmentController: RouteCollection {
         signedIn.post("api", "v1", "periods", ":id", "units", ":code", "approve", use: approve)
         signedIn.post("api", "v1", "periods", ":id", "units", ":code", "return", use: sendBack)
         signedIn.get("api", "v1", "periods", ":id", "units", ":code", "changes", use: changes)
+        // The Excel template: readers may download it, the focal point imports it.
+        signedIn.get("periods", ":id", "units", ":code", "workbook.xlsx", use: downloadWorkbook)
+        signedIn.get("periods", ":id", "units", ":code", "changes", use: changesPage)
+        signedIn.get("api", "v1", "periods", ":id", "units", ":code", "workbook", use: downloadWorkbook)
+        signedIn.on(.POST, "api", "v1", "periods", ":id", "units", ":code", "workbook",
+                    body: .collect(maxSize: ByteCount(value: AssessmentWorkbook.maxBytes)), use: importWorkbook)
+        signedIn.on(.POST, "periods", ":id", "units", ":code", "workbook", body: .stream, use: importWorkbookForm)
     }
 
     func load(_ req: Request) async throws -> SelfAssessment {
@@ -28,7 +35,8 @@ struct SelfAssessmentController: RouteCollection {
     // MARK: API
 
     @Sendable func show(req: Request) async throws -> SelfAssessmentView {
-        SelfAssessmentView(try await load(req), for: req.user!)
+        let a = try await load(req)
+        return SelfAssessmentView(a, for: req.user!, context: try await AssessmentContext.load(a, for: req.user!, on: req.db))
     }
 
     struct Saved: Content {
@@ -97,11 +105,131 @@ struct SelfAssessmentController: RouteCollection {
         var reason: String
     }
 
-    @Sendable func changes(req: Request) async throws -> [Change] {
+    /// The change log, oldest first; `?criterion=` for one criterion,
+    /// `?since=submission` for what changed after the unit last sent it
+    /// (the leader's approval that reached the evaluator).
+    func changeLog(_ req: Request) async throws -> (assessment: SelfAssessment, changes: [Change], since: Date?) {
         let assessment = try await load(req)
-        guard let submission = assessment.submission else { return [] }
-        return try await ChangeEntry.query(on: req.db).filter(\.$submissionID == submission.id!).sort(\.$at).all().map {
+        guard let submission = assessment.submission else { return (assessment, [], nil) }
+        var all = try await ChangeEntry.query(on: req.db).filter(\.$submissionID == submission.id!).sort(\.$at).all()
+        var since: Date?
+        if (try? req.query.get(String.self, at: "since")) == "submission" {
+            if let last = all.last(where: { $0.field == "status" && $0.newValue == Submission.Status.submitted.rawValue }), let at = last.at {
+                since = at
+                all = all.filter { ($0.at ?? .distantPast) > at }
+            }
+        }
+        if let criterion = try? req.query.get(String.self, at: "criterion"), !criterion.isEmpty {
+            all = all.filter { $0.criterion == criterion }
+        }
+        return (assessment, all.map {
             Change(at: $0.at, criterion: $0.criterion, actor: $0.actor, field: $0.field, oldValue: $0.oldValue, newValue: $0.newValue, reason: $0.reason)
+        }, since)
+    }
+
+    @Sendable func changes(req: Request) async throws -> [Change] { try await changeLog(req).changes }
+
+    struct ChangesPage: Encodable {
+        struct Row: Encodable { var at: String; var criterion: String; var actor: String; var field: String; var old: String; var new: String; var reason: String }
+        var layout: Layout
+        var periodID: UUID
+        var periodTitle: String
+        var unitCode: String
+        var unitName: String
+        var heading: String
+        var rows: [Row]
+    }
+
+    static func fieldLabel(_ field: String) -> String {
+        switch field {
+        case "value": return "Số liệu"
+        case "b": return "Mẫu số (b)"
+        case "explanation": return "Giải trình"
+        case "evidence": return "Tài liệu kiểm chứng"
+        case "evaluator_points": return "Điểm thẩm định"
+        case "council_points": return "Điểm Hội đồng"
+        case "correction": return "Yêu cầu bổ sung, chỉnh sửa"
+        case "status": return "Trạng thái"
+        default: return field
+        }
+    }
+
+    @Sendable func changesPage(req: Request) async throws -> View {
+        let (a, changes, since) = try await changeLog(req)
+        let criterion = (try? req.query.get(String.self, at: "criterion")) ?? ""
+        var heading = since.map { "Thay đổi từ lần gửi gần nhất (\(DateText.dateTime($0)))" } ?? "Toàn bộ nhật ký thay đổi"
+        if !criterion.isEmpty { heading += " — tiêu chí \(criterion)" }
+        func status(_ s: String) -> String { Submission.Status(rawValue: s)?.label ?? s }
+        let rows = changes.map { c in
+            ChangesPage.Row(at: c.at.map(DateText.dateTime) ?? "", criterion: c.criterion, actor: c.actor, field: Self.fieldLabel(c.field),
+                            old: c.field == "status" ? status(c.oldValue) : c.oldValue, new: c.field == "status" ? status(c.newValue) : c.newValue, reason: c.reason)
+        }
+        return try await req.view.render("changes", ChangesPage(layout: Layout(req, title: "Nhật ký thay đổi — \(a.unit.name)"), periodID: a.period.id!,
+                                                              periodTitle: a.period.title, unitCode: a.unit.code, unitName: a.unit.name, heading: heading, rows: rows))
+    }
+
+    // MARK: Excel
+
+    @Sendable func downloadWorkbook(req: Request) async throws -> Response {
+        let a = try await load(req)
+        var headers = HTTPHeaders()
+        headers.contentType = AssessmentWorkbook.contentType
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(AssessmentWorkbook.fileName(a))\"")
+        return Response(status: .ok, headers: headers, body: .init(data: AssessmentWorkbook.template(a)))
+    }
+
+    struct Imported: Content {
+        var changed: [String]
+        var view: SelfAssessmentView
+    }
+
+    struct ImportProblems: Content {
+        var error: Bool
+        var reason: String
+        var problems: [String]
+    }
+
+    /// The API import: the body is the .xlsx file.
+    @Sendable func importWorkbook(req: Request) async throws -> Response {
+        let a = try await load(req)
+        if let refusal = Self.importRefusal(a, req.user!) { throw refusal.abort }
+        guard let body = req.body.data, body.readableBytes > 0 else { throw Abort(.unprocessableEntity, reason: "Chưa gửi tệp Excel.") }
+        let name = (try? req.query.get(String.self, at: "name")) ?? AssessmentWorkbook.fileName(a)
+        do {
+            let changed = try await AssessmentWorkbook.importWorkbook(a, data: Data(body.readableBytesView), fileName: name, on: req)
+            return try await Imported(changed: changed, view: SelfAssessmentView(try await load(req), for: req.user!)).encodeResponse(for: req)
+        } catch let refused as AssessmentWorkbook.Refused {
+            return try await ImportProblems(error: true, reason: refused.reason, problems: refused.problems)
+                .encodeResponse(status: .unprocessableEntity, for: req)
+        }
+    }
+
+    /// Why `user` may not import now: the refusal for the whole form, unless
+    /// only some criteria are open again (each row is then checked on its own).
+    static func importRefusal(_ a: SelfAssessment, _ user: UserAccount) -> Refusal? {
+        guard let refusal = a.editRefusal(for: user) else { return nil }
+        return refusal.status == .forbidden || a.openCorrections.isEmpty ? refusal : nil
+    }
+
+    /// The browser import: a multipart form with the file last.
+    @Sendable func importWorkbookForm(req: Request) async throws -> Response {
+        try await Self.formAction(req) { a in
+            if let refusal = Self.importRefusal(a, req.user!) { throw refusal.abort }
+            var data = Data(), name = ""
+            try await MultipartStream.read(req) { event in
+                switch event {
+                case .fileStart(_, let fileName): name = fileName
+                case .fileData(let chunk):
+                    if data.count + chunk.readableBytes > AssessmentWorkbook.maxBytes {
+                        throw Abort(.payloadTooLarge, reason: "Tệp Excel vượt \(AssessmentWorkbook.maxBytes >> 20) MB.")
+                    }
+                    data.append(contentsOf: chunk.readableBytesView)
+                case .field, .fileEnd: break
+                }
+            }
+            if data.isEmpty { throw Abort(.unprocessableEntity, reason: "Chưa chọn tệp Excel để tải lên.") }
+            let changed = try await AssessmentWorkbook.importWorkbook(a, data: data, fileName: name, on: req)
+            return changed.isEmpty ? "Tệp \(name) không có số liệu mới." : "Đã nhập \(changed.count) tiêu chí từ tệp \(name): \(changed.joined(separator: ", "))."
         }
     }
 
@@ -114,8 +242,13 @@ struct SelfAssessmentController: RouteCollection {
         var errors: [String]
     }
 
+    static func render(_ req: Request, message: String? = nil, errors: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
+        try await SelfAssessmentController().render(req, message: message, errors: errors, status: status)
+    }
+
     func render(_ req: Request, message: String? = nil, errors: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
-        let view = SelfAssessmentView(try await load(req), for: req.user!)
+        let a = try await load(req)
+        let view = SelfAssessmentView(a, for: req.user!, context: try await AssessmentContext.load(a, for: req.user!, on: req.db))
         let response = try await req.view.render("self-assessment", Page(layout: Layout(req, title: "Tự đánh giá — \(view.unitName)"), a: view, message: message, errors: errors))
             .encodeResponse(for: req)
         response.status = status
@@ -150,12 +283,25 @@ struct SelfAssessmentController: RouteCollection {
         }
     }
 
-    @Sendable func submitForm(req: Request) async throws -> Response {
+    /// A form on the self-assessment page: runs `action`, then shows the page
+    /// again with its message, or with the refusal and the matching status.
+    static func formAction(_ req: Request, _ action: (SelfAssessment) async throws -> String) async throws -> Response {
         do {
-            _ = try await SelfAssessmentService.submit(try await load(req), on: req)
-            return try await render(req, message: "Đã gửi lãnh đạo đơn vị duyệt.")
-        } catch let abort as Abort where abort.status == .unprocessableEntity || abort.status == .forbidden || abort.status == .conflict {
-            return try await render(req, errors: abort.reason.split(separator: "\n").map(String.init), status: abort.status)
+            let message = try await action(try await SelfAssessmentController().load(req))
+            return try await render(req, message: message)
+        } catch let refused as AssessmentWorkbook.Refused {
+            return try await render(req, errors: [refused.reason.components(separatedBy: "\n")[0]] + refused.problems, status: refused.status)
+        } catch let abort as Abort where [.unprocessableEntity, .forbidden, .conflict, .notFound, .payloadTooLarge, .unsupportedMediaType, .badRequest].contains(abort.status) {
+            // A CSRF refusal stays an error page; so does a page the account may not read (render loads it again).
+            if abort.reason == CSRFMiddleware.refusal.reason { throw abort }
+            return try await render(req, errors: abort.reason.components(separatedBy: "\n"), status: abort.status)
+        }
+    }
+
+    @Sendable func submitForm(req: Request) async throws -> Response {
+        try await Self.formAction(req) { a in
+            _ = try await SelfAssessmentService.submit(a, on: req)
+            return "Đã gửi lãnh đạo đơn vị duyệt."
         }
     }
 
@@ -165,14 +311,11 @@ struct SelfAssessmentController: RouteCollection {
     }
 
     @Sendable func decisionForm(req: Request) async throws -> Response {
-        do {
-            let assessment = try await load(req)
-            try SelfAssessmentService.requireLeader(assessment, req.user!)
+        try await Self.formAction(req) { a in
+            try SelfAssessmentService.requireLeader(a, req.user!)
             let form = try req.content.decode(DecisionForm.self)
-            _ = try await SelfAssessmentService.decide(assessment, approve: form.decision == "approve", reason: form.reason ?? "", on: req)
-            return try await render(req, message: form.decision == "approve" ? "Đã duyệt và gửi thẩm định." : "Đã trả lại cán bộ đầu mối.")
-        } catch let abort as Abort where abort.status == .unprocessableEntity || abort.status == .forbidden || abort.status == .conflict {
-            return try await render(req, errors: [abort.reason], status: abort.status)
+            _ = try await SelfAssessmentService.decide(a, approve: form.decision == "approve", reason: form.reason ?? "", on: req)
+            return form.decision == "approve" ? "Đã duyệt và gửi thẩm định." : "Đã trả lại cán bộ đầu mối."
         }
     }
 }

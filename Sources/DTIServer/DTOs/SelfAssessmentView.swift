@@ -6,6 +6,22 @@ import Vapor
 /// each criterion's rule, the answer, and the points DTICore computes.
 struct SelfAssessmentView: Content {
     struct Option: Content { var key: String; var label: String; var selected: Bool }
+    struct Link: Content { var id: UUID; var name: String }
+
+    struct Evidence: Content {
+        var id: UUID
+        var name: String
+        var kind: String
+        var size: String
+        var documentNumber: String
+        var issuer: String
+        var documentDate: String
+        var criteria: String
+        var uploadedBy: String
+        var sha256: String
+    }
+
+    struct Message: Content { var author: String; var text: String; var at: String }
 
     struct Row: Content {
         var code: String
@@ -37,6 +53,17 @@ struct SelfAssessmentView: Content {
         var correctionOpen: Bool
         /// The signed-in account may change this answer now.
         var editable: Bool
+        var evidenceFiles: [Link]
+        /// The correction thread (open, answered or closed), if any.
+        var threadStatus: String?
+        var threadMessages: [Message]
+        /// Warnings against last year's and the peers' values (reviewers only).
+        var warnings: [String]
+        var canEvaluate: Bool
+        var canAppraise: Bool
+        var canOpenCorrection: Bool
+        var canReply: Bool
+        var canClose: Bool
     }
 
     var periodID: UUID
@@ -57,8 +84,14 @@ struct SelfAssessmentView: Content {
     var canSubmit: Bool
     var canDecide: Bool
     var editRefusal: String?
+    var evidence: [Evidence]
+    /// The focal point may attach documents and import the Excel file now.
+    var canUpload: Bool
+    /// Criteria the upload form offers.
+    var uploadCriteria: [Option]
+    var warningCount: Int
 
-    init(_ a: SelfAssessment, for user: UserAccount) {
+    init(_ a: SelfAssessment, for user: UserAccount, context: AssessmentContext = AssessmentContext()) {
         let fw = a.framework
         let score = a.score
         let tags = Set(a.unit.tagList)
@@ -100,6 +133,10 @@ struct SelfAssessmentView: Content {
             case nil: input = nil
             }
             let applicable = node.applicability.applies(toUnitTagged: tags)
+            let thread = context.threads[node.code]
+            let threadOpen = thread != nil && thread!.status != CorrectionRequest.Status.closed.rawValue
+            let ownFocalPoint = user.role == .focalPoint && user.$unit.id == a.unit.id
+            let reviewable = node.isLeaf && applicable
             return Row(code: node.code, name: node.name, kind: node.kind.rawValue, depth: fw.depth[i], isLeaf: node.isLeaf,
                        max: FrameworkCatalog.text(node.max), applicableMax: FrameworkCatalog.text(score.applicableMax[i]),
                        points: PointsText.points(score.points[i]), applicable: applicable,
@@ -110,11 +147,28 @@ struct SelfAssessmentView: Content {
                        evaluatorComment: answer?.evaluatorComment ?? "", councilPoints: PointsText.points(answer?.councilPoints),
                        councilReason: answer?.councilReason ?? "", finalPoints: PointsText.points(answer?.finalPoints),
                        correctionOpen: a.openCorrections.contains(node.code),
-                       editable: node.isLeaf && applicable && a.editRefusal(for: user, criterion: node.code) == nil)
+                       editable: node.isLeaf && applicable && a.editRefusal(for: user, criterion: node.code) == nil,
+                       evidenceFiles: context.evidence.filter { AccountDirectory.list($0.criteria).contains(node.code) }.map { Link(id: $0.id!, name: $0.originalName) },
+                       threadStatus: thread.map { CorrectionRequest.Status(rawValue: $0.status)?.label ?? $0.status },
+                       threadMessages: (thread?.messages ?? []).map { Message(author: $0.author, text: $0.text, at: $0.at.map(DateText.dateTime) ?? "") },
+                       warnings: context.warnings[node.code] ?? [],
+                       canEvaluate: reviewable && ReviewService.refusal(a, stage: .evaluation, user: user, criterion: node.code) == nil,
+                       canAppraise: reviewable && ReviewService.refusal(a, stage: .council, user: user, criterion: node.code) == nil,
+                       canOpenCorrection: reviewable && !threadOpen && ReviewService.refusal(a, stage: .evaluation, user: user, criterion: node.code) == nil,
+                       canReply: threadOpen && (ownFocalPoint || user.role == .evaluator),
+                       canClose: threadOpen && user.role == .evaluator)
         }
         editRefusal = a.editRefusal(for: user)?.reason
         canEdit = editRefusal == nil
         canSubmit = canEdit
+        evidence = context.evidence.map {
+            Evidence(id: $0.id!, name: $0.originalName, kind: $0.kind.uppercased(), size: DateText.size($0.size), documentNumber: $0.documentNumber,
+                     issuer: $0.issuer, documentDate: $0.documentDate, criteria: AccountDirectory.list($0.criteria).joined(separator: ", "),
+                     uploadedBy: $0.uploadedBy, sha256: $0.sha256)
+        }
+        uploadCriteria = rows.filter(\.editable).map { Option(key: $0.code, label: "\($0.code) — \($0.name)", selected: false) }
+        canUpload = !uploadCriteria.isEmpty
+        warningCount = rows.reduce(0) { $0 + $1.warnings.count }
         canDecide = user.role == .unitLeader && user.$unit.id == a.unit.id && state == .awaitingApproval && !a.period.locked
     }
 }

@@ -18,15 +18,38 @@ struct CSRFMiddleware: AsyncMiddleware {
                 throw Abort(.forbidden, reason: "Yêu cầu đến từ trang web khác bị từ chối.")
             }
             let expected = request.hasSession ? request.session.data[Self.sessionKey] : nil
-            let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "csrf"))
-            guard let expected, let sent, !expected.isEmpty, constantTimeEqual(expected, sent) else {
-                throw Abort(.forbidden, reason: "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF). Hãy tải lại trang và thử lại.")
+            if Self.streamsForm(request), let expected, !expected.isEmpty, request.headers.first(name: "X-CSRF-Token") == nil {
+                // The body is not read here: `MultipartStream` checks the token, the form's first field.
+                request.storage[DeferredCSRF.self] = expected
+                return try await next.respond(to: request)
             }
+            var sent = request.headers.first(name: "X-CSRF-Token")
+            if sent == nil {
+                // A form whose body did not arrive in one piece is still streaming
+                // here (middleware runs before the route collects it): collect it,
+                // within the routes' limit, to read the token.
+                if request.body.data == nil {
+                    _ = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+                }
+                sent = try? request.content.get(String.self, at: "csrf")
+            }
+            guard let expected, let sent, !expected.isEmpty, Self.constantTimeEqual(expected, sent) else { throw Self.refusal }
         }
         return try await next.respond(to: request)
     }
 
-    func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    static let refusal = Abort(.forbidden, reason: "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF). Hãy tải lại trang và thử lại.")
+
+    /// The browser upload forms, whose multipart bodies stream to the handler:
+    /// `/periods/:id/units/:code/evidence` and `…/workbook`. Only these paths,
+    /// so that no other route can be reached with an unchecked multipart body.
+    static func streamsForm(_ request: Request) -> Bool {
+        guard request.method == .POST, request.headers.contentType?.subType == "form-data" else { return false }
+        let parts = request.url.path.split(separator: "/")
+        return parts.count == 5 && parts[0] == "periods" && parts[2] == "units" && (parts[4] == "evidence" || parts[4] == "workbook")
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0

@@ -7,7 +7,17 @@ import Foundation
 final class CorrectionRequest: Model, @unchecked Sendable {
     static let schema = "correction_requests"
 
-    enum Status: String, Codable { case open, answered, closed }
+    enum Status: String, Codable {
+        case open, answered, closed
+
+        var label: String {
+            switch self {
+            case .open: return "Đang mở"
+            case .answered: return "Đơn vị đã trả lời"
+            case .closed: return "Đã đóng"
+            }
+        }
+    }
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "submission_id") var submission: Submission

@@ -24,4 +24,24 @@ enum DateText {
         let c = calendar.dateComponents([.year, .month, .day], from: now)
         return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
+
+    /// A moment in Việt Nam time: "23/11/2026 14:05".
+    static func dateTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%02d/%02d/%04d %02d:%02d", c.day!, c.month!, c.year!, c.hour!, c.minute!)
+    }
+
+    /// ISO date `days` after `iso`.
+    static func adding(days: Int, to iso: String) -> String {
+        guard let c = parseISO(iso), let date = c.calendar?.date(from: c) else { return iso }
+        return todayISO(date.addingTimeInterval(Double(days) * 86_400 + 3_600))
+    }
+
+    /// A file size as people read it: "1,2 MB", "340 KB".
+    static func size(_ bytes: Int64) -> String {
+        if bytes >= 1_048_576 { return String(format: "%.1f MB", Double(bytes) / 1_048_576).replacingOccurrences(of: ".", with: ",") }
+        return "\(max(1, (bytes + 1023) / 1024)) KB"
+    }
 }

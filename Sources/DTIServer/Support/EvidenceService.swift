@@ -51,12 +51,16 @@ enum EvidenceService {
                         issuer: q("issuer"), documentDate: q("date"))
     }
 
-    static func upload(_ a: SelfAssessment, meta: Metadata, maxBytes: Int, on req: Request) async throws -> EvidenceFile {
-        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
-        // Who may attach, and to which criteria, before any byte is read.
+    /// Who may attach, and to which criteria: checked before any byte is read.
+    /// Returns the kind the file name declares.
+    static func requireUploader(_ a: SelfAssessment, _ user: UserAccount) throws {
         guard user.role == .focalPoint, user.$unit.id == a.unit.id else {
             throw Abort(.forbidden, reason: "Chỉ cán bộ đầu mối của đơn vị được tải lên tài liệu kiểm chứng.")
         }
+    }
+
+    static func check(_ a: SelfAssessment, meta: Metadata, user: UserAccount) throws -> EvidenceKind {
+        try requireUploader(a, user)
         var problems: [String] = []
         let name = meta.fileName
         if name.isEmpty { problems.append("Thiếu tên tệp (tham số name).") }
@@ -77,48 +81,120 @@ enum EvidenceService {
         if !meta.documentDate.isEmpty, DateText.parseISO(meta.documentDate) == nil { problems.append("Ngày văn bản \"\(meta.documentDate)\" không hợp lệ; dùng yyyy-mm-dd.") }
         if meta.documentNumber.count > 100 || meta.issuer.count > 200 { problems.append("Số hiệu hoặc cơ quan ban hành quá dài.") }
         if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
+        return declared
+    }
 
-        let writer = try req.application.fileStore.begin()
+    /// A file arriving chunk by chunk: written to the store and hashed as it
+    /// comes, refused past `maxBytes`. `discard()` leaves nothing behind.
+    final class Intake {
+        let writer: any FileWriting
+        let maxBytes: Int
         var hasher = SHA256()
         var size = 0
-        do {
-            for try await var chunk in req.body {
-                size += chunk.readableBytes
-                if size > maxBytes {
-                    throw Abort(.payloadTooLarge, reason: "Tệp vượt giới hạn \(maxBytes / 1_048_576) MB.")
-                }
-                let data = chunk.readData(length: chunk.readableBytes) ?? Data()
-                hasher.update(data: data)
-                try writer.append(data)
-            }
+
+        init(_ store: any FileStore, maxBytes: Int) throws {
+            writer = try store.begin()
+            self.maxBytes = maxBytes
+        }
+
+        func append(_ chunk: ByteBuffer) throws {
+            size += chunk.readableBytes
+            if size > maxBytes { throw Abort(.payloadTooLarge, reason: "Tệp vượt giới hạn \(maxBytes / 1_048_576) MB.") }
+            let data = Data(chunk.readableBytesView)
+            hasher.update(data: data)
+            try writer.append(data)
+        }
+
+        /// Checks what arrived is the declared kind, then keeps it.
+        func commit(named name: String, declared: EvidenceKind) throws -> (storedName: String, size: Int, sha256: String) {
             if size == 0 { throw Abort(.unprocessableEntity, reason: "Tệp rỗng.") }
             let detected = EvidenceKind.detect(head: try writer.readBack(limit: 16), tail: try writer.readTail(limit: 128 * 1024))
             guard let detected, detected == declared else {
                 throw Abort(.unsupportedMediaType, reason: "Nội dung tệp \"\(name)\" không phải \(declared.label)\(detected.map { " (là \($0.label))" } ?? ""); tệp không được lưu.")
             }
+            return (try writer.commit(), size, hasher.finalize().hex)
+        }
+
+        func discard() { writer.discard() }
+    }
+
+    /// The API upload: the request body is the file, metadata in the query.
+    static func upload(_ a: SelfAssessment, meta: Metadata, maxBytes: Int, on req: Request) async throws -> EvidenceFile {
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        let declared = try check(a, meta: meta, user: user)
+        let intake = try Intake(req.application.fileStore, maxBytes: maxBytes)
+        let stored: (storedName: String, size: Int, sha256: String)
+        do {
+            for try await chunk in req.body { try intake.append(chunk) }
+            stored = try intake.commit(named: meta.fileName, declared: declared)
         } catch {
             // Refused, too large or interrupted: nothing half-stored.
-            writer.discard()
+            intake.discard()
             throw error
         }
-        let storedName = try writer.commit()
-        let submission = try await SelfAssessmentService.submission(for: a, on: req.db)
+        return try await record(a, meta: meta, kind: declared, stored: stored, by: user, on: req.db)
+    }
+
+    /// The browser upload: a multipart form whose fields (criteria, number,
+    /// issuer, date) come before the file, which streams like the API's.
+    static func uploadForm(_ a: SelfAssessment, maxBytes: Int, on req: Request) async throws -> EvidenceFile {
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        try requireUploader(a, user)
+        var fields: [String: [String]] = [:]
+        var intake: Intake?
+        var declared: EvidenceKind?
+        var meta: Metadata?
+        var stored: (storedName: String, size: Int, sha256: String)?
+        func metadata(fileName: String) -> Metadata {
+            func one(_ key: String) -> String { (fields[key]?.first ?? "").trimmingCharacters(in: .whitespaces) }
+            let criteria = (fields["criteria"] ?? []).flatMap { AccountDirectory.list($0) }
+            return Metadata(fileName: fileName, criteria: criteria, documentNumber: one("number"), issuer: one("issuer"), documentDate: one("date"))
+        }
+        do {
+            try await MultipartStream.read(req) { event in
+                switch event {
+                case .field(let name, let value): fields[name, default: []].append(value)
+                case .fileStart(_, let fileName):
+                    guard intake == nil else { throw Abort(.unprocessableEntity, reason: "Mỗi lần chỉ tải lên một tệp.") }
+                    let m = metadata(fileName: fileName)
+                    declared = try check(a, meta: m, user: user)
+                    meta = m
+                    intake = try Intake(req.application.fileStore, maxBytes: maxBytes)
+                case .fileData(let chunk): try intake?.append(chunk)
+                case .fileEnd:
+                    if let intake, let meta, let declared { stored = try intake.commit(named: meta.fileName, declared: declared) }
+                }
+            }
+        } catch {
+            if stored == nil { intake?.discard() }
+            else if let stored { try? req.application.fileStore.remove(stored.storedName) }
+            throw error
+        }
+        guard let meta, let declared, let stored else {
+            throw Abort(.unprocessableEntity, reason: "Chưa chọn tệp để tải lên.")
+        }
+        return try await record(a, meta: meta, kind: declared, stored: stored, by: user, on: req.db)
+    }
+
+    static func record(_ a: SelfAssessment, meta: Metadata, kind: EvidenceKind, stored: (storedName: String, size: Int, sha256: String),
+                       by user: UserAccount, on db: any Database) async throws -> EvidenceFile {
+        let submission = try await SelfAssessmentService.submission(for: a, on: db)
         let file = EvidenceFile()
         file.$submission.id = submission.id!
-        file.storedName = storedName
-        file.originalName = VietnameseText.normalized(name)
-        file.kind = declared.rawValue
-        file.size = Int64(size)
-        file.sha256 = hasher.finalize().hex
+        file.storedName = stored.storedName
+        file.originalName = VietnameseText.normalized(meta.fileName)
+        file.kind = kind.rawValue
+        file.size = Int64(stored.size)
+        file.sha256 = stored.sha256
         file.documentNumber = meta.documentNumber
         file.issuer = meta.issuer
         file.documentDate = meta.documentDate
         file.criteria = meta.criteria.joined(separator: ";")
         file.uploadedBy = user.username
-        try await file.create(on: req.db)
+        try await file.create(on: db)
         for code in meta.criteria {
             try await ChangeEntry(submissionID: submission.id!, criterion: code, actor: user.username, field: "evidence",
-                                  old: "", new: "\(file.originalName) (\(file.sha256.prefix(12)))").create(on: req.db)
+                                  old: "", new: "\(file.originalName) (\(file.sha256.prefix(12)))").create(on: db)
         }
         return file
     }

@@ -9,6 +9,8 @@ protocol FileStore: Sendable {
     /// The committed file's bytes, in chunks.
     func read(_ name: String, chunk: (Data) throws -> Void) throws
     func exists(_ name: String) -> Bool
+    /// Removes a stored file (a commit whose record could not be written).
+    func remove(_ name: String) throws
 }
 
 protocol FileWriting: AnyObject {
@@ -47,6 +49,11 @@ struct LocalFileStore: FileStore {
     }
 
     /// Only names this store generated (a UUID) are ever opened.
+    func remove(_ name: String) throws {
+        guard Self.isGenerated(name) else { return }
+        try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+    }
+
     static func isGenerated(_ name: String) -> Bool { UUID(uuidString: name) != nil }
 
     final class LocalWriter: FileWriting {

@@ -127,10 +127,18 @@ enum SelfAssessmentService {
         case conflict(current: Answer)
     }
 
-    /// Saves one answer if it is valid and nobody saved it since `input.version`.
-    static func save(_ assessment: SelfAssessment, criterion: String, input: AnswerInput, on req: Request) async throws -> SaveOutcome {
-        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
-        if let refusal = assessment.editRefusal(for: user, criterion: criterion) { throw refusal.abort }
+    /// An answer that passed the framework's checks, ready to be written.
+    struct CheckedAnswer {
+        var criterion: String
+        var value: String
+        var b: String
+        var explanation: String
+        var points: Int64
+    }
+
+    /// Checks one answer as the web form, the API and the Excel import do:
+    /// the criterion exists and applies, the value fits its rule and range.
+    static func check(_ assessment: SelfAssessment, criterion: String, input: AnswerInput) throws -> CheckedAnswer {
         let framework = assessment.framework
         guard let leaf = framework.leafByCode[criterion] else {
             throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion)\" trong bộ chỉ số của đơn vị.")
@@ -144,11 +152,11 @@ enum SelfAssessmentService {
         if value.count > 500 || b.count > 100 || explanation.count > 4000 {
             throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): giá trị hoặc giải trình quá dài.")
         }
-        let points: Int64
         switch AnswerParser.parse(node.rule!, value: value, b: b) {
         case .failure(let problem):
             throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): \(problem.message)")
         case .success(let parsed):
+            let points: Int64
             switch node.rule!.evaluate(parsed, max: node.max) {
             case .points(let p): points = p.micros
             case .notApplicable: points = 0
@@ -157,53 +165,68 @@ enum SelfAssessmentService {
             if let range = node.inputRange, let number = InputReference(criterion: criterion, field: .value).number(in: parsed), !range.contains(number) {
                 throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): giá trị ngoài khoảng cho phép \(FrameworkCatalog.text(range.lowerBound))…\(FrameworkCatalog.text(range.upperBound)).")
             }
+            return CheckedAnswer(criterion: criterion, value: value, b: b, explanation: explanation, points: points)
         }
+    }
+
+    /// Saves one answer if it is valid and nobody saved it since `input.version`.
+    static func save(_ assessment: SelfAssessment, criterion: String, input: AnswerInput, on req: Request) async throws -> SaveOutcome {
+        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+        if let refusal = assessment.editRefusal(for: user, criterion: criterion) { throw refusal.abort }
+        let checked = try check(assessment, criterion: criterion, input: input)
         let submission = try await submission(for: assessment, on: req.db)
-        let old = try await Answer.query(on: req.db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first()
-        guard let sql = req.db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        return try await write(checked, version: input.version, submission: submission, by: user, on: req.db)
+    }
+
+    /// Writes a checked answer with a conditional update (only the version
+    /// that was read may be replaced) and logs each changed field.
+    static func write(_ answer: CheckedAnswer, version: Int, submission: Submission, by user: UserAccount, reason: String = "",
+                      on db: any Database) async throws -> SaveOutcome {
+        let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
+        let old = try await Answer.query(on: db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first()
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
         if let old {
-            guard old.version == input.version else { return .conflict(current: old) }
-            // Conditional update: only the version that was read may be replaced.
+            guard old.version == version else { return .conflict(current: old) }
             let rows = try await sql.raw("""
                 UPDATE answers SET value = \(bind: value), b = \(bind: b), explanation = \(bind: explanation),
                 self_points = \(bind: points), updated_by = \(bind: user.username), version = version + 1
-                WHERE id = \(bind: old.id!) AND version = \(bind: input.version) RETURNING version
+                WHERE id = \(bind: old.id!) AND version = \(bind: version) RETURNING version
                 """).all()
             guard !rows.isEmpty else {
-                return .conflict(current: try await Answer.find(old.id!, on: req.db) ?? old)
+                return .conflict(current: try await Answer.find(old.id!, on: db) ?? old)
             }
             for (field, before, after) in [("value", old.value, value), ("b", old.b, b), ("explanation", old.explanation, explanation)] where before != after {
-                try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: field, old: before, new: after).create(on: req.db)
+                try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: field, old: before, new: after, reason: reason).create(on: db)
             }
         } else {
-            guard input.version == 0 else { throw Abort(.conflict, reason: "Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.") }
-            let answer = Answer()
-            answer.$submission.id = submission.id!
-            answer.criterion = criterion
-            answer.value = value
-            answer.b = b
-            answer.explanation = explanation
-            answer.selfPoints = points
-            answer.evaluatorComment = ""
-            answer.evaluatorBy = ""
-            answer.councilReason = ""
-            answer.councilBy = ""
-            answer.version = 1
-            answer.updatedBy = user.username
+            guard version == 0 else { throw Abort(.conflict, reason: "Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.") }
+            let created = Answer()
+            created.$submission.id = submission.id!
+            created.criterion = criterion
+            created.value = value
+            created.b = b
+            created.explanation = explanation
+            created.selfPoints = points
+            created.evaluatorComment = ""
+            created.evaluatorBy = ""
+            created.councilReason = ""
+            created.councilBy = ""
+            created.version = 1
+            created.updatedBy = user.username
             do {
-                try await answer.create(on: req.db)
+                try await created.create(on: db)
             } catch {
                 // Someone created it first (unique submission + criterion).
-                if let current = try await Answer.query(on: req.db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() {
+                if let current = try? await Answer.query(on: db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() {
                     return .conflict(current: current)
                 }
                 throw error
             }
             for (field, after) in [("value", value), ("b", b), ("explanation", explanation)] where !after.isEmpty {
-                try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: field, old: "", new: after).create(on: req.db)
+                try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: field, old: "", new: after, reason: reason).create(on: db)
             }
         }
-        guard let saved = try await Answer.query(on: req.db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() else {
+        guard let saved = try await Answer.query(on: db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() else {
             throw Abort(.internalServerError)
         }
         return .saved(saved)
