@@ -28,7 +28,7 @@ struct AssessmentContext {
     /// A comparable number for an answer: the count, or a ratio as a percentage.
     static func comparable(_ rule: Rule, value: String, b: String) -> (ScaledDecimal, isPercent: Bool)? {
         switch AnswerParser.parse(rule, value: value, b: b) {
-        case .success(.number(let n)): return (n, false)
+        case .success(.number(let n)), .success(.manual(let n)): return (n, false)
         case .success(.ratio(let a, let b)) where b.micros > 0:
             return (ScaledDecimal(micros: Int64((Double(a.micros) / Double(b.micros) * 100 * 1_000_000).rounded())), true)
         default: return nil
