@@ -61,15 +61,16 @@ struct EvidenceController: RouteCollection {
         }
         // The same rule as reading the self-assessment it belongs to.
         _ = try await SelfAssessment.load(req, periodID: file.submission.$period.id, unitCode: file.submission.unit.code)
-        var body = Data()
-        try req.application.fileStore.read(file.storedName) { body.append($0) }
-        var headers = HTTPHeaders()
-        headers.contentType = .binary
+        // Streamed from disk in chunks, never read whole.
+        guard let path = req.application.fileStore.localPath(of: file.storedName) else { throw Abort(.notFound, reason: "Tệp không còn trong kho lưu trữ.") }
+        let response = try await req.fileio.asyncStreamFile(at: path, mediaType: .binary)
+        var headers = response.headers
         let ascii = file.originalName.unicodeScalars.map { $0.isASCII && $0 != "\"" ? String($0) : "_" }.joined()
         let encoded = file.originalName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ascii
         headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)")
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         headers.replaceOrAdd(name: "X-Content-SHA256", value: file.sha256)
-        return Response(status: .ok, headers: headers, body: .init(data: body))
+        response.headers = headers
+        return response
     }
 }

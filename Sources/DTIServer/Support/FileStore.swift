@@ -6,11 +6,12 @@ import Vapor
 protocol FileStore: Sendable {
     /// Starts a new file; bytes are appended, then the file is committed or discarded.
     func begin() throws -> any FileWriting
-    /// The committed file's bytes, in chunks.
-    func read(_ name: String, chunk: (Data) throws -> Void) throws
+    /// Whether a committed file is there.
     func exists(_ name: String) -> Bool
     /// Removes a stored file (a commit whose record could not be written).
     func remove(_ name: String) throws
+    /// Where a stored file lies on disk, for streaming it to a client.
+    func localPath(of name: String) -> String?
 }
 
 protocol FileWriting: AnyObject {
@@ -37,18 +38,15 @@ struct LocalFileStore: FileStore {
 
     func begin() throws -> any FileWriting { try LocalWriter(directory: directory) }
 
-    func read(_ name: String, chunk: (Data) throws -> Void) throws {
-        guard Self.isGenerated(name) else { throw Abort(.notFound) }
-        let handle = try FileHandle(forReadingFrom: directory.appendingPathComponent(name))
-        defer { try? handle.close() }
-        while let data = try handle.read(upToCount: 64 * 1024), !data.isEmpty { try chunk(data) }
-    }
-
     func exists(_ name: String) -> Bool {
         Self.isGenerated(name) && FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path)
     }
 
     /// Only names this store generated (a UUID) are ever opened.
+    func localPath(of name: String) -> String? {
+        exists(name) ? directory.appendingPathComponent(name).path : nil
+    }
+
     func remove(_ name: String) throws {
         guard Self.isGenerated(name) else { return }
         try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
