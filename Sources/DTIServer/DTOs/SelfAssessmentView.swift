@@ -158,8 +158,10 @@ struct SelfAssessmentView: Content {
                        canReply: threadOpen && (ownFocalPoint || user.role == .evaluator),
                        canClose: threadOpen && user.role == .evaluator)
         }
-        editRefusal = a.editRefusal(for: user)?.reason
-        canEdit = editRefusal == nil
+        let refusal = a.editRefusal(for: user)
+        // Why the form is closed matters to the unit (phase, status), not to reviewers.
+        editRefusal = refusal?.status == .conflict ? refusal?.reason : nil
+        canEdit = refusal == nil
         canSubmit = canEdit
         evidence = context.evidence.map {
             Evidence(id: $0.id!, name: $0.originalName, kind: $0.kind.uppercased(), size: DateText.size($0.size), documentNumber: $0.documentNumber,
