@@ -17,8 +17,10 @@ validate(yaml.safe_load(open('Sources/DTIServer/Resources/openapi.yaml', encodin
 print('Sources/DTIServer/Resources/openapi.yaml: valid OpenAPI 3.1')
 " || exit 1
 
-# The notification test delivers to a real SMTP listener on loopback.
+# The notification test delivers to a real SMTP listener on loopback; the
+# Office tests read and write Excel and Word files with openpyxl and python-docx.
 python3 -c "import aiosmtpd" 2>/dev/null || pip install -q aiosmtpd || echo "aiosmtpd not installed: the SMTP test will be skipped"
+python3 -c "import openpyxl, docx" 2>/dev/null || pip install -q openpyxl python-docx || { echo "openpyxl and python-docx are needed by the tests"; exit 1; }
 
 echo "== all tests, SQLite =="
 swift test 2>&1 | quiet
