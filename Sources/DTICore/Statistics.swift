@@ -61,3 +61,39 @@ public enum Statistics {
         return buckets
     }
 }
+
+/// Units whose value falls between two edges in points, as the reports group
+/// them: "từ 100 đến dưới 130 điểm … có điểm trung bình là 113,45 điểm".
+public struct ValueBand: Hashable, Sendable {
+    /// Inclusive lower edge; nil for the lowest band.
+    public var lower: ScaledDecimal?
+    /// Exclusive upper edge; nil for the highest band.
+    public var upper: ScaledDecimal?
+    /// Names, highest value first.
+    public var units: [String]
+    public var values: [ScaledDecimal]
+
+    public var average: ScaledDecimal? { values.isEmpty ? nil : ScaledDecimal.mean(values, decimals: 6) }
+}
+
+extension Statistics {
+    /// Groups `units` by absolute `edges` (in points, any order), highest band
+    /// first; each band lists its units by value, highest first. Units without
+    /// a value are left out.
+    public static func bands(_ units: [(name: String, value: ScaledDecimal)], edges: [ScaledDecimal]) -> [ValueBand] {
+        let sorted = Array(Set(edges)).sorted(by: >)
+        var bands: [ValueBand] = []
+        var upper: ScaledDecimal?
+        for edge in sorted {
+            bands.append(ValueBand(lower: edge, upper: upper, units: [], values: []))
+            upper = edge
+        }
+        bands.append(ValueBand(lower: nil, upper: upper, units: [], values: []))
+        for unit in units.sorted(by: { $0.value > $1.value }) {
+            let slot = sorted.firstIndex { unit.value >= $0 } ?? sorted.count
+            bands[slot].units.append(unit.name)
+            bands[slot].values.append(unit.value)
+        }
+        return bands
+    }
+}
