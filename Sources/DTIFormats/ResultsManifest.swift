@@ -33,11 +33,13 @@ public struct ResultsManifest: Codable, Sendable, Equatable {
         public var groupLevels: [String: String]?
         /// Averages as published: "GROUP" or "GROUP:COLUMN" → value; checked against the table.
         public var statedAverages: [String: String]?
+        /// The province, copied from the manifest when the table is stored.
+        public var province: String?
 
         enum CodingKeys: String, CodingKey {
             case file, level, method, max, decimals, separator, bands, top
             case trimZeros = "trim_zeros", averageOver = "average_over", analysisEdges = "analysis_edges", columnMax = "column_max"
-            case groupLevels = "group_levels", statedAverages = "stated_averages"
+            case groupLevels = "group_levels", statedAverages = "stated_averages", province
         }
 
         public init(file: String, level: String, method: String? = nil, max: String? = nil, decimals: Int? = nil, separator: String? = nil,

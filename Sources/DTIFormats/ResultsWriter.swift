@@ -26,7 +26,7 @@ public struct ResultsWriter: Sendable {
         return value.value.formatted(decimals: settings.display.decimals.map { min($0, 6) } ?? value.decimals, separator: separator)
     }
 
-    var indexHeader: String {
+    public var indexHeader: String {
         switch settings.method {
         case .raw: return "Tổng điểm"
         case .fraction, .weighted: return "Chỉ số CĐS"
@@ -35,7 +35,7 @@ public struct ResultsWriter: Sendable {
     }
 
     /// Header and cells of one group, in display order.
-    func grid(_ group: String) -> (header: [String], rows: [[String]], summary: [[String]]) {
+    public func grid(_ group: String) -> (header: [String], rows: [[String]], summary: [[String]]) {
         var header = ["TT", "Đơn vị"]
         header += results.columnNames
         if hasMax { header += ["Tổng điểm tối đa", "Tổng điểm đạt được"] }
@@ -67,7 +67,7 @@ public struct ResultsWriter: Sendable {
     }
 
     /// The group's statistics as Vietnamese sentences.
-    func notes(_ g: GroupSummary) -> [String] {
+    public func notes(_ g: GroupSummary) -> [String] {
         var lines = ["Số đơn vị báo cáo: \(g.reported)/\(g.count)."]
         let rule = settings.averageOver == .all ? "tính cả đơn vị không báo cáo là 0" : "chỉ tính đơn vị có báo cáo"
         lines.append("Giá trị trung bình: \(text(g.average, g.decimals)) (\(rule)).")

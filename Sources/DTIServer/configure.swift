@@ -49,6 +49,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M008CreateEvidence())                 // evidence files
     app.migrations.add(M009CreatePhaseExceptions())          // deadline exceptions
     app.migrations.add(M010CreateOutbox())                   // e-mail addresses and the notification outbox
+    app.migrations.add(M011CreateResultSets())               // published results tables; results-only periods
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
@@ -97,6 +98,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: CorrectionController())
     try app.register(collection: EvidenceController(maxBytes: settings.evidenceMaxMB * 1_048_576))
     try app.register(collection: NotificationController())
+    try app.register(collection: ResultsController())
     if !settings.smtpHost.isEmpty {
         app.lifecycle.use(OutboxWorker(mailer: SMTPMailer(host: settings.smtpHost, port: settings.smtpPort, from: settings.mailFrom,
                                                           username: settings.smtpUser, password: settings.smtpPassword)))

@@ -1,11 +1,14 @@
 import DTICore
+import DTIFormats
 import Fluent
 import Foundation
 import Vapor
 
 /// Loads the demo province into an empty database: Đắk Lắk with its 18 sở
 /// and 15 huyện of 2023 (decision of 2024, seed 000), every shipped
-/// framework, the 2023 period with its phases, and one account per role.
+/// framework, the published results of Đắk Lắk 2021 and 2023 and Kon Tum
+/// 2022 as results-only periods, a 2025 period in evaluation, and one
+/// account per role.
 public enum DemoSeeder {
     /// The demo password of every demo account (shown at start; demo only).
     public static let password = "OpenDTI@2026"
@@ -40,24 +43,8 @@ public enum DemoSeeder {
             }
         }
 
-        // The 2023 period. Evaluation, council and consolidation dates are
-        // those of the published appendix; the others are assumptions (ADR 0008).
-        let period = Period(year: 2023, title: "Đánh giá Chỉ số chuyển đổi số năm 2023")
-        try await period.create(on: db)
-        let phases: [(Phase, String, String)] = [
-            (.selfAssessment, "2024-01-02", "2024-03-25"),
-            (.evaluation, "2024-03-26", "2024-04-15"),
-            (.corrections, "2024-04-16", "2024-05-01"),
-            (.councilAppraisal, "2024-05-02", "2024-05-15"),
-            (.consolidation, "2024-05-15", "2024-06-15"),
-            (.publication, "2024-06-16", "2024-06-30"),
-        ]
-        for (phase, from, to) in phases {
-            try await PeriodPhase(periodID: period.id!, phase: phase, startsOn: from, endsOn: to).create(on: db)
-        }
-        for (level, key) in [("department", "daklak-2023-department"), ("district", "daklak-2023-district")] {
-            if let v = byKey[key] { try await PeriodFramework(periodID: period.id!, level: level, frameworkVersionID: v.id!).create(on: db) }
-        }
+        // Past decisions as results-only periods: Đắk Lắk 2021 and 2023, Kon Tum 2022.
+        for name in ["daklak-2021", "kontum-2022", "daklak-2023"] { try await importResults(name, on: db) }
 
         try await seedPeriodInEvaluation(db, units: units, byKey: byKey)
 
@@ -84,6 +71,20 @@ public enum DemoSeeder {
 }
 
 extension DemoSeeder {
+    /// Imports a shipped results manifest (Resources/Demo/results) and its tables.
+    static func importResults(_ name: String, on db: any Database) async throws {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "yaml", subdirectory: "Resources/Demo/results") else {
+            throw Abort(.internalServerError, reason: "Thiếu tệp kết quả mẫu \(name).yaml.")
+        }
+        let manifest = try ResultsManifest.load(yaml: String(contentsOf: url, encoding: .utf8), file: "\(name).yaml")
+        var files: [String: String] = [:]
+        for table in manifest.tables {
+            files[table.file] = try String(contentsOf: url.deletingLastPathComponent().appendingPathComponent(table.file), encoding: .utf8)
+        }
+        do { _ = try await ResultArchive.importManifest(manifest, files: files, by: "demo", on: db) }
+        catch let problems as Problems { throw Abort(.internalServerError, reason: problems.messages.joined(separator: "\n")) }
+    }
+
     /// A period whose evaluation phase is open today, every unit's
     /// self-assessment submitted. The answers are illustrative: each unit's
     /// index-level scores are spread so that its total equals its published

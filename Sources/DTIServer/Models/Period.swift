@@ -9,6 +9,8 @@ final class Period: Model, @unchecked Sendable {
     @Field(key: "year") var year: Int
     @Field(key: "title") var title: String
     @Field(key: "locked") var locked: Bool
+    /// A past decision loaded as results only: no self-assessment, no workflow.
+    @Field(key: "results_only") var resultsOnly: Bool
     @Children(for: \.$period) var phases: [PeriodPhase]
     @Children(for: \.$period) var frameworks: [PeriodFramework]
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
@@ -19,6 +21,7 @@ final class Period: Model, @unchecked Sendable {
         self.year = year
         self.title = title
         self.locked = false
+        self.resultsOnly = false
     }
 }
 

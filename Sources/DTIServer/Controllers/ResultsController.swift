@@ -1,0 +1,263 @@
+import DTICore
+import DTIFormats
+import Fluent
+import Vapor
+
+/// The public portal: published results only — rankings, analysis,
+/// scorecards, exports and open data — and the administrator's import of
+/// past decisions.
+struct ResultsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        // Everyone: only periods with published results are found.
+        routes.get("results", use: index)
+        routes.get("results", ":id", use: period)
+        routes.get("results", ":id", "units", ":code", use: scorecard)
+        routes.get("results", ":id", "export.xlsx", use: exportXLSX)
+        routes.get("results", ":id", "export.csv", use: exportCSV)
+        routes.get("results", ":id", "export.json", use: exportJSON)
+        routes.get("results", ":id", "decision.docx", use: decisionDOCX)
+        routes.get("results", ":id", "decision.pdf", use: decisionPDF)
+        routes.get("api", "v1", "results", use: list)
+        routes.get("api", "v1", "results", ":id", use: exportJSON)
+        // Administrator: a past decision as a results-only period.
+        routes.grouped(RoleGuard(.administrator)).on(.POST, "api", "v1", "results", body: .collect(maxSize: "8mb"), use: importResults)
+    }
+
+    /// A published period and its tables, or 404 — unpublished periods do not exist here.
+    func published(_ req: Request) async throws -> (Period, [ResultArchive.Loaded]) {
+        guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db) else {
+            throw Abort(.notFound, reason: "Không có kết quả công bố này.")
+        }
+        let sets = try await ResultArchive.load(period, on: req.db)
+        guard !sets.isEmpty else { throw Abort(.notFound, reason: "Không có kết quả công bố này.") }
+        return (period, sets)
+    }
+
+    static func province(_ sets: [ResultArchive.Loaded], on db: any Database) async throws -> String {
+        if let p = sets.compactMap(\.manifest.province).first { return p }
+        if let unit = try await UnitModel.query(on: db).filter(\.$level == "province").first() {
+            return unit.name.replacingOccurrences(of: "UBND tỉnh ", with: "").replacingOccurrences(of: "Ủy ban nhân dân tỉnh ", with: "")
+        }
+        return ""
+    }
+
+    // MARK: Pages
+
+    struct IndexPage: Encodable {
+        struct Item: Encodable { var id: UUID; var year: Int; var title: String; var kind: String; var units: Int }
+        struct Found: Encodable { var name: String; var code: String; var periodID: UUID; var year: Int }
+        var layout: Layout
+        var periods: [Item]
+        var query: String
+        var found: [Found]
+    }
+
+    @Sendable func index(req: Request) async throws -> View {
+        let periods = try await ResultArchive.publishedPeriods(on: req.db)
+        var items: [IndexPage.Item] = []
+        var found: [IndexPage.Found] = []
+        let query = ((try? req.query.get(String.self, at: "q")) ?? "").trimmingCharacters(in: .whitespaces)
+        let key = VietnameseText.searchKey(query)
+        for p in periods {
+            let sets = try await ResultArchive.load(p, on: req.db)
+            items.append(.init(id: p.id!, year: p.year, title: p.title, kind: p.resultsOnly ? "Kết quả đã công bố (nhập từ quyết định)" : "Công bố trên OpenDTI",
+                               units: sets.reduce(0) { $0 + $1.results.units.count }))
+            if !key.isEmpty {
+                for set in sets {
+                    for (name, code) in set.unitCodes where VietnameseText.searchKey(name).contains(key) || code.lowercased().contains(key) {
+                        found.append(.init(name: name, code: code, periodID: p.id!, year: p.year))
+                    }
+                }
+            }
+        }
+        found.sort { $0.name == $1.name ? $0.year > $1.year : VietnameseText.precedes($0.name, $1.name) }
+        return try await req.view.render("results", IndexPage(layout: Layout(req, title: "Kết quả Chỉ số chuyển đổi số"), periods: items, query: query, found: found))
+    }
+
+    struct PeriodPage: Encodable {
+        struct Group: Encodable {
+            var title: String
+            var header: [String]
+            var rows: [[Cell]]
+            var summary: [[String]]
+            var notes: [String]
+            var chart: String
+        }
+        struct Cell: Encodable { var text: String; var link: String? }
+        struct Section: Encodable { var title: String; var paragraphs: [String] }
+        var layout: Layout
+        var id: UUID
+        var year: Int
+        var title: String
+        var sources: [String]
+        var groups: [Group]
+        var analysis: [Section]
+        var pdfAvailable: Bool
+    }
+
+    @Sendable func period(req: Request) async throws -> View {
+        let (period, sets) = try await published(req)
+        var groups: [PeriodPage.Group] = []
+        for set in sets {
+            let writer = ResultsWriter(set.results)
+            for g in set.results.groups {
+                let (header, rows, summary) = writer.grid(g.group)
+                let members = set.results.units.filter { $0.row.group == g.group }
+                let cells = rows.enumerated().map { i, row in
+                    row.enumerated().map { c, text in
+                        PeriodPage.Cell(text: text, link: c == 1 ? set.code(of: members[i].row.unit).map { "/results/\(period.id!)/units/\($0.urlPathEncoded)" } : nil)
+                    }
+                }
+                let maxIndex = members.compactMap(\.index).max().map { Double($0.micros) / 1e6 } ?? 1
+                let chart = SVGChart.bars(members.filter(\.row.reported).map { u in
+                    SVGChart.Bar(label: u.row.unit, value: u.index.map { Double($0.micros) / 1e6 } ?? 0, secondary: nil, text: u.display)
+                }, max: maxIndex, title: "\(g.group): \(writer.indexHeader)")
+                groups.append(.init(title: g.group, header: header, rows: cells, summary: summary, notes: writer.notes(g), chart: chart))
+            }
+        }
+        let analysis = ResultArchive.analysis(sets, year: period.year)
+        return try await req.view.render("result", PeriodPage(
+            layout: Layout(req, title: period.title), id: period.id!, year: period.year, title: period.title,
+            sources: Array(Set(sets.map(\.set.source))).sorted(), groups: groups,
+            analysis: analysis.sections.map { .init(title: $0.title, paragraphs: $0.paragraphs) }, pdfAvailable: ResultExports.officeBinary() != nil))
+    }
+
+    struct ScorecardPage: Encodable {
+        struct Part: Encodable { var name: String; var value: String; var average: String; var max: String }
+        struct Loss: Encodable { var code: String; var name: String; var lost: String; var max: String }
+        struct History: Encodable { var year: Int; var title: String; var link: String; var normalised: String; var display: String; var rank: String; var note: String }
+        var layout: Layout
+        var periodID: UUID
+        var periodTitle: String
+        var unitName: String
+        var code: String
+        var group: String
+        var display: String
+        var rank: String
+        var band: String?
+        var parts: [Part]
+        var partsChart: String?
+        var losses: [Loss]
+        var criteria: [Scorecard.Criterion]
+        var whatIf: String?
+        var history: [History]
+        var historyChart: String?
+    }
+
+    @Sendable func scorecard(req: Request) async throws -> View {
+        let (period, sets) = try await published(req)
+        let code = req.parameters.get("code") ?? ""
+        guard let card = try await Scorecard.build(period: period, code: code, sets: sets, on: req.db) else {
+            throw Abort(.notFound, reason: "Đơn vị \"\(code)\" không có trong kết quả công bố này.")
+        }
+        let sep = card.loaded.results.settings.display.separator
+        func t(_ v: ScaledDecimal?, _ d: Int) -> String { v.map { $0.formatted(decimals: d, separator: sep) } ?? "-" }
+        let parts = card.parts.map { ScorecardPage.Part(name: $0.name, value: t($0.value, $0.decimals), average: t($0.average, $0.decimals),
+                                                          max: $0.max.map { t($0, $0.significantDecimals) } ?? "") }
+        var partsChart: String?
+        if !card.parts.isEmpty {
+            // Each pillar or main index as a share of its maximum (or of the highest value), the group average marked.
+            let bars = card.parts.map { p -> SVGChart.Bar in
+                let scale = p.max.map { Double($0.micros) } ?? Double(card.parts.compactMap { $0.value?.micros }.max() ?? 1)
+                return SVGChart.Bar(label: p.name, value: Double(p.value?.micros ?? 0) / scale * 100, secondary: p.average.map { Double($0.micros) / scale * 100 },
+                                    text: t(p.value, p.decimals) + (p.max.map { " / " + t($0, $0.significantDecimals) } ?? ""))
+            }
+            partsChart = SVGChart.bars(bars, max: 100, title: "Điểm từng trụ cột, chỉ số chính (% điểm tối đa)", secondaryLabel: "trung bình của nhóm")
+        }
+        let history = card.history.map {
+            ScorecardPage.History(year: $0.year, title: $0.periodTitle, link: "/results/\($0.periodID)/units/\(code.urlPathEncoded)",
+                                  normalised: $0.normalised.map { $0.formatted(decimals: 4, separator: ",") } ?? "-", display: $0.display, rank: $0.rank, note: $0.note)
+        }
+        let historyChart = card.history.contains { $0.normalised != nil }
+            ? SVGChart.bars(card.history.map { SVGChart.Bar(label: "\($0.year)", value: Double($0.normalised?.micros ?? 0) / 1e6,
+                                                            text: $0.normalised.map { $0.formatted(decimals: 4, separator: ",") } ?? "-") },
+                            max: 1, title: "Chỉ số chuẩn hóa (0–1) qua các năm") : nil
+        let whatIf = card.whatIf.map {
+            "Nếu đạt thêm \(t($0.gained, 2)) điểm ở \($0.items.joined(separator: ", ")) (những chỗ mất điểm nhiều nhất), đơn vị đạt \($0.display) và đứng hạng \($0.rank)/\(card.groupSize) (hiện hạng \(card.rank))."
+        }
+        return try await req.view.render("scorecard", ScorecardPage(
+            layout: Layout(req, title: "\(card.unitName) — \(period.title)"), periodID: period.id!, periodTitle: period.title,
+            unitName: card.unitName, code: code, group: card.group, display: card.display,
+            rank: card.reported ? "\(card.rank)/\(card.groupSize)" : "không báo cáo", band: card.band, parts: parts, partsChart: partsChart,
+            losses: card.losses.prefix(10).map { .init(code: $0.code, name: $0.name, lost: t($0.lost, 2), max: t($0.max, $0.max.significantDecimals)) },
+            criteria: card.criteria, whatIf: whatIf, history: history, historyChart: historyChart))
+    }
+
+    // MARK: Files
+
+    func file(_ data: Data, type: HTTPMediaType, name: String) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = type
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
+        return Response(status: .ok, headers: headers, body: .init(data: data))
+    }
+
+    @Sendable func exportXLSX(req: Request) async throws -> Response {
+        let (period, sets) = try await published(req)
+        return file(ResultExports.xlsx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year)),
+                    type: AssessmentWorkbook.contentType, name: ResultExports.slug(period) + ".xlsx")
+    }
+
+    @Sendable func exportCSV(req: Request) async throws -> Response {
+        let (period, sets) = try await published(req)
+        return file(Data(ResultExports.csv(sets).utf8), type: HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"]),
+                    name: ResultExports.slug(period) + ".csv")
+    }
+
+    @Sendable func exportJSON(req: Request) async throws -> Response {
+        let (period, sets) = try await published(req)
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(string: ResultExports.json(period, sets, analysis: ResultArchive.analysis(sets, year: period.year)).serialized()))
+    }
+
+    static let docxType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+    @Sendable func decisionDOCX(req: Request) async throws -> Response {
+        let (period, sets) = try await published(req)
+        let data = try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await Self.province(sets, on: req.db))
+        return file(data, type: Self.docxType, name: ResultExports.slug(period) + "-quyet-dinh.docx")
+    }
+
+    @Sendable func decisionPDF(req: Request) async throws -> Response {
+        let (period, sets) = try await published(req)
+        let docx = try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await Self.province(sets, on: req.db))
+        return file(try await ResultExports.pdf(fromDOCX: docx), type: HTTPMediaType(type: "application", subType: "pdf"), name: ResultExports.slug(period) + "-quyet-dinh.pdf")
+    }
+
+    // MARK: API
+
+    struct Item: Content { var id: UUID; var year: Int; var title: String; var resultsOnly: Bool; var tables: [String] }
+
+    @Sendable func list(req: Request) async throws -> [Item] {
+        var items: [Item] = []
+        for p in try await ResultArchive.publishedPeriods(on: req.db) {
+            let sets = try await ResultSet.query(on: req.db).filter(\.$period.$id == p.id!).sort(\.$position).all()
+            items.append(Item(id: p.id!, year: p.year, title: p.title, resultsOnly: p.resultsOnly, tables: sets.map(\.fileName)))
+        }
+        return items
+    }
+
+    struct ImportInput: Content {
+        /// The manifest (YAML, schema opendti.results/1).
+        var manifest: String
+        /// The tables it names: file name → content (CSV or TSV).
+        var files: [String: String]
+    }
+
+    @Sendable func importResults(req: Request) async throws -> Response {
+        let input = try req.content.decode(ImportInput.self)
+        let manifest: ResultsManifest
+        do { manifest = try ResultsManifest.load(yaml: input.manifest, file: "manifest") } catch let p as TableProblem {
+            throw Abort(.unprocessableEntity, reason: p.description)
+        }
+        do {
+            let period = try await ResultArchive.importManifest(manifest, files: input.files, by: req.user!.username, on: req.db)
+            try await AuditLog.record(req, actor: req.user!, action: "results_imported", target: "\(manifest.year)", detail: manifest.title)
+            return try await Item(id: period.id!, year: period.year, title: period.title, resultsOnly: true, tables: manifest.tables.map(\.file))
+                .encodeResponse(status: .created, for: req)
+        } catch let problems as Problems {
+            throw problems.abort
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import DTICore
+import DTIFormats
+import Fluent
+import Vapor
+
+/// Published results as tables (`ResultSet`): written when a period is
+/// published, or imported from a province's past decisions; read back through
+/// the same code as `dti rank`, so every page, export and analysis shows the
+/// numbers `dti rank` prints.
+enum ResultArchive {
+    /// A result set read back and ranked.
+    struct Loaded {
+        var set: ResultSet
+        var manifest: ResultsManifest.Table
+        var table: ResultTable
+        var results: RankedResults
+        /// Table name → unit code.
+        var unitCodes: [String: String]
+
+        func code(of name: String) -> String? { unitCodes[name] }
+        func name(of code: String) -> String? { unitCodes.first { $0.value == code }?.key }
+        func unit(_ code: String) -> RankedUnit? { name(of: code).flatMap { n in results.units.first { $0.row.unit == n } } }
+    }
+
+    /// Periods with published results, newest first. Nothing else is public.
+    static func publishedPeriods(on db: any Database) async throws -> [Period] {
+        let ids = Set(try await ResultSet.query(on: db).all().map(\.$period.id))
+        guard !ids.isEmpty else { return [] }
+        return try await Period.query(on: db).filter(\.$id ~~ Array(ids)).sort(\.$year, .descending).sort(\.$title).all()
+    }
+
+    static func load(_ period: Period, on db: any Database) async throws -> [Loaded] {
+        try await ResultSet.query(on: db).filter(\.$period.$id == period.id!).sort(\.$position).all().map(read)
+    }
+
+    static func read(_ set: ResultSet) throws -> Loaded {
+        let manifest = try JSONDecoder().decode(ResultsManifest.Table.self, from: Data(set.manifest.utf8))
+        let table = try ResultTableReader.read(try CSVReader.parse([UInt8](set.content.utf8), file: set.fileName))
+        let settings = try manifest.settings().get()
+        let codes = (try? JSONDecoder().decode([String: String].self, from: Data(set.unitCodes.utf8))) ?? [:]
+        return Loaded(set: set, manifest: manifest, table: table, results: table.ranked(under: settings), unitCodes: codes)
+    }
+
+    /// The written analysis of a period's results.
+    static func analysis(_ sets: [Loaded], year: Int) -> ResultsAnalysis {
+        ResultsAnalysis.write(sets.map { .init(table: $0.table, manifest: $0.manifest, results: $0.results, stated: $0.manifest.stated) }, year: year)
+    }
+
+    // MARK: Legacy import
+
+    /// Imports a manifest and its tables as a results-only period: every
+    /// table read and checked first, every problem listed with its place;
+    /// then the period, its tables and any unit the directory lacks, in one
+    /// transaction.
+    static func importManifest(_ manifest: ResultsManifest, files: [String: String], by actor: String, on db: any Database) async throws -> Period {
+        var problems: [String] = []
+        var parsed: [(entry: ResultsManifest.Table, text: String, table: ResultTable)] = []
+        for entry in manifest.tables {
+            guard let text = files[entry.file] else { problems.append("Thiếu tệp \(entry.file) mà bảng kê khai."); continue }
+            do {
+                let table = try ResultTableReader.read(try CSVReader.parse([UInt8](text.utf8), file: entry.file))
+                switch entry.settings() {
+                case .success(let settings):
+                    problems += table.problems(under: settings).map(\.description)
+                    parsed.append((entry, text, table))
+                case .failure(let list): problems += list.problems.map(\.description)
+                }
+            } catch let list as ProblemList {
+                problems += list.problems.map(\.description)
+            } catch let problem as TableProblem {
+                problems.append(problem.description)
+            }
+        }
+        if try await Period.query(on: db).filter(\.$year == manifest.year).filter(\.$title == manifest.title).first() != nil {
+            problems.append("Đã có kỳ \"\(manifest.title)\" năm \(manifest.year).")
+        }
+        if !problems.isEmpty { throw Problems(messages: problems) }
+        let tables = parsed
+        return try await db.transaction { tx in
+            var directory = try await UnitModel.query(on: tx).all()
+            func key(_ name: String) -> String {
+                var k = VietnameseText.searchKey(name)
+                if k.hasSuffix(" tinh") { k.removeLast(5) }
+                return k
+            }
+            var province: UnitModel?
+            if let code = manifest.provinceUnit {
+                province = directory.first { $0.code == code }
+            }
+            // Names are matched within the province only: Kon Tum's "Sở Công Thương" is not Đắk Lắk's.
+            let candidates = province.map { p in directory.filter { $0.$parent.id == p.id } } ?? (manifest.provinceUnit == nil ? directory : [])
+            var byKey = Dictionary(candidates.map { (key($0.name), $0.code) }, uniquingKeysWith: { first, _ in first })
+            if let code = manifest.provinceUnit {
+                if province == nil {
+                    let unit = UnitModel(code: code, name: "UBND tỉnh \(manifest.province ?? code)", level: "province", groupName: "Tỉnh")
+                    unit.searchKey = VietnameseText.searchKey(unit.name)
+                    try await unit.create(on: tx)
+                    directory.append(unit)
+                    province = unit
+                }
+            }
+            let period = Period(year: manifest.year, title: manifest.title)
+            period.resultsOnly = true
+            period.locked = true
+            try await period.create(on: tx)
+            for (position, item) in tables.enumerated() {
+                var codes: [String: String] = [:]
+                for row in item.table.rows {
+                    if let code = manifest.unitCodes?[row.unit] ?? byKey[key(row.unit)] { codes[row.unit] = code; continue }
+                    // A unit the directory lacks: created under the province, at the table's level.
+                    var code = (manifest.codePrefix.map { $0 + "-" } ?? "") + key(row.unit).split(separator: " ").map { String($0.prefix(1)).uppercased() }.joined()
+                    let base = code
+                    var n = 2
+                    while directory.contains(where: { $0.code == code }) { code = "\(base)\(n)"; n += 1 }
+                    let unit = UnitModel(code: code, name: VietnameseText.normalized(row.unit), level: item.entry.level(ofGroup: row.group), groupName: row.group,
+                                         parentID: province?.id)
+                    unit.searchKey = VietnameseText.searchKey(unit.name)
+                    try await unit.create(on: tx)
+                    directory.append(unit)
+                    byKey[key(row.unit)] = code
+                    codes[row.unit] = code
+                }
+                var entry = item.entry
+                entry.province = manifest.province
+                try await store(period: period, position: position, entry: entry, fileName: item.entry.file, content: item.text,
+                                unitCodes: codes, source: manifest.source, on: tx)
+            }
+            try await AuditEntry(actorID: nil, actorName: actor, action: "results_imported", target: "\(manifest.year)", detail: manifest.title, ip: "").create(on: tx)
+            return period
+        }
+    }
+
+    static func store(period: Period, position: Int, entry: ResultsManifest.Table, fileName: String, content: String,
+                      unitCodes: [String: String], source: String, on db: any Database) async throws {
+        let set = ResultSet()
+        set.$period.id = period.id!
+        set.position = position
+        set.level = entry.level
+        set.fileName = fileName
+        set.content = content
+        set.manifest = String(decoding: try JSONEncoder().encode(entry), as: UTF8.self)
+        set.unitCodes = String(decoding: try JSONEncoder().encode(unitCodes), as: UTF8.self)
+        set.source = source
+        set.sha256 = SHA256.hash(data: Data(content.utf8)).hex
+        try await set.create(on: db)
+    }
+
+    // MARK: Publication of a workflow period
+
+    /// The results of each level as a `dti rank` table with the framework's
+    /// method, display and bands, and its main indices as columns.
+    static func storePublished(_ levels: [ResultsService.LevelResult], period: Period, on db: any Database) async throws {
+        for (position, level) in levels.enumerated() {
+            let fw = try FrameworkCatalog.framework(level.frameworkVersion)
+            let compiled = CompiledFramework(fw)
+            let ranking = level.result.ranking
+            func csv(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+            func number(_ n: WrittenNumber?) -> String { n.map { $0.value.formatted(decimals: $0.decimals, separator: ".") } ?? "" }
+            var lines = [(["group", "unit"] + ranking.columnNames + ["points", "max_points"]).map(csv).joined(separator: ",")]
+            for unit in ranking.units {
+                let row = unit.row
+                let cells = [row.group, row.unit] + row.columns.map(number) + [number(row.points), row.maxPoints.map { $0.formatted(decimals: $0.significantDecimals, separator: ".") } ?? ""]
+                lines.append(cells.map(csv).joined(separator: ","))
+            }
+            let percentOf: (ScaledDecimal, ScaledDecimal) -> String = { edge, max in
+                ScaledDecimal.ratio(edge, ScaledDecimal(100), times: 1, decimals: 6).multiplied(by: max, dividedBy: ScaledDecimal(1)).formatted(decimals: 6, separator: ".", trimZeros: true)
+            }
+            var columnMax: [String: String] = [:], edges: [String: [String]] = [:]
+            for i in compiled.mainIndices {
+                let node = compiled.nodes[i]
+                guard ranking.columnNames.contains(node.name) else { continue }
+                columnMax[node.name] = node.max.formatted(decimals: node.max.significantDecimals, separator: ".")
+                edges[node.name] = fw.distributionEdges.map { percentOf($0, node.max) }
+            }
+            let indexScale: ScaledDecimal = fw.method == .percent ? ScaledDecimal(100) : ScaledDecimal(1)
+            if fw.method != .raw { edges["points"] = fw.distributionEdges.map { percentOf($0, indexScale) } }
+            let entry = ResultsManifest.Table(
+                file: "\(level.level).csv", level: level.level, method: fw.method.rawValue, max: nil, decimals: fw.display.decimals,
+                separator: String(fw.display.separator), trimZeros: fw.display.trimZeros,
+                bands: fw.bands.isEmpty ? nil : fw.bands.map { "\($0.name):\($0.minPercent.formatted(decimals: $0.minPercent.significantDecimals, separator: "."))" }.joined(separator: ","),
+                averageOver: nil, top: nil, analysisEdges: edges, columnMax: columnMax)
+            let codes = Dictionary(level.units.map { ($0.name, $0.code) }, uniquingKeysWith: { first, _ in first })
+            try await store(period: period, position: position, entry: entry, fileName: "\(level.level).csv",
+                            content: lines.joined(separator: "\n") + "\n", unitCodes: codes,
+                            source: "Công bố trên OpenDTI (\(level.frameworkVersion.key)@\(level.frameworkVersion.version))", on: db)
+        }
+    }
+}

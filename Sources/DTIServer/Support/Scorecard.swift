@@ -1,0 +1,167 @@
+import DTICore
+import DTIFormats
+import Fluent
+import Foundation
+
+/// One unit's published results: its place, each pillar or main index against
+/// its maximum and the group average, where it lost points, the rank it
+/// would reach by earning them back, and its history across periods.
+struct Scorecard {
+    struct Part { var name: String; var value: ScaledDecimal?; var average: ScaledDecimal?; var max: ScaledDecimal?; var decimals: Int }
+    struct Loss { var code: String; var name: String; var lost: ScaledDecimal; var max: ScaledDecimal }
+    struct Criterion: Encodable { var code: String; var name: String; var max: String; var selfPoints: String; var evaluator: String; var council: String; var final: String }
+    struct HistoryPoint { var year: Int; var periodTitle: String; var periodID: UUID; var normalised: ScaledDecimal?; var display: String; var rank: String; var note: String }
+    struct WhatIf { var gained: ScaledDecimal; var display: String; var rank: Int; var items: [String] }
+
+    var unitName: String
+    var code: String
+    var group: String
+    var display: String
+    var rank: Int
+    var groupSize: Int
+    var band: String?
+    var reported: Bool
+    var parts: [Part]
+    var losses: [Loss]
+    var criteria: [Criterion]
+    var whatIf: WhatIf?
+    var history: [HistoryPoint]
+    var loaded: ResultArchive.Loaded
+
+    /// The index on a 0…1 scale, comparable across frameworks and years: the
+    /// index itself for fraction, a hundredth of it for percent, points over
+    /// the applicable max for raw points where a max is known.
+    static func normalised(_ unit: RankedUnit, _ settings: RankingSettings) -> ScaledDecimal? {
+        guard unit.row.reported, let index = unit.index else { return nil }
+        switch settings.method {
+        case .fraction, .weighted: return index
+        case .percent: return ScaledDecimal.ratio(index, ScaledDecimal(100), times: 1, decimals: 6)
+        case .raw:
+            guard let points = unit.row.points?.value, let max = unit.maxPoints ?? settings.defaultMax, max.micros > 0 else { return nil }
+            return ScaledDecimal.ratio(points, max, times: 1, decimals: 6)
+        }
+    }
+
+    static func build(period: Period, code: String, sets: [ResultArchive.Loaded], on db: any Database) async throws -> Scorecard? {
+        guard let loaded = sets.first(where: { $0.unit(code) != nil }), let unit = loaded.unit(code) else { return nil }
+        let r = loaded.results
+        let g = r.groups.first { $0.group == unit.row.group }
+        let members = r.units.filter { $0.row.group == unit.row.group }
+        var parts: [Part] = []
+        for (c, column) in r.columnNames.enumerated() {
+            parts.append(Part(name: column, value: unit.row.columns[c]?.value, average: g?.columnAverages[c] ?? nil,
+                              max: loaded.manifest.maximum(of: column), decimals: g?.columnDecimals[safe: c] ?? 2))
+        }
+        // Where the points were lost: criteria where the published inputs are kept, else pillars with a known maximum.
+        var losses: [Loss] = []
+        var criteria: [Criterion] = []
+        if !period.resultsOnly, let snapshot = try await PublishedSnapshot.query(on: db).filter(\.$period.$id == period.id!).first(),
+           let json = try JSONSerialization.jsonObject(with: Data(snapshot.content.utf8)) as? [String: Any],
+           let units = json["units"] as? [[String: Any]], let mine = units.first(where: { $0["code"] as? String == code }),
+           let link = period.frameworks.first(where: { $0.level == loaded.set.level }) {
+            let fw = CompiledFramework(try FrameworkCatalog.framework(link.frameworkVersion))
+            let answers = Dictionary(((mine["answers"] as? [[String: Any]]) ?? []).compactMap { a in (a["criterion"] as? String).map { ($0, a) } }, uniquingKeysWith: { a, _ in a })
+            func pts(_ v: Any?) -> String { (v as? NSNumber).map { PointsText.points(ScaledDecimal(micros: Int64(($0.doubleValue * 1_000_000).rounded()))) } ?? "-" }
+            for leaf in fw.leaves {
+                let node = fw.nodes[leaf]
+                let a = answers[node.code]
+                criteria.append(Criterion(code: node.code, name: node.name, max: FrameworkCatalog.text(node.max), selfPoints: pts(a?["self"]),
+                                          evaluator: pts(a?["evaluator"]), council: pts(a?["council"]), final: pts(a?["final"])))
+                let final = (a?["final"] as? NSNumber).map { ScaledDecimal(micros: Int64(($0.doubleValue * 1_000_000).rounded())) } ?? .zero
+                if node.max > final { losses.append(Loss(code: node.code, name: node.name, lost: node.max - final, max: node.max)) }
+            }
+        } else {
+            for part in parts {
+                guard let max = part.max, let value = part.value, max > value else { continue }
+                losses.append(Loss(code: part.name, name: part.name, lost: max - value, max: max))
+            }
+        }
+        losses.sort { $0.lost > $1.lost }
+        // What if the unit earned back the points of its three largest losses?
+        var whatIf: WhatIf?
+        if unit.row.reported, !losses.isEmpty, let points = unit.row.points, let i = loaded.table.rows.firstIndex(where: { $0.unit == unit.row.unit }) {
+            let top = Array(losses.prefix(3))
+            let gained = top.reduce(ScaledDecimal.zero) { $0 + $1.lost }
+            var table = loaded.table
+            table.rows[i].points = WrittenNumber(value: points.value + gained, decimals: points.decimals)
+            let again = table.ranked(under: r.settings)
+            if let moved = again.units.first(where: { $0.row.unit == unit.row.unit }) {
+                whatIf = WhatIf(gained: gained, display: moved.display, rank: moved.rank, items: top.map(\.code))
+            }
+        }
+        return Scorecard(unitName: unit.row.unit, code: code, group: unit.row.group, display: unit.display, rank: unit.rank,
+                         groupSize: members.count, band: unit.band, reported: unit.row.reported, parts: parts, losses: losses,
+                         criteria: criteria, whatIf: whatIf, history: try await history(code: code, on: db), loaded: loaded)
+    }
+
+    /// The unit across every published period, by normalised index. Where a
+    /// period predates a merger, the unit is compared with the average of
+    /// its predecessors, as the national DTI does.
+    static func history(code: String, on db: any Database) async throws -> [HistoryPoint] {
+        var predecessors: [String] = []
+        if let unit = try await UnitModel.query(on: db).filter(\.$code == code).first() {
+            let links = try await UnitLineage.query(on: db).filter(\.$successor.$id == unit.id!).with(\.$predecessor).all()
+            predecessors = links.map(\.predecessor.code)
+        }
+        var points: [HistoryPoint] = []
+        for period in try await ResultArchive.publishedPeriods(on: db) {
+            let sets = try await ResultArchive.load(period, on: db)
+            if let set = sets.first(where: { $0.unit(code) != nil }), let u = set.unit(code) {
+                points.append(HistoryPoint(year: period.year, periodTitle: period.title, periodID: period.id!, normalised: normalised(u, set.results.settings),
+                                           display: u.display, rank: u.row.reported ? "\(u.rank)/\(set.results.units.filter { $0.row.group == u.row.group }.count)" : "-",
+                                           note: u.row.reported ? "" : "không báo cáo"))
+                continue
+            }
+            let found = predecessors.compactMap { p in sets.first(where: { $0.unit(p) != nil }).flatMap { s in s.unit(p).flatMap { normalised($0, s.results.settings) } } }
+            if !found.isEmpty {
+                let avg = ScaledDecimal.mean(found, decimals: 6)
+                points.append(HistoryPoint(year: period.year, periodTitle: period.title, periodID: period.id!, normalised: avg,
+                                           display: avg.map { $0.formatted(decimals: 4, separator: ",") } ?? "-", rank: "-",
+                                           note: "trung bình \(found.count) đơn vị tiền thân"))
+            }
+        }
+        return points.sorted { $0.year < $1.year }
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
+
+/// Bar charts as SVG, written on the server: they print in pages, PDF and
+/// Word alike and need no JavaScript.
+enum SVGChart {
+    struct Bar { var label: String; var value: Double; var secondary: Double?; var text: String }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    /// Horizontal bars scaled to `max`; an optional second mark (the group
+    /// average) as a thin line on each bar.
+    static func bars(_ bars: [Bar], max: Double, title: String, secondaryLabel: String? = nil) -> String {
+        let rowHeight = 26, labelWidth = 300, chartWidth = 420, top = 30
+        let height = top + bars.count * rowHeight + (secondaryLabel == nil ? 10 : 34)
+        var svg = #"<svg xmlns="http://www.w3.org/2000/svg" role="img" width="\#(labelWidth + chartWidth + 90)" height="\#(height)" viewBox="0 0 \#(labelWidth + chartWidth + 90) \#(height)" font-family="Liberation Serif, Times New Roman, serif" font-size="13">"#
+        svg += "<title>\(escape(title))</title>"
+        svg += #"<text x="0" y="18" font-weight="bold">\#(escape(title))</text>"#
+        for (i, bar) in bars.enumerated() {
+            let y = top + i * rowHeight
+            let w = max > 0 ? Int((bar.value / max) * Double(chartWidth)) : 0
+            svg += #"<text x="\#(labelWidth - 6)" y="\#(y + 16)" text-anchor="end">\#(escape(bar.label))</text>"#
+            svg += ##"<rect x="\##(labelWidth)" y="\##(y + 4)" width="\##(Swift.max(w, 1))" height="16" fill="#8c1c13"/>"##
+            if let s = bar.secondary, max > 0 {
+                let x = labelWidth + Int((s / max) * Double(chartWidth))
+                svg += ##"<line x1="\##(x)" y1="\##(y + 1)" x2="\##(x)" y2="\##(y + 23)" stroke="#1f4e79" stroke-width="3"/>"##
+            }
+            svg += #"<text x="\#(labelWidth + Swift.max(w, 1) + 6)" y="\#(y + 16)">\#(escape(bar.text))</text>"#
+        }
+        if let secondaryLabel {
+            let y = top + bars.count * rowHeight + 14
+            svg += ##"<line x1="\##(labelWidth)" y1="\##(y - 4)" x2="\##(labelWidth)" y2="\##(y + 10)" stroke="#1f4e79" stroke-width="3"/>"##
+            svg += #"<text x="\#(labelWidth + 8)" y="\#(y + 8)">\#(escape(secondaryLabel))</text>"#
+        }
+        return svg + "</svg>"
+    }
+}
