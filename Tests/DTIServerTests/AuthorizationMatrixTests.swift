@@ -115,6 +115,18 @@ struct AuthorizationMatrixTests {
         .init(method: .POST, path: "/api/v1/periods/:id/units/:code/corrections/:criterion/close", access: .evaluator),
         .init(method: .POST, path: "/api/v1/periods/:id/publish", access: .admin, lastBeforeSignOut: true),
         .init(method: .GET, path: "/api/v1/periods/:id/published", access: .everyone),
+        // The portal: public; an unpublished period is 404 for everyone (PortalTests).
+        .init(method: .GET, path: "/results", access: .everyone),
+        .init(method: .GET, path: "/results/:id", access: .everyone),
+        .init(method: .GET, path: "/results/:id/units/:code", access: .everyone),
+        .init(method: .GET, path: "/results/:id/export.xlsx", access: .everyone),
+        .init(method: .GET, path: "/results/:id/export.csv", access: .everyone),
+        .init(method: .GET, path: "/results/:id/export.json", access: .everyone),
+        .init(method: .GET, path: "/results/:id/decision.docx", access: .everyone),
+        .init(method: .GET, path: "/results/:id/decision.pdf", access: .everyone),
+        .init(method: .GET, path: "/api/v1/results", access: .everyone),
+        .init(method: .GET, path: "/api/v1/results/:id", access: .everyone),
+        .init(method: .POST, path: "/api/v1/results", access: .admin),
         .init(method: .POST, path: "/logout", access: .signedIn, signsOut: true),
         .init(method: .DELETE, path: "/api/v1/session", access: .signedIn, signsOut: true),
     ]

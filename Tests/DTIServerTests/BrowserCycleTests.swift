@@ -121,6 +121,11 @@ struct BrowserCycleTests {
             // SNNPTNT 90+100+85+75+60+70+350 = 830 → 0,83 first; STTTT 820 → 0,82.
             #expect(snapshot.body.contains(#""display": "0,83""#) && snapshot.body.contains(#""display": "0,82""#))
             try await expectSameAsCommandLine(app, snapshot: snapshot.body)
+            // The portal shows it now, with the four scores of every criterion on the unit's scorecard.
+            let portal = try await Browser(app).send(.GET, "/results/\(period)")
+            #expect(portal.status == .ok && portal.body.contains(">0,83<") && portal.body.contains(">0,82<"))
+            let card = try await Browser(app).send(.GET, "/results/\(period)/units/STTTT")
+            #expect(card.body.contains("<td class=\"num\">340,00</td><td class=\"num\">280,00</td><td class=\"num\">300,00</td><td class=\"num\">300,00</td>"), "\(card.body.suffix(3000))")
         }
     }
 

@@ -115,6 +115,8 @@ enum ResultArchive {
                     let unit = UnitModel(code: code, name: VietnameseText.normalized(row.unit), level: item.entry.level(ofGroup: row.group), groupName: row.group,
                                          parentID: province?.id)
                     unit.searchKey = VietnameseText.searchKey(unit.name)
+                    // Known from this past table only: not a unit of later periods unless the directory says so.
+                    unit.validUntil = "\(manifest.year + 1)-01-01"
                     try await unit.create(on: tx)
                     directory.append(unit)
                     byKey[key(row.unit)] = code

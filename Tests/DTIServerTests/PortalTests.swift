@@ -1,0 +1,227 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import DTIServer
+
+/// The public portal: published results only, the same numbers as `dti rank`,
+/// exports read back by other programs, scorecards, history and the import
+/// of past decisions.
+@Suite("Public portal and exports", .serialized)
+struct PortalTests {
+    func period(_ app: Application, year: Int) async throws -> Period {
+        try #require(try await Period.query(on: app.db).filter(\.$year == year).first())
+    }
+
+    static let resultsDir = TestPaths.root.appendingPathComponent("Sources/DTIServer/Resources/Demo/results")
+
+    @Test("only published periods exist on the portal and in open data")
+    func onlyPublished() async throws {
+        try await withDemoApp { app in
+            let anonymous = Browser(app)
+            let index = try await anonymous.send(.GET, "/results")
+            #expect(index.status == .ok)
+            for title in ["Đắk Lắk năm 2021", "Kon Tum năm 2022", "Đắk Lắk năm 2023"] { #expect(index.body.contains(title), "\(title)") }
+            let draft = try await period(app, year: 2025)
+            #expect(!index.body.contains(draft.title))
+            let list = try await anonymous.send(.GET, "/api/v1/results")
+            #expect(!list.body.contains(draft.id!.uuidString) && list.body.contains("Kon Tum"))
+            for path in ["", "/units/SNNPTNT", "/export.xlsx", "/export.csv", "/export.json", "/decision.docx", "/decision.pdf"] {
+                #expect(try await anonymous.send(.GET, "/results/\(draft.id!)\(path)").status == .notFound, "\(path)")
+            }
+            #expect(try await anonymous.send(.GET, "/api/v1/results/\(draft.id!)").status == .notFound)
+            // Signed in as the administrator changes nothing: unpublished is unpublished.
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            #expect(try await admin.send(.GET, "/results/\(draft.id!)").status == .notFound)
+        }
+    }
+
+    /// `dti rank` on the shipped table with the manifest's options.
+    func commandLine(_ file: String, _ options: [String]) throws -> [[String: Any]] {
+        var binary = Bundle.main.bundleURL
+        if binary.pathExtension == "xctest" { binary.deleteLastPathComponent() }
+        let process = Process()
+        process.executableURL = binary.appendingPathComponent("dti")
+        process.arguments = ["rank", Self.resultsDir.appendingPathComponent(file).path, "--format", "json"] + options
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return try #require(json["units"] as? [[String: Any]])
+    }
+
+    @Test("the portal's tables are what dti rank prints from the same files and options")
+    func sameAsCommandLine() async throws {
+        try await withDemoApp { app in
+            let cases: [(year: Int, file: String, table: Int, options: [String])] = [
+                (2021, "daklak-2021-department.tsv", 0, ["--max", "180", "--decimals", "2"]),
+                (2021, "daklak-2021-district.tsv", 1, ["--max", "420", "--decimals", "2", "--average-over", "all"]),
+                (2023, "daklak-2023.csv", 0, ["--method", "fraction", "--max", "1", "--decimals", "6", "--trim-zeros"]),
+                (2022, "kontum-2022.csv", 0, ["--method", "percent", "--decimals", "2", "--decimal-point", "--bands", "Tốt:90,Khá:70,Trung bình:50,Yếu:0"]),
+            ]
+            for c in cases {
+                let p = try await period(app, year: c.year)
+                let body = try await Browser(app).send(.GET, "/api/v1/results/\(p.id!)").body
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+                let tables = try #require(json["tables"] as? [[String: Any]])
+                let portal = try #require(tables[c.table]["units"] as? [[String: Any]])
+                let cli = try commandLine(c.file, c.options)
+                #expect(portal.count == cli.count && !cli.isEmpty, "\(c.file)")
+                for (mine, theirs) in zip(portal, cli) {
+                    for key in ["unit", "display", "band"] { #expect(mine[key] as? String == theirs[key] as? String, "\(c.file) \(key) \(theirs["unit"] ?? "")") }
+                    #expect(mine["rank"] as? Int == theirs["rank"] as? Int, "\(c.file) \(theirs["unit"] ?? "")")
+                }
+                // The page prints the same figures.
+                let page = try await Browser(app).send(.GET, "/results/\(p.id!)")
+                for unit in cli { #expect(page.body.contains(">\(unit["display"] as! String)<"), "\(c.file) \(unit["unit"] ?? "")") }
+            }
+        }
+    }
+
+    @Test("exports read back by openpyxl and python-docx hold every figure; CSV has its BOM; PDF says when LibreOffice is missing")
+    func exports() async throws {
+        try await withDemoApp { app in
+            let p = try await period(app, year: 2021)
+            let b = Browser(app)
+            let base = "/results/\(p.id!)"
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(try await b.send(.GET, "/api/v1/results/\(p.id!)").body.utf8)) as? [String: Any])
+            let units = (json["tables"] as! [[String: Any]]).flatMap { $0["units"] as! [[String: Any]] }
+            #expect(units.count == 33)
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("portal-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+
+            // Excel: one sheet per group, numbers as numbers; every unit's index equals the JSON.
+            let xlsx = dir.appendingPathComponent("r.xlsx")
+            try await b.download(base + "/export.xlsx").write(to: xlsx)
+            let read = try python("""
+            import openpyxl, sys, json
+            wb = openpyxl.load_workbook(sys.argv[1])
+            out = {"sheets": wb.sheetnames, "rows": {}}
+            for name in ["Sở, ban, ngành", "UBND cấp huyện"]:
+                ws = wb[name]
+                header = [c.value for c in ws[1]]
+                col = header.index("Chỉ số")
+                for row in ws.iter_rows(min_row=2, values_only=True):
+                    if isinstance(row[0], int): out["rows"][row[1]] = row[col]
+            print(json.dumps(out, ensure_ascii=False))
+            """, xlsx.path)
+            let excel = try #require(try JSONSerialization.jsonObject(with: Data(read.utf8)) as? [String: Any])
+            #expect(excel["sheets"] as? [String] == ["Sở, ban, ngành", "UBND cấp huyện", "Chi tiết", "Nhận xét"])
+            let rows = try #require(excel["rows"] as? [String: Any])
+            for unit in units {
+                let name = unit["unit"] as! String
+                if let index = unit["index"] as? NSNumber {
+                    #expect((rows[name] as? NSNumber)?.doubleValue == index.doubleValue, "\(name)")
+                } else {
+                    #expect(rows[name] as? String == "-", "\(name) did not report")
+                }
+            }
+
+            // CSV for Excel: BOM, then one line per unit.
+            let csv = try await b.download(base + "/export.csv")
+            #expect(csv.prefix(3) == Data([0xEF, 0xBB, 0xBF]))
+            let text = String(decoding: csv.dropFirst(3), as: UTF8.self)
+            #expect(text.hasPrefix("level,group,code,unit,rank,points,max_points,index,display,band,Chính quyền số,Kinh tế số,Xã hội số\r\n"))
+            #expect(text.contains("district,UBND cấp huyện,KRONGPAC,UBND huyện Krông Pắc,1,281.22,420,281.22,\"281,22\",,153.97,69.31,57.94\r\n"))
+            #expect(text.components(separatedBy: "\r\n").count == 33 + 2)
+
+            // Word: the administrative format of Nghị định 30 and the appendix with every unit.
+            let docx = dir.appendingPathComponent("q.docx")
+            try await b.download(base + "/decision.docx").write(to: docx)
+            let doc = try python("""
+            import docx, sys, json
+            d = docx.Document(sys.argv[1])
+            s = d.sections[0]
+            texts = [p.text for p in d.paragraphs]
+            cells = [c.text for t in d.tables for r in t.rows for c in r.cells]
+            font = d.styles["Normal"].font.name or d.styles.element.xpath("//w:rFonts/@w:ascii")[0]
+            print(json.dumps({"width_mm": round(s.page_width.mm), "height_mm": round(s.page_height.mm), "left_mm": round(s.left_margin.mm),
+                              "font": font, "texts": texts, "cells": cells}, ensure_ascii=False))
+            """, docx.path)
+            let word = try #require(try JSONSerialization.jsonObject(with: Data(doc.utf8)) as? [String: Any])
+            #expect(word["width_mm"] as? Int == 210 && word["height_mm"] as? Int == 297 && word["left_mm"] as? Int == 30)
+            #expect(word["font"] as? String == "Times New Roman")
+            let all = ((word["texts"] as? [String]) ?? []) + ((word["cells"] as? [String]) ?? [])
+            let joined = all.joined(separator: "\n")
+            for needle in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "TỈNH ĐẮK LẮK", "QUYẾT ĐỊNH",
+                           "Điều 1. Công bố kết quả Chỉ số chuyển đổi số năm 2021", "Nơi nhận:", "PHỤ LỤC", "Giá trị trung bình",
+                           "Điểm trung bình của 03 đơn vị đứng đầu"] {
+                #expect(joined.contains(needle), "\(needle)")
+            }
+            let cells = Set((word["cells"] as? [String]) ?? [])
+            for unit in units { #expect(cells.contains(unit["unit"] as! String) && cells.contains(unit["display"] as! String), "\(unit["unit"] ?? "")") }
+
+            // PDF: without LibreOffice, a clear answer; with it, a PDF.
+            setenv("DTI_SOFFICE", "/nonexistent/soffice", 1)
+            let missing = try await b.send(.GET, base + "/decision.pdf")
+            unsetenv("DTI_SOFFICE")
+            #expect(missing.status == .serviceUnavailable)
+            #expect(missing.body.contains("chưa cài LibreOffice"))
+            if ResultExports.officeBinary() != nil {
+                let pdf = try await b.download(base + "/decision.pdf")
+                #expect(pdf.prefix(5) == Data("%PDF-".utf8))
+            }
+        }
+    }
+
+    @Test("search without diacritics, a scorecard with its history, and a merged unit compared with its predecessors")
+    func scorecardsAndHistory() async throws {
+        try await withDemoApp { app in
+            let b = Browser(app)
+            let found = try await b.send(.GET, "/results?q=krong%20pac")
+            #expect(found.body.contains("UBND huyện Krông Pắc"))
+            let y2021 = try await period(app, year: 2021)
+            let card = try await b.send(.GET, "/results/\(y2021.id!)/units/KRONGPAC")
+            #expect(card.status == .ok)
+            for needle in ["281,22", "1/15", "Chính quyền số", "101,25", "Xã hội số — mất 67,06 / 125 điểm", "0,6696", "0,9051", "<svg"] {
+                #expect(card.body.contains(needle), "\(needle)")
+            }
+            #expect(try await b.send(.GET, "/results/\(y2021.id!)/units/KHONGCO").status == .notFound)
+
+            // 2025: two departments merge; the merged one's history averages its predecessors.
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let created = try await admin.send(.POST, "/api/v1/units", json: ["code": "SKHCN2025", "name": "Sở Khoa học và Công nghệ (hợp nhất)", "level": "department",
+                                                                             "group": "Sở, ban, ngành", "parentCode": "DAKLAK"])
+            #expect(created.status == .created, "\(created.body)")
+            let merged = try await admin.send(.POST, "/api/v1/units/lineage", json: LineageInput(kind: "merge", predecessors: ["STTTT", "SKHCN"], successors: ["SKHCN2025"], effectiveOn: "2025-03-01", note: nil))
+            #expect(merged.status == .created || merged.status == .ok, "\(merged.body)")
+            struct Import: Encodable { var manifest: String; var files: [String: String] }
+            let manifest = """
+            schema: opendti.results/1
+            id: daklak-2025
+            title: Thử công bố 2025
+            year: 2026
+            province: Đắk Lắk
+            province_unit: DAKLAK
+            source: thử
+            tables:
+              - {file: t.csv, level: department, method: fraction, max: "1", decimals: 4}
+            """
+            let bad = try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest, files: ["t.csv": "group,unit,points\nSở, ban, ngành,Sở Tài chính,không rõ\n"]))
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.contains("t.csv:2"), "\(bad.body)")
+            let viewer = Browser(app)
+            _ = try await viewer.signIn("xem")
+            #expect(try await viewer.send(.POST, "/api/v1/results", json: Import(manifest: manifest, files: [:])).status == .forbidden)
+            let table = "group,unit,points\n\"Sở, ban, ngành\",Sở Khoa học và Công nghệ (hợp nhất),\"0,9\"\n\"Sở, ban, ngành\",Sở Tài chính,\"0,8\"\n"
+            let ok = try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest, files: ["t.csv": table]))
+            #expect(ok.status == .created, "\(ok.body)")
+            let y2026 = try await period(app, year: 2026)
+            let history = try await b.send(.GET, "/results/\(y2026.id!)/units/SKHCN2025")
+            #expect(history.status == .ok)
+            // 2023: STTTT 0,87792 and SKHCN 0,83073 → 0,854325; 2021: 157,08/180 and 127,6/180 → 0,872667 and 0,708889 → 0,790778.
+            #expect(history.body.contains("trung bình 2 đơn vị tiền thân"))
+            #expect(history.body.contains("0,8543") && history.body.contains("0,7908"), "\(history.body.suffix(2500))")
+            // Sở Tài chính matched Đắk Lắk's by name; nothing was created for it (the other is Kon Tum's).
+            #expect(try await UnitModel.query(on: app.db).filter(\.$name == "Sở Tài chính").count() == 2)
+            #expect(try await b.send(.GET, "/api/v1/results/\(y2026.id!)").body.contains(#""Sở Tài chính": "STC""#))
+        }
+    }
+}
