@@ -112,7 +112,8 @@ struct ResultsController: RouteCollection {
                 let chart = SVGChart.bars(members.filter(\.row.reported).map { u in
                     SVGChart.Bar(label: u.row.unit, value: u.index.map { Double($0.micros) / 1e6 } ?? 0, secondary: nil, text: u.display)
                 }, max: maxIndex, title: "\(g.group): \(writer.indexHeader)")
-                groups.append(.init(title: g.group, header: header, rows: cells, summary: summary, notes: writer.notes(g), chart: chart))
+                let padded = summary.map { $0 + Array(repeating: "", count: Swift.max(0, header.count - $0.count)) }
+                groups.append(.init(title: g.group, header: header, rows: cells, summary: padded, notes: writer.notes(g), chart: chart))
             }
         }
         let analysis = ResultArchive.analysis(sets, year: period.year)

@@ -161,12 +161,13 @@ enum ResultExports {
                 blocks.append(.paragraph(P("Bảng \(tableNumber): \(g.group)", bold: true, alignment: .left)))
                 tableNumber += 1
                 let (header, rows, summary) = writer.grid(g.group)
-                let nameWidth = Swift.max(50.0, 165.0 - Double(header.count - 2) * 17 - 10)
-                let widths = [10.0, nameWidth] + Array(repeating: 17.0, count: header.count - 2)
+                let numeric = header.count <= 5 ? 21.0 : 17.0
+                let nameWidth = Swift.max(50.0, 165.0 - Double(header.count - 2) * numeric - 10)
+                let widths = [10.0, nameWidth] + Array(repeating: numeric, count: header.count - 2)
                 func cell(_ s: String, bold: Bool = false, numeric: Bool) -> [P] { [P(s, bold: bold, size: 12, alignment: numeric ? .right : .left, spaceAfter: 0)] }
                 var tableRows: [[[P]]] = [header.map { [P($0, bold: true, size: 12, alignment: .center, spaceAfter: 0)] }]
                 tableRows += rows.map { r in r.enumerated().map { i, s in cell(s, numeric: i != 1) } }
-                tableRows += summary.map { r in r.enumerated().map { i, s in cell(s, bold: true, numeric: i != 1) } }
+                tableRows += summary.map { r in (r + Array(repeating: "", count: Swift.max(0, header.count - r.count))).enumerated().map { i, s in cell(s, bold: true, numeric: i != 1) } }
                 blocks.append(.table(.init(rows: tableRows, widths: widths)))
                 for note in writer.notes(g) { blocks.append(.paragraph(P(note, size: 13, alignment: .left, spaceAfter: 2))) }
             }
