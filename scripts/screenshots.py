@@ -89,7 +89,7 @@ def main():
         subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{data}/lo", "--convert-to", "pdf", "--outdir", data, docx],
                        check=True, capture_output=True, timeout=180)
         pdf = os.path.join(data, "decision.pdf")
-        for number, name in ((1, "decision-2021-page1"), (2, "decision-2021-appendix")):
+        for number, name in ((1, "decision-2021-page1"), (2, "decision-2021-appendix"), (3, "decision-2021-appendix-chart")):
             subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(number), "-l", str(number), "-singlefile", pdf,
                             os.path.join(OUT, name)], check=True)
             print("wrote", os.path.relpath(os.path.join(OUT, name + ".png"), ROOT))

@@ -22,6 +22,11 @@ print('Sources/DTIServer/Resources/openapi.yaml: valid OpenAPI 3.1')
 python3 -c "import aiosmtpd" 2>/dev/null || pip install -q aiosmtpd || echo "aiosmtpd not installed: the SMTP test will be skipped"
 python3 -c "import openpyxl, docx" 2>/dev/null || pip install -q openpyxl python-docx || { echo "openpyxl and python-docx are needed by the tests"; exit 1; }
 
+# The Word appendix draws its charts with librsvg's rsvg-convert (Debian's librsvg2-bin).
+if ! command -v rsvg-convert >/dev/null && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq librsvg2-bin) >/dev/null 2>&1 || echo "librsvg2-bin not installed: Word exports will have no charts"
+fi
+
 echo "== all tests, SQLite =="
 swift test 2>&1 | quiet
 status=${PIPESTATUS[0]}

@@ -142,7 +142,7 @@ struct PortalTests {
             cells = [c.text for t in d.tables for r in t.rows for c in r.cells]
             font = d.styles["Normal"].font.name or d.styles.element.xpath("//w:rFonts/@w:ascii")[0]
             print(json.dumps({"width_mm": round(s.page_width.mm), "height_mm": round(s.page_height.mm), "left_mm": round(s.left_margin.mm),
-                              "font": font, "texts": texts, "cells": cells}, ensure_ascii=False))
+                              "font": font, "texts": texts, "cells": cells, "pictures": len(d.inline_shapes)}, ensure_ascii=False))
             """, docx.path)
             let word = try #require(try JSONSerialization.jsonObject(with: Data(doc.utf8)) as? [String: Any])
             #expect(word["width_mm"] as? Int == 210 && word["height_mm"] as? Int == 297 && word["left_mm"] as? Int == 30)
@@ -153,6 +153,10 @@ struct PortalTests {
                            "Điều 1. Công bố kết quả Chỉ số chuyển đổi số năm 2021", "Nơi nhận:", "PHỤ LỤC", "Giá trị trung bình",
                            "Điểm trung bình của 03 đơn vị đứng đầu"] {
                 #expect(joined.contains(needle), "\(needle)")
+            }
+            // The charts, as pictures, where librsvg can draw them (the test command installs it).
+            if ResultExports.png(fromSVG: "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"/>") != nil {
+                #expect(word["pictures"] as? Int == 2)
             }
             let cells = Set((word["cells"] as? [String]) ?? [])
             for unit in units { #expect(cells.contains(unit["unit"] as! String) && cells.contains(unit["display"] as! String), "\(unit["unit"] ?? "")") }

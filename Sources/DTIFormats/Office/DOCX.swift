@@ -65,6 +65,22 @@ public struct WordDocument: Sendable {
     public enum Block: Sendable {
         case paragraph(Paragraph)
         case table(Table)
+        /// A PNG picture, centred, at the given width (height from its aspect).
+        case picture(png: Data, widthMm: Double, description: String)
+    }
+
+    /// Width and height of a PNG, from its header.
+    static func pngSize(_ png: Data) -> (Int, Int)? {
+        let b = [UInt8](png.prefix(24))
+        guard b.count == 24, b.starts(with: [0x89, 0x50, 0x4E, 0x47]) else { return nil }
+        func u32(_ i: Int) -> Int { Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3]) }
+        return (u32(16), u32(20))
+    }
+
+    func picture(_ id: Int, widthMm: Double, size: (Int, Int), description: String) -> String {
+        let cx = Int(widthMm * 36_000), cy = Int(Double(cx) * Double(size.1) / Double(max(size.0, 1)))
+        let name = XMLScan.escape(description)
+        return #"<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="\#(cx)" cy="\#(cy)"/><wp:docPr id="\#(id)" name="Hình \#(id)" descr="\#(name)"/><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="\#(id)" name="chart\#(id).png" descr="\#(name)"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rIdImg\#(id)"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="\#(cx)" cy="\#(cy)"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"#
     }
 
     public var blocks: [Block]
@@ -134,23 +150,32 @@ public struct WordDocument: Sendable {
     public func data() -> Data {
         let w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
         let header = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
-        var body = header + #"<w:document xmlns:w="\#(w)"><w:body>"#
+        let namespaces = #"xmlns:w="\#(w)" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture""#
+        var body = header + "<w:document \(namespaces)><w:body>"
+        var media: [(path: String, data: Data)] = []
+        var imageRels = ""
         for block in blocks {
             switch block {
             case .paragraph(let p): body += xml(p)
             case .table(let t): body += xml(t) + xml(Paragraph("", spaceAfter: 0))
+            case .picture(let png, let width, let description):
+                guard let size = Self.pngSize(png) else { continue }
+                let id = media.count + 1
+                media.append(("word/media/chart\(id).png", png))
+                imageRels += #"<Relationship Id="rIdImg\#(id)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/chart\#(id).png"/>"#
+                body += picture(id, widthMm: width, size: size, description: description)
             }
         }
         body += #"<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="\#(Self.twips(margins.top))" w:right="\#(Self.twips(margins.right))" w:bottom="\#(Self.twips(margins.bottom))" w:left="\#(Self.twips(margins.left))" w:header="709" w:footer="709" w:gutter="0"/></w:sectPr>"#
         body += "</w:body></w:document>"
         let size = Int(fontSize * 2)
         let styles = header + #"<w:styles xmlns:w="\#(w)"><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="\#(font)" w:hAnsi="\#(font)" w:cs="\#(font)" w:eastAsia="\#(font)"/><w:sz w:val="\#(size)"/><w:szCs w:val="\#(size)"/><w:lang w:val="vi-VN"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:spacing w:after="120"/></w:pPr></w:pPrDefault></w:docDefaults><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style></w:styles>"#
-        let types = header + #"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/></Types>"#
+        let types = header + #"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/></Types>"#
         let rels = header + #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#
-        let docRels = header + #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#
+        let docRels = header + #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\#(imageRels)</Relationships>"#
         return Zip.archive([
             ("[Content_Types].xml", Data(types.utf8)), ("_rels/.rels", Data(rels.utf8)),
             ("word/document.xml", Data(body.utf8)), ("word/_rels/document.xml.rels", Data(docRels.utf8)), ("word/styles.xml", Data(styles.utf8)),
-        ])
+        ] + media)
     }
 }

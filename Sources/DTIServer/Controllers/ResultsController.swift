@@ -108,10 +108,7 @@ struct ResultsController: RouteCollection {
                         PeriodPage.Cell(text: text, link: c == 1 ? set.code(of: members[i].row.unit).map { "/results/\(period.id!)/units/\($0.urlPathEncoded)" } : nil)
                     }
                 }
-                let maxIndex = members.compactMap(\.index).max().map { Double($0.micros) / 1e6 } ?? 1
-                let chart = SVGChart.bars(members.filter(\.row.reported).map { u in
-                    SVGChart.Bar(label: u.row.unit, value: u.index.map { Double($0.micros) / 1e6 } ?? 0, secondary: nil, text: u.display)
-                }, max: maxIndex, title: "\(g.group): \(writer.indexHeader)")
+                let chart = ResultExports.groupChart(set, group: g)
                 let padded = summary.map { $0 + Array(repeating: "", count: Swift.max(0, header.count - $0.count)) }
                 groups.append(.init(title: g.group, header: header, rows: cells, summary: padded, notes: writer.notes(g), chart: chart))
             }

@@ -11,6 +11,35 @@ enum ResultExports {
         "dti-\(period.year)-" + VietnameseText.searchKey(period.title).split(separator: " ").prefix(6).joined(separator: "-")
     }
 
+    /// A group's indices as bars (pages and the Word appendix).
+    static func groupChart(_ set: ResultArchive.Loaded, group g: GroupSummary) -> String {
+        let members = set.results.units.filter { $0.row.group == g.group }
+        let maxIndex = members.compactMap(\.index).max().map { Double($0.micros) / 1e6 } ?? 1
+        return SVGChart.bars(members.filter(\.row.reported).map { u in
+            SVGChart.Bar(label: u.row.unit, value: u.index.map { Double($0.micros) / 1e6 } ?? 0, secondary: nil, text: u.display)
+        }, max: maxIndex, title: "\(g.group): \(ResultsWriter(set.results).indexHeader)")
+    }
+
+    /// The chart as PNG for Word, with librsvg's `rsvg-convert` where installed; nil otherwise.
+    static func png(fromSVG svg: String) -> Data? {
+        let env = ProcessInfo.processInfo.environment
+        guard let tool = (env["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map({ "\($0)/rsvg-convert" })
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = ["--zoom=2", "--format=png"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        input.fileHandleForWriting.write(Data(svg.utf8))
+        try? input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 && !data.isEmpty ? data : nil
+    }
+
     // MARK: Excel
 
     static func xlsx(_ period: Period, _ sets: [ResultArchive.Loaded], analysis: ResultsAnalysis) -> Data {
@@ -170,6 +199,9 @@ enum ResultExports {
                 tableRows += summary.map { r in (r + Array(repeating: "", count: Swift.max(0, header.count - r.count))).enumerated().map { i, s in cell(s, bold: true, numeric: i != 1) } }
                 blocks.append(.table(.init(rows: tableRows, widths: widths)))
                 for note in writer.notes(g) { blocks.append(.paragraph(P(note, size: 13, alignment: .left, spaceAfter: 2))) }
+                if let chart = png(fromSVG: groupChart(set, group: g)) {
+                    blocks.append(.picture(png: chart, widthMm: 160, description: "Biểu đồ \(g.group)"))
+                }
             }
         }
         blocks.append(.paragraph(P(f(t.analysisTitle), bold: true, alignment: .center, spaceAfter: 6)))
