@@ -127,6 +127,8 @@ struct AuthorizationMatrixTests {
         .init(method: .GET, path: "/api/v1/results", access: .everyone),
         .init(method: .GET, path: "/api/v1/results/:id", access: .everyone),
         .init(method: .POST, path: "/api/v1/results", access: .admin),
+        .init(method: .GET, path: "/admin/results/new", access: .admin),
+        .init(method: .POST, path: "/admin/results", access: .admin),
         .init(method: .POST, path: "/logout", access: .signedIn, signsOut: true),
         .init(method: .DELETE, path: "/api/v1/session", access: .signedIn, signsOut: true),
     ]

@@ -65,7 +65,7 @@ struct NotificationTests {
             #expect(pending.sentAt == nil && pending.attempts == 1 && !pending.lastError.isEmpty)
             // Up: a real SMTP listener on loopback receives it.
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString).txt")
-            FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             let listener = Process()
             listener.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             listener.arguments = ["python3", "-u", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Debugging"]

@@ -228,4 +228,39 @@ struct PortalTests {
             #expect(try await b.send(.GET, "/api/v1/results/\(y2026.id!)").body.contains(#""Sở Tài chính": "STC""#))
         }
     }
+
+    @Test("the administrator brings a past year through the browser form; mistakes are listed and nothing is imported")
+    func importForm() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            #expect(try await admin.send(.GET, "/admin/results/new").status == .ok)
+            let manifest = Data("""
+            schema: opendti.results/1
+            id: daklak-2020
+            title: Chỉ số chuyển đổi số tỉnh Đắk Lắk năm 2020 (thử)
+            year: 2020
+            province: Đắk Lắk
+            province_unit: DAKLAK
+            source: thử nghiệm
+            tables:
+              - {file: so-2020.csv, level: department, method: raw, decimals: 2}
+            """.utf8)
+            let before = try await Period.query(on: app.db).count()
+            let wrong = try await admin.upload("/admin/results", file: ("manifest", "kqua-2020.yaml", manifest),
+                                               more: [("tables[]", "so-2020.csv", Data("group,unit,points\nSở, ban, ngành,Sở Tài chính,-5\n".utf8))])
+            #expect(wrong.status == .unprocessableEntity)
+            #expect(wrong.body.contains("so-2020.csv:2"), "\(wrong.body.suffix(1500))")
+            #expect(try await Period.query(on: app.db).count() == before)
+            let right = try await admin.upload("/admin/results", file: ("manifest", "kqua-2020.yaml", manifest),
+                                               more: [("tables[]", "so-2020.csv", Data("group,unit,points\n\"Sở, ban, ngành\",Sở Tài chính,\"120,5\"\n\"Sở, ban, ngành\",Sở Y tế,\"98\"\n".utf8))])
+            #expect(right.status == .seeOther, "\(right.body.suffix(1500))")
+            let page = try await Browser(app).send(.GET, right.headers.first(name: .location) ?? "/")
+            #expect(page.body.contains("Chỉ số chuyển đổi số tỉnh Đắk Lắk năm 2020 (thử)") && page.body.contains(">120,50<"))
+            // The focal point is refused.
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            #expect(try await focal.upload("/admin/results", file: ("manifest", "kqua-2020.yaml", manifest)).status == .forbidden)
+        }
+    }
 }

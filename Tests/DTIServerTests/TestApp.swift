@@ -144,7 +144,7 @@ extension Browser {
     /// order (the CSRF token first unless `csrf` is false), then the file.
     /// `truncated` cuts the body before its closing boundary.
     func upload(_ path: String, fields: [(String, String)] = [], file: (field: String, name: String, data: Data)?,
-                csrf: Bool = true, truncated: Bool = false) async throws -> Result {
+                more: [(field: String, name: String, data: Data)] = [], csrf: Bool = true, truncated: Bool = false) async throws -> Result {
         let boundary = "----OpenDTITest\(UUID().uuidString.prefix(8))"
         var body = Data()
         func part(_ name: String, fileName: String? = nil, _ content: Data) {
@@ -157,6 +157,7 @@ extension Browser {
         if csrf, let token = self.csrf { part("csrf", Data(token.utf8)) }
         for (name, value) in fields { part(name, Data(value.utf8)) }
         if let file { part(file.field, fileName: file.name, file.data) }
+        for extra in more { part(extra.field, fileName: extra.name, extra.data) }
         if truncated { body = body.prefix(body.count - 10) } else { body.append(Data("--\(boundary)--\r\n".utf8)) }
         return try await send(.POST, path, data: body, contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary]),
                               withCSRF: false)

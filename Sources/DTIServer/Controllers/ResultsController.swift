@@ -21,6 +21,50 @@ struct ResultsController: RouteCollection {
         routes.get("api", "v1", "results", ":id", use: exportJSON)
         // Administrator: a past decision as a results-only period.
         routes.grouped(RoleGuard(.administrator)).on(.POST, "api", "v1", "results", body: .collect(maxSize: "8mb"), use: importResults)
+        routes.grouped(RoleGuard(.administrator)).get("admin", "results", "new", use: importPage)
+        routes.grouped(RoleGuard(.administrator)).on(.POST, "admin", "results", body: .collect(maxSize: "8mb"), use: importForm)
+    }
+
+    struct ImportPage: Encodable {
+        var layout: Layout
+        var errors: [String]
+    }
+
+    func renderImport(_ req: Request, errors: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
+        let response = try await req.view.render("results-import", ImportPage(layout: Layout(req, title: "Nhập kết quả đã công bố"), errors: errors)).encodeResponse(for: req)
+        response.status = status
+        return response
+    }
+
+    @Sendable func importPage(req: Request) async throws -> Response { try await renderImport(req) }
+
+    struct UploadForm: Content {
+        var manifest: File?
+        var tables: [File]?
+    }
+
+    /// The browser form: the manifest and its tables as files.
+    @Sendable func importForm(req: Request) async throws -> Response {
+        let form = try req.content.decode(UploadForm.self)
+        guard let manifestFile = form.manifest, manifestFile.data.readableBytes > 0 else {
+            return try await renderImport(req, errors: ["Chưa chọn tệp kê khai (.yaml)."], status: .unprocessableEntity)
+        }
+        var files: [String: String] = [:]
+        for file in form.tables ?? [] where file.data.readableBytes > 0 {
+            guard let text = file.data.getString(at: file.data.readerIndex, length: file.data.readableBytes) else { continue }
+            files[file.filename] = text
+        }
+        do {
+            let yaml = String(decoding: manifestFile.data.readableBytesView, as: UTF8.self)
+            let manifest = try ResultsManifest.load(yaml: yaml, file: manifestFile.filename)
+            let period = try await ResultArchive.importManifest(manifest, files: files, by: req.user!.username, on: req.db)
+            try await AuditLog.record(req, actor: req.user!, action: "results_imported", target: "\(manifest.year)", detail: manifest.title)
+            return req.redirect(to: "/results/\(period.id!)")
+        } catch let p as TableProblem {
+            return try await renderImport(req, errors: [p.description], status: .unprocessableEntity)
+        } catch let problems as Problems {
+            return try await renderImport(req, errors: problems.messages, status: .unprocessableEntity)
+        }
     }
 
     /// A published period and its tables, or 404 — unpublished periods do not exist here.

@@ -29,7 +29,9 @@ struct CSRFMiddleware: AsyncMiddleware {
                 // here (middleware runs before the route collects it): collect it,
                 // within the routes' limit, to read the token.
                 if request.body.data == nil {
-                    _ = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+                    // The administrator's import forms carry files (frameworks, past results): up to 10 MB there.
+                    let limit = request.url.path.hasPrefix("/admin/") ? 10 << 20 : request.application.routes.defaultMaxBodySize.value
+                    _ = try await request.body.collect(max: limit).get()
                 }
                 sent = try? request.content.get(String.self, at: "csrf")
             }
