@@ -59,6 +59,9 @@ import Testing
         #expect(s.cell(row: 2, column: 2) == "1")
         #expect(s.cell(row: 3, column: 1) == "")
         #expect(s.cell(row: 3, column: 2) == "-")
+        // Two sheets that would have one name: Excel refuses that, so the second is numbered.
+        let twice = try WorkbookReader(data: Workbook(sheets: [.init(name: "Nhóm", rows: []), .init(name: "nhóm", rows: [])]).data())
+        #expect(twice.sheets.map(\.name) == ["Nhóm", "nhóm (2)"])
     }
 
     @Test("openpyxl opens what we write: numbers are numbers with their format")

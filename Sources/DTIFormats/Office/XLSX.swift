@@ -76,10 +76,18 @@ public struct Workbook: Sendable {
         types += "</Types>"
         add("[Content_Types].xml", types)
         add("_rels/.rels", header + #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="\#(rel)/officeDocument" Target="xl/workbook.xml"/></Relationships>"#)
+        // Excel refuses two sheets of the same name: later ones get " (2)", " (3)".
+        var names: [String] = []
+        for sheet in sheets {
+            let base = Self.sheetName(sheet.name)
+            var name = base, n = 2
+            while names.contains(where: { $0.lowercased() == name.lowercased() }) { name = String(base.prefix(26)) + " (\(n))"; n += 1 }
+            names.append(name)
+        }
         var workbook = header + #"<workbook xmlns="\#(main)" xmlns:r="\#(rel)"><sheets>"#
         var rels = header + #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#
         for (i, sheet) in sheets.enumerated() {
-            workbook += #"<sheet name="\#(XMLScan.escape(Self.sheetName(sheet.name)))" sheetId="\#(i + 1)"\#(sheet.hidden ? #" state="hidden""# : "") r:id="rId\#(i + 1)"/>"#
+            workbook += #"<sheet name="\#(XMLScan.escape(names[i]))" sheetId="\#(i + 1)"\#(sheet.hidden ? #" state="hidden""# : "") r:id="rId\#(i + 1)"/>"#
             rels += #"<Relationship Id="rId\#(i + 1)" Type="\#(rel)/worksheet" Target="worksheets/sheet\#(i + 1).xml"/>"#
         }
         workbook += "</sheets></workbook>"

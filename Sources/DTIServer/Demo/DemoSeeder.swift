@@ -112,7 +112,7 @@ extension DemoSeeder {
         for (level, key) in [("department", "daklak-2023-department"), ("district", "daklak-2023-district")] {
             guard let v = byKey[key] else { continue }
             try await PeriodFramework(periodID: period.id!, level: level, frameworkVersionID: v.id!).create(on: db)
-            frameworks[level] = CompiledFramework(try FrameworkCatalog.framework(v))
+            frameworks[level] = try FrameworkCatalog.compiled(v)
         }
         for unit in units {
             guard let fw = frameworks[unit.level], let index = results[unit.code] else { continue }

@@ -34,10 +34,15 @@ enum FrameworkCatalog {
 
     /// The parsed framework of a stored version (stored files always parse:
     /// they were checked on import).
+    /// The stored version, parsed once: versions never change (a change is a
+    /// new version), so the parse is kept, keyed by the content's hash.
     static func framework(_ version: FrameworkVersion) throws -> Framework {
-        do { return try FrameworkLoader.parse(version.yaml, file: "\(version.key)@\(version.version)") } catch {
-            throw Abort(.internalServerError, reason: "Bộ chỉ số lưu trữ không đọc được.")
-        }
+        try ParsedFrameworks.shared.entry(version).framework
+    }
+
+    /// The same, flattened for scoring.
+    static func compiled(_ version: FrameworkVersion) throws -> CompiledFramework {
+        try ParsedFrameworks.shared.entry(version).compiled
     }
 
     static func summary(_ version: FrameworkVersion) throws -> FrameworkSummary {
@@ -99,3 +104,24 @@ enum FrameworkCatalog {
         return parts.isEmpty ? nil : parts.joined(separator: ". ")
     }
 }
+
+/// Frameworks parsed and compiled once per stored version (by content hash).
+final class ParsedFrameworks: @unchecked Sendable {
+    static let shared = ParsedFrameworks()
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var entries: [String: (framework: Framework, compiled: CompiledFramework)] = [:]
+
+    func entry(_ version: FrameworkVersion) throws -> (framework: Framework, compiled: CompiledFramework) {
+        let key = "\(version.key)@\(version.version)#\(version.sha256)"
+        if let hit = lock.withLock({ entries[key] }) { return hit }
+        let framework: Framework
+        do { framework = try FrameworkLoader.parse(version.yaml, file: "\(version.key)@\(version.version)") } catch {
+            throw Abort(.internalServerError, reason: "Bộ chỉ số lưu trữ không đọc được.")
+        }
+        let entry = (framework, CompiledFramework(framework))
+        lock.withLock { entries[key] = entry }
+        return entry
+    }
+}
+

@@ -154,7 +154,7 @@ enum ResultArchive {
     static func storePublished(_ levels: [ResultsService.LevelResult], period: Period, on db: any Database) async throws {
         for (position, level) in levels.enumerated() {
             let fw = try FrameworkCatalog.framework(level.frameworkVersion)
-            let compiled = CompiledFramework(fw)
+            let compiled = try FrameworkCatalog.compiled(level.frameworkVersion)
             let ranking = level.result.ranking
             func csv(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
             func number(_ n: WrittenNumber?) -> String { n.map { $0.value.formatted(decimals: $0.decimals, separator: ".") } ?? "" }

@@ -20,7 +20,7 @@ enum ResultsService {
         let submissions = try await Submission.query(on: db).filter(\.$period.$id == period.id!).all()
         let submittedUnits = Dictionary(uniqueKeysWithValues: submissions.filter { $0.state == .submitted }.map { ($0.$unit.id, $0) })
         for link in period.frameworks.sorted(by: { $0.level < $1.level }) {
-            let fw = CompiledFramework(try FrameworkCatalog.framework(link.frameworkVersion))
+            let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
             let units = try await UnitModel.query(on: db).filter(\.$level == link.level).all()
                 .filter { $0.validUntil == nil || $0.validUntil! > "\(period.year)-01-01" }
             var answersByUnit: [UUID: [String: Answer]] = [:]

@@ -59,7 +59,7 @@ struct Scorecard {
            let json = try JSONSerialization.jsonObject(with: Data(snapshot.content.utf8)) as? [String: Any],
            let units = json["units"] as? [[String: Any]], let mine = units.first(where: { $0["code"] as? String == code }),
            let link = period.frameworks.first(where: { $0.level == loaded.set.level }) {
-            let fw = CompiledFramework(try FrameworkCatalog.framework(link.frameworkVersion))
+            let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
             let answers = Dictionary(((mine["answers"] as? [[String: Any]]) ?? []).compactMap { a in (a["criterion"] as? String).map { ($0, a) } }, uniquingKeysWith: { a, _ in a })
             func pts(_ v: Any?) -> String { (v as? NSNumber).map { PointsText.points(ScaledDecimal(micros: Int64(($0.doubleValue * 1_000_000).rounded()))) } ?? "-" }
             for leaf in fw.leaves {

@@ -43,7 +43,7 @@ struct SelfAssessment {
         guard let link = period.frameworks.first(where: { $0.level == unit.level }) else {
             throw Abort(.conflict, reason: "Kỳ đánh giá \"\(period.title)\" chưa có bộ chỉ số cho cấp \(Levels.label(unit.level)).")
         }
-        let framework = CompiledFramework(try FrameworkCatalog.framework(link.frameworkVersion))
+        let framework = try FrameworkCatalog.compiled(link.frameworkVersion)
         let submission = try await Submission.query(on: req.db).filter(\.$period.$id == periodID).filter(\.$unit.$id == unit.id!).first()
         var answers: [String: Answer] = [:]
         var open: Set<String> = []
