@@ -30,7 +30,23 @@ enum ResultArchive {
     }
 
     static func load(_ period: Period, on db: any Database) async throws -> [Loaded] {
-        try await ResultSet.query(on: db).filter(\.$period.$id == period.id!).sort(\.$position).all().map(read)
+        try await ResultSet.query(on: db).filter(\.$period.$id == period.id!).sort(\.$position).all().map { try RankedSets.shared.loaded($0) }
+    }
+
+    /// Result sets never change once written: each is read and ranked once, keyed by its id and hash.
+    final class RankedSets: @unchecked Sendable {
+        static let shared = RankedSets()
+        private let lock = NSLock()
+        // Guarded by `lock`.
+        private var entries: [String: Loaded] = [:]
+
+        func loaded(_ set: ResultSet) throws -> Loaded {
+            let key = "\(set.id?.uuidString ?? "")#\(set.sha256)"
+            if let hit = lock.withLock({ entries[key] }) { return hit }
+            let loaded = try ResultArchive.read(set)
+            lock.withLock { entries[key] = loaded }
+            return loaded
+        }
     }
 
     static func read(_ set: ResultSet) throws -> Loaded {

@@ -19,6 +19,14 @@ enum ResultsService {
         var out: [LevelResult] = []
         let submissions = try await Submission.query(on: db).filter(\.$period.$id == period.id!).all()
         let submittedUnits = Dictionary(uniqueKeysWithValues: submissions.filter { $0.state == .submitted }.map { ($0.$unit.id, $0) })
+        // Every submitted answer of the period in one query, grouped by submission.
+        var answersBySubmission: [UUID: [Answer]] = [:]
+        let submittedIDs = submittedUnits.values.compactMap(\.id)
+        if !submittedIDs.isEmpty {
+            for answer in try await Answer.query(on: db).filter(\.$submission.$id ~~ submittedIDs).all() {
+                answersBySubmission[answer.$submission.id, default: []].append(answer)
+            }
+        }
         for link in period.frameworks.sorted(by: { $0.level < $1.level }) {
             let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
             let units = try await UnitModel.query(on: db).filter(\.$level == link.level).all()
@@ -31,7 +39,7 @@ enum ResultsService {
                     scores.append(ScoringEngine.aggregate(assessed, leafPoints: Array(repeating: .missing, count: fw.leaves.count), reported: false, in: fw))
                     continue
                 }
-                let answers = try await Answer.query(on: db).filter(\.$submission.$id == submission.id!).all()
+                let answers = answersBySubmission[submission.id!] ?? []
                 let byCode = Dictionary(uniqueKeysWithValues: answers.map { ($0.criterion, $0) })
                 answersByUnit[unit.id!] = byCode
                 let leafPoints: [ScoringEngine.LeafPoints] = fw.leaves.map { leaf in
