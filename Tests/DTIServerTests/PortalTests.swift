@@ -35,6 +35,10 @@ struct PortalTests {
             let admin = Browser(app)
             _ = try await admin.signIn("quantri")
             #expect(try await admin.send(.GET, "/results/\(draft.id!)").status == .notFound)
+            // A results-only period has nothing more to publish.
+            let past = try await period(app, year: 2021)
+            let again = try await admin.send(.POST, "/api/v1/periods/\(past.id!)/publish", json: [String: String]())
+            #expect(again.status == .conflict && again.body.contains("chỉ gồm kết quả đã công bố"))
         }
     }
 

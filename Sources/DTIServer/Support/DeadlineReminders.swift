@@ -23,7 +23,9 @@ enum DeadlineReminders {
                 switch Phase(rawValue: phase.phase) {
                 case .selfAssessment?:
                     let sent = Set(submissions.filter { $0.state == .submitted }.map(\.$unit.id))
-                    due = try await UnitModel.query(on: db).all().filter { levels.contains($0.level) && !sent.contains($0.id!) }
+                    due = try await UnitModel.query(on: db).all().filter {
+                        levels.contains($0.level) && !sent.contains($0.id!) && ($0.validUntil == nil || $0.validUntil! > today)
+                    }
                 case .corrections?:
                     let ids = submissions.compactMap(\.id)
                     guard !ids.isEmpty else { continue }

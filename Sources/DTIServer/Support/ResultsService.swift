@@ -71,6 +71,9 @@ enum ResultsService {
         if try await PublishedSnapshot.query(on: req.db).filter(\.$period.$id == period.id!).first() != nil {
             throw Abort(.conflict, reason: "Kỳ đánh giá đã được công bố; kết quả công bố không thể thay đổi.")
         }
+        if period.resultsOnly {
+            throw Abort(.conflict, reason: "Kỳ này chỉ gồm kết quả đã công bố trước đây; không có gì để công bố thêm.")
+        }
         let levels = try await compute(period, on: req.db)
         let units: [JSONValue] = levels.flatMap { level in
             level.units.sorted { $0.code < $1.code }.map { unit in
