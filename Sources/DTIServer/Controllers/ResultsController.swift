@@ -55,10 +55,8 @@ struct ResultsController: RouteCollection {
             files[file.filename] = text
         }
         do {
-            let yaml = String(decoding: manifestFile.data.readableBytesView, as: UTF8.self)
-            let manifest = try ResultsManifest.load(yaml: yaml, file: manifestFile.filename)
-            let period = try await ResultArchive.importManifest(manifest, files: files, by: req.user!.username, on: req.db)
-            try await AuditLog.record(req, actor: req.user!, action: "results_imported", target: "\(manifest.year)", detail: manifest.title)
+            let (period, _) = try await Self.runImport(req, yaml: String(decoding: manifestFile.data.readableBytesView, as: UTF8.self),
+                                                       file: manifestFile.filename, files: files)
             return req.redirect(to: "/results/\(period.id!)")
         } catch let p as TableProblem {
             return try await renderImport(req, errors: [p.description], status: .unprocessableEntity)
@@ -280,6 +278,16 @@ struct ResultsController: RouteCollection {
         return items
     }
 
+    /// A past decision, as the form and the API bring it: the manifest read,
+    /// its tables imported whole, the import in the audit log. Throws the
+    /// manifest's `TableProblem` or the tables' `Problems`.
+    static func runImport(_ req: Request, yaml: String, file: String, files: [String: String]) async throws -> (Period, ResultsManifest) {
+        let manifest = try ResultsManifest.load(yaml: yaml, file: file)
+        let period = try await ResultArchive.importManifest(manifest, files: files, on: req.db)
+        try await AuditLog.record(req, actor: req.user!, action: "results_imported", target: "\(manifest.year)", detail: manifest.title)
+        return (period, manifest)
+    }
+
     struct ImportInput: Content {
         /// The manifest (YAML, schema opendti.results/1).
         var manifest: String
@@ -289,15 +297,12 @@ struct ResultsController: RouteCollection {
 
     @Sendable func importResults(req: Request) async throws -> Response {
         let input = try req.content.decode(ImportInput.self)
-        let manifest: ResultsManifest
-        do { manifest = try ResultsManifest.load(yaml: input.manifest, file: "manifest") } catch let p as TableProblem {
-            throw Abort(.unprocessableEntity, reason: p.description)
-        }
         do {
-            let period = try await ResultArchive.importManifest(manifest, files: input.files, by: req.user!.username, on: req.db)
-            try await AuditLog.record(req, actor: req.user!, action: "results_imported", target: "\(manifest.year)", detail: manifest.title)
+            let (period, manifest) = try await Self.runImport(req, yaml: input.manifest, file: "manifest", files: input.files)
             return try await Item(id: period.id!, year: period.year, title: period.title, resultsOnly: true, tables: manifest.tables.map(\.file))
                 .encodeResponse(status: .created, for: req)
+        } catch let problem as TableProblem {
+            throw Abort(.unprocessableEntity, reason: problem.description)
         } catch let problems as Problems {
             throw problems.abort
         }

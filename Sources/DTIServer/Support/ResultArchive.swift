@@ -68,7 +68,7 @@ enum ResultArchive {
     /// table read and checked first, every problem listed with its place;
     /// then the period, its tables and any unit the directory lacks, in one
     /// transaction.
-    static func importManifest(_ manifest: ResultsManifest, files: [String: String], by actor: String, on db: any Database) async throws -> Period {
+    static func importManifest(_ manifest: ResultsManifest, files: [String: String], on db: any Database) async throws -> Period {
         var problems: [String] = []
         var parsed: [(entry: ResultsManifest.Table, text: String, table: ResultTable)] = []
         for entry in manifest.tables {
@@ -143,7 +143,6 @@ enum ResultArchive {
                 try await store(period: period, position: position, entry: entry, fileName: item.entry.file, content: item.text,
                                 unitCodes: codes, source: manifest.source, on: tx)
             }
-            try await AuditEntry(actorID: nil, actorName: actor, action: "results_imported", target: "\(manifest.year)", detail: manifest.title, ip: "").create(on: tx)
             return period
         }
     }
