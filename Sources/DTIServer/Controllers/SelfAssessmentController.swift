@@ -292,8 +292,7 @@ struct SelfAssessmentController: RouteCollection {
         } catch let refused as AssessmentWorkbook.Refused {
             return try await render(req, errors: [refused.reason.components(separatedBy: "\n")[0]] + refused.problems, status: refused.status)
         } catch let abort as Abort where [.unprocessableEntity, .forbidden, .conflict, .notFound, .payloadTooLarge, .unsupportedMediaType, .badRequest].contains(abort.status) {
-            // A CSRF refusal stays an error page; so does a page the account may not read (render loads it again).
-            if abort.reason == CSRFMiddleware.refusal.reason { throw abort }
+            // A page the account may not read stays an error page: render loads it again. (A CSRF refusal is not an Abort.)
             return try await render(req, errors: abort.reason.components(separatedBy: "\n"), status: abort.status)
         }
     }

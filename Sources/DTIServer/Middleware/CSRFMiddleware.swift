@@ -40,7 +40,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         return try await next.respond(to: request)
     }
 
-    static let refusal = Abort(.forbidden, reason: "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF). Hãy tải lại trang và thử lại.")
+    static let refusal = CSRFRefusal()
 
     /// The browser upload forms, whose multipart bodies stream to the handler:
     /// `/periods/:id/units/:code/evidence` and `…/workbook`. Only these paths,
@@ -78,3 +78,12 @@ extension Array where Element == UInt8 {
         Data(self).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
+
+/// A missing or wrong CSRF token. Its own type rather than an `Abort`, so
+/// that page forms, which show refusals inside the page, always let it through
+/// as an error page.
+struct CSRFRefusal: AbortError {
+    var status: HTTPResponseStatus { .forbidden }
+    var reason: String { "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF). Hãy tải lại trang và thử lại." }
+}
+
