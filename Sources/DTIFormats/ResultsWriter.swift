@@ -165,7 +165,8 @@ public struct ResultsWriter: Sendable {
         return .object(pairs)
     }
 
-    static func csvField(_ s: String) -> String {
+    /// A CSV field, quoted when it holds a comma, a quote or a line break.
+    public static func csvField(_ s: String) -> String {
         s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 

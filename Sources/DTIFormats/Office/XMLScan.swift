@@ -2,7 +2,7 @@
 /// attributes and text, with the five named entities and character
 /// references. No DTDs (so no entity expansion attacks), no namespaces
 /// resolution: names keep their prefix ("r:id").
-struct XMLScan {
+public struct XMLScan {
     enum Event: Equatable {
         case start(name: String, attributes: [String: String], selfClosing: Bool)
         case end(name: String)
@@ -122,7 +122,7 @@ struct XMLScan {
 
     /// Text for an XML document: the five characters escaped, and the
     /// control characters XML 1.0 forbids dropped.
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {

@@ -225,22 +225,15 @@ struct ResultsController: RouteCollection {
 
     // MARK: Files
 
-    func file(_ data: Data, type: HTTPMediaType, name: String) -> Response {
-        var headers = HTTPHeaders()
-        headers.contentType = type
-        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
-        return Response(status: .ok, headers: headers, body: .init(data: data))
-    }
-
     @Sendable func exportXLSX(req: Request) async throws -> Response {
         let (period, sets) = try await published(req)
-        return file(ResultExports.xlsx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year)),
+        return .attachment(ResultExports.xlsx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year)),
                     type: AssessmentWorkbook.contentType, name: ResultExports.slug(period) + ".xlsx")
     }
 
     @Sendable func exportCSV(req: Request) async throws -> Response {
         let (period, sets) = try await published(req)
-        return file(Data(ResultExports.csv(sets).utf8), type: HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"]),
+        return .attachment(Data(ResultExports.csv(sets).utf8), type: HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"]),
                     name: ResultExports.slug(period) + ".csv")
     }
 
@@ -253,16 +246,20 @@ struct ResultsController: RouteCollection {
 
     static let docxType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.wordprocessingml.document")
 
-    @Sendable func decisionDOCX(req: Request) async throws -> Response {
+    /// The draft decision of a published period, as Word.
+    func decision(_ req: Request) async throws -> (Period, Data) {
         let (period, sets) = try await published(req)
-        let data = try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await Self.province(sets, on: req.db))
-        return file(data, type: Self.docxType, name: ResultExports.slug(period) + "-quyet-dinh.docx")
+        return (period, try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await Self.province(sets, on: req.db)))
+    }
+
+    @Sendable func decisionDOCX(req: Request) async throws -> Response {
+        let (period, docx) = try await decision(req)
+        return .attachment(docx, type: Self.docxType, name: ResultExports.slug(period) + "-quyet-dinh.docx")
     }
 
     @Sendable func decisionPDF(req: Request) async throws -> Response {
-        let (period, sets) = try await published(req)
-        let docx = try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await Self.province(sets, on: req.db))
-        return file(try await ResultExports.pdf(fromDOCX: docx), type: HTTPMediaType(type: "application", subType: "pdf"), name: ResultExports.slug(period) + "-quyet-dinh.pdf")
+        let (period, docx) = try await decision(req)
+        return .attachment(try await ResultExports.pdf(fromDOCX: docx), type: HTTPMediaType(type: "application", subType: "pdf"), name: ResultExports.slug(period) + "-quyet-dinh.pdf")
     }
 
     // MARK: API

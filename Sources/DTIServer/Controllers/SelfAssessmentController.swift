@@ -172,10 +172,7 @@ struct SelfAssessmentController: RouteCollection {
 
     @Sendable func downloadWorkbook(req: Request) async throws -> Response {
         let a = try await load(req)
-        var headers = HTTPHeaders()
-        headers.contentType = AssessmentWorkbook.contentType
-        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(AssessmentWorkbook.fileName(a))\"")
-        return Response(status: .ok, headers: headers, body: .init(data: AssessmentWorkbook.template(a)))
+        return .attachment(AssessmentWorkbook.template(a), type: AssessmentWorkbook.contentType, name: AssessmentWorkbook.fileName(a))
     }
 
     struct Imported: Content {

@@ -30,7 +30,7 @@ struct AssessmentContext {
         switch AnswerParser.parse(rule, value: value, b: b) {
         case .success(.number(let n)), .success(.manual(let n)): return (n, false)
         case .success(.ratio(let a, let b)) where b.micros > 0:
-            return (ScaledDecimal(micros: Int64((Double(a.micros) / Double(b.micros) * 100 * 1_000_000).rounded())), true)
+            return (ScaledDecimal.ratio(a, b, times: 100, decimals: 6), true)
         default: return nil
         }
     }

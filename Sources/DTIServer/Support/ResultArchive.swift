@@ -171,13 +171,12 @@ enum ResultArchive {
             let fw = try FrameworkCatalog.framework(level.frameworkVersion)
             let compiled = try FrameworkCatalog.compiled(level.frameworkVersion)
             let ranking = level.result.ranking
-            func csv(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
             func number(_ n: WrittenNumber?) -> String { n.map { $0.value.formatted(decimals: $0.decimals, separator: ".") } ?? "" }
-            var lines = [(["group", "unit"] + ranking.columnNames + ["points", "max_points"]).map(csv).joined(separator: ",")]
+            var lines = [(["group", "unit"] + ranking.columnNames + ["points", "max_points"]).map(ResultsWriter.csvField).joined(separator: ",")]
             for unit in ranking.units {
                 let row = unit.row
                 let cells = [row.group, row.unit] + row.columns.map(number) + [number(row.points), row.maxPoints.map { $0.formatted(decimals: $0.significantDecimals, separator: ".") } ?? ""]
-                lines.append(cells.map(csv).joined(separator: ","))
+                lines.append(cells.map(ResultsWriter.csvField).joined(separator: ","))
             }
             let percentOf: (ScaledDecimal, ScaledDecimal) -> String = { edge, max in
                 ScaledDecimal.ratio(edge, ScaledDecimal(100), times: 1, decimals: 6).multiplied(by: max, dividedBy: ScaledDecimal(1)).formatted(decimals: 6, separator: ".", trimZeros: true)

@@ -20,11 +20,17 @@ enum ResultExports {
         }, max: maxIndex, title: "\(g.group): \(ResultsWriter(set.results).indexHeader)")
     }
 
+    /// The first of `names` found as an executable on the PATH.
+    static func executable(_ names: String...) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            for name in names where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") { return "\(dir)/\(name)" }
+        }
+        return nil
+    }
+
     /// The chart as PNG for Word, with librsvg's `rsvg-convert` where installed; nil otherwise.
     static func png(fromSVG svg: String) -> Data? {
-        let env = ProcessInfo.processInfo.environment
-        guard let tool = (env["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map({ "\($0)/rsvg-convert" })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        guard let tool = executable("rsvg-convert") else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = ["--zoom=2", "--format=png"]
@@ -95,8 +101,7 @@ enum ResultExports {
     /// point, UTF-8 with a byte-order mark so that Excel reads the diacritics.
     static func csv(_ sets: [ResultArchive.Loaded]) -> String {
         let columns = sets.flatMap(\.results.columnNames).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        func field(_ s: String) -> String { s.contains(where: { ",\"\n".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
-        var lines = [(["level", "group", "code", "unit", "rank", "points", "max_points", "index", "display", "band"] + columns).map(field).joined(separator: ",")]
+        var lines = [(["level", "group", "code", "unit", "rank", "points", "max_points", "index", "display", "band"] + columns).map(ResultsWriter.csvField).joined(separator: ",")]
         for set in sets {
             for u in set.results.units {
                 var cells = [set.manifest.level(ofGroup: u.row.group), u.row.group, set.code(of: u.row.unit) ?? "", u.row.unit,
@@ -106,7 +111,7 @@ enum ResultExports {
                     let i = set.results.columnNames.firstIndex(of: column)
                     cells.append(i.flatMap { u.row.columns[$0]?.value.description } ?? "")
                 }
-                lines.append(cells.map(field).joined(separator: ","))
+                lines.append(cells.map(ResultsWriter.csvField).joined(separator: ","))
             }
         }
         return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
@@ -218,12 +223,10 @@ enum ResultExports {
 
     /// LibreOffice, where installed: `DTI_SOFFICE`, else `soffice` or `libreoffice` on the PATH.
     static func officeBinary() -> String? {
-        let env = ProcessInfo.processInfo.environment
-        if let configured = env["DTI_SOFFICE"] { return FileManager.default.isExecutableFile(atPath: configured) ? configured : nil }
-        for dir in (env["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            for name in ["soffice", "libreoffice"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") { return "\(dir)/\(name)" }
+        if let configured = ProcessInfo.processInfo.environment["DTI_SOFFICE"] {
+            return FileManager.default.isExecutableFile(atPath: configured) ? configured : nil
         }
-        return nil
+        return executable("soffice", "libreoffice")
     }
 
     /// Converts the Word file with LibreOffice headless; a clear refusal when it is not installed.

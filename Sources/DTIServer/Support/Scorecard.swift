@@ -133,10 +133,7 @@ extension Array {
 enum SVGChart {
     struct Bar { var label: String; var value: Double; var secondary: Double?; var text: String }
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ s: String) -> String { XMLScan.escape(s) }
 
     /// Horizontal bars scaled to `max`; an optional second mark (the group
     /// average) as a thin line on each bar.
