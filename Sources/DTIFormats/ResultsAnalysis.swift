@@ -126,12 +126,11 @@ public struct ResultsAnalysis: Sendable, Equatable {
     /// "Nhóm từ 100 đến dưới 130 điểm có 05 đơn vị gồm: …; điểm trung bình 113,45 điểm."
     static func bandSentences(_ bands: [ValueBand], decimals: Int, style: RankingSettings, unit: String) -> [String] {
         bands.filter { !$0.units.isEmpty }.map { band in
-            let edgeUnit = unit == "" ? "" : unit
             let range: String
             switch (band.lower, band.upper) {
-            case let (l?, u?): range = "từ \(number(l, l.significantDecimals, style)) đến dưới \(number(u, u.significantDecimals, style))\(edgeUnit)"
-            case let (l?, nil): range = "từ \(number(l, l.significantDecimals, style))\(edgeUnit) trở lên"
-            case let (nil, u?): range = "dưới \(number(u, u.significantDecimals, style))\(edgeUnit)"
+            case let (l?, u?): range = "từ \(number(l, l.significantDecimals, style)) đến dưới \(number(u, u.significantDecimals, style))\(unit)"
+            case let (l?, nil): range = "từ \(number(l, l.significantDecimals, style))\(unit) trở lên"
+            case let (nil, u?): range = "dưới \(number(u, u.significantDecimals, style))\(unit)"
             default: range = ""
             }
             if band.units.count == 1 {

@@ -52,7 +52,7 @@ final class MultipartStream {
                     continue
                 case .fileStart: fileOpen = true
                 case .fileEnd: fileOpen = false; complete = true
-                case .field: complete = !fileOpen
+                case .field: complete = true
                 default: break
                 }
                 // Nothing reaches the handler before the token is checked.
@@ -64,7 +64,11 @@ final class MultipartStream {
         if !csrfChecked { throw CSRFMiddleware.refusal }
     }
 
+    /// The current part's name and file name, read from its headers once.
+    private var part: (name: String, fileName: String?)?
+
     private var disposition: (name: String, fileName: String?) {
+        if let part { return part }
         var name = "", fileName: String?
         for piece in (headers["content-disposition"] ?? "").split(separator: ";") {
             let kv = piece.trimmingCharacters(in: .whitespaces)
@@ -77,6 +81,7 @@ final class MultipartStream {
             if let v = value("name=") { name = v }
             if let v = value("filename=") { fileName = v }
         }
+        part = (name, fileName)
         return (name, fileName)
     }
 
@@ -104,6 +109,7 @@ final class MultipartStream {
             events.append(.field(name: name, value: String(decoding: field, as: UTF8.self)))
         }
         headers = [:]
+        part = nil
         field = []
         inFile = false
     }
