@@ -44,19 +44,7 @@ struct PortalTests {
 
     /// `dti rank` on the shipped table with the manifest's options.
     func commandLine(_ file: String, _ options: [String]) throws -> [[String: Any]] {
-        var binary = Bundle.main.bundleURL
-        if binary.pathExtension == "xctest" { binary.deleteLastPathComponent() }
-        let process = Process()
-        process.executableURL = binary.appendingPathComponent("dti")
-        process.arguments = ["rank", Self.resultsDir.appendingPathComponent(file).path, "--format", "json"] + options
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        return try #require(json["units"] as? [[String: Any]])
+        try dtiUnits(["rank", Self.resultsDir.appendingPathComponent(file).path, "--format", "json"] + options)
     }
 
     @Test("the portal's tables are what dti rank prints from the same files and options")

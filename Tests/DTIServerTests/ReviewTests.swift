@@ -129,20 +129,8 @@ func expectSameAsCommandLine(_ app: Application, snapshot: String) async throws 
     }
     try (unitLines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("units.csv"), atomically: true, encoding: .utf8)
     try (answerLines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("responses.csv"), atomically: true, encoding: .utf8)
-    var binary = Bundle.main.bundleURL
-    if binary.pathExtension == "xctest" { binary.deleteLastPathComponent() }
-    let process = Process()
-    process.executableURL = binary.appendingPathComponent("dti")
-    process.arguments = ["score", TestPaths.frameworks + "/daklak-2023-department.yaml",
-                         dir.appendingPathComponent("units.csv").path, dir.appendingPathComponent("responses.csv").path, "--format", "json"]
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-    let cli = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-    let cliUnits = try #require(cli["units"] as? [[String: Any]])
+    let cliUnits = try dtiUnits(["score", TestPaths.frameworks + "/daklak-2023-department.yaml",
+                                 dir.appendingPathComponent("units.csv").path, dir.appendingPathComponent("responses.csv").path, "--format", "json"])
     let published = try #require((json["rankings"] as? [[String: Any]])?.first { $0["level"] as? String == "department" }?["units"] as? [[String: Any]])
     #expect(cliUnits.count == published.count && published.count == 18)
     for (mine, theirs) in zip(published, cliUnits) {

@@ -164,6 +164,24 @@ extension Browser {
     }
 }
 
+/// Runs the built `dti` with `arguments` and returns the "units" of its JSON
+/// output; the command must succeed.
+func dtiUnits(_ arguments: [String]) throws -> [[String: Any]] {
+    var binary = Bundle.main.bundleURL
+    if binary.pathExtension == "xctest" { binary.deleteLastPathComponent() }
+    let process = Process()
+    process.executableURL = binary.appendingPathComponent("dti")
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "dti \(arguments.joined(separator: " "))")
+    let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    return try #require(json["units"] as? [[String: Any]])
+}
+
 /// Runs a Python script (openpyxl, python-docx) and returns what it printed.
 func python(_ script: String, _ args: String...) throws -> String {
     let process = Process()
