@@ -1,3 +1,5 @@
+import Foundation
+
 /// A number as written in a published table or an input file.
 public struct WrittenNumber: Hashable, Sendable {
     /// The exact value.
@@ -18,19 +20,31 @@ public enum NumberParseError: Error, Equatable, Sendable {
     case negative
     case tooManyDecimals(Int)
     case tooLarge
+    /// "1.5" where a Vietnamese reader writes 1,5: a point groups thousands.
+    case pointAsDecimal
 
-    /// A Vietnamese message naming the offending text.
+    /// A Vietnamese message naming the offending text (a short excerpt of
+    /// it: the text may be a megabyte long).
     public func message(for text: String) -> String {
+        let shown = text.excerpt()
         switch self {
-        case .notANumber: return "\"\(text)\" không phải là số"
-        case .negative: return "\"\(text)\" là số âm; điểm và số liệu không được âm"
-        case .tooManyDecimals(let n): return "\"\(text)\" có \(n) chữ số thập phân; tối đa \(ScaledDecimal.scale)"
-        case .tooLarge: return "\"\(text)\" quá lớn"
+        case .notANumber: return "\"\(shown)\" không phải là số"
+        case .negative: return "\"\(shown)\" là số âm; điểm và số liệu không được âm"
+        case .tooManyDecimals(let n): return "\"\(shown)\" có \(n) chữ số thập phân; tối đa \(ScaledDecimal.scale)"
+        case .tooLarge: return "\"\(shown)\": số quá lớn (tối đa 999.999.999.999)"
+        case .pointAsDecimal:
+            return "\"\(shown)\" không rõ: dấu chấm chỉ dùng để nhóm hàng nghìn (1.200); phần thập phân viết sau dấu phẩy (12,5)"
         }
     }
 }
 
 extension WrittenNumber {
+    /// The largest whole part accepted: below a trillion, so that a value in
+    /// millionths, sums of many such values and their products with a
+    /// criterion's points all stay far inside 64 bits. No DTI figure (counts,
+    /// people, money in millions of đồng) comes near it.
+    public static let largestWhole: Int64 = 999_999_999_999
+
     /// Parses a non-negative decimal number written with a decimal comma
     /// ("162,08") or a decimal point ("769.22"). Where both marks appear the
     /// last one is the decimal separator and the other groups thousands
@@ -39,6 +53,31 @@ extension WrittenNumber {
     public static func parse(_ raw: String) -> Result<WrittenNumber, NumberParseError> {
         var text = raw
         return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// Parses a number as people type it in Vietnamese: a comma is the
+    /// decimal mark ("12,5") and points group thousands in threes ("1.200",
+    /// "1.200,5"). A point followed by anything but groups of three digits
+    /// ("1.5") is refused rather than guessed. Web forms, the API and Excel
+    /// text cells read numbers this way; files read by the command line keep
+    /// the per-value rule of `parse`.
+    public static func parseVietnamese(_ raw: String) -> Result<WrittenNumber, NumberParseError> {
+        let text = raw.trimmingCharacters(in: [" ", "\t"])
+        guard text.contains(".") else { return parse(text) }
+        var body = Substring(text)
+        var sign = ""
+        if let first = body.first, first == "-" || first == "+" { sign = String(first); body = body.dropFirst() }
+        let pieces = body.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
+        let groups = pieces[0].split(separator: ".", omittingEmptySubsequences: false)
+        let digitsOnly = { (s: Substring) in !s.isEmpty && s.allSatisfy { $0.isASCII && $0.isNumber } }
+        let grouped = groups.count >= 2 && digitsOnly(groups[0]) && groups[0].count <= 3
+            && groups.dropFirst().allSatisfy { $0.count == 3 && digitsOnly($0) }
+        guard grouped, pieces.count == 1 || digitsOnly(pieces[1]) else {
+            let looksNumeric = body.allSatisfy { ($0.isASCII && $0.isNumber) || $0 == "." || $0 == "," } && body.contains { $0.isNumber }
+            return .failure(looksNumeric ? .pointAsDecimal : .notANumber)
+        }
+        let plain = sign + groups.joined() + (pieces.count == 2 ? "," + pieces[1] : "")
+        return parse(plain)
     }
 
     public static func parse<S: StringProtocol>(_ raw: S) -> Result<WrittenNumber, NumberParseError> {
@@ -98,7 +137,7 @@ extension WrittenNumber {
             } else {
                 let (m, o1) = whole.multipliedReportingOverflow(by: 10)
                 let (s, o2) = m.addingReportingOverflow(d)
-                if o1 || o2 || s > Int64.max / ScaledDecimal.unit { return .failure(.tooLarge) }
+                if o1 || o2 || s > WrittenNumber.largestWhole { return .failure(.tooLarge) }
                 whole = s
             }
         }

@@ -40,13 +40,14 @@ public enum Plausibility {
     /// `b` or at most `b / factor`; nil otherwise or when `b` is zero.
     static func farApart(_ a: ScaledDecimal, _ b: ScaledDecimal, by factor: Int64) -> String? {
         guard b.micros > 0, a.micros >= 0 else { return nil }
-        if a.micros >= b.micros * factor {
-            let times = ScaledDecimal(micros: Int64((Double(a.micros) / Double(b.micros) * 10).rounded()) * 100_000)
+        // In 128 bits: the values come from what units typed.
+        if Int128(a.micros) >= Int128(b.micros) * Int128(factor) {
+            let times = ScaledDecimal.ratio(a, b, decimals: 1)
             return "gấp \(times.formatted(decimals: 1, trimZeros: true)) lần"
         }
-        if a.micros * factor <= b.micros {
-            let percent = Int((Double(a.micros) / Double(b.micros) * 100).rounded())
-            return "chỉ bằng \(percent)%"
+        if Int128(a.micros) * Int128(factor) <= Int128(b.micros) {
+            let percent = ScaledDecimal.ratio(a, b, times: 100, decimals: 0)
+            return "chỉ bằng \(percent.formatted(decimals: 0))%"
         }
         return nil
     }

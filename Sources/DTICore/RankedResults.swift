@@ -7,8 +7,15 @@ public struct RankedUnit: Sendable {
     public var index: ScaledDecimal?
     /// The index as printed ("0,91507", "81.83", "-").
     public var display: String
+    /// Competition rank within the group; 0 where no unit of the group
+    /// reported (nothing to rank: shown as "-").
     public var rank: Int
     public var band: String?
+
+    /// The rank as every page and file prints it: the number, or "-" where the
+    /// group has no reporting unit. A non-reporting unit in a group that has
+    /// reporting units is ranked last (M'Drắk, Đắk Lắk 2021), everywhere.
+    public var rankText: String { rank > 0 ? String(rank) : "-" }
 }
 
 /// Statistics of one ranking group.
@@ -90,7 +97,8 @@ extension ResultTable {
         var summaries: [GroupSummary] = []
         for (group, members) in rowsByGroup {
             var results = members.map { unitResult(rows[$0], settings) }
-            let ranks = Ranking.competitionRanks(results.map(\.index))
+            let nobodyReported = results.allSatisfy { $0.index == nil }
+            let ranks = nobodyReported ? results.map { _ in 0 } : Ranking.competitionRanks(results.map(\.index))
             for i in results.indices { results[i].rank = ranks[i] }
             // Sort positions, not the (large) results themselves.
             let order = results.indices.sorted { a, b in

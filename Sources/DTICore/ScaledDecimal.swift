@@ -38,7 +38,9 @@ public struct ScaledDecimal: Hashable, Comparable, Sendable, CustomStringConvert
             return Self(micros: (small * 2 + denominator.micros) / (denominator.micros * 2))
         }
         let product = Int128(micros) * Int128(numerator.micros)
-        return Self(micros: Int64(Self.roundedQuotient(product, Int128(denominator.micros))))
+        // Saturate rather than trap: a product beyond 64 bits is capped by the
+        // caller's maximum anyway, and input must never stop the process.
+        return Self(micros: Int64(clamping: Self.roundedQuotient(product, Int128(denominator.micros))))
     }
 
     /// `numerator ÷ denominator × factor`, rounded to `decimals` fractional digits.
@@ -54,7 +56,8 @@ public struct ScaledDecimal: Hashable, Comparable, Sendable, CustomStringConvert
             if !o2 { return Self(micros: result) }
         }
         let quotient = roundedQuotient(Int128(numerator.micros) * Int128(factor) * Int128(keep), Int128(denominator.micros))
-        return Self(micros: Int64(quotient) * (unit / keep))
+        let (result, overflow) = Int64(clamping: quotient).multipliedReportingOverflow(by: unit / keep)
+        return Self(micros: overflow ? (quotient < 0 ? .min : .max) : result)
     }
 
     /// The mean of `values`, rounded to `decimals` fractional digits.
@@ -63,7 +66,7 @@ public struct ScaledDecimal: Hashable, Comparable, Sendable, CustomStringConvert
         let sum = values.reduce(Int128(0)) { $0 + Int128($1.micros) }
         let keep = Int128(pow10(decimals))
         let q = roundedQuotient(sum * keep, Int128(values.count) * Int128(unit))
-        return Self(micros: Int64(q) * (unit / Int64(keep)))
+        return Self(micros: Int64(clamping: q * (Int128(unit) / keep)))
     }
 
     /// This value rounded half away from zero to `decimals` fractional digits.

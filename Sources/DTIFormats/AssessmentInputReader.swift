@@ -183,15 +183,17 @@ public enum AssessmentInputReader {
     static let yes: Set = ["1", "x", "có", "co", "yes", "y", "true", "đạt", "dat"]
     static let no: Set = ["0", "không", "khong", "no", "n", "false", "không đạt", "khong dat"]
 
-    static func number(_ text: String, _ what: String) -> Result<ScaledDecimal, InputFailure> {
-        switch WrittenNumber.parse(text) {
+    static func number(_ text: String, _ what: String, typed: Bool = false) -> Result<ScaledDecimal, InputFailure> {
+        switch typed ? WrittenNumber.parseVietnamese(text) : WrittenNumber.parse(text) {
         case .success(let n): return .success(n.value)
         case .failure(let e): return .failure(InputFailure(message: "\(what): \(e.message(for: text))"))
         }
     }
 
     /// Reads one answer as the criterion's rule needs it.
-    static func parseInput(_ rule: Rule, value: String, b: String) -> Result<CriterionInput, InputFailure> {
+    /// `typed`: a person typed it (web form, API, Excel text cell), so numbers
+    /// follow the Vietnamese convention (`WrittenNumber.parseVietnamese`).
+    static func parseInput(_ rule: Rule, value: String, b: String, typed: Bool = false) -> Result<CriterionInput, InputFailure> {
         if value.isEmpty, case .ratio = rule {} else if value.isEmpty {
             return .failure(InputFailure(message: "cột \"value\" trống; cần \(rule.expectedInput)"))
         }
@@ -202,16 +204,16 @@ public enum AssessmentInputReader {
             let v = VietnameseText.normalized(value.lowercased())
             if yes.contains(v) { return .success(.yesNo(true)) }
             if no.contains(v) { return .success(.yesNo(false)) }
-            return .failure(InputFailure(message: "\"\(value)\" không phải có/không (dùng 1/0, có/không)"))
+            return .failure(InputFailure(message: "\"\(value.excerpt())\" không phải có/không (dùng 1/0, có/không)"))
         case .tiers, .cappedCount:
-            return number(value, "số đếm").map(CriterionInput.number)
+            return number(value, "số đếm", typed: typed).map(CriterionInput.number)
         case .manual:
-            return number(value, "điểm chấm").map(CriterionInput.manual)
+            return number(value, "điểm chấm", typed: typed).map(CriterionInput.manual)
         case .ratio:
             if value.isEmpty { return .failure(InputFailure(message: "cột \"value\" (a) trống; cần hai số a và b")) }
             if b.isEmpty { return .failure(InputFailure(message: "tiêu chí tính theo tỷ lệ cần cột \"b\" (\(ratioText(rule)))", inB: true)) }
-            return number(value, "a").flatMap { a in
-                number(b, "b").mapError { InputFailure(message: $0.message, inB: true) }.map { CriterionInput.ratio(a: a, b: $0) }
+            return number(value, "a", typed: typed).flatMap { a in
+                number(b, "b", typed: typed).mapError { InputFailure(message: $0.message, inB: true) }.map { CriterionInput.ratio(a: a, b: $0) }
             }
         case .choice:
             return .success(.choice(value))
@@ -230,13 +232,45 @@ public enum AssessmentInputReader {
 /// Reads one answer typed by a person (a web form, an API call, a spreadsheet
 /// cell) the way `dti score` reads a CSV cell: same rules, same messages.
 public enum AnswerParser {
-    /// The typed input for `rule`, or a Vietnamese message.
+    /// The input for `rule` from a stored answer, or a Vietnamese message.
     public static func parse(_ rule: Rule, value: String, b: String) -> Result<CriterionInput, AnswerProblem> {
         switch AssessmentInputReader.parseInput(rule, value: value.trimmedField, b: b.trimmedField) {
         case .success(let input): return .success(input)
         case .failure(let failure): return .failure(AnswerProblem(message: failure.message, field: failure.inB ? "b" : "value"))
         }
     }
+
+    /// What a person typed, read with Vietnamese numbers ("1.200" is one
+    /// thousand two hundred, "12,5" twelve and a half, "1.5" refused), with
+    /// the value and b to store: numbers rewritten without grouping and with
+    /// a decimal comma ("1.200,50" → "1200,50"), which every reader of
+    /// stored answers (the server, `dti score` on published inputs) reads
+    /// the same way.
+    public static func parseTyped(_ rule: Rule, value: String, b: String) -> Result<TypedAnswer, AnswerProblem> {
+        let value = value.trimmedField, b = b.trimmedField
+        switch AssessmentInputReader.parseInput(rule, value: value, b: b, typed: true) {
+        case .failure(let failure):
+            return .failure(AnswerProblem(message: failure.message, field: failure.inB ? "b" : "value"))
+        case .success(let input):
+            func stored(_ text: String) -> String {
+                guard case .success(let n) = WrittenNumber.parseVietnamese(text) else { return text }
+                return n.value.formatted(decimals: n.decimals, separator: ",")
+            }
+            switch rule {
+            case .tiers, .cappedCount, .manual: return .success(TypedAnswer(input: input, value: stored(value), b: b))
+            case .ratio: return .success(TypedAnswer(input: input, value: stored(value), b: stored(b)))
+            default: return .success(TypedAnswer(input: input, value: value, b: b))
+            }
+        }
+    }
+}
+
+/// A typed answer read and ready to store.
+public struct TypedAnswer: Sendable {
+    public var input: CriterionInput
+    /// The value and b as stored.
+    public var value: String
+    public var b: String
 }
 
 public struct AnswerProblem: Error, Sendable {

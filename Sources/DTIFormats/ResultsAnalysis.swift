@@ -65,10 +65,18 @@ public struct ResultsAnalysis: Sendable, Equatable {
                     p.append("\(style.method == .raw ? "Tổng điểm" : "Chỉ số chuyển đổi số"): " +
                              bandSentences(Statistics.bands(totals, edges: totalEdges), decimals: g.decimals, style: style, unit: unit).joined(separator: " "))
                 }
-                if let best = members.first, let index = best.index {
-                    p.append("Đơn vị dẫn đầu là \(best.row.unit) với \(number(index, g.decimals, style))\(unit).")
+                if members.isEmpty {
+                    p.append("Không có đơn vị nào báo cáo số liệu; nhóm này không được xếp hạng.")
                 }
-                if let top = g.topAverage, let bottom = g.bottomAverage, let gap = g.gap {
+                if let best = members.first, let index = best.index {
+                    // Every unit sharing first place is named.
+                    let leaders = members.filter { $0.rank == best.rank }.map(\.row.unit)
+                    p.append(leaders.count == 1
+                        ? "Đơn vị dẫn đầu là \(best.row.unit) với \(number(index, g.decimals, style))\(unit)."
+                        : "Có \(count(leaders.count)) đơn vị cùng dẫn đầu với \(number(index, g.decimals, style))\(unit): \(leaders.joined(separator: ", ")).")
+                }
+                // Top and bottom are compared only where they do not overlap.
+                if members.count / 2 >= style.topK, let top = g.topAverage, let bottom = g.bottomAverage, let gap = g.gap {
                     p.append("Điểm trung bình của \(count(g.topUnits.count)) đơn vị đứng đầu (\(g.topUnits.joined(separator: ", "))) là \(number(top, g.decimals, style))\(unit) "
                              + "so với \(count(g.bottomUnits.count)) đơn vị đứng cuối (\(g.bottomUnits.joined(separator: ", "))) là \(number(bottom, g.decimals, style))\(unit); "
                              + "chênh lệch giữa hai nhóm là \(number(gap, g.decimals, style))\(unit).")

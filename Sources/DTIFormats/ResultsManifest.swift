@@ -83,6 +83,7 @@ public struct ResultsManifest: Codable, Sendable, Equatable {
             if averageOver == nil { problem("average_over", "\"\(self.averageOver ?? "")\" không phải reported hoặc all") }
             if let d = decimals, !(0...6).contains(d) { problem("decimals", "cần từ 0 đến 6") }
             if let s = separator, s != ",", s != "." { problem("separator", "dấu thập phân là \",\" hoặc \".\"") }
+            if let top, !(1...1000).contains(top) { problem("top", "cần từ 1 đến 1000") }
             for (column, edges) in analysisEdges ?? [:] {
                 for edge in edges where (try? WrittenNumber.parse(edge).get()) == nil { problem("analysis_edges.\(column)", "\"\(edge)\" không phải số") }
             }

@@ -9,12 +9,21 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 /// Writes ranked results as a table like the published decisions, CSV, JSON
 /// or Markdown. Every figure comes from `RankedResults`: nothing is recomputed here.
 public struct ResultsWriter: Sendable {
-    public var results: RankedResults
-    public init(_ results: RankedResults) { self.results = results }
+    public let results: RankedResults
+    /// Decided once: asked for every row, a scan here made output quadratic.
+    let hasMax: Bool
+    let unitsByGroup: [String: [RankedUnit]]
+    let summaryByGroup: [String: GroupSummary]
+
+    public init(_ results: RankedResults) {
+        self.results = results
+        hasMax = results.units.contains { $0.row.maxPoints != nil } || results.settings.defaultMax != nil && results.settings.method != .raw
+        unitsByGroup = Dictionary(grouping: results.units, by: \.row.group)
+        summaryByGroup = Dictionary(results.groups.map { ($0.group, $0) }, uniquingKeysWith: { a, _ in a })
+    }
 
     var settings: RankingSettings { results.settings }
     var separator: Character { settings.display.separator }
-    var hasMax: Bool { results.units.contains { $0.row.maxPoints != nil } || settings.defaultMax != nil && settings.method != .raw }
     var hasBands: Bool { !settings.bands.isEmpty }
 
     func text(_ value: ScaledDecimal?, _ decimals: Int) -> String {
@@ -43,7 +52,7 @@ public struct ResultsWriter: Sendable {
         header.append("Xếp hạng")
         if hasBands { header.append("Xếp loại") }
         var rows: [[String]] = []
-        for (i, unit) in results.units.filter({ $0.row.group == group }).enumerated() {
+        for (i, unit) in (unitsByGroup[group] ?? []).enumerated() {
             var cells = [String(i + 1), unit.row.unit]
             cells += unit.row.columns.map(written)
             if hasMax {
@@ -51,12 +60,12 @@ public struct ResultsWriter: Sendable {
                 cells.append(written(unit.row.points))
             }
             cells.append(unit.display)
-            cells.append(String(unit.rank))
+            cells.append(unit.rankText)
             if hasBands { cells.append(unit.band ?? "-") }
             rows.append(cells)
         }
         var summary: [[String]] = []
-        if let g = results.groups.first(where: { $0.group == group }) {
+        if let g = summaryByGroup[group] {
             var avg = ["", "Giá trị trung bình"]
             avg += zip(g.columnAverages, g.columnDecimals).map { text($0, $1) }
             if hasMax { avg += ["", ""] }
@@ -71,7 +80,7 @@ public struct ResultsWriter: Sendable {
         var lines = ["Số đơn vị báo cáo: \(g.reported)/\(g.count)."]
         let rule = settings.averageOver == .all ? "tính cả đơn vị không báo cáo là 0" : "chỉ tính đơn vị có báo cáo"
         lines.append("Giá trị trung bình: \(text(g.average, g.decimals)) (\(rule)).")
-        if let top = g.topAverage, let bottom = g.bottomAverage, let gap = g.gap, g.reported >= 2 * settings.topK {
+        if let top = g.topAverage, let bottom = g.bottomAverage, let gap = g.gap, g.reported / 2 >= settings.topK {
             lines.append("Trung bình \(settings.topK) đơn vị đứng đầu (\(g.topUnits.joined(separator: ", "))): \(text(top, g.decimals)); \(settings.topK) đơn vị cuối (\(g.bottomUnits.joined(separator: ", "))): \(text(bottom, g.decimals)); chênh lệch \(text(gap, g.decimals)).")
         }
         return lines
@@ -116,7 +125,7 @@ public struct ResultsWriter: Sendable {
         for u in results.units {
             var cells = [u.row.group, u.row.unit, u.row.points.map { $0.value.description } ?? "", u.maxPoints?.description ?? ""]
             cells += u.row.columns.map { $0?.value.description ?? "" }
-            cells += [u.index?.description ?? "", u.display, String(u.rank), u.band ?? "", u.row.reported ? "true" : "false"]
+            cells += [u.index?.description ?? "", u.display, u.rankText, u.band ?? "", u.row.reported ? "true" : "false"]
             lines.append(cells.map(Self.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
@@ -139,7 +148,7 @@ public struct ResultsWriter: Sendable {
             ("max_points", .number(u.maxPoints)),
             ("index", .number(u.index)),
             ("display", .string(u.display)),
-            ("rank", .int(u.rank)),
+            ("rank", u.rank > 0 ? .int(u.rank) : .null),
             ("band", .string(u.band)),
             ("reported", .bool(u.row.reported)),
         ]
@@ -166,8 +175,19 @@ public struct ResultsWriter: Sendable {
     }
 
     /// A CSV field, quoted when it holds a comma, a quote or a line break.
-    public static func csvField(_ s: String) -> String {
-        s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    /// Text that a spreadsheet would run as a formula (=, +, -, @, tab or
+    /// carriage return first) is kept as text with a leading apostrophe;
+    /// numbers and the "-" of a missing figure stay as they are.
+    public static func csvField(_ raw: String) -> String {
+        let s = neutralised(raw)
+        return s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// `text` made safe to open in a spreadsheet (CSV injection).
+    public static func neutralised(_ text: String) -> String {
+        guard let first = text.utf8.first, [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains(first), text != "-" else { return text }
+        if first == 0x2D || first == 0x2B, case .success = WrittenNumber.parse(text.dropFirst()) { return text }
+        return "'" + text
     }
 
     /// Columns padded to their widest cell; columns from `numericFrom` on are
@@ -180,7 +200,16 @@ public struct ResultsWriter: Sendable {
             r.enumerated().map { i, c in
                 let pad = String(repeating: " ", count: widths[i] - c.count)
                 return i >= numericFrom || i == 0 ? pad + c : c + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ").trimmingTrailingSpaces
         }.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    /// Without trailing spaces (the last column of a left-aligned table).
+    var trimmingTrailingSpaces: String {
+        var end = endIndex
+        while end > startIndex, self[index(before: end)] == " " { end = index(before: end) }
+        return String(self[..<end])
     }
 }

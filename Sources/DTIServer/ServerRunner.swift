@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Vapor
 
@@ -14,7 +15,8 @@ public enum ServerRunner {
         do {
             try await configure(app, settings: settings)
             if demo {
-                printDemo(try await DemoSeeder.seedIfEmpty(app, frameworksDirectory: settings.frameworksDirectory))
+                let logins = try await DemoSeeder.seedIfEmpty(app, frameworksDirectory: settings.frameworksDirectory)
+                printDemo(logins, periods: logins.isEmpty ? [] : try await demoPeriods(app.db))
             }
             print("OpenDTI đang chạy tại http://\(hostname):\(port)")
             try await app.execute()
@@ -54,12 +56,22 @@ public enum ServerRunner {
         }
     }
 
-    static func printDemo(_ logins: [DemoSeeder.Login]) {
+    /// Every period the demo loaded, as the start message names them: read
+    /// back from the database, so the message cannot drift from the data.
+    static func demoPeriods(_ db: any Database) async throws -> [String] {
+        try await Period.query(on: db).sort(\.$year).sort(\.$title).all().map { period in
+            let state = period.resultsOnly ? "kết quả đã công bố" : period.locked ? "đã công bố" : "đang mở"
+            return "\(period.title) (\(state))"
+        }
+    }
+
+    static func printDemo(_ logins: [DemoSeeder.Login], periods: [String]) {
         if logins.isEmpty {
             print("Cơ sở dữ liệu đã có dữ liệu: không nạp lại dữ liệu mẫu.")
             return
         }
-        print("Đã nạp dữ liệu mẫu: Đắk Lắk 2023 (18 sở, 15 huyện), các bộ chỉ số, kỳ đánh giá 2023.")
+        print("Đã nạp dữ liệu mẫu: đơn vị của Đắk Lắk và Kon Tum, các bộ chỉ số và \(periods.count) kỳ đánh giá:")
+        for period in periods { print("  - \(period)") }
         print("Tài khoản mẫu (mật khẩu chung: \(DemoSeeder.password)):")
         for login in logins {
             print("  \(login.username.padding(toLength: 12, withPad: " ", startingAt: 0)) \(login.role)\(login.unit.map { " — \($0)" } ?? "")")

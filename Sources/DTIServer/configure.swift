@@ -73,6 +73,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
 
     app.middleware = Middlewares()
     if app.environment != .testing { app.middleware.use(RouteLoggingMiddleware(logLevel: .info)) }
+    app.middleware.use(SecurityHeadersMiddleware(strictTransport: settings.secureCookies))  // CSP, framing, sniffing, referrer
     app.middleware.use(ErrorMiddleware.default(environment: app.environment))  // last resort
     let metrics = RequestMetrics()
     app.middleware.use(MetricsMiddleware(metrics: metrics))

@@ -40,7 +40,7 @@ struct RankingOptions: ParsableArguments {
     func validate() throws {
         if decimalComma && decimalPoint { throw ValidationError("chỉ chọn một trong --decimal-comma và --decimal-point") }
         if let decimals, !(0...6).contains(decimals) { throw ValidationError("--decimals phải từ 0 đến 6") }
-        if top < 1 { throw ValidationError("--top phải từ 1 trở lên") }
+        if !(1...1000).contains(top) { throw ValidationError("--top phải từ 1 đến 1000") }
     }
 
     func settings() throws(ProblemList) -> RankingSettings {
@@ -82,6 +82,11 @@ struct OutputOptions: ParsableArguments {
         guard let output else {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
+        }
+        // Only a regular file or a new path: written atomically, a device or a
+        // link would be replaced by a plain file (as root, /dev/null too).
+        if let type = try? FileManager.default.attributesOfItem(atPath: output)[.type] as? FileAttributeType, type != .typeRegular {
+            throw ProblemList([TableProblem(location: output, message: "không ghi đè: đây không phải tệp thường (thư mục, thiết bị hay liên kết); hãy chọn tên tệp khác")])
         }
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)

@@ -88,3 +88,29 @@ struct BadInputTests {
         #expect(output.stderr.contains("\(framework):9:30: trường \"max\": \"-3\" là số âm"))
     }
 }
+
+@Suite("dti rank: arguments that used to crash or overwrite")
+struct RankArgumentTests {
+    @Test("--top beyond 1000 is refused with a message, not a crash")
+    func hugeTop() throws {
+        let path = try CLI.temporaryFile("group,unit,points\ng,A,1\ng,B,2\n", name: "top.csv")
+        let out = try CLI.run(["rank", path, "--top", "9223372036854775807"])
+        #expect(out.status != 0 && out.status < 128, "exit \(out.status), not a signal")
+        #expect(out.stderr.contains("--top phải từ 1 đến 1000"), "\(out.stderr)")
+    }
+
+    @Test("-o refuses a device or a directory and leaves it as it was")
+    func outputIsARegularFile() throws {
+        let path = try CLI.temporaryFile("group,unit,points\ng,A,1\n", name: "o.csv")
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        for target in ["/dev/null", directory] {
+            let out = try CLI.run(["rank", path, "-o", target])
+            #expect(out.status == 2, "\(target): exit \(out.status)")
+            #expect(out.stderr.contains("không phải tệp thường"), "\(out.stderr)")
+        }
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: "/dev/null", isDirectory: &isDirectory) && !isDirectory.boolValue)
+        let attributes = try FileManager.default.attributesOfItem(atPath: "/dev/null")
+        #expect(attributes[.type] as? FileAttributeType == .typeCharacterSpecial)
+    }
+}

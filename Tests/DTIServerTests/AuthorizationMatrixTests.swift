@@ -73,6 +73,9 @@ struct AuthorizationMatrixTests {
         .init(method: .GET, path: "/api/v1/users", access: .admin),
         .init(method: .POST, path: "/api/v1/users", access: .admin),
         .init(method: .POST, path: "/api/v1/tokens", access: .admin),
+        // Own tokens (the administrator: all); another's token is 404 (HardeningTests).
+        .init(method: .GET, path: "/api/v1/tokens", access: .signedIn),
+        .init(method: .DELETE, path: "/api/v1/tokens/:id", access: .signedIn),
         .init(method: .POST, path: "/admin/users", access: .admin),
         .init(method: .POST, path: "/admin/tokens", access: .admin),
         .init(method: .GET, path: "/admin/periods/new", access: .admin),

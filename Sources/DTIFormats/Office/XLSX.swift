@@ -158,8 +158,18 @@ public struct WorkbookReader {
         public var name: String
         /// Row number (1-based, as Excel shows it) → cells by zero-based column.
         public var rows: [(number: Int, cells: [Int: String])]
+        /// The cells Excel stored as numbers (their text is in machine form,
+        /// "1200.5"), as opposed to text typed by the user ("1.200,5").
+        public var numericCells: Set<CellAddress> = []
 
         public func cell(row: Int, column: Int) -> String { rows.first { $0.number == row }?.cells[column] ?? "" }
+
+        public func isNumeric(row: Int, column: Int) -> Bool { numericCells.contains(CellAddress(row: row, column: column)) }
+    }
+
+    public struct CellAddress: Hashable, Sendable {
+        public var row: Int
+        public var column: Int
     }
 
     public struct Problem: Error, CustomStringConvertible, Equatable {
@@ -204,27 +214,45 @@ public struct WorkbookReader {
         var sheets: [Sheet] = []
         for case .start("sheet", let a, _) in try events("xl/workbook.xml") {
             guard let name = a["name"], let id = a["r:id"], let path = targets[id] else { continue }
-            sheets.append(Sheet(name: name, rows: try Self.rows(events(path), shared: shared)))
+            var numeric: Set<CellAddress> = []
+            let rows = try Self.rows(events(path), shared: shared, numeric: &numeric)
+            sheets.append(Sheet(name: name, rows: rows, numericCells: numeric))
         }
         self.sheets = sheets
     }
 
     public func sheet(named name: String) -> Sheet? { sheets.first { $0.name == name } }
 
-    static func rows(_ events: [XMLScan.Event], shared: [String]) throws -> [(number: Int, cells: [Int: String])] {
+    static func rows(_ events: [XMLScan.Event], shared: [String], numeric: inout Set<CellAddress>) throws -> [(number: Int, cells: [Int: String])] {
         var rows: [(number: Int, cells: [Int: String])] = []
         var cells: [Int: String] = [:]
         var rowNumber = 0, column = 0, type = "n", value = "", inValue = false, inInline = false
         for event in events {
             switch event {
             case .start("row", let a, let closed):
-                rowNumber = a["r"].flatMap(Int.init) ?? rowNumber + 1
+                if let r = a["r"] {
+                    guard let n = Int(r), (1...Self.maxRows).contains(n) else {
+                        throw Problem(message: "Số dòng \"\(r.excerpt())\" không hợp lệ (Excel có tối đa \(Self.maxRows) dòng).")
+                    }
+                    rowNumber = n
+                } else {
+                    guard rowNumber < Self.maxRows else { throw Problem(message: "Trang tính có quá \(Self.maxRows) dòng.") }
+                    rowNumber += 1
+                }
                 cells = [:]
                 column = -1
                 if closed { rows.append((rowNumber, cells)) }
             case .end("row"): rows.append((rowNumber, cells))
             case .start("c", let a, let closed):
-                column = a["r"].flatMap(Self.column(of:)) ?? column + 1
+                if let r = a["r"] {
+                    guard let c = Self.column(of: r) else {
+                        throw Problem(message: "Dòng \(rowNumber): địa chỉ ô \"\(r.excerpt())\" không hợp lệ (cột Excel từ A đến XFD).")
+                    }
+                    column = c
+                } else {
+                    guard column + 1 < Self.maxColumns else { throw Problem(message: "Dòng \(rowNumber) có quá \(Self.maxColumns) cột.") }
+                    column += 1
+                }
                 type = a["t"] ?? "n"
                 value = ""
                 if closed { continue }
@@ -235,7 +263,9 @@ public struct WorkbookReader {
                     guard let i = Int(value), shared.indices.contains(i) else { throw Problem(message: "Ô \(Workbook.columnName(column))\(rowNumber) trỏ tới chuỗi không có.") }
                     text = shared[i]
                 case "b": text = value == "1" ? "TRUE" : "FALSE"
-                case "n": text = Self.number(value)
+                case "n":
+                    text = Self.number(value)
+                    if !text.isEmpty { numeric.insert(CellAddress(row: rowNumber, column: column)) }
                 default: text = value
                 }
                 if !text.isEmpty { cells[column] = text }
@@ -252,12 +282,16 @@ public struct WorkbookReader {
         return rows
     }
 
-    /// "AB12" → 27.
+    /// Excel's limits: 1,048,576 rows and 16,384 columns (A…XFD).
+    static let maxRows = 1_048_576, maxColumns = 16_384
+
+    /// "AB12" → 27; nil for no letters or a column beyond XFD.
     static func column(of reference: String) -> Int? {
         var n = 0
         for ch in reference.unicodeScalars {
             guard ch.value >= 65, ch.value <= 90 else { break }
             n = n * 26 + Int(ch.value - 64)
+            if n > maxColumns { return nil }
         }
         return n > 0 ? n - 1 : nil
     }

@@ -14,8 +14,11 @@ struct AccountController: RouteCollection {
         admin.get("api", "v1", "users", use: list)
         admin.post("api", "v1", "users", use: create)
         admin.post("api", "v1", "tokens", use: issueToken)
-        // Signed in.
-        routes.grouped(RoleGuard.signedIn).get("api", "v1", "me", use: me)
+        // Signed in: their own tokens (the administrator: everyone's).
+        let signedIn = routes.grouped(RoleGuard.signedIn)
+        signedIn.get("api", "v1", "me", use: me)
+        signedIn.get("api", "v1", "tokens", use: listTokens)
+        signedIn.delete("api", "v1", "tokens", ":id", use: revokeToken)
     }
 
     static let emptyForm = UserInput(username: "", displayName: "", password: "", role: Role.focalPoint.rawValue)
@@ -72,5 +75,40 @@ struct AccountController: RouteCollection {
             return try await issued.encodeResponse(status: .created, for: req)
         case .failure(let problems): throw problems.abort
         }
+    }
+
+    /// A token as listed: never its secret (only the hash is stored anyway).
+    struct TokenRow: Content {
+        var id: UUID
+        var name: String
+        var username: String
+        var createdAt: Date?
+        var expiresAt: Date?
+        var revoked: Bool
+    }
+
+    @Sendable func listTokens(req: Request) async throws -> [TokenRow] {
+        let user = req.user!
+        var query = ApiToken.query(on: req.db).with(\.$user).sort(\.$createdAt)
+        if user.role != .administrator { query = query.filter(\.$user.$id == user.id!) }
+        return try await query.all().map {
+            TokenRow(id: $0.id!, name: $0.name, username: $0.user.username, createdAt: $0.createdAt, expiresAt: $0.expiresAt, revoked: $0.revoked)
+        }
+    }
+
+    /// Revokes a token: its owner or the administrator. Another account's
+    /// token is answered as absent (404), so ids reveal nothing.
+    @Sendable func revokeToken(req: Request) async throws -> HTTPStatus {
+        let user = req.user!
+        guard let id = req.parameters.get("id", as: UUID.self), let token = try await ApiToken.find(id, on: req.db),
+              user.role == .administrator || token.$user.id == user.id else {
+            throw Abort(.notFound, reason: "Không có mã truy cập này.")
+        }
+        if !token.revoked {
+            token.revoked = true
+            try await token.save(on: req.db)
+            try await AuditLog.record(req, actor: user, action: "token_revoked", target: token.name, detail: token.id!.uuidString)
+        }
+        return .noContent
     }
 }

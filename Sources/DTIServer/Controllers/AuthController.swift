@@ -32,7 +32,7 @@ struct AuthController: RouteCollection {
         let form = try req.content.decode(Credentials.self)
         switch try await login.attempt(req, username: form.username, password: form.password) {
         case .success(let user):
-            LoginService.startSession(req, user)
+            try await LoginService.startSession(req, user)
             return req.redirect(to: safeNext(form.next))
         case .failure(let failure):
             let page = LoginPage(layout: Layout(req, title: "Đăng nhập"), next: safeNext(form.next), username: form.username, message: failure.message)
@@ -63,7 +63,7 @@ struct AuthController: RouteCollection {
         let body = try req.content.decode(Credentials.self)
         switch try await login.attempt(req, username: body.username, password: body.password) {
         case .success(let user):
-            LoginService.startSession(req, user)
+            try await LoginService.startSession(req, user)
             return try await info(req).encodeResponse(for: req)
         case .failure(let failure):
             throw Abort(.unauthorized, reason: failure.message)
@@ -84,9 +84,15 @@ struct AuthController: RouteCollection {
         return .noContent
     }
 
-    /// Only local paths: never redirect to another site after sign-in.
-    func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
+    /// Only local paths: never redirect to another site after sign-in. A
+    /// path starts with one "/" and holds no backslash and no control
+    /// character (browsers drop tabs and newlines, so "/\t/evil" is "//evil").
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), next.count <= 2000,
+              !next.unicodeScalars.contains(where: { $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F || $0.properties.generalCategory == .format || $0.properties.isWhitespace })
+        else { return "/" }
         return next
     }
+
+    func safeNext(_ next: String?) -> String { Self.safeNext(next) }
 }

@@ -1,3 +1,4 @@
+import DTICore
 import Fluent
 import Vapor
 
@@ -54,7 +55,7 @@ struct CorrectionController: RouteCollection {
         let user = req.user!
         guard user.role == .evaluator else { throw Abort(.forbidden, reason: "Chỉ chuyên viên thẩm định được gửi yêu cầu bổ sung, chỉnh sửa.") }
         if let refusal = ReviewService.refusal(a, stage: .evaluation, user: user, criterion: criterion) { throw refusal.abort }
-        guard a.framework.leafByCode[criterion] != nil else { throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion)\".") }
+        guard a.framework.leafByCode[criterion] != nil else { throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion.excerpt())\".") }
         if a.openCorrections.contains(criterion) { throw Abort(.conflict, reason: "Tiêu chí \(criterion) đã có yêu cầu đang mở.") }
         let text = try Self.text(message)
         let request = CorrectionRequest(submissionID: a.submission!.id!, criterion: criterion, createdBy: user.username)
@@ -80,9 +81,24 @@ struct CorrectionController: RouteCollection {
     func request(_ a: SelfAssessment, _ criterion: String, on db: any Database) async throws -> CorrectionRequest {
         guard let submission = a.submission, let r = try await CorrectionRequest.query(on: db).filter(\.$submission.$id == submission.id!)
             .filter(\.$criterion == criterion).filter(\.$status != CorrectionRequest.Status.closed.rawValue).first() else {
-            throw Abort(.notFound, reason: "Tiêu chí \(criterion) không có yêu cầu bổ sung, chỉnh sửa đang mở.")
+            throw Abort(.notFound, reason: "Tiêu chí \(criterion.excerpt()) không có yêu cầu bổ sung, chỉnh sửa đang mở.")
         }
         return r
+    }
+
+    /// Why `user` may not write in or close the thread of `criterion`: an
+    /// evaluator only within the fields given to the account (units are
+    /// checked when the assessment is loaded), and nobody once the period is
+    /// locked or published.
+    static func threadRefusal(_ a: SelfAssessment, user: UserAccount, criterion: String) -> Refusal? {
+        if user.role == .evaluator {
+            let fields = AccountDirectory.list(user.scopeFields)
+            if !fields.isEmpty, let index = ReviewService.mainIndex(of: criterion, in: a.framework), !fields.contains(index) {
+                return Refusal(status: .forbidden, reason: "Tiêu chí \(criterion) không thuộc lĩnh vực được giao cho tài khoản \(user.username).")
+            }
+        }
+        if a.period.locked { return Refusal(status: .conflict, reason: "Kỳ đánh giá đã khóa; không thể trao đổi hay đóng yêu cầu.") }
+        return nil
     }
 
     /// The unit's focal point or the evaluator writes in the thread.
@@ -92,6 +108,7 @@ struct CorrectionController: RouteCollection {
         guard ownFocalPoint || user.role == .evaluator else {
             throw Abort(.forbidden, reason: "Chỉ cán bộ đầu mối của đơn vị và chuyên viên thẩm định được trao đổi về yêu cầu này.")
         }
+        if let refusal = threadRefusal(a, user: user, criterion: criterion) { throw refusal.abort }
         let r = try await CorrectionController().request(a, criterion, on: req.db)
         let text = try Self.text(message)
         try await CorrectionMessage(requestID: r.id!, author: user.username, text: text).create(on: req.db)
@@ -115,6 +132,7 @@ struct CorrectionController: RouteCollection {
     static func close(_ a: SelfAssessment, criterion: String, on req: Request) async throws {
         let user = req.user!
         guard user.role == .evaluator else { throw Abort(.forbidden, reason: "Chỉ chuyên viên thẩm định được đóng yêu cầu.") }
+        if let refusal = threadRefusal(a, user: user, criterion: criterion) { throw refusal.abort }
         let r = try await CorrectionController().request(a, criterion, on: req.db)
         r.status = CorrectionRequest.Status.closed.rawValue
         try await r.save(on: req.db)

@@ -47,7 +47,7 @@ struct PeriodController: RouteCollection {
         let order = Dictionary(uniqueKeysWithValues: Phase.allCases.enumerated().map { ($1.rawValue, $0) })
         let phases = period.phases.sorted { (order[$0.phase] ?? 9) < (order[$1.phase] ?? 9) }.map {
             PhaseRow(phase: $0.phase, label: Phase(rawValue: $0.phase)?.label ?? $0.phase,
-                     startsOn: DateText.display($0.startsOn), endsOn: DateText.display($0.endsOn),
+                     startsOn: $0.startsOn, endsOn: $0.endsOn,
                      current: $0.startsOn <= today && today <= $0.endsOn)
         }
         return PeriodDetail(period: Self.summary(period, phases: period.phases), phases: phases,
@@ -76,7 +76,8 @@ struct PeriodController: RouteCollection {
         }
         let links = units.sorted { a, b in a.groupName != b.groupName ? a.groupName < b.groupName : VietnameseText.precedes(a.name, b.name) }
             .map { PeriodPage.UnitLink(code: $0.code, name: $0.name, group: $0.groupName) }
-        return try await req.view.render("period", PeriodPage(layout: Layout(req, title: d.period.title), period: d.period, phases: d.phases,
+        return try await req.view.render("period", PeriodPage(layout: Layout(req, title: d.period.title), period: d.period,
+                                                              phases: d.phases.map(PeriodPage.PhaseLine.init),
                                                               frameworks: d.frameworks, units: links))
     }
 

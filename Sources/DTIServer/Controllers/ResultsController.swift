@@ -197,21 +197,26 @@ struct ResultsController: RouteCollection {
         var partsChart: String?
         if !card.parts.isEmpty {
             // Each pillar or main index as a share of its maximum (or of the highest value), the group average marked.
+            let highest = card.parts.compactMap(\.value).max() ?? .zero
             let bars = card.parts.map { p -> SVGChart.Bar in
-                let scale = p.max.map { Double($0.micros) } ?? Double(card.parts.compactMap { $0.value?.micros }.max() ?? 1)
-                return SVGChart.Bar(label: p.name, value: Double(p.value?.micros ?? 0) / scale * 100, secondary: p.average.map { Double($0.micros) / scale * 100 },
+                let scale = p.max ?? highest
+                func percent(_ v: ScaledDecimal?) -> ScaledDecimal? {
+                    guard let v else { return nil }
+                    return scale.micros > 0 ? ScaledDecimal.ratio(v, scale, times: 100, decimals: 2) : .zero
+                }
+                return SVGChart.Bar(label: p.name, value: percent(p.value) ?? .zero, secondary: percent(p.average),
                                     text: t(p.value, p.decimals) + (p.max.map { " / " + t($0, $0.significantDecimals) } ?? ""))
             }
-            partsChart = SVGChart.bars(bars, max: 100, title: "Điểm từng trụ cột, chỉ số chính (% điểm tối đa)", secondaryLabel: "trung bình của nhóm")
+            partsChart = SVGChart.bars(bars, max: ScaledDecimal(100), title: "Điểm từng trụ cột, chỉ số chính (% điểm tối đa)", secondaryLabel: "trung bình của nhóm")
         }
         let history = card.history.map {
             ScorecardPage.History(year: $0.year, title: $0.periodTitle, link: "/results/\($0.periodID)/units/\(code.urlPathEncoded)",
                                   normalised: $0.normalised.map { $0.formatted(decimals: 4, separator: ",") } ?? "-", display: $0.display, rank: $0.rank, note: $0.note)
         }
         let historyChart = card.history.contains { $0.normalised != nil }
-            ? SVGChart.bars(card.history.map { SVGChart.Bar(label: "\($0.year)", value: Double($0.normalised?.micros ?? 0) / 1e6,
+            ? SVGChart.bars(card.history.map { SVGChart.Bar(label: "\($0.year)", value: $0.normalised ?? .zero,
                                                             text: $0.normalised.map { $0.formatted(decimals: 4, separator: ",") } ?? "-") },
-                            max: 1, title: "Chỉ số chuẩn hóa (0–1) qua các năm") : nil
+                            max: ScaledDecimal(1), title: "Chỉ số chuẩn hóa (0–1) qua các năm") : nil
         let whatIf = card.whatIf.map {
             "Nếu đạt thêm \(t($0.gained, 2)) điểm ở \($0.items.joined(separator: ", ")) (những chỗ mất điểm nhiều nhất), đơn vị đạt \($0.display) và đứng hạng \($0.rank)/\(card.groupSize) (hiện hạng \(card.rank))."
         }

@@ -125,6 +125,7 @@ struct PeriodSummary: Content {
     var currentPhase: String?
 }
 
+/// A phase in the API: dates in ISO 8601 (yyyy-mm-dd), as they are sent.
 struct PhaseRow: Content {
     var phase: String
     var label: String
@@ -135,9 +136,16 @@ struct PhaseRow: Content {
 
 struct PeriodPage: Encodable {
     struct UnitLink: Encodable { var code: String; var name: String; var group: String }
+    /// A phase as people read it: dates dd/mm/yyyy.
+    struct PhaseLine: Encodable {
+        var label: String, startsOn: String, endsOn: String, current: Bool
+        init(_ row: PhaseRow) {
+            (label, startsOn, endsOn, current) = (row.label, DateText.display(row.startsOn), DateText.display(row.endsOn), row.current)
+        }
+    }
     var layout: Layout
     var period: PeriodSummary
-    var phases: [PhaseRow]
+    var phases: [PhaseLine]
     var frameworks: [FrameworkSummary]
     var units: [UnitLink]
 }

@@ -10,6 +10,8 @@ struct BearerTokenAuthenticator: AsyncBearerAuthenticator {
         else { return }
         if let expires = token.expiresAt, expires < Date() { return }
         guard token.user.active else { return }
+        // A locked account's tokens stop too: the lock is the administrator's answer to a leak.
+        if let until = token.user.lockedUntil, until > Date() { return }
         request.auth.login(token.user)
     }
 }

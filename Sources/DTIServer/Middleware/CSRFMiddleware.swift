@@ -1,15 +1,18 @@
 import Vapor
 
-/// Vapor has no CSRF protection. State-changing requests made with the
+/// Vapor has no CSRF protection. State-changing requests that carry the
 /// session cookie must carry the session's token (form field `csrf` or
-/// header `X-CSRF-Token`) and must not come from another site. Requests
-/// authenticated by a bearer token carry no cookie and are not checked.
+/// header `X-CSRF-Token`), whatever else they carry (a bearer header beside
+/// the cookie changes nothing), and no unsafe request may come from another
+/// site. A request without the cookie has no ambient credentials to abuse:
+/// it is signed in by its bearer token or not at all (then the route answers
+/// 401), and the API's sign-in needs no earlier GET.
 struct CSRFMiddleware: AsyncMiddleware {
     static let sessionKey = "csrf"
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let unsafe = ![.GET, .HEAD, .OPTIONS].contains(request.method)
-        if unsafe && request.headers.bearerAuthorization == nil {
+        if unsafe {
             if request.headers.first(name: "Sec-Fetch-Site") == "cross-site" {
                 throw Abort(.forbidden, reason: "Yêu cầu đến từ trang web khác bị từ chối.")
             }
@@ -17,6 +20,9 @@ struct CSRFMiddleware: AsyncMiddleware {
                URL(string: origin).flatMap({ url in url.host.map { h in url.port.map { "\(h):\($0)" } ?? h } }) != host {
                 throw Abort(.forbidden, reason: "Yêu cầu đến từ trang web khác bị từ chối.")
             }
+        }
+        let carriesCookie = request.cookies[request.application.sessions.configuration.cookieName] != nil
+        if unsafe && carriesCookie {
             let expected = request.hasSession ? request.session.data[Self.sessionKey] : nil
             if Self.streamsForm(request), let expected, !expected.isEmpty, request.headers.first(name: "X-CSRF-Token") == nil {
                 // The body is not read here: `MultipartStream` checks the token, the form's first field.

@@ -83,6 +83,8 @@ struct AccountDirectory {
         return .success(user)
     }
 
+    static let defaultTokenDays = 90
+
     /// Issues a bearer token; it is shown once and only its hash is kept.
     func issueToken(_ input: TokenInput, on req: Request) async throws -> Result<IssuedToken, Problems> {
         var problems: [String] = []
@@ -92,7 +94,8 @@ struct AccountDirectory {
         if let days = input.days, !(1...3650).contains(days) { problems.append("Số ngày hiệu lực phải từ 1 đến 3650.") }
         guard problems.isEmpty, let user else { return .failure(Problems(messages: problems)) }
         let token = "dti_" + [UInt8].random(count: 32).base64URLEncoded
-        let expires = input.days.map { Date().addingTimeInterval(Double($0) * 86_400) }
+        // Every token expires: 90 days unless the administrator says otherwise.
+        let expires: Date? = Date().addingTimeInterval(Double(input.days ?? Self.defaultTokenDays) * 86_400)
         try await ApiToken(userID: user.id!, name: input.name, tokenHash: SHA256.hash(data: Data(token.utf8)).hex, expiresAt: expires).create(on: req.db)
         try await AuditLog.record(req, actor: req.user, action: "token_issued", target: user.username, detail: input.name)
         return .success(IssuedToken(token: token, username: user.username, name: input.name, expiresAt: expires))

@@ -97,7 +97,7 @@ enum AssessmentWorkbook {
         }
         if let meta = book.sheet(named: metaSheet) {
             let period = meta.cell(row: 2, column: 1), unit = meta.cell(row: 3, column: 1)
-            if unit != a.unit.code { throw Refused(problems: ["Tệp mẫu này của đơn vị \"\(unit)\", không phải \(a.unit.name) (\(a.unit.code))."]) }
+            if unit != a.unit.code { throw Refused(problems: ["Tệp mẫu này của đơn vị \"\(unit.excerpt())\", không phải \(a.unit.name) (\(a.unit.code))."]) }
             if period != a.period.id!.uuidString { throw Refused(problems: ["Tệp mẫu này của một kỳ đánh giá khác, không phải \(a.period.title)."]) }
         }
         for column in [Column.code, .value, .b, .explanation] where sheet.cell(row: 1, column: column.rawValue) != column.title {
@@ -110,17 +110,23 @@ enum AssessmentWorkbook {
         var seen: [String: Int] = [:]
         for (number, cells) in sheet.rows where number > 1 {
             let code = (cells[Column.code.rawValue] ?? "").trimmingCharacters(in: .whitespaces)
-            let value = cells[Column.value.rawValue] ?? "", b = cells[Column.b.rawValue] ?? "", explanation = cells[Column.explanation.rawValue] ?? ""
+            // A cell Excel stored as a number is in machine form ("1200.5"); a
+            // text cell is what the user typed, in Vietnamese ("1.200,5").
+            func typed(_ column: Column) -> String {
+                let text = cells[column.rawValue] ?? ""
+                return sheet.isNumeric(row: number, column: column.rawValue) ? text.replacingOccurrences(of: ".", with: ",") : text
+            }
+            let value = typed(.value), b = typed(.b), explanation = cells[Column.explanation.rawValue] ?? ""
             let given = !(value.isEmpty && b.isEmpty && explanation.isEmpty)
             let place = "Dòng \(number)"
             if code.isEmpty {
                 if given { problems.append("\(place), cột \(Column.code.letter): thiếu mã tiêu chí.") }
                 continue
             }
-            if let first = seen[code] { problems.append("\(place), cột \(Column.code.letter): tiêu chí \(code) đã có ở dòng \(first).") ; continue }
+            if let first = seen[code] { problems.append("\(place), cột \(Column.code.letter): tiêu chí \(code.excerpt()) đã có ở dòng \(first).") ; continue }
             seen[code] = number
             guard let index = fw.node(code: code) else {
-                problems.append("\(place), cột \(Column.code.letter): không có tiêu chí \"\(code)\" trong bộ chỉ số.")
+                problems.append("\(place), cột \(Column.code.letter): không có tiêu chí \"\(code.excerpt())\" trong bộ chỉ số.")
                 continue
             }
             guard given else { continue }
@@ -144,7 +150,7 @@ enum AssessmentWorkbook {
             let versionText = cells[Column.version.rawValue] ?? "0"
             let version = Int(versionText) ?? -1
             if version != (current?.version ?? 0) {
-                problems.append("\(place) (\(code)): số liệu trên hệ thống đã được \(current?.updatedBy ?? "người khác") sửa sau khi tải tệp mẫu (phiên bản \(versionText) → \(current?.version ?? 0)); hãy tải tệp mẫu mới.")
+                problems.append("\(place) (\(code)): số liệu trên hệ thống đã được \(current?.updatedBy ?? "người khác") sửa sau khi tải tệp mẫu (phiên bản \(versionText.excerpt()) → \(current?.version ?? 0)); hãy tải tệp mẫu mới.")
                 continue
             }
             do {
@@ -155,7 +161,7 @@ enum AssessmentWorkbook {
                 problems.append("\(place), cột \(columns) — \(abort.reason)")
             }
         }
-        if !problems.isEmpty { throw Refused(problems: problems) }
+        if !problems.isEmpty { throw Refused(problems: Self.shortList(problems)) }
         if changes.isEmpty { return [] }
         let submission = try await SelfAssessmentService.submission(for: a, on: req.db)
         let reason = "Nhập từ tệp Excel \(fileName)"
@@ -169,6 +175,13 @@ enum AssessmentWorkbook {
         }
         try await AuditLog.record(req, actor: user, action: "workbook_import", target: a.unit.code, detail: "\(fileName): \(changes.count) tiêu chí")
         return changes.map(\.answer.criterion)
+    }
+
+    /// At most `limit` problems, then how many more: a broken file of a
+    /// million rows still gets an answer of a page.
+    static func shortList(_ problems: [String], limit: Int = 100) -> [String] {
+        guard problems.count > limit else { return problems }
+        return Array(problems.prefix(limit)) + ["… và \(problems.count - limit) lỗi khác; hãy sửa các lỗi trên rồi tải lên lại."]
     }
 
     static func isRatio(_ rule: Rule) -> Bool { if case .ratio = rule { return true } else { return false } }

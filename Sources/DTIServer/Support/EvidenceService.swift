@@ -61,21 +61,23 @@ enum EvidenceService {
 
     static func check(_ a: SelfAssessment, meta: Metadata, user: UserAccount) throws -> EvidenceKind {
         try requireUploader(a, user)
+        // A locked or published period takes nothing: 409, as every other write.
+        if a.period.locked { throw Abort(.conflict, reason: "Kỳ đánh giá đã khóa; không thể tải lên tài liệu kiểm chứng.") }
         var problems: [String] = []
         let name = meta.fileName
         if name.isEmpty { problems.append("Thiếu tên tệp (tham số name).") }
         if name.contains("/") || name.contains("\\") || name.contains("..") || name.hasPrefix(".") || name.unicodeScalars.contains(where: { $0.value < 0x20 }) {
-            problems.append("Tên tệp \"\(name)\" không hợp lệ: không được chứa đường dẫn.")
+            problems.append("Tên tệp \"\(name.excerpt())\" không hợp lệ: không được chứa đường dẫn.")
         }
         if name.count > 200 { problems.append("Tên tệp quá dài (tối đa 200 ký tự).") }
         let ext = (name as NSString).pathExtension.lowercased()
         guard let declared = EvidenceKind.allCases.first(where: { $0.extensions.contains(ext) }) else {
-            problems.append("Chỉ nhận tệp PDF, DOCX, XLSX, PNG, JPEG; tệp \"\(name)\" không thuộc các loại này.")
+            problems.append("Chỉ nhận tệp PDF, DOCX, XLSX, PNG, JPEG; tệp \"\(name.excerpt())\" không thuộc các loại này.")
             throw Abort(.unsupportedMediaType, reason: problems.joined(separator: "\n"))
         }
         if meta.criteria.isEmpty { problems.append("Cần ít nhất một tiêu chí (tham số criteria).") }
         for code in meta.criteria {
-            if a.framework.leafByCode[code] == nil { problems.append("Không có tiêu chí \"\(code)\" trong bộ chỉ số.") }
+            if a.framework.leafByCode[code] == nil { problems.append("Không có tiêu chí \"\(code.excerpt())\" trong bộ chỉ số.") }
             else if let refusal = a.editRefusal(for: user, criterion: code) { problems.append("Tiêu chí \(code): \(refusal.reason)") }
         }
         if !meta.documentDate.isEmpty, DateText.parseISO(meta.documentDate) == nil { problems.append("Ngày văn bản \"\(meta.documentDate)\" không hợp lệ; dùng yyyy-mm-dd.") }

@@ -9,19 +9,11 @@ struct LoginService {
 
     enum Failure: Error {
         case wrongCredentials
-        case locked(until: Date)
 
-        var message: String {
-            switch self {
-            case .wrongCredentials:
-                return "Tên đăng nhập hoặc mật khẩu không đúng."
-            case .locked(let until):
-                let f = DateFormatter()
-                f.dateFormat = "HH:mm dd/MM/yyyy"
-                f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
-                return "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau \(f.string(from: until))."
-            }
-        }
+        /// One message for an unknown account, a locked one and a wrong
+        /// password: the sign-in form must not tell who has an account. The
+        /// owner of a locked account is told in the application and by e-mail.
+        var message: String { "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa. Nếu quên mật khẩu, hãy liên hệ quản trị." }
     }
 
     /// A hash of nothing in particular, checked when the account does not exist.
@@ -36,8 +28,10 @@ struct LoginService {
             return .failure(.wrongCredentials)
         }
         if let until = user.lockedUntil, until > Date() {
+            // The same work as a real check, so timing does not tell a locked account either.
+            _ = try? await request.password.async.verify(password, created: Self.timingHash)
             try await AuditLog.record(request, actor: user, action: "login_refused_locked", target: user.username)
-            return .failure(.locked(until: until))
+            return .failure(.wrongCredentials)
         }
         if try await request.password.async.verify(password, created: user.passwordHash) {
             user.failedLogins = 0
@@ -48,20 +42,36 @@ struct LoginService {
         }
         user.failedLogins += 1
         var detail = "lần sai thứ \(user.failedLogins)"
+        var lockedNow: Date?
         if user.failedLogins >= maxFailures {
-            user.lockedUntil = Date().addingTimeInterval(lockout)
+            let until = Date().addingTimeInterval(lockout)
+            user.lockedUntil = until
             user.failedLogins = 0
+            lockedNow = until
             detail += "; khóa tài khoản"
         }
         try await user.save(on: request.db)
         try await AuditLog.record(request, actor: user, action: "login_failed", target: user.username, detail: detail)
-        if let until = user.lockedUntil, until > Date() { return .failure(.locked(until: until)) }
+        if let until = lockedNow {
+            // Told to the owner, not to whoever typed the name.
+            let f = DateFormatter()
+            f.dateFormat = "HH:mm dd/MM/yyyy"
+            f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
+            try await Notifier.notify([user], kind: "account_locked", subject: "Tài khoản OpenDTI tạm khóa",
+                                      body: "Tài khoản \(user.username) bị tạm khóa đến \(f.string(from: until)) vì nhập sai mật khẩu \(maxFailures) lần liên tiếp. Nếu không phải bạn, hãy báo quản trị.",
+                                      on: request.db)
+        }
         return .failure(.wrongCredentials)
     }
 
-    /// Marks the session as signed in, starting its timeouts, with a fresh
-    /// CSRF token (the old one may have been seen by someone else).
-    static func startSession(_ request: Request, _ user: UserAccount) {
+    /// Marks the session as signed in, starting its timeouts, with a new
+    /// session id (the old one may have been planted: session fixation) and a
+    /// fresh CSRF token (the old one may have been seen by someone else).
+    static func startSession(_ request: Request, _ user: UserAccount) async throws {
+        if let old = request.session.id {
+            try await request.application.sessions.driver.deleteSession(old, for: request).get()
+            request.session.id = nil
+        }
         request.auth.login(user)
         request.session.data[SessionUserAuthenticator.userKey] = user.id?.uuidString
         let now = String(Date().timeIntervalSince1970)

@@ -14,9 +14,9 @@ enum ResultExports {
     /// A group's indices as bars (pages and the Word appendix).
     static func groupChart(_ set: ResultArchive.Loaded, group g: GroupSummary) -> String {
         let members = set.results.units.filter { $0.row.group == g.group }
-        let maxIndex = members.compactMap(\.index).max().map { Double($0.micros) / 1e6 } ?? 1
+        let maxIndex = members.compactMap(\.index).max() ?? .zero
         return SVGChart.bars(members.filter(\.row.reported).map { u in
-            SVGChart.Bar(label: u.row.unit, value: u.index.map { Double($0.micros) / 1e6 } ?? 0, secondary: nil, text: u.display)
+            SVGChart.Bar(label: u.row.unit, value: u.index ?? .zero, text: u.display)
         }, max: maxIndex, title: "\(g.group): \(ResultsWriter(set.results).indexHeader)")
     }
 
@@ -63,7 +63,7 @@ enum ResultExports {
                     row += u.row.columns.map { $0.map { .number($0.value, decimals: $0.decimals) } ?? .text("-") }
                     row.append(u.row.points.map { .number($0.value, decimals: $0.decimals) } ?? .text("-"))
                     row.append(u.index.map { .number($0, decimals: decimals) } ?? .text("-"))
-                    row.append(u.row.reported ? .integer(u.rank) : .text("-"))
+                    row.append(u.rank > 0 ? .integer(u.rank) : .text("-"))
                     row.append(u.band.map(Workbook.Cell.text) ?? .empty)
                     rows.append(row)
                 }
@@ -75,7 +75,7 @@ enum ResultExports {
                 sheets.append(.init(name: g.group, rows: rows, widths: [6, 48] + r.columnNames.map { _ in 14 } + [12, 12, 10, 12], boldRows: [rows.count - 1]))
                 for u in members {
                     let base: [Workbook.Cell] = [.text(set.manifest.level(ofGroup: g.group)), .text(g.group), .text(set.code(of: u.row.unit) ?? ""), .text(u.row.unit),
-                                                 u.row.reported ? .integer(u.rank) : .text("-"), u.row.points.map { .number($0.value, decimals: $0.decimals) } ?? .text("-"),
+                                                 u.rank > 0 ? .integer(u.rank) : .text("-"), u.row.points.map { .number($0.value, decimals: $0.decimals) } ?? .text("-"),
                                                  u.maxPoints.map { .number($0, decimals: $0.significantDecimals) } ?? .empty,
                                                  u.index.map { .number($0, decimals: decimals) } ?? .text("-"), .text(u.display), u.band.map(Workbook.Cell.text) ?? .empty]
                     if r.columnNames.isEmpty { detail.append(base + [.empty, .empty]) }
@@ -105,7 +105,7 @@ enum ResultExports {
         for set in sets {
             for u in set.results.units {
                 var cells = [set.manifest.level(ofGroup: u.row.group), u.row.group, set.code(of: u.row.unit) ?? "", u.row.unit,
-                             u.row.reported ? String(u.rank) : "", u.row.points.map { $0.value.description } ?? "", u.maxPoints?.description ?? "",
+                             u.rankText, u.row.points.map { $0.value.description } ?? "", u.maxPoints?.description ?? "",
                              u.index?.description ?? "", u.display, u.band ?? ""]
                 for column in columns {
                     let i = set.results.columnNames.firstIndex(of: column)

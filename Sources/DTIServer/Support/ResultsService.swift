@@ -42,8 +42,13 @@ enum ResultsService {
                 let answers = answersBySubmission[submission.id!] ?? []
                 let byCode = Dictionary(uniqueKeysWithValues: answers.map { ($0.criterion, $0) })
                 answersByUnit[unit.id!] = byCode
-                let leafPoints: [ScoringEngine.LeafPoints] = fw.leaves.map { leaf in
-                    guard let p = byCode[fw.nodes[leaf].code]?.finalPoints else { return .missing }
+                let leafPoints: [ScoringEngine.LeafPoints] = fw.leaves.enumerated().map { position, leaf in
+                    guard let answer = byCode[fw.nodes[leaf].code], let p = answer.finalPoints else { return .missing }
+                    // "b = 0" on a ratio the framework calls not applicable leaves the
+                    // unit's maximum, as `dti score` does, unless a reviewer scored it.
+                    if answer.evaluatorPoints == nil, answer.councilPoints == nil,
+                       case .success(let input) = AnswerParser.parse(fw.leafRule(position), value: answer.value, b: answer.b),
+                       fw.leafRule(position).evaluate(input, max: fw.nodes[leaf].max) == .notApplicable { return .notApplicable }
                     return .points(ScaledDecimal(micros: p))
                 }
                 scores.append(ScoringEngine.aggregate(assessed, leafPoints: leafPoints, reported: true, in: fw))

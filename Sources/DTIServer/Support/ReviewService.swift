@@ -22,13 +22,13 @@ enum ReviewService {
         guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
         if let refusal = refusal(a, stage: stage, user: user, criterion: criterion) { throw refusal.abort }
         let fw = a.framework
-        guard let leaf = fw.leafByCode[criterion] else { throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion)\".") }
+        guard let leaf = fw.leafByCode[criterion] else { throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion.excerpt())\".") }
         let node = fw.nodes[fw.leaves[leaf]]
         guard node.applicability.applies(toUnitTagged: Set(a.unit.tagList)) else {
             throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion) không áp dụng cho đơn vị này.")
         }
         let points: ScaledDecimal
-        switch WrittenNumber.parse(input.points) {
+        switch WrittenNumber.parseVietnamese(input.points) {
         case .success(let n): points = n.value
         case .failure(let e): throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): điểm \(e.message(for: input.points))")
         }

@@ -62,9 +62,17 @@ struct Scorecard {
             let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
             let answers = Dictionary(((mine["answers"] as? [[String: Any]]) ?? []).compactMap { a in (a["criterion"] as? String).map { ($0, a) } }, uniquingKeysWith: { a, _ in a })
             func pts(_ v: Any?) -> String { (v as? NSNumber).map { PointsText.points(ScaledDecimal(micros: Int64(($0.doubleValue * 1_000_000).rounded()))) } ?? "-" }
-            for leaf in fw.leaves {
+            let tags = Set(try await UnitModel.query(on: db).filter(\.$code == code).first()?.tagList ?? [])
+            for (position, leaf) in fw.leaves.enumerated() {
                 let node = fw.nodes[leaf]
                 let a = answers[node.code]
+                // A criterion that does not apply to the unit (by its tags, or
+                // answered "b = 0" where the framework says so) loses nothing.
+                guard node.applicability.applies(toUnitTagged: tags) else { continue }
+                if a?["evaluator"] as? NSNumber == nil, a?["council"] as? NSNumber == nil,
+                   let value = a?["value"] as? String, let b = a?["b"] as? String,
+                   case .success(let input) = AnswerParser.parse(fw.leafRule(position), value: value, b: b),
+                   fw.leafRule(position).evaluate(input, max: node.max) == .notApplicable { continue }
                 criteria.append(Criterion(code: node.code, name: node.name, max: FrameworkCatalog.text(node.max), selfPoints: pts(a?["self"]),
                                           evaluator: pts(a?["evaluator"]), council: pts(a?["council"]), final: pts(a?["final"])))
                 let final = (a?["final"] as? NSNumber).map { ScaledDecimal(micros: Int64(($0.doubleValue * 1_000_000).rounded())) } ?? .zero
@@ -126,39 +134,4 @@ struct Scorecard {
 
 extension Array {
     subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
-}
-
-/// Bar charts as SVG, written on the server: they print in pages, PDF and
-/// Word alike and need no JavaScript.
-enum SVGChart {
-    struct Bar { var label: String; var value: Double; var secondary: Double?; var text: String }
-
-    static func escape(_ s: String) -> String { XMLScan.escape(s) }
-
-    /// Horizontal bars scaled to `max`; an optional second mark (the group
-    /// average) as a thin line on each bar.
-    static func bars(_ bars: [Bar], max: Double, title: String, secondaryLabel: String? = nil) -> String {
-        let rowHeight = 26, labelWidth = 300, chartWidth = 420, top = 30
-        let height = top + bars.count * rowHeight + (secondaryLabel == nil ? 10 : 34)
-        var svg = #"<svg xmlns="http://www.w3.org/2000/svg" role="img" width="\#(labelWidth + chartWidth + 90)" height="\#(height)" viewBox="0 0 \#(labelWidth + chartWidth + 90) \#(height)" font-family="Liberation Serif, Times New Roman, serif" font-size="13">"#
-        svg += "<title>\(escape(title))</title>"
-        svg += #"<text x="0" y="18" font-weight="bold">\#(escape(title))</text>"#
-        for (i, bar) in bars.enumerated() {
-            let y = top + i * rowHeight
-            let w = max > 0 ? Int((bar.value / max) * Double(chartWidth)) : 0
-            svg += #"<text x="\#(labelWidth - 6)" y="\#(y + 16)" text-anchor="end">\#(escape(bar.label))</text>"#
-            svg += ##"<rect x="\##(labelWidth)" y="\##(y + 4)" width="\##(Swift.max(w, 1))" height="16" fill="#8c1c13"/>"##
-            if let s = bar.secondary, max > 0 {
-                let x = labelWidth + Int((s / max) * Double(chartWidth))
-                svg += ##"<line x1="\##(x)" y1="\##(y + 1)" x2="\##(x)" y2="\##(y + 23)" stroke="#1f4e79" stroke-width="3"/>"##
-            }
-            svg += #"<text x="\#(labelWidth + Swift.max(w, 1) + 6)" y="\#(y + 16)">\#(escape(bar.text))</text>"#
-        }
-        if let secondaryLabel {
-            let y = top + bars.count * rowHeight + 14
-            svg += ##"<line x1="\##(labelWidth)" y1="\##(y - 4)" x2="\##(labelWidth)" y2="\##(y + 10)" stroke="#1f4e79" stroke-width="3"/>"##
-            svg += #"<text x="\#(labelWidth + 8)" y="\#(y + 8)">\#(escape(secondaryLabel))</text>"#
-        }
-        return svg + "</svg>"
-    }
 }

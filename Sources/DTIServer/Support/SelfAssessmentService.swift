@@ -141,7 +141,7 @@ enum SelfAssessmentService {
     static func check(_ assessment: SelfAssessment, criterion: String, input: AnswerInput) throws -> CheckedAnswer {
         let framework = assessment.framework
         guard let leaf = framework.leafByCode[criterion] else {
-            throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion)\" trong bộ chỉ số của đơn vị.")
+            throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion.excerpt())\" trong bộ chỉ số của đơn vị.")
         }
         let node = framework.nodes[framework.leaves[leaf]]
         guard node.applicability.applies(toUnitTagged: Set(assessment.unit.tagList)) else {
@@ -152,10 +152,11 @@ enum SelfAssessmentService {
         if value.count > 500 || b.count > 100 || explanation.count > 4000 {
             throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): giá trị hoặc giải trình quá dài.")
         }
-        switch AnswerParser.parse(node.rule!, value: value, b: b) {
+        switch AnswerParser.parseTyped(node.rule!, value: value, b: b) {
         case .failure(let problem):
             throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): \(problem.message)")
-        case .success(let parsed):
+        case .success(let typed):
+            let parsed = typed.input
             let points: Int64
             switch node.rule!.evaluate(parsed, max: node.max) {
             case .points(let p): points = p.micros
@@ -165,7 +166,7 @@ enum SelfAssessmentService {
             if let range = node.inputRange, let number = InputReference(criterion: criterion, field: .value).number(in: parsed), !range.contains(number) {
                 throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): giá trị ngoài khoảng cho phép \(FrameworkCatalog.text(range.lowerBound))…\(FrameworkCatalog.text(range.upperBound)).")
             }
-            return CheckedAnswer(criterion: criterion, value: value, b: b, explanation: explanation, points: points)
+            return CheckedAnswer(criterion: criterion, value: typed.value, b: typed.b, explanation: explanation, points: points)
         }
     }
 

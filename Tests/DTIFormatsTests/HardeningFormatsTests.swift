@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import DTICore
+@testable import DTIFormats
+
+@Suite("Formats: charts, spreadsheet-safe CSV, bounded workbook reading")
+struct HardeningFormatsTests {
+    @Test("a chart of zeros, a maximum of zero or a huge value draws bars inside the chart")
+    func chartBounds() {
+        let bars = [SVGChart.Bar(label: "Đô thị thông minh", value: .zero, secondary: .zero, text: "0"),
+                    SVGChart.Bar(label: "Khác", value: ScaledDecimal(micros: .max), text: "lớn")]
+        for max in [ScaledDecimal.zero, ScaledDecimal(100)] {
+            let svg = SVGChart.bars(bars, max: max, title: "Thử <b>")
+            #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>"))
+            #expect(svg.contains("Thử &lt;b&gt;"))
+            #expect(!svg.contains(#"width="421""#) && !svg.contains(#"="-"#), "no bar beyond the chart, no negative width")
+        }
+        #expect(SVGChart.pixels(ScaledDecimal(50), of: ScaledDecimal(100)) == 210)
+        #expect(SVGChart.pixels(ScaledDecimal(500), of: ScaledDecimal(100)) == 420)
+        #expect(SVGChart.pixels(ScaledDecimal(5), of: .zero) == 0)
+    }
+
+    @Test("CSV cells that a spreadsheet would run as formulas are kept as text; numbers and \"-\" are left alone")
+    func csvInjection() {
+        #expect(ResultsWriter.csvField("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"")
+        #expect(ResultsWriter.csvField("+1+1") == "'+1+1")
+        #expect(ResultsWriter.csvField("@SUM(A1)") == "'@SUM(A1)")
+        #expect(ResultsWriter.csvField("\tx") == "'\tx")
+        #expect(ResultsWriter.csvField("-") == "-")
+        #expect(ResultsWriter.csvField("-2,5") == "\"-2,5\"")
+        #expect(ResultsWriter.csvField("Sở Tài chính") == "Sở Tài chính")
+    }
+
+    @Test("column letters past XFD and rows past Excel's last are refused, never overflow")
+    func cellReferences() {
+        #expect(WorkbookReader.column(of: "XFD1") == 16_383)
+        #expect(WorkbookReader.column(of: "XFE1") == nil)
+        #expect(WorkbookReader.column(of: String(repeating: "Z", count: 20) + "1") == nil)
+        #expect(WorkbookReader.column(of: "AB12") == 27)
+    }
+
+    @Test("ranking output is linear: 20,000 units in their own groups print at once")
+    func linearTable() {
+        var table = ResultTable(columnNames: [], rows: [])
+        for i in 0..<20_000 { table.rows.append(ResultRow(group: "Nhóm \(i)", unit: "Đơn vị \(i)", points: WrittenNumber(value: ScaledDecimal(i % 100), decimals: 0))) }
+        let text = ResultsWriter(table.ranked(under: RankingSettings(method: .raw))).table()
+        #expect(text.contains("Đơn vị 19999"))
+    }
+}
