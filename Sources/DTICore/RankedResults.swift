@@ -16,6 +16,10 @@ public struct RankedUnit: Sendable {
     /// group has no reporting unit. A non-reporting unit in a group that has
     /// reporting units is ranked last (M'Drắk, Đắk Lắk 2021), everywhere.
     public var rankText: String { rank > 0 ? String(rank) : "-" }
+
+    public init(row: ResultRow, maxPoints: ScaledDecimal?, index: ScaledDecimal?, display: String, rank: Int, band: String?) {
+        self.row = row; self.maxPoints = maxPoints; self.index = index; self.display = display; self.rank = rank; self.band = band
+    }
 }
 
 /// Statistics of one ranking group.
@@ -37,6 +41,14 @@ public struct GroupSummary: Sendable {
     /// Units of the top k and bottom k, best first.
     public var topUnits: [String]
     public var bottomUnits: [String]
+
+    public init(group: String, count: Int, reported: Int, average: ScaledDecimal?, columnAverages: [ScaledDecimal?],
+                topAverage: ScaledDecimal?, bottomAverage: ScaledDecimal?, gap: ScaledDecimal?, decimals: Int,
+                columnDecimals: [Int], topUnits: [String], bottomUnits: [String]) {
+        self.group = group; self.count = count; self.reported = reported; self.average = average
+        self.columnAverages = columnAverages; self.topAverage = topAverage; self.bottomAverage = bottomAverage; self.gap = gap
+        self.decimals = decimals; self.columnDecimals = columnDecimals; self.topUnits = topUnits; self.bottomUnits = bottomUnits
+    }
 }
 
 /// A ranked table: units in rank order within each group, and group statistics.
@@ -46,6 +58,10 @@ public struct RankedResults: Sendable {
     /// Grouped, groups in input order, units by rank then Vietnamese name.
     public var units: [RankedUnit]
     public var groups: [GroupSummary]
+
+    public init(columnNames: [String], settings: RankingSettings, units: [RankedUnit], groups: [GroupSummary]) {
+        self.columnNames = columnNames; self.settings = settings; self.units = units; self.groups = groups
+    }
 }
 
 /// A problem that makes a table impossible to rank.

@@ -232,26 +232,47 @@ public enum ScoringEngine {
     /// Σ points_i ÷ applicableMax_i × weight_i over main indices, weights
     /// renormalised over the indices that apply to the unit.
     static func weightedIndex(_ score: UnitScore, _ framework: CompiledFramework, decimals: Int) -> ScaledDecimal? {
+        let weights = mainIndexWeights(framework)
+        guard !weights.isEmpty else { return nil }
+        return weightedIndex(points: framework.mainIndices.map { score.points[$0] },
+                             applicableMax: framework.mainIndices.map { score.applicableMax[$0] },
+                             weights: weights, decimals: decimals)
+    }
+
+    /// The weight of each main index: its own `weight`, else its share of the
+    /// framework's total in millionths (Nhận thức số 100 of 1.000 → 0,1).
+    /// Empty when the main indices have no points at all.
+    public static func mainIndexWeights(_ framework: CompiledFramework) -> [ScaledDecimal] {
         let total = framework.mainIndices.reduce(Int128(0)) { $0 + Int128(framework.nodes[$1].max.micros) }
-        guard total > 0 else { return nil }
-        // Terms are summed exactly as rationals over a common 10^18 scale.
+        guard total > 0 else { return [] }
+        return framework.mainIndices.map { i in
+            let node = framework.nodes[i]
+            return node.weight ?? ScaledDecimal(micros: Int64(clamping: Int128(node.max.micros) * Int128(ScaledDecimal.unit) / total))
+        }
+    }
+
+    /// The weighted index from each main index's points, applicable maximum
+    /// and weight: indices that do not apply (maximum 0) drop out and the
+    /// other weights are renormalised. Exact: terms are summed as rationals
+    /// over a common 10^18 scale and rounded once. `dti verify` recomputes a
+    /// published record with this same function.
+    public static func weightedIndex(points: [ScaledDecimal], applicableMax: [ScaledDecimal], weights: [ScaledDecimal], decimals: Int) -> ScaledDecimal? {
+        guard points.count == weights.count, applicableMax.count == weights.count, (0...ScaledDecimal.scale).contains(decimals) else { return nil }
         let precision: Int128 = 1_000_000_000_000_000_000
         var sum: Int128 = 0
         var weightSum: Int128 = 0
-        for i in framework.mainIndices {
-            let node = framework.nodes[i]
-            let applicable = Int128(score.applicableMax[i].micros)
-            guard applicable > 0 else { continue }
-            let weight = node.weight.map { Int128($0.micros) } ?? (Int128(node.max.micros) * Int128(ScaledDecimal.unit) / total)
-            guard weight > 0 else { continue }
+        for i in weights.indices {
+            let applicable = Int128(applicableMax[i].micros)
+            let weight = Int128(weights[i].micros)
+            guard applicable > 0, weight > 0 else { continue }
             weightSum += weight
-            sum += Int128(score.points[i].micros) * weight * (precision / Int128(ScaledDecimal.unit)) / applicable
+            sum += Int128(points[i].micros) * weight * (precision / Int128(ScaledDecimal.unit)) / applicable
         }
         guard weightSum > 0 else { return nil }
         // sum / weightSum, at 10^18 scale → round to `decimals`.
         let keep = Int128(ScaledDecimal.pow10(decimals))
         let q = ScaledDecimal.roundedQuotient(sum * keep, weightSum * (precision / Int128(ScaledDecimal.unit)))
-        return ScaledDecimal(micros: Int64(q) * (ScaledDecimal.unit / Int64(keep)))
+        return ScaledDecimal(micros: Int64(clamping: q * (Int128(ScaledDecimal.unit) / keep)))
     }
 }
 

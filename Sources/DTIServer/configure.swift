@@ -50,6 +50,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M009CreatePhaseExceptions())          // deadline exceptions
     app.migrations.add(M010CreateOutbox())                   // e-mail addresses and the notification outbox
     app.migrations.add(M011CreateResultSets())               // published results tables; results-only periods
+    app.migrations.add(M012CreatePublishedRecords())         // the typed published record of each period
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and

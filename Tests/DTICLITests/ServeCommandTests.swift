@@ -47,6 +47,10 @@ struct ServeCommandTests {
         #expect(printed.contains("OpenDTI đang chạy tại http://127.0.0.1:\(port)"))
         #expect(printed.contains("mật khẩu chung: OpenDTI@2026"))
         #expect(printed.contains("daumoi.snn"))
+        // Every period the demo loaded is named, the open 2025 one included.
+        for period in ["năm 2021 (kết quả đã công bố)", "năm 2022", "năm 2023", "năm 2025 (dữ liệu minh họa, đang thẩm định) (đang mở)"] {
+            #expect(printed.contains(period), "\(period) in \(printed)")
+        }
     }
 
     @Test("a bad setting stops the start with a message naming it")

@@ -125,6 +125,8 @@ struct AuthorizationMatrixTests {
         .init(method: .GET, path: "/results/:id/export.xlsx", access: .everyone),
         .init(method: .GET, path: "/results/:id/export.csv", access: .everyone),
         .init(method: .GET, path: "/results/:id/export.json", access: .everyone),
+        .init(method: .GET, path: "/results/:id/record.json", access: .everyone),
+        .init(method: .GET, path: "/api/v1/results/:id/record", access: .everyone),
         .init(method: .GET, path: "/results/:id/decision.docx", access: .everyone),
         .init(method: .GET, path: "/results/:id/decision.pdf", access: .everyone),
         .init(method: .GET, path: "/api/v1/results", access: .everyone),

@@ -190,9 +190,13 @@ struct HardeningTests {
             #expect(try python(ratio, input.path, output.path) == "ok\n")
             let imported = try await focal.send(.POST, api + "/workbook", data: try Data(contentsOf: output), contentType: AssessmentWorkbook.contentType)
             #expect(imported.status == .ok, "\(imported.body)")
-            let view = try await focal.send(.GET, api + "/self-assessment")
-            let row = try #require(view.body.range(of: #""code":"3.2""#).map { String(view.body[..<$0.lowerBound].suffix(600)) + String(view.body[$0.lowerBound...].prefix(600)) })
-            #expect(row.contains(#""selfPoints":"12,00""#) && row.contains(#""value":"1200""#) && row.contains(#""b":"1500""#), "\(row)")
+            struct View: Decodable {
+                struct Row: Decodable { var code: String; var value: String; var b: String; var selfPoints: String }
+                var rows: [Row]
+            }
+            let view = try await focal.send(.GET, api + "/self-assessment").json(View.self)
+            let row = try #require(view.rows.first { $0.code == "3.2" })
+            #expect(row.selfPoints == "12,00" && row.value == "1200" && row.b == "1500", "\(row)")
         }
     }
 

@@ -15,6 +15,8 @@ struct ResultsController: RouteCollection {
         routes.get("results", ":id", "export.xlsx", use: exportXLSX)
         routes.get("results", ":id", "export.csv", use: exportCSV)
         routes.get("results", ":id", "export.json", use: exportJSON)
+        routes.get("results", ":id", "record.json", use: record)
+        routes.get("api", "v1", "results", ":id", "record", use: record)
         routes.get("results", ":id", "decision.docx", use: decisionDOCX)
         routes.get("results", ":id", "decision.pdf", use: decisionPDF)
         routes.get("api", "v1", "results", use: list)
@@ -158,7 +160,7 @@ struct ResultsController: RouteCollection {
         let analysis = ResultArchive.analysis(sets, year: period.year)
         return try await req.view.render("result", PeriodPage(
             layout: Layout(req, title: period.title), id: period.id!, year: period.year, title: period.title,
-            sources: Array(Set(sets.map(\.set.source))).sorted(), groups: groups,
+            sources: Array(Set(sets.map(\.source))).sorted(), groups: groups,
             analysis: analysis.sections.map { .init(title: $0.title, paragraphs: $0.paragraphs) }, pdfAvailable: ResultExports.officeBinary() != nil))
     }
 
@@ -247,6 +249,21 @@ struct ResultsController: RouteCollection {
         var headers = HTTPHeaders()
         headers.contentType = .json
         return Response(status: .ok, headers: headers, body: .init(string: ResultExports.json(period, sets, analysis: ResultArchive.analysis(sets, year: period.year)).serialized()))
+    }
+
+    /// The published record exactly as stored: the bytes `dti verify`
+    /// checks, with their SHA-256 as a strong ETag and in `X-DTI-SHA256`.
+    @Sendable func record(req: Request) async throws -> Response {
+        let (period, _) = try await published(req)
+        guard let row = try await ResultArchive.recordRow(period, on: req.db) else {
+            throw Abort(.notFound, reason: "Kết quả này được công bố trước khi có bản ghi công bố; hãy dùng export.json.")
+        }
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        headers.replaceOrAdd(name: .eTag, value: "\"\(row.sha256)\"")
+        headers.replaceOrAdd(name: "X-DTI-SHA256", value: row.sha256)
+        headers.contentDisposition = .init(.attachment, filename: "\(ResultExports.slug(period))-ban-ghi.json")
+        return Response(status: .ok, headers: headers, body: .init(string: row.content))
     }
 
     static let docxType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.wordprocessingml.document")

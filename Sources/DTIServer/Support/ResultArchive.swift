@@ -8,14 +8,27 @@ import Vapor
 /// the same code as `dti rank`, so every page, export and analysis shows the
 /// numbers `dti rank` prints.
 enum ResultArchive {
-    /// A result set read back and ranked.
+    /// One level of a period's published record, as the portal reads it.
     struct Loaded {
-        var set: ResultSet
+        var level: String
+        var source: String
+        /// The SHA-256 of the level's inputs (the imported table, or the published answers).
+        var inputsSHA256: String
         var manifest: ResultsManifest.Table
         var table: ResultTable
         var results: RankedResults
         /// Table name → unit code.
         var unitCodes: [String: String]
+
+        init(_ level: PublishedRecord.Level) {
+            self.level = level.level
+            source = level.source
+            inputsSHA256 = level.inputsSHA256
+            manifest = level.options
+            table = level.table
+            results = level.results
+            unitCodes = level.unitCodes
+        }
 
         func code(of name: String) -> String? { unitCodes[name] }
         func name(of code: String) -> String? { unitCodes.first { $0.value == code }?.key }
@@ -29,32 +42,54 @@ enum ResultArchive {
         return try await Period.query(on: db).filter(\.$id ~~ Array(ids)).sort(\.$year, .descending).sort(\.$title).all()
     }
 
-    static func load(_ period: Period, on db: any Database) async throws -> [Loaded] {
-        try await ResultSet.query(on: db).filter(\.$period.$id == period.id!).sort(\.$position).all().map { try RankedSets.shared.loaded($0) }
+    /// The period's published record (its newest version), as stored.
+    static func recordRow(_ period: Period, on db: any Database) async throws -> PublishedRecordRow? {
+        try await PublishedRecordRow.query(on: db).filter(\.$period.$id == period.id!).sort(\.$version, .descending).first()
     }
 
-    /// Result sets never change once written: each is read and ranked once, keyed by its id and hash.
-    final class RankedSets: @unchecked Sendable {
-        static let shared = RankedSets()
+    /// The levels of the period's published record, typed. A period published
+    /// before records existed is read from its tables, through the same code.
+    static func load(_ period: Period, on db: any Database) async throws -> [Loaded] {
+        if let row = try await recordRow(period, on: db) {
+            return try Records.shared.record(row).levels.map(Loaded.init)
+        }
+        return try await ResultSet.query(on: db).filter(\.$period.$id == period.id!).sort(\.$position).all().map { try Loaded(levelFromTable($0)) }
+    }
+
+    /// Records never change once written: each is parsed once, keyed by its id and hash.
+    final class Records: @unchecked Sendable {
+        static let shared = Records()
         private let lock = NSLock()
         // Guarded by `lock`.
-        private var entries: [String: Loaded] = [:]
+        private var entries: [String: PublishedRecord] = [:]
 
-        func loaded(_ set: ResultSet) throws -> Loaded {
-            let key = "\(set.id?.uuidString ?? "")#\(set.sha256)"
+        func record(_ row: PublishedRecordRow) throws -> PublishedRecord {
+            let key = "\(row.id?.uuidString ?? "")#\(row.sha256)"
             if let hit = lock.withLock({ entries[key] }) { return hit }
-            let loaded = try ResultArchive.read(set)
-            lock.withLock { entries[key] = loaded }
-            return loaded
+            let record = try PublishedRecord.parse(Data(row.content.utf8))
+            lock.withLock { entries[key] = record }
+            return record
         }
     }
 
-    static func read(_ set: ResultSet) throws -> Loaded {
+    /// A stored table ranked by `dti rank`'s code: a level of a record.
+    static func levelFromTable(_ set: ResultSet) throws -> PublishedRecord.Level {
         let manifest = try JSONDecoder().decode(ResultsManifest.Table.self, from: Data(set.manifest.utf8))
         let table = try ResultTableReader.read(try CSVReader.parse([UInt8](set.content.utf8), file: set.fileName))
-        let settings = try manifest.settings().get()
         let codes = (try? JSONDecoder().decode([String: String].self, from: Data(set.unitCodes.utf8))) ?? [:]
-        return Loaded(set: set, manifest: manifest, table: table, results: table.ranked(under: settings), unitCodes: codes)
+        return try PublishedRecord.Level.ranking(table, options: manifest, level: set.level, source: set.source, framework: nil,
+                                                 inputsSHA256: set.sha256, unitCodes: codes)
+    }
+
+    /// Serialises the record once, hashes it and stores it.
+    @discardableResult
+    static func storeRecord(_ period: Period, levels: [PublishedRecord.Level], on db: any Database) async throws -> PublishedRecordRow {
+        let record = PublishedRecord(periodID: period.id!.uuidString, year: period.year, title: period.title,
+                                     publishedAt: ISO8601DateFormatter().string(from: Date()), levels: levels)
+        let content = record.serialized()
+        let row = PublishedRecordRow(periodID: period.id!, version: 1, sha256: SHA256.hash(data: Data(content.utf8)).hex, content: content)
+        try await row.create(on: db)
+        return row
     }
 
     /// The written analysis of a period's results.
@@ -119,6 +154,7 @@ enum ResultArchive {
             period.resultsOnly = true
             period.locked = true
             try await period.create(on: tx)
+            var levels: [PublishedRecord.Level] = []
             for (position, item) in tables.enumerated() {
                 var codes: [String: String] = [:]
                 for row in item.table.rows {
@@ -140,15 +176,18 @@ enum ResultArchive {
                 }
                 var entry = item.entry
                 entry.province = manifest.province
-                try await store(period: period, position: position, entry: entry, fileName: item.entry.file, content: item.text,
-                                unitCodes: codes, source: manifest.source, on: tx)
+                let set = try await store(period: period, position: position, entry: entry, fileName: item.entry.file, content: item.text,
+                                          unitCodes: codes, source: manifest.source, on: tx)
+                levels.append(try levelFromTable(set))
             }
+            try await storeRecord(period, levels: levels, on: tx)
             return period
         }
     }
 
+    @discardableResult
     static func store(period: Period, position: Int, entry: ResultsManifest.Table, fileName: String, content: String,
-                      unitCodes: [String: String], source: String, on db: any Database) async throws {
+                      unitCodes: [String: String], source: String, on db: any Database) async throws -> ResultSet {
         let set = ResultSet()
         set.$period.id = period.id!
         set.position = position
@@ -160,13 +199,17 @@ enum ResultArchive {
         set.source = source
         set.sha256 = SHA256.hash(data: Data(content.utf8)).hex
         try await set.create(on: db)
+        return set
     }
 
     // MARK: Publication of a workflow period
 
     /// The results of each level as a `dti rank` table with the framework's
-    /// method, display and bands, and its main indices as columns.
-    static func storePublished(_ levels: [ResultsService.LevelResult], period: Period, on db: any Database) async throws {
+    /// method, display and bands, and its main indices as columns; and the
+    /// period's record, from the ranking DTICore computed from the final
+    /// scores (the weighted index included).
+    static func storePublished(_ levels: [ResultsService.LevelResult], period: Period, inputsSHA256: String, on db: any Database) async throws {
+        var recordLevels: [PublishedRecord.Level] = []
         for (position, level) in levels.enumerated() {
             let fw = try FrameworkCatalog.framework(level.frameworkVersion)
             let compiled = try FrameworkCatalog.compiled(level.frameworkVersion)
@@ -196,9 +239,21 @@ enum ResultArchive {
                 bands: fw.bands.isEmpty ? nil : fw.bands.map { "\($0.name):\($0.minPercent.formatted(decimals: $0.minPercent.significantDecimals, separator: "."))" }.joined(separator: ","),
                 averageOver: nil, top: nil, analysisEdges: edges, columnMax: columnMax)
             let codes = Dictionary(level.units.map { ($0.name, $0.code) }, uniquingKeysWith: { first, _ in first })
+            let source = "Công bố trên OpenDTI (\(level.frameworkVersion.key)@\(level.frameworkVersion.version))"
             try await store(period: period, position: position, entry: entry, fileName: "\(level.level).csv",
-                            content: lines.joined(separator: "\n") + "\n", unitCodes: codes,
-                            source: "Công bố trên OpenDTI (\(level.frameworkVersion.key)@\(level.frameworkVersion.version))", on: db)
+                            content: lines.joined(separator: "\n") + "\n", unitCodes: codes, source: source, on: db)
+            let columnNodes = compiled.pillars.isEmpty ? compiled.mainIndices : compiled.pillars
+            var unitColumnMax: [String: [ScaledDecimal]] = [:]
+            for score in level.result.scores where score.reported {
+                unitColumnMax[score.unit.name] = columnNodes.map { score.applicableMax[$0] }
+            }
+            recordLevels.append(PublishedRecord.Level(
+                level: level.level, source: source,
+                framework: .init(key: level.frameworkVersion.key, version: level.frameworkVersion.version, sha256: level.frameworkVersion.sha256),
+                inputsSHA256: inputsSHA256, options: entry,
+                columnWeights: fw.method == .weighted ? ScoringEngine.mainIndexWeights(compiled) : nil,
+                unitCodes: codes, results: ranking, columnMax: fw.method == .weighted ? unitColumnMax : [:]))
         }
+        try await storeRecord(period, levels: recordLevels, on: db)
     }
 }

@@ -125,9 +125,9 @@ enum ResultExports {
                                 ("results_only", .bool(period.resultsOnly))])),
             ("tables", .array(sets.map { set in
                 guard case .object(var pairs) = ResultsWriter(set.results).json() else { return .null }
-                pairs.insert(("level", .string(set.set.level)), at: 0)
-                pairs.insert(("source", .string(set.set.source)), at: 1)
-                pairs.insert(("sha256", .string(set.set.sha256)), at: 2)
+                pairs.insert(("level", .string(set.level)), at: 0)
+                pairs.insert(("source", .string(set.source)), at: 1)
+                pairs.insert(("sha256", .string(set.inputsSHA256)), at: 2)
                 pairs.insert(("unit_codes", .object(set.unitCodes.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })), at: 3)
                 return .object(pairs)
             })),
@@ -155,7 +155,7 @@ enum ResultExports {
     static func docx(_ period: Period, _ sets: [ResultArchive.Loaded], analysis: ResultsAnalysis, province: String) throws -> Data {
         let t = try decisionTemplate()
         let values = ["province": province, "year": String(period.year), "decision_year": String(period.year + 1),
-                      "source": sets.first?.set.source ?? ""]
+                      "source": sets.first?.source ?? ""]
         func f(_ s: String) -> String { DecisionTemplate.fill(s, values) }
         typealias P = WordDocument.Paragraph
         var blocks: [WordDocument.Block] = []

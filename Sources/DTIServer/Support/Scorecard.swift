@@ -55,27 +55,29 @@ struct Scorecard {
         // Where the points were lost: criteria where the published inputs are kept, else pillars with a known maximum.
         var losses: [Loss] = []
         var criteria: [Criterion] = []
+        // The snapshot is read typed: every score an exact decimal, never a Double.
         if !period.resultsOnly, let snapshot = try await PublishedSnapshot.query(on: db).filter(\.$period.$id == period.id!).first(),
-           let json = try JSONSerialization.jsonObject(with: Data(snapshot.content.utf8)) as? [String: Any],
-           let units = json["units"] as? [[String: Any]], let mine = units.first(where: { $0["code"] as? String == code }),
-           let link = period.frameworks.first(where: { $0.level == loaded.set.level }) {
+           let json = try? JSONValue.parse([UInt8](snapshot.content.utf8)),
+           let mine = json["units"]?.array?.first(where: { $0["code"]?.string == code }),
+           let link = period.frameworks.first(where: { $0.level == loaded.level }) {
             let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
-            let answers = Dictionary(((mine["answers"] as? [[String: Any]]) ?? []).compactMap { a in (a["criterion"] as? String).map { ($0, a) } }, uniquingKeysWith: { a, _ in a })
-            func pts(_ v: Any?) -> String { (v as? NSNumber).map { PointsText.points(ScaledDecimal(micros: Int64(($0.doubleValue * 1_000_000).rounded()))) } ?? "-" }
+            let answers = Dictionary((mine["answers"]?.array ?? []).compactMap { a in a["criterion"]?.string.map { ($0, a) } }, uniquingKeysWith: { a, _ in a })
+            func pts(_ v: JSONValue?) -> String { v?.decimal.map(PointsText.points) ?? "-" }
             let tags = Set(try await UnitModel.query(on: db).filter(\.$code == code).first()?.tagList ?? [])
             for (position, leaf) in fw.leaves.enumerated() {
                 let node = fw.nodes[leaf]
                 let a = answers[node.code]
                 // A criterion that does not apply to the unit (by its tags, or
-                // answered "b = 0" where the framework says so) loses nothing.
-                guard node.applicability.applies(toUnitTagged: tags) else { continue }
-                if a?["evaluator"] as? NSNumber == nil, a?["council"] as? NSNumber == nil,
-                   let value = a?["value"] as? String, let b = a?["b"] as? String,
+                // answered "b = 0" where the framework says so) is shown but loses nothing.
+                var applies = node.applicability.applies(toUnitTagged: tags)
+                if applies, a?["evaluator"]?.decimal == nil, a?["council"]?.decimal == nil,
+                   let value = a?["value"]?.string, let b = a?["b"]?.string,
                    case .success(let input) = AnswerParser.parse(fw.leafRule(position), value: value, b: b),
-                   fw.leafRule(position).evaluate(input, max: node.max) == .notApplicable { continue }
-                criteria.append(Criterion(code: node.code, name: node.name, max: FrameworkCatalog.text(node.max), selfPoints: pts(a?["self"]),
-                                          evaluator: pts(a?["evaluator"]), council: pts(a?["council"]), final: pts(a?["final"])))
-                let final = (a?["final"] as? NSNumber).map { ScaledDecimal(micros: Int64(($0.doubleValue * 1_000_000).rounded())) } ?? .zero
+                   fw.leafRule(position).evaluate(input, max: node.max) == .notApplicable { applies = false }
+                criteria.append(Criterion(code: node.code, name: node.name, max: applies ? FrameworkCatalog.text(node.max) : "không áp dụng",
+                                          selfPoints: pts(a?["self"]), evaluator: pts(a?["evaluator"]), council: pts(a?["council"]), final: pts(a?["final"])))
+                guard applies else { continue }
+                let final = a?["final"]?.decimal ?? .zero
                 if node.max > final { losses.append(Loss(code: node.code, name: node.name, lost: node.max - final, max: node.max)) }
             }
         } else {
