@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/leaf", from: "4.5.2"),
         .package(url: "https://github.com/vapor/leaf-kit", from: "1.14.3"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The domain and every computation. Foundation only: no I/O.
@@ -26,7 +27,7 @@ let package = Package(
         // Reading and writing files: framework YAML, CSV/TSV, tables, JSON.
         .target(
             name: "DTIFormats",
-            dependencies: ["DTICore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["DTICore", .product(name: "Yams", package: "Yams"), .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         // The web application: Vapor, Fluent models and migrations, Leaf views.
         .target(

@@ -9,18 +9,18 @@ import Testing
 
     func fixture(_ name: String) throws -> Data { try Data(contentsOf: Self.fixtures.appendingPathComponent(name)) }
 
-    @Test("inflate reads what zlib wrote: stored, fast and best levels")
-    func inflateMatchesZlib() throws {
-        let plain = [UInt8](try fixture("deflate-plain.txt"))
-        for name in ["stored", "fast", "best"] {
-            let out = try Inflate.decompress([UInt8](try fixture("deflate-\(name).bin")), limit: plain.count)
-            #expect(out == plain, "\(name)")
-        }
+    @Test("archives round-trip through ZIPFoundation, deflated, the same bytes for the same entries")
+    func zipRoundTrip() throws {
+        let plain = try fixture("deflate-plain.txt")
+        let a = Zip.archive([("a/one.xml", plain), ("b.txt", Data("Đắk Lắk".utf8))])
+        #expect(a == Zip.archive([("a/one.xml", plain), ("b.txt", Data("Đắk Lắk".utf8))]))
+        #expect(a.count < plain.count, "deflated")
+        let back = try Zip.entries(of: a)
+        #expect(back["a/one.xml"] == plain && back["b.txt"] == Data("Đắk Lắk".utf8))
         // One byte less room than the data needs is refused, not truncated.
-        #expect(throws: Inflate.Failure.self) { try Inflate.decompress([UInt8](try fixture("deflate-best.bin")), limit: plain.count - 1) }
-        // A cut stream is refused.
-        let cut = [UInt8](try fixture("deflate-best.bin")).prefix(100)
-        #expect(throws: Inflate.Failure.self) { try Inflate.decompress(Array(cut), limit: plain.count) }
+        #expect(throws: Zip.Problem.self) { try Zip.entries(of: a, maxTotal: plain.count - 1) }
+        // A cut archive is refused.
+        #expect(throws: Zip.Problem.self) { try Zip.entries(of: a.prefix(a.count / 2)) }
     }
 
     @Test("a workbook written by openpyxl is read cell by cell, shared strings and doubles included")
@@ -87,10 +87,15 @@ import Testing
     func refusals() throws {
         #expect(throws: WorkbookReader.Problem.self) { try WorkbookReader(data: Data("Mã,Giá trị\n".utf8)) }
         var data = Workbook(sheets: [.init(name: "A", rows: [[.text("x")]])]).data()
-        data[data.count / 2] ^= 0xFF   // flips a byte inside an entry: the checksum no longer matches
+        // Flips a byte inside the first entry's compressed data: the checksum no longer matches.
+        let nameLength = Int(data[26]) | Int(data[27]) << 8, extraLength = Int(data[28]) | Int(data[29]) << 8
+        data[30 + nameLength + extraLength + 5] ^= 0xFF
         #expect(throws: WorkbookReader.Problem.self) { try WorkbookReader(data: data) }
-        let bomb = Zip.archive([("xl/workbook.xml", Data(count: 2 << 20))])
+        // 64 MB of zeros deflate to about 64 KB: refused while expanding, past the limit.
+        let bomb = Zip.archive([("xl/workbook.xml", Data(count: 64 << 20))])
+        #expect(bomb.count < 1 << 20)
         #expect(throws: Zip.Problem.self) { try Zip.entries(of: bomb, maxTotal: 1 << 20) }
+        #expect(throws: WorkbookReader.Problem.self) { try WorkbookReader(data: bomb) }
     }
 }
 

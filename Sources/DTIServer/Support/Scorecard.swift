@@ -28,18 +28,8 @@ struct Scorecard {
     var history: [HistoryPoint]
     var loaded: ResultArchive.Loaded
 
-    /// The index on a 0…1 scale, comparable across frameworks and years: the
-    /// index itself for fraction, a hundredth of it for percent, points over
-    /// the applicable max for raw points where a max is known.
     static func normalised(_ unit: RankedUnit, _ settings: RankingSettings) -> ScaledDecimal? {
-        guard unit.row.reported, let index = unit.index else { return nil }
-        switch settings.method {
-        case .fraction, .weighted: return index
-        case .percent: return ScaledDecimal.ratio(index, ScaledDecimal(100), times: 1, decimals: 6)
-        case .raw:
-            guard let points = unit.row.points?.value, let max = unit.maxPoints ?? settings.defaultMax, max.micros > 0 else { return nil }
-            return ScaledDecimal.ratio(points, max, times: 1, decimals: 6)
-        }
+        NormalisedIndex.of(unit, under: settings)
     }
 
     static func build(period: Period, code: String, sets: [ResultArchive.Loaded], on db: any Database) async throws -> Scorecard? {
@@ -124,7 +114,7 @@ struct Scorecard {
             }
             let found = predecessors.compactMap { p in sets.first(where: { $0.unit(p) != nil }).flatMap { s in s.unit(p).flatMap { normalised($0, s.results.settings) } } }
             if !found.isEmpty {
-                let avg = ScaledDecimal.mean(found, decimals: 6)
+                let avg = NormalisedIndex.predecessorsMean(found)
                 points.append(HistoryPoint(year: period.year, periodTitle: period.title, periodID: period.id!, normalised: avg,
                                            display: avg.map { $0.formatted(decimals: 4, separator: ",") } ?? "-", rank: "-",
                                            note: "trung bình \(found.count) đơn vị tiền thân"))
