@@ -40,6 +40,10 @@ struct OpenAPITests {
             #expect(r.status == .ok)
             #expect(r.body.contains("# TYPE dti_http_requests_total counter"))
             #expect(r.body.contains(#"dti_http_requests_total{method="GET",status="200"}"#))
+            // Durations as a Prometheus histogram (swift-metrics Timer → swift-prometheus).
+            #expect(r.body.contains("# TYPE dti_http_request_duration_seconds histogram"))
+            #expect(r.body.contains(#"dti_http_request_duration_seconds_bucket{le="0.005"}"#))
+            #expect(r.body.contains("dti_process_start_time_seconds"))
         }
     }
 }

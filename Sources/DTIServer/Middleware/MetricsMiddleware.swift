@@ -1,40 +1,34 @@
 import Foundation
+import Metrics
+import Prometheus
 import Vapor
 
-/// Request counters and durations in Prometheus text format at /metrics.
-final class RequestMetrics: @unchecked Sendable {
-    // Guarded by `lock`.
-    private let lock = NSLock()
-    private var counts: [String: Int] = [:]
-    private var durationSum: Double = 0
-    private var durationCount = 0
-    let startedAt = Date()
+/// Request counters and durations through swift-metrics, exposed in the
+/// Prometheus text format at /metrics by swift-prometheus. Each application
+/// has its own registry and factory (passed explicitly, not bootstrapped
+/// globally), so test applications and two servers in one process never
+/// share counts.
+final class RequestMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+    let started: Metrics.Gauge
 
-    func record(method: HTTPMethod, status: HTTPResponseStatus, seconds: Double) {
-        lock.lock(); defer { lock.unlock() }
-        counts["method=\"\(method.rawValue)\",status=\"\(status.code)\"", default: 0] += 1
-        durationSum += seconds
-        durationCount += 1
+    init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                                                   .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)]
+        self.factory = factory
+        started = Metrics.Gauge(label: "dti_process_start_time_seconds", factory: factory)
+        started.record(Int(Date().timeIntervalSince1970))
     }
 
-    func exposition() -> String {
-        lock.lock(); defer { lock.unlock() }
-        var lines = [
-            "# HELP dti_http_requests_total HTTP requests answered, by method and status.",
-            "# TYPE dti_http_requests_total counter",
-        ]
-        for key in counts.keys.sorted() { lines.append("dti_http_requests_total{\(key)} \(counts[key]!)") }
-        lines += [
-            "# HELP dti_http_request_duration_seconds Time spent answering requests.",
-            "# TYPE dti_http_request_duration_seconds summary",
-            "dti_http_request_duration_seconds_sum \(durationSum)",
-            "dti_http_request_duration_seconds_count \(durationCount)",
-            "# HELP dti_process_start_time_seconds Start time of the process since the Unix epoch.",
-            "# TYPE dti_process_start_time_seconds gauge",
-            "dti_process_start_time_seconds \(Int(startedAt.timeIntervalSince1970))",
-        ]
-        return lines.joined(separator: "\n") + "\n"
+    func record(method: HTTPMethod, status: HTTPResponseStatus, nanoseconds: Int64) {
+        Metrics.Counter(label: "dti_http_requests_total", dimensions: [("method", method.rawValue), ("status", String(status.code))], factory: factory).increment()
+        Metrics.Timer(label: "dti_http_request_duration_seconds", dimensions: [], factory: factory).recordNanoseconds(nanoseconds)
     }
+
+    func exposition() -> String { registry.emitToString() }
 }
 
 struct MetricsMiddleware: AsyncMiddleware {
@@ -44,7 +38,7 @@ struct MetricsMiddleware: AsyncMiddleware {
         let start = DispatchTime.now().uptimeNanoseconds
         let response = try await next.respond(to: request)
         metrics.record(method: request.method, status: response.status,
-                       seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                       nanoseconds: Int64(clamping: DispatchTime.now().uptimeNanoseconds &- start))
         return response
     }
 }
