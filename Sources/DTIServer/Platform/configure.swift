@@ -97,6 +97,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: PeriodController())
     try app.register(collection: SelfAssessmentController())
     try app.register(collection: ReviewController())
+    try app.register(collection: PublicationController())
     try app.register(collection: CorrectionController())
     try app.register(collection: EvidenceController(maxBytes: settings.evidenceMaxMB * 1_048_576))
     try app.register(collection: NotificationController())
