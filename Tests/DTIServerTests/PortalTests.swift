@@ -123,7 +123,10 @@ struct PortalTests {
             #expect(text.contains("district,UBND cấp huyện,KRONGPAC,UBND huyện Krông Pắc,1,281.22,420,281.22,\"281,22\",,153.97,69.31,57.94\r\n"))
             #expect(text.components(separatedBy: "\r\n").count == 33 + 2)
 
-            // Word: the administrative format of Nghị định 30 and the appendix with every unit.
+            // Word: the administrative format of Nghị định 30 and the appendix with every unit,
+            // the charts drawn by the converter (a stand-in here: the real tools are optional on a server).
+            let converter = StandInConverter()
+            app.converter = converter
             let docx = dir.appendingPathComponent("q.docx")
             try await b.download(base + "/decision.docx").write(to: docx)
             let doc = try python("""
@@ -146,22 +149,31 @@ struct PortalTests {
                            "Điểm trung bình của 03 đơn vị đứng đầu"] {
                 #expect(joined.contains(needle), "\(needle)")
             }
-            // The charts, as pictures, where librsvg can draw them (the test command installs it).
-            if ResultExports.png(fromSVG: "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"/>") != nil {
-                #expect(word["pictures"] as? Int == 2)
-            }
+            // One chart per group, each drawn from that group's SVG.
+            #expect(word["pictures"] as? Int == 2)
+            #expect(converter.svgs.count == 2 && converter.svgs.allSatisfy { $0.hasPrefix("<svg") })
             let cells = Set((word["cells"] as? [String]) ?? [])
             for unit in units { #expect(cells.contains(unit["unit"] as! String) && cells.contains(unit["display"] as! String), "\(unit["unit"] ?? "")") }
 
-            // PDF: without LibreOffice, a clear answer; with it, a PDF.
-            setenv("DTI_SOFFICE", "/nonexistent/soffice", 1)
+            // PDF: the converter's output, as an attachment; the Word file it was given is the decision.
+            let pdf = try await b.download(base + "/decision.pdf")
+            #expect(pdf == StandInConverter.pdfBytes)
+            #expect(converter.docxCount == 1)
+            // Without LibreOffice: a clear answer, and no PDF link on the page.
+            app.converter = InstalledTools(environment: ["PATH": "/nonexistent", "DTI_SOFFICE": "/nonexistent/soffice"])
             let missing = try await b.send(.GET, base + "/decision.pdf")
-            unsetenv("DTI_SOFFICE")
             #expect(missing.status == .serviceUnavailable)
             #expect(missing.body.contains("chưa cài LibreOffice"))
-            if ResultExports.officeBinary() != nil {
-                let pdf = try await b.download(base + "/decision.pdf")
-                #expect(pdf.prefix(5) == Data("%PDF-".utf8))
+            #expect(!(try await b.send(.GET, base).body.contains("/decision.pdf\"")))
+            // Without librsvg: the Word file still comes, without pictures.
+            try await b.download(base + "/decision.docx").write(to: docx)
+            #expect(try python("import docx, sys; print(len(docx.Document(sys.argv[1]).inline_shapes))", docx.path) == "0\n")
+            // With the real tools where this machine has them.
+            let installed = InstalledTools()
+            if installed.canMakePDF {
+                app.converter = installed
+                let real = try await b.download(base + "/decision.pdf")
+                #expect(real.prefix(5) == Data("%PDF-".utf8))
             }
         }
     }
@@ -254,5 +266,31 @@ struct PortalTests {
             _ = try await focal.signIn("daumoi.snn")
             #expect(try await focal.upload("/admin/results", file: ("manifest", "kqua-2020.yaml", manifest)).status == .forbidden)
         }
+    }
+}
+
+/// Converters that answer at once with fixed bytes and remember what they were given.
+final class StandInConverter: DocumentConverter, @unchecked Sendable {
+    static let pdfBytes = Data("%PDF-1.4\n% OpenDTI stand-in\n%%EOF\n".utf8)
+    /// A 1×1 PNG.
+    static let pngBytes = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+                                0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+                                0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+                                0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+                                0x42, 0x60, 0x82])
+    private let lock = NSLock()
+    private var _svgs: [String] = []
+    private var _docx = 0
+    var svgs: [String] { lock.withLock { _svgs } }
+    var docxCount: Int { lock.withLock { _docx } }
+
+    var canMakePDF: Bool { true }
+    func pdf(fromDOCX docx: Data) async throws -> Data {
+        lock.withLock { _docx += 1 }
+        return Self.pdfBytes
+    }
+    func png(fromSVG svg: String) -> Data? {
+        lock.withLock { _svgs.append(svg) }
+        return Self.pngBytes
     }
 }

@@ -95,7 +95,7 @@ struct AccountDirectory {
         guard problems.isEmpty, let user else { return .failure(Problems(messages: problems)) }
         let token = "dti_" + [UInt8].random(count: 32).base64URLEncoded
         // Every token expires: 90 days unless the administrator says otherwise.
-        let expires: Date? = Date().addingTimeInterval(Double(input.days ?? Self.defaultTokenDays) * 86_400)
+        let expires: Date? = req.now.addingTimeInterval(Double(input.days ?? Self.defaultTokenDays) * 86_400)
         try await ApiToken(userID: user.id!, name: input.name, tokenHash: SHA256.hash(data: Data(token.utf8)).hex, expiresAt: expires).create(on: req.db)
         try await AuditLog.record(req, actor: req.user, action: "token_issued", target: user.username, detail: input.name)
         return .success(IssuedToken(token: token, username: user.username, name: input.name, expiresAt: expires))

@@ -27,7 +27,7 @@ struct LoginService {
             try await AuditLog.record(request, actor: nil, action: "login_failed", target: name, detail: "tài khoản không tồn tại")
             return .failure(.wrongCredentials)
         }
-        if let until = user.lockedUntil, until > Date() {
+        if let until = user.lockedUntil, until > request.now {
             // The same work as a real check, so timing does not tell a locked account either.
             _ = try? await request.password.async.verify(password, created: Self.timingHash)
             try await AuditLog.record(request, actor: user, action: "login_refused_locked", target: user.username)
@@ -44,7 +44,7 @@ struct LoginService {
         var detail = "lần sai thứ \(user.failedLogins)"
         var lockedNow: Date?
         if user.failedLogins >= maxFailures {
-            let until = Date().addingTimeInterval(lockout)
+            let until = request.now.addingTimeInterval(lockout)
             user.lockedUntil = until
             user.failedLogins = 0
             lockedNow = until
@@ -74,7 +74,7 @@ struct LoginService {
         }
         request.auth.login(user)
         request.session.data[SessionUserAuthenticator.userKey] = user.id?.uuidString
-        let now = String(Date().timeIntervalSince1970)
+        let now = String(request.now.timeIntervalSince1970)
         request.session.data[SessionTimeoutMiddleware.loginAtKey] = now
         request.session.data[SessionTimeoutMiddleware.lastSeenKey] = now
         request.session.data[CSRFMiddleware.sessionKey] = [UInt8].random(count: 24).base64URLEncoded

@@ -17,6 +17,9 @@ struct SelfAssessment {
     var openCorrections: Set<String> = []
     /// Deadline exceptions for this unit: phase → last day.
     var exceptions: [String: String] = [:]
+    /// Today (ISO) by the application's clock when the assessment was loaded:
+    /// every phase and deadline rule asks this, never the machine's clock.
+    var today: String = DateText.todayISO()
 
     /// Loads the assessment and checks that `user` may read it: the
     /// administrator, evaluators (within their unit scope), council members,
@@ -57,7 +60,7 @@ struct SelfAssessment {
             exceptions[e.phase] = max(exceptions[e.phase] ?? "", e.until)
         }
         return SelfAssessment(period: period, unit: unit, frameworkVersion: link.frameworkVersion, framework: framework,
-                              submission: submission, answers: answers, openCorrections: open, exceptions: exceptions)
+                              submission: submission, answers: answers, openCorrections: open, exceptions: exceptions, today: req.today)
     }
 
     var assessedUnit: AssessedUnit { AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList)) }
@@ -79,7 +82,8 @@ struct SelfAssessment {
     }
 
     /// Is today within the phase, or within an exception the administrator granted this unit?
-    func inPhase(_ phase: Phase, today: String = DateText.todayISO()) -> Bool {
+    func inPhase(_ phase: Phase, today: String? = nil) -> Bool {
+        let today = today ?? self.today
         if let until = exceptions[phase.rawValue], today <= until { return true }
         return period.phases.contains { $0.phase == phase.rawValue && $0.startsOn <= today && today <= $0.endsOn }
     }
@@ -307,7 +311,7 @@ enum SelfAssessmentService {
     static func transition(_ submission: Submission, to state: Submission.Status, by user: UserAccount, reason: String, on req: Request) async throws {
         let before = submission.state
         guard let sql = req.db as? any SQLDatabase else { throw Abort(.internalServerError) }
-        let submittedAt: Date? = state == .submitted ? Date() : submission.submittedAt
+        let submittedAt: Date? = state == .submitted ? req.now : submission.submittedAt
         let rows = try await sql.raw("""
             UPDATE submissions SET status = \(bind: state.rawValue), return_reason = \(bind: state == .returned ? reason : ""),
             submitted_at = \(bind: submittedAt), version = version + 1

@@ -81,7 +81,7 @@ extension DemoSeeder {
         for table in manifest.tables {
             files[table.file] = try String(contentsOf: url.deletingLastPathComponent().appendingPathComponent(table.file), encoding: .utf8)
         }
-        do { _ = try await ResultArchive.importManifest(manifest, files: files, on: db) }
+        do { _ = try await ResultArchive.importManifest(manifest, files: files, at: Date(), on: db) }
         catch let problems as Problems { throw Abort(.internalServerError, reason: problems.messages.joined(separator: "\n")) }
     }
 

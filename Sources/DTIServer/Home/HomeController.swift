@@ -37,7 +37,7 @@ struct HomeController: RouteCollection {
             layout: Layout(req, title: "OpenDTI"),
             unitCount: try await UnitModel.query(on: req.db).count(),
             frameworkCount: try await FrameworkVersion.query(on: req.db).count(),
-            periods: req.user == nil ? [] : try await PeriodController.all(on: req.db))
+            periods: req.user == nil ? [] : try await PeriodController.all(on: req.db, today: req.today))
         return try await req.view.render("home", page)
     }
 

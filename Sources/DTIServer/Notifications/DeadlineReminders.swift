@@ -12,7 +12,7 @@ enum DeadlineReminders {
 
     /// Creates the reminders due `today`; returns how many were created.
     @discardableResult
-    static func sweep(on db: any Database, today: String = DateText.todayISO()) async throws -> Int {
+    static func sweep(on db: any Database, today: String) async throws -> Int {
         let horizon = DateText.adding(days: daysAhead, to: today)
         var created = 0
         for period in try await Period.query(on: db).filter(\.$locked == false).with(\.$phases).with(\.$frameworks).all() {
@@ -67,7 +67,7 @@ final class DeadlineReminderWorker: LifecycleHandler, @unchecked Sendable {
         task = Task {
             while !Task.isCancelled {
                 do {
-                    let created = try await DeadlineReminders.sweep(on: db)
+                    let created = try await DeadlineReminders.sweep(on: db, today: DateText.todayISO(application.clock.now()))
                     if created > 0 { logger.info("deadline reminders: \(created) created") }
                 } catch {
                     logger.warning("deadline reminders: \(error)")

@@ -14,7 +14,7 @@ struct NotificationController: RouteCollection {
     struct Reminded: Content { var created: Int }
 
     @Sendable func remind(req: Request) async throws -> Reminded {
-        let created = try await DeadlineReminders.sweep(on: req.db)
+        let created = try await DeadlineReminders.sweep(on: req.db, today: req.today)
         try await AuditLog.record(req, actor: req.user!, action: "deadline_reminders", target: "", detail: "\(created)")
         return Reminded(created: created)
     }

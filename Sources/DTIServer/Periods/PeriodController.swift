@@ -21,13 +21,13 @@ struct PeriodController: RouteCollection {
         admin.post("api", "v1", "periods", ":id", "units", ":code", "exceptions", use: grantException)
     }
 
-    static func summary(_ period: Period, phases: [PeriodPhase], today: String = DateText.todayISO()) -> PeriodSummary {
+    static func summary(_ period: Period, phases: [PeriodPhase], today: String) -> PeriodSummary {
         let current = phases.first { $0.startsOn <= today && today <= $0.endsOn }.flatMap { Phase(rawValue: $0.phase)?.label }
         return PeriodSummary(id: period.id, year: period.year, title: period.title, locked: period.locked, currentPhase: current)
     }
 
-    static func all(on db: any Database) async throws -> [PeriodSummary] {
-        try await Period.query(on: db).with(\.$phases).sort(\.$year, .descending).all().map { summary($0, phases: $0.phases) }
+    static func all(on db: any Database, today: String) async throws -> [PeriodSummary] {
+        try await Period.query(on: db).with(\.$phases).sort(\.$year, .descending).all().map { summary($0, phases: $0.phases, today: today) }
     }
 
     func find(_ req: Request) async throws -> Period {
@@ -42,25 +42,24 @@ struct PeriodController: RouteCollection {
         var frameworks: [FrameworkSummary]
     }
 
-    func detail(_ period: Period) throws -> PeriodDetail {
-        let today = DateText.todayISO()
+    func detail(_ period: Period, today: String) throws -> PeriodDetail {
         let order = Dictionary(uniqueKeysWithValues: Phase.allCases.enumerated().map { ($1.rawValue, $0) })
         let phases = period.phases.sorted { (order[$0.phase] ?? 9) < (order[$1.phase] ?? 9) }.map {
             PhaseRow(phase: $0.phase, label: Phase(rawValue: $0.phase)?.label ?? $0.phase,
                      startsOn: $0.startsOn, endsOn: $0.endsOn,
                      current: $0.startsOn <= today && today <= $0.endsOn)
         }
-        return PeriodDetail(period: Self.summary(period, phases: period.phases), phases: phases,
+        return PeriodDetail(period: Self.summary(period, phases: period.phases, today: today), phases: phases,
                             frameworks: try period.frameworks.map { try FrameworkCatalog.summary($0.frameworkVersion) })
     }
 
     @Sendable func listPage(req: Request) async throws -> View {
-        try await req.view.render("periods", PeriodsPage(layout: Layout(req, title: "Kỳ đánh giá"), periods: try await Self.all(on: req.db)))
+        try await req.view.render("periods", PeriodsPage(layout: Layout(req, title: "Kỳ đánh giá"), periods: try await Self.all(on: req.db, today: req.today)))
     }
 
     @Sendable func showPage(req: Request) async throws -> View {
         let period = try await find(req)
-        let d = try detail(period)
+        let d = try detail(period, today: req.today)
         // The units whose self-assessment this account may open.
         let levels = Set(period.frameworks.map(\.level))
         var units = try await UnitModel.query(on: req.db).all().filter { levels.contains($0.level) }
@@ -81,14 +80,14 @@ struct PeriodController: RouteCollection {
                                                               frameworks: d.frameworks, units: links))
     }
 
-    @Sendable func list(req: Request) async throws -> [PeriodSummary] { try await Self.all(on: req.db) }
+    @Sendable func list(req: Request) async throws -> [PeriodSummary] { try await Self.all(on: req.db, today: req.today) }
 
-    @Sendable func show(req: Request) async throws -> PeriodDetail { try detail(try await find(req)) }
+    @Sendable func show(req: Request) async throws -> PeriodDetail { try detail(try await find(req), today: req.today) }
 
     @Sendable func create(req: Request) async throws -> Response {
         switch try await PeriodService.create(try req.content.decode(PeriodInput.self), on: req) {
         case .success(let period):
-            return try await detail(try await PeriodService.load(period.id!, on: req.db)!).encodeResponse(status: .created, for: req)
+            return try await detail(try await PeriodService.load(period.id!, on: req.db)!, today: req.today).encodeResponse(status: .created, for: req)
         case .failure(let problems): throw problems.abort
         }
     }
@@ -157,7 +156,7 @@ struct PeriodController: RouteCollection {
     @Sendable func lock(req: Request) async throws -> PeriodSummary {
         let period = try await find(req)
         try await PeriodService.lock(period, on: req)
-        return Self.summary(period, phases: period.phases)
+        return Self.summary(period, phases: period.phases, today: req.today)
     }
 }
 

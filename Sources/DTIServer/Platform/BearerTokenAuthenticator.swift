@@ -8,10 +8,10 @@ struct BearerTokenAuthenticator: AsyncBearerAuthenticator {
         guard let token = try await ApiToken.query(on: request.db)
             .filter(\.$tokenHash == hash).filter(\.$revoked == false).with(\.$user).first()
         else { return }
-        if let expires = token.expiresAt, expires < Date() { return }
+        if let expires = token.expiresAt, expires < request.now { return }
         guard token.user.active else { return }
         // A locked account's tokens stop too: the lock is the administrator's answer to a leak.
-        if let until = token.user.lockedUntil, until > Date() { return }
+        if let until = token.user.lockedUntil, until > request.now { return }
         request.auth.login(token.user)
     }
 }

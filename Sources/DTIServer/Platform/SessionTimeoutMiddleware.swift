@@ -10,7 +10,7 @@ struct SessionTimeoutMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.hasSession, let loginAt = request.session.data[Self.loginAtKey].flatMap(Double.init) {
-            let now = Date().timeIntervalSince1970
+            let now = request.now.timeIntervalSince1970
             let lastSeen = request.session.data[Self.lastSeenKey].flatMap(Double.init) ?? loginAt
             if now - lastSeen > idle || now - loginAt > absolute {
                 request.auth.logout(UserAccount.self)

@@ -61,6 +61,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         HTTPCookies.Value(string: id.string, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .strict)
     }
     app.passwords.use(.bcrypt)
+    // Outside tools, looked up once (not on every results page).
+    app.converter = InstalledTools()
     // Evidence lives under the data directory, never under the public folder.
     app.fileStore = try LocalFileStore(directory: settings.storage == .sqliteMemory
         ? FileManager.default.temporaryDirectory.appendingPathComponent("opendti-evidence-\(UUID().uuidString)").path

@@ -20,32 +20,6 @@ enum ResultExports {
         }, max: maxIndex, title: "\(g.group): \(ResultsWriter(set.results).indexHeader)")
     }
 
-    /// The first of `names` found as an executable on the PATH.
-    static func executable(_ names: String...) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            for name in names where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") { return "\(dir)/\(name)" }
-        }
-        return nil
-    }
-
-    /// The chart as PNG for Word, with librsvg's `rsvg-convert` where installed; nil otherwise.
-    static func png(fromSVG svg: String) -> Data? {
-        guard let tool = executable("rsvg-convert") else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["--zoom=2", "--format=png"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        input.fileHandleForWriting.write(Data(svg.utf8))
-        try? input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return process.terminationStatus == 0 && !data.isEmpty ? data : nil
-    }
-
     // MARK: Excel
 
     static func xlsx(_ period: Period, _ sets: [ResultArchive.Loaded], analysis: ResultsAnalysis) -> Data {
@@ -152,7 +126,8 @@ enum ResultExports {
     }
 
     /// The draft decision and its appendix (tables per group, then the analysis).
-    static func docx(_ period: Period, _ sets: [ResultArchive.Loaded], analysis: ResultsAnalysis, province: String) throws -> Data {
+    static func docx(_ period: Period, _ sets: [ResultArchive.Loaded], analysis: ResultsAnalysis, province: String,
+                     converter: any DocumentConverter) throws -> Data {
         let t = try decisionTemplate()
         let values = ["province": province, "year": String(period.year), "decision_year": String(period.year + 1),
                       "source": sets.first?.source ?? ""]
@@ -204,7 +179,7 @@ enum ResultExports {
                 tableRows += summary.map { r in (r + Array(repeating: "", count: Swift.max(0, header.count - r.count))).enumerated().map { i, s in cell(s, bold: true, numeric: i != 1) } }
                 blocks.append(.table(.init(rows: tableRows, widths: widths)))
                 for note in writer.notes(g) { blocks.append(.paragraph(P(note, size: 13, alignment: .left, spaceAfter: 2))) }
-                if let chart = png(fromSVG: groupChart(set, group: g)) {
+                if let chart = converter.png(fromSVG: groupChart(set, group: g)) {
                     blocks.append(.picture(png: chart, widthMm: 160, description: "Biểu đồ \(g.group)"))
                 }
             }
@@ -217,41 +192,5 @@ enum ResultExports {
         let m = t.page.marginsMm
         return WordDocument(blocks: blocks, font: t.page.font, fontSize: t.page.fontSize,
                             margins: (m["top"] ?? 20, m["bottom"] ?? 20, m["left"] ?? 30, m["right"] ?? 15)).data()
-    }
-
-    // MARK: PDF
-
-    /// LibreOffice, where installed: `DTI_SOFFICE`, else `soffice` or `libreoffice` on the PATH.
-    static func officeBinary() -> String? {
-        if let configured = ProcessInfo.processInfo.environment["DTI_SOFFICE"] {
-            return FileManager.default.isExecutableFile(atPath: configured) ? configured : nil
-        }
-        return executable("soffice", "libreoffice")
-    }
-
-    /// Converts the Word file with LibreOffice headless; a clear refusal when it is not installed.
-    static func pdf(fromDOCX docx: Data) async throws -> Data {
-        guard let soffice = officeBinary() else {
-            throw Abort(.serviceUnavailable, reason: "Máy chủ chưa cài LibreOffice nên chưa tạo được bản PDF. Hãy tải bản Word (.docx), hoặc nhờ quản trị cài gói libreoffice-writer-nogui (xem docs/DEPLOY.md).")
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("opendti-pdf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let input = dir.appendingPathComponent("quyet-dinh.docx")
-        try docx.write(to: input)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: soffice)
-        process.arguments = ["--headless", "--norestore", "-env:UserInstallation=file://\(dir.path)/profile", "--convert-to", "pdf", "--outdir", dir.path, input.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // At most two minutes: a stuck converter must not hold the request forever.
-        let deadline = Date().addingTimeInterval(120)
-        while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 100_000_000) }
-        if process.isRunning { process.terminate(); throw Abort(.gatewayTimeout, reason: "LibreOffice không chuyển xong bản PDF trong 2 phút.") }
-        guard process.terminationStatus == 0, let data = try? Data(contentsOf: dir.appendingPathComponent("quyet-dinh.pdf")) else {
-            throw Abort(.internalServerError, reason: "LibreOffice không tạo được bản PDF (mã thoát \(process.terminationStatus)).")
-        }
-        return data
     }
 }

@@ -161,7 +161,7 @@ struct ResultsController: RouteCollection {
         return try await req.view.render("result", PeriodPage(
             layout: Layout(req, title: period.title), id: period.id!, year: period.year, title: period.title,
             sources: Array(Set(sets.map(\.source))).sorted(), groups: groups,
-            analysis: analysis.sections.map { .init(title: $0.title, paragraphs: $0.paragraphs) }, pdfAvailable: ResultExports.officeBinary() != nil))
+            analysis: analysis.sections.map { .init(title: $0.title, paragraphs: $0.paragraphs) }, pdfAvailable: req.application.converter.canMakePDF))
     }
 
     struct ScorecardPage: Encodable {
@@ -271,7 +271,7 @@ struct ResultsController: RouteCollection {
     /// The draft decision of a published period, as Word.
     func decision(_ req: Request) async throws -> (Period, Data) {
         let (period, sets) = try await published(req)
-        return (period, try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await Self.province(sets, on: req.db)))
+        return (period, try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await Self.province(sets, on: req.db), converter: req.application.converter))
     }
 
     @Sendable func decisionDOCX(req: Request) async throws -> Response {
@@ -281,7 +281,7 @@ struct ResultsController: RouteCollection {
 
     @Sendable func decisionPDF(req: Request) async throws -> Response {
         let (period, docx) = try await decision(req)
-        return .attachment(try await ResultExports.pdf(fromDOCX: docx), type: HTTPMediaType(type: "application", subType: "pdf"), name: ResultExports.slug(period) + "-quyet-dinh.pdf")
+        return .attachment(try await req.application.converter.pdf(fromDOCX: docx), type: HTTPMediaType(type: "application", subType: "pdf"), name: ResultExports.slug(period) + "-quyet-dinh.pdf")
     }
 
     // MARK: API
@@ -302,7 +302,7 @@ struct ResultsController: RouteCollection {
     /// manifest's `TableProblem` or the tables' `Problems`.
     static func runImport(_ req: Request, yaml: String, file: String, files: [String: String]) async throws -> (Period, ResultsManifest) {
         let manifest = try ResultsManifest.load(yaml: yaml, file: file)
-        let period = try await ResultArchive.importManifest(manifest, files: files, on: req.db)
+        let period = try await ResultArchive.importManifest(manifest, files: files, at: req.now, on: req.db)
         try await AuditLog.record(req, actor: req.user!, action: "results_imported", target: "\(manifest.year)", detail: manifest.title)
         return (period, manifest)
     }

@@ -83,9 +83,9 @@ enum ResultArchive {
 
     /// Serialises the record once, hashes it and stores it.
     @discardableResult
-    static func storeRecord(_ period: Period, levels: [PublishedRecord.Level], on db: any Database) async throws -> PublishedRecordRow {
+    static func storeRecord(_ period: Period, levels: [PublishedRecord.Level], at now: Date, on db: any Database) async throws -> PublishedRecordRow {
         let record = PublishedRecord(periodID: period.id!.uuidString, year: period.year, title: period.title,
-                                     publishedAt: ISO8601DateFormatter().string(from: Date()), levels: levels)
+                                     publishedAt: ISO8601DateFormatter().string(from: now), levels: levels)
         let content = record.serialized()
         let row = PublishedRecordRow(periodID: period.id!, version: 1, sha256: SHA256.hash(data: Data(content.utf8)).hex, content: content)
         try await row.create(on: db)
@@ -103,7 +103,7 @@ enum ResultArchive {
     /// table read and checked first, every problem listed with its place;
     /// then the period, its tables and any unit the directory lacks, in one
     /// transaction.
-    static func importManifest(_ manifest: ResultsManifest, files: [String: String], on db: any Database) async throws -> Period {
+    static func importManifest(_ manifest: ResultsManifest, files: [String: String], at now: Date, on db: any Database) async throws -> Period {
         var problems: [String] = []
         var parsed: [(entry: ResultsManifest.Table, text: String, table: ResultTable)] = []
         for entry in manifest.tables {
@@ -180,7 +180,7 @@ enum ResultArchive {
                                           unitCodes: codes, source: manifest.source, on: tx)
                 levels.append(try levelFromTable(set))
             }
-            try await storeRecord(period, levels: levels, on: tx)
+            try await storeRecord(period, levels: levels, at: now, on: tx)
             return period
         }
     }
@@ -208,7 +208,7 @@ enum ResultArchive {
     /// method, display and bands, and its main indices as columns; and the
     /// period's record, from the ranking DTICore computed from the final
     /// scores (the weighted index included).
-    static func storePublished(_ levels: [ResultsService.LevelResult], period: Period, inputsSHA256: String, on db: any Database) async throws {
+    static func storePublished(_ levels: [ResultsService.LevelResult], period: Period, inputsSHA256: String, at now: Date, on db: any Database) async throws {
         var recordLevels: [PublishedRecord.Level] = []
         for (position, level) in levels.enumerated() {
             let fw = try FrameworkCatalog.framework(level.frameworkVersion)
@@ -254,6 +254,6 @@ enum ResultArchive {
                 columnWeights: fw.method == .weighted ? ScoringEngine.mainIndexWeights(compiled) : nil,
                 unitCodes: codes, results: ranking, columnMax: fw.method == .weighted ? unitColumnMax : [:]))
         }
-        try await storeRecord(period, levels: recordLevels, on: db)
+        try await storeRecord(period, levels: recordLevels, at: now, on: db)
     }
 }

@@ -108,7 +108,7 @@ enum ResultsService {
                                          sha256: SHA256.hash(data: Data(content.utf8)).hex, content: content)
         try await req.db.transaction { tx in
             try await snapshot.create(on: tx)
-            try await ResultArchive.storePublished(levels, period: period, inputsSHA256: snapshot.sha256, on: tx)
+            try await ResultArchive.storePublished(levels, period: period, inputsSHA256: snapshot.sha256, at: req.now, on: tx)
             period.locked = true
             try await period.save(on: tx)
             try await AuditLog.record(req, actor: user, action: "period_published", target: "\(period.year)", detail: snapshot.sha256, on: tx)
