@@ -100,10 +100,10 @@ struct WorkflowRuleTests {
     @Test("correction threads: another field's evaluator is refused, and everyone once the period is locked")
     func threads() {
         let a = assessment(today: "2026-04-01", state: .submitted, open: ["2"])
-        #expect(CorrectionController.threadRefusal(a, user: account(.evaluator), criterion: "2") == nil)
-        #expect(CorrectionController.threadRefusal(a, user: account(.evaluator, fields: "1"), criterion: "2")?.status == .forbidden)
+        #expect(CorrectionService.threadRefusal(a, user: account(.evaluator), criterion: "2") == nil)
+        #expect(CorrectionService.threadRefusal(a, user: account(.evaluator, fields: "1"), criterion: "2")?.status == .forbidden)
         let locked = assessment(today: "2026-04-01", state: .submitted, locked: true, open: ["2"])
-        #expect(CorrectionController.threadRefusal(locked, user: account(.focalPoint, unit: unit), criterion: "2")?.status == .conflict)
+        #expect(CorrectionService.threadRefusal(locked, user: account(.focalPoint, unit: unit), criterion: "2")?.status == .conflict)
     }
 
     @Test("days are Việt Nam days: 17:30 UTC on 25 March is already 26 March, past the self-assessment deadline")

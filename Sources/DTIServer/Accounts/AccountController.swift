@@ -38,7 +38,7 @@ struct AccountController: RouteCollection {
 
     @Sendable func createForm(req: Request) async throws -> Response {
         let input = try req.content.decode(UserInput.self)
-        switch try await accounts.create(input, on: req) {
+        switch try await accounts.create(input, in: req.context) {
         case .success: return req.redirect(to: "/admin/users")
         case .failure(let problems): return try await page(req, form: input, errors: problems.messages, status: .unprocessableEntity)
         }
@@ -46,7 +46,7 @@ struct AccountController: RouteCollection {
 
     @Sendable func tokenForm(req: Request) async throws -> Response {
         let input = try req.content.decode(TokenInput.self)
-        switch try await accounts.issueToken(input, on: req) {
+        switch try await accounts.issueToken(input, in: req.context) {
         case .success(let issued): return try await page(req, issued: issued)
         case .failure(let problems): return try await page(req, tokenErrors: problems.messages, status: .unprocessableEntity)
         }
@@ -61,7 +61,7 @@ struct AccountController: RouteCollection {
     }
 
     @Sendable func create(req: Request) async throws -> Response {
-        switch try await accounts.create(try req.content.decode(UserInput.self), on: req) {
+        switch try await accounts.create(try req.content.decode(UserInput.self), in: req.context) {
         case .success(let user):
             try await user.$unit.load(on: req.db)
             return try await AccountDirectory.row(user).encodeResponse(status: .created, for: req)
@@ -70,7 +70,7 @@ struct AccountController: RouteCollection {
     }
 
     @Sendable func issueToken(req: Request) async throws -> Response {
-        switch try await accounts.issueToken(try req.content.decode(TokenInput.self), on: req) {
+        switch try await accounts.issueToken(try req.content.decode(TokenInput.self), in: req.context) {
         case .success(let issued):
             return try await issued.encodeResponse(status: .created, for: req)
         case .failure(let problems): throw problems.abort

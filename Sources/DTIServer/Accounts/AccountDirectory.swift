@@ -38,7 +38,7 @@ struct AccountDirectory {
         (text ?? "").split(whereSeparator: { $0 == ";" || $0 == "," || $0 == " " }).map(String.init)
     }
 
-    func create(_ input: UserInput, on req: Request) async throws -> Result<UserAccount, Problems> {
+    func create(_ input: UserInput, in ctx: ServiceContext) async throws -> Result<UserAccount, Problems> {
         var problems: [String] = []
         let username = input.username.trimmingCharacters(in: .whitespaces).lowercased()
         if username.isEmpty || username.count > 64 || !username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
@@ -53,7 +53,7 @@ struct AccountDirectory {
         var unitID: UUID?
         if let role, role.isUnitRole {
             let code = (input.unitCode ?? "").trimmingCharacters(in: .whitespaces)
-            if let unit = try await UnitModel.query(on: req.db).filter(\.$code == code).first() { unitID = unit.id } else {
+            if let unit = try await UnitModel.query(on: ctx.db).filter(\.$code == code).first() { unitID = unit.id } else {
                 problems.append("Vai trò \(role.label) cần mã đơn vị (unitCode) có thật.")
             }
         }
@@ -62,10 +62,10 @@ struct AccountDirectory {
             problems.append("Chỉ chuyên viên thẩm định mới có phạm vi đơn vị hoặc lĩnh vực.")
         }
         if !scopeUnits.isEmpty {
-            let found = Set(try await UnitModel.query(on: req.db).filter(\.$code ~~ scopeUnits).all().map(\.code))
+            let found = Set(try await UnitModel.query(on: ctx.db).filter(\.$code ~~ scopeUnits).all().map(\.code))
             for code in scopeUnits where !found.contains(code) { problems.append("Phạm vi đơn vị: không có đơn vị mã \"\(code)\".") }
         }
-        if try await UserAccount.query(on: req.db).filter(\.$username == username).first() != nil {
+        if try await UserAccount.query(on: ctx.db).filter(\.$username == username).first() != nil {
             problems.append("Tên đăng nhập \"\(username)\" đã tồn tại.")
         }
         let email = (input.email ?? "").trimmingCharacters(in: .whitespaces)
@@ -74,30 +74,30 @@ struct AccountDirectory {
         }
         guard problems.isEmpty, let role else { return .failure(Problems(messages: problems)) }
         let user = UserAccount(username: username, displayName: displayName,
-                               passwordHash: try await req.password.async.hash(input.password), role: role, unitID: unitID)
+                               passwordHash: try await ctx.hashPassword(input.password), role: role, unitID: unitID)
         user.scopeUnits = scopeUnits.joined(separator: ";")
         user.scopeFields = scopeFields.joined(separator: ";")
         user.email = email
-        try await user.create(on: req.db)
-        try await AuditLog.record(req, actor: req.user, action: "user_created", target: username, detail: role.rawValue)
+        try await user.create(on: ctx.db)
+        try await AuditLog.record(ctx, actor: ctx.actor, action: "user_created", target: username, detail: role.rawValue)
         return .success(user)
     }
 
     static let defaultTokenDays = 90
 
     /// Issues a bearer token; it is shown once and only its hash is kept.
-    func issueToken(_ input: TokenInput, on req: Request) async throws -> Result<IssuedToken, Problems> {
+    func issueToken(_ input: TokenInput, in ctx: ServiceContext) async throws -> Result<IssuedToken, Problems> {
         var problems: [String] = []
-        let user = try await UserAccount.query(on: req.db).filter(\.$username == input.username.trimmingCharacters(in: .whitespaces).lowercased()).first()
+        let user = try await UserAccount.query(on: ctx.db).filter(\.$username == input.username.trimmingCharacters(in: .whitespaces).lowercased()).first()
         if user == nil { problems.append("Không có tài khoản \"\(input.username)\".") }
         if input.name.trimmingCharacters(in: .whitespaces).isEmpty || input.name.count > 100 { problems.append("Tên mã truy cập không được để trống (tối đa 100 ký tự).") }
         if let days = input.days, !(1...3650).contains(days) { problems.append("Số ngày hiệu lực phải từ 1 đến 3650.") }
         guard problems.isEmpty, let user else { return .failure(Problems(messages: problems)) }
         let token = "dti_" + [UInt8].random(count: 32).base64URLEncoded
         // Every token expires: 90 days unless the administrator says otherwise.
-        let expires: Date? = req.now.addingTimeInterval(Double(input.days ?? Self.defaultTokenDays) * 86_400)
-        try await ApiToken(userID: user.id!, name: input.name, tokenHash: SHA256.hash(data: Data(token.utf8)).hex, expiresAt: expires).create(on: req.db)
-        try await AuditLog.record(req, actor: req.user, action: "token_issued", target: user.username, detail: input.name)
+        let expires: Date? = ctx.now.addingTimeInterval(Double(input.days ?? Self.defaultTokenDays) * 86_400)
+        try await ApiToken(userID: user.id!, name: input.name, tokenHash: SHA256.hash(data: Data(token.utf8)).hex, expiresAt: expires).create(on: ctx.db)
+        try await AuditLog.record(ctx, actor: ctx.actor, action: "token_issued", target: user.username, detail: input.name)
         return .success(IssuedToken(token: token, username: user.username, name: input.name, expiresAt: expires))
     }
 
@@ -115,5 +115,5 @@ struct AccountDirectory {
 /// Problems found in a submission, in Vietnamese, to show all at once.
 struct Problems: Error {
     var messages: [String]
-    var abort: Abort { Abort(.unprocessableEntity, reason: messages.joined(separator: "\n")) }
+    var abort: DomainError { .invalid(messages.joined(separator: "\n")) }
 }

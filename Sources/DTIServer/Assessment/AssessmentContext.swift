@@ -8,7 +8,7 @@ import Vapor
 /// last year's and the peers' values.
 struct AssessmentContext {
     var evidence: [EvidenceFile] = []
-    var threads: [String: CorrectionController.Thread] = [:]
+    var threads: [String: CorrectionService.Thread] = [:]
     var warnings: [String: [String]] = [:]
 
     static func load(_ a: SelfAssessment, for user: UserAccount, on db: any Database) async throws -> AssessmentContext {
@@ -16,7 +16,7 @@ struct AssessmentContext {
         guard let submission = a.submission else { return context }
         context.evidence = try await EvidenceFile.query(on: db).filter(\.$submission.$id == submission.id!).sort(\.$uploadedAt).all()
         // The latest thread of each criterion (an open one if any).
-        for thread in try await CorrectionController().threads(a, on: db) {
+        for thread in try await CorrectionService.threads(a, on: db) {
             if context.threads[thread.criterion]?.status != CorrectionRequest.Status.open.rawValue { context.threads[thread.criterion] = thread }
         }
         if [.administrator, .evaluator, .councilMember].contains(user.role) {

@@ -88,8 +88,8 @@ enum AssessmentWorkbook {
 
     /// Imports a filled template: every row checked first; then all changes
     /// written in one transaction, or none. Returns the criteria changed.
-    static func importWorkbook(_ a: SelfAssessment, data: Data, fileName: String, on req: Request) async throws -> [String] {
-        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+    static func importWorkbook(_ a: SelfAssessment, data: Data, fileName: String, in ctx: ServiceContext) async throws -> [String] {
+        let user = try ctx.signedIn()
         let book: WorkbookReader
         do { book = try WorkbookReader(data: data) } catch let p as WorkbookReader.Problem { throw Refused(problems: [p.message]) }
         guard let sheet = book.sheet(named: sheetName) else {
@@ -156,24 +156,24 @@ enum AssessmentWorkbook {
             do {
                 let checked = try SelfAssessmentService.check(a, criterion: code, input: AnswerInput(value: typed, b: b, explanation: explanation, version: version))
                 changes.append((number, checked, version))
-            } catch let abort as Abort {
+            } catch let abort as any AbortError {
                 let columns = isRatio(rule) ? "\(Column.value.letter)–\(Column.b.letter)" : Column.value.letter
                 problems.append("\(place), cột \(columns) — \(abort.reason)")
             }
         }
         if !problems.isEmpty { throw Refused(problems: Self.shortList(problems)) }
         if changes.isEmpty { return [] }
-        let submission = try await SelfAssessmentService.submission(for: a, on: req.db)
+        let submission = try await SelfAssessmentService.submission(for: a, on: ctx.db)
         let reason = "Nhập từ tệp Excel \(fileName)"
         let writes = changes
-        try await req.db.transaction { tx in
+        try await ctx.db.transaction { tx in
             for change in writes {
                 if case .conflict(let current) = try await SelfAssessmentService.write(change.answer, version: change.version, submission: submission, by: user, reason: reason, on: tx) {
                     throw Refused(problems: ["Dòng \(change.row) (\(change.answer.criterion)): \(current.updatedBy) vừa lưu tiêu chí này; hãy tải tệp mẫu mới."])
                 }
             }
         }
-        try await AuditLog.record(req, actor: user, action: "workbook_import", target: a.unit.code, detail: "\(fileName): \(changes.count) tiêu chí")
+        try await AuditLog.record(ctx, actor: user, action: "workbook_import", target: a.unit.code, detail: "\(fileName): \(changes.count) tiêu chí")
         return changes.map(\.answer.criterion)
     }
 

@@ -29,7 +29,7 @@ struct SelfAssessmentController: RouteCollection {
     }
 
     func load(_ req: Request) async throws -> SelfAssessment {
-        try await SelfAssessment.load(req, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
+        try await SelfAssessment.load(req.context, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
     }
 
     // MARK: API
@@ -58,12 +58,14 @@ struct SelfAssessmentController: RouteCollection {
 
     @Sendable func save(req: Request) async throws -> Response {
         let assessment = try await load(req)
-        // Who may write is decided before the body is read.
+        // Who may write is decided once, before the body is read.
         let criterion = req.parameters.get("criterion") ?? ""
-        if let refusal = assessment.editRefusal(for: req.user!, criterion: criterion) { throw refusal.abort }
-        switch try await SelfAssessmentService.save(assessment, criterion: criterion, input: try req.content.decode(AnswerInput.self), on: req) {
+        let permit = try assessment.permit(req.user, criterion: criterion)
+        switch try await SelfAssessmentService.save(assessment, permit: permit, input: try req.content.decode(AnswerInput.self), in: req.context) {
         case .saved(let answer):
-            let fresh = try await load(req)
+            // The page model from what was loaded and the saved row: no second load.
+            var fresh = assessment
+            fresh.answers[criterion] = answer
             return try await Saved(criterion: criterion, version: answer.version,
                                    points: PointsText.points(answer.selfPoints), view: SelfAssessmentView(fresh, for: req.user!)).encodeResponse(for: req)
         case .conflict(let current):
@@ -77,21 +79,21 @@ struct SelfAssessmentController: RouteCollection {
     }
 
     @Sendable func submit(req: Request) async throws -> SelfAssessmentView {
-        _ = try await SelfAssessmentService.submit(try await load(req), on: req)
+        _ = try await SelfAssessmentService.submit(try await load(req), in: req.context)
         return SelfAssessmentView(try await load(req), for: req.user!)
     }
 
     struct Reason: Content { var reason: String? }
 
     @Sendable func approve(req: Request) async throws -> SelfAssessmentView {
-        _ = try await SelfAssessmentService.decide(try await load(req), approve: true, reason: (try? req.content.decode(Reason.self))?.reason ?? "", on: req)
+        _ = try await SelfAssessmentService.decide(try await load(req), approve: true, reason: (try? req.content.decode(Reason.self))?.reason ?? "", in: req.context)
         return SelfAssessmentView(try await load(req), for: req.user!)
     }
 
     @Sendable func sendBack(req: Request) async throws -> SelfAssessmentView {
         let assessment = try await load(req)
         try SelfAssessmentService.requireLeader(assessment, req.user!)
-        _ = try await SelfAssessmentService.decide(assessment, approve: false, reason: (try req.content.decode(Reason.self)).reason ?? "", on: req)
+        _ = try await SelfAssessmentService.decide(assessment, approve: false, reason: (try req.content.decode(Reason.self)).reason ?? "", in: req.context)
         return SelfAssessmentView(try await load(req), for: req.user!)
     }
 
@@ -189,11 +191,11 @@ struct SelfAssessmentController: RouteCollection {
     /// The API import: the body is the .xlsx file.
     @Sendable func importWorkbook(req: Request) async throws -> Response {
         let a = try await load(req)
-        if let refusal = Self.importRefusal(a, req.user!) { throw refusal.abort }
+        if let refusal = Self.importRefusal(a, req.user!) { throw refusal.error }
         guard let body = req.body.data, body.readableBytes > 0 else { throw Abort(.unprocessableEntity, reason: "Chưa gửi tệp Excel.") }
         let name = (try? req.query.get(String.self, at: "name")) ?? AssessmentWorkbook.fileName(a)
         do {
-            let changed = try await AssessmentWorkbook.importWorkbook(a, data: Data(body.readableBytesView), fileName: name, on: req)
+            let changed = try await AssessmentWorkbook.importWorkbook(a, data: Data(body.readableBytesView), fileName: name, in: req.context)
             return try await Imported(changed: changed, view: SelfAssessmentView(try await load(req), for: req.user!)).encodeResponse(for: req)
         } catch let refused as AssessmentWorkbook.Refused {
             return try await ImportProblems(error: true, reason: refused.reason, problems: refused.problems)
@@ -211,7 +213,7 @@ struct SelfAssessmentController: RouteCollection {
     /// The browser import: a multipart form with the file last.
     @Sendable func importWorkbookForm(req: Request) async throws -> Response {
         try await Self.formAction(req) { a in
-            if let refusal = Self.importRefusal(a, req.user!) { throw refusal.abort }
+            if let refusal = Self.importRefusal(a, req.user!) { throw refusal.error }
             var data = Data(), name = ""
             try await MultipartStream.read(req) { event in
                 switch event {
@@ -225,7 +227,7 @@ struct SelfAssessmentController: RouteCollection {
                 }
             }
             if data.isEmpty { throw Abort(.unprocessableEntity, reason: "Chưa chọn tệp Excel để tải lên.") }
-            let changed = try await AssessmentWorkbook.importWorkbook(a, data: data, fileName: name, on: req)
+            let changed = try await AssessmentWorkbook.importWorkbook(a, data: data, fileName: name, in: req.context)
             return changed.isEmpty ? "Tệp \(name) không có số liệu mới." : "Đã nhập \(changed.count) tiêu chí từ tệp \(name): \(changed.joined(separator: ", "))."
         }
     }
@@ -270,11 +272,14 @@ struct SelfAssessmentController: RouteCollection {
         let value = form.parts.map { $0.joined(separator: ";") } ?? form.value ?? ""
         let input = AnswerInput(value: value.isEmpty && form.parts != nil ? "-" : value, b: form.b, explanation: form.explanation, version: form.version ?? 0)
         do {
-            switch try await SelfAssessmentService.save(assessment, criterion: criterion, input: input, on: req) {
+            let permit = try assessment.permit(req.user, criterion: criterion)
+            switch try await SelfAssessmentService.save(assessment, permit: permit, input: input, in: req.context) {
             case .saved: return req.redirect(to: "/periods/\(assessment.period.id!)/units/\(assessment.unit.code.urlPathEncoded)#c-\(criterion)")
             case .conflict(let current):
                 return try await render(req, errors: ["Tiêu chí \(criterion) vừa được \(current.updatedBy) lưu; số liệu của bạn chưa được lưu. Giá trị hiện tại đang hiển thị, hãy kiểm tra rồi lưu lại."], status: .conflict)
             }
+        } catch let refusal as DomainError where refusal != .unauthenticated {
+            return try await render(req, errors: [refusal.reason], status: refusal.status)
         } catch let abort as Abort where [.unprocessableEntity, .forbidden, .notFound, .conflict].contains(abort.status) {
             return try await render(req, errors: [abort.reason], status: abort.status)
         }
@@ -288,6 +293,8 @@ struct SelfAssessmentController: RouteCollection {
             return try await render(req, message: message)
         } catch let refused as AssessmentWorkbook.Refused {
             return try await render(req, errors: [refused.reason.components(separatedBy: "\n")[0]] + refused.problems, status: refused.status)
+        } catch let refusal as DomainError where refusal != .unauthenticated {
+            return try await render(req, errors: refusal.reason.components(separatedBy: "\n"), status: refusal.status)
         } catch let abort as Abort where [.unprocessableEntity, .forbidden, .conflict, .notFound, .payloadTooLarge, .unsupportedMediaType, .badRequest].contains(abort.status) {
             // A page the account may not read stays an error page: render loads it again. (A CSRF refusal is not an Abort.)
             return try await render(req, errors: abort.reason.components(separatedBy: "\n"), status: abort.status)
@@ -296,7 +303,7 @@ struct SelfAssessmentController: RouteCollection {
 
     @Sendable func submitForm(req: Request) async throws -> Response {
         try await Self.formAction(req) { a in
-            _ = try await SelfAssessmentService.submit(a, on: req)
+            _ = try await SelfAssessmentService.submit(a, in: req.context)
             return "Đã gửi lãnh đạo đơn vị duyệt."
         }
     }
@@ -310,7 +317,7 @@ struct SelfAssessmentController: RouteCollection {
         try await Self.formAction(req) { a in
             try SelfAssessmentService.requireLeader(a, req.user!)
             let form = try req.content.decode(DecisionForm.self)
-            _ = try await SelfAssessmentService.decide(a, approve: form.decision == "approve", reason: form.reason ?? "", on: req)
+            _ = try await SelfAssessmentService.decide(a, approve: form.decision == "approve", reason: form.reason ?? "", in: req.context)
             return form.decision == "approve" ? "Đã duyệt và gửi thẩm định." : "Đã trả lại cán bộ đầu mối."
         }
     }

@@ -24,13 +24,13 @@ struct SelfAssessment {
     /// Loads the assessment and checks that `user` may read it: the
     /// administrator, evaluators (within their unit scope), council members,
     /// and the unit's own accounts. Nobody else, before publication.
-    static func load(_ req: Request, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
-        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
-        guard let periodID, let period = try await PeriodService.load(periodID, on: req.db) else {
-            throw Abort(.notFound, reason: "Không có kỳ đánh giá này.")
+    static func load(_ ctx: ServiceContext, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
+        let user = try ctx.signedIn()
+        guard let periodID, let period = try await PeriodService.load(periodID, on: ctx.db) else {
+            throw DomainError.notFound("Không có kỳ đánh giá này.")
         }
-        guard let unit = try await UnitModel.query(on: req.db).filter(\.$code == unitCode).first() else {
-            throw Abort(.notFound, reason: "Không có đơn vị mã \"\(unitCode)\".")
+        guard let unit = try await UnitModel.query(on: ctx.db).filter(\.$code == unitCode).first() else {
+            throw DomainError.notFound("Không có đơn vị mã \"\(unitCode)\".")
         }
         let scope = AccountDirectory.list(user.scopeUnits)
         let allowed: Bool
@@ -41,26 +41,26 @@ struct SelfAssessment {
         case .viewer: allowed = false
         }
         guard allowed else {
-            throw Abort(.forbidden, reason: "Tài khoản \(user.username) (\(user.role.label)) không có quyền xem bản tự đánh giá của đơn vị này.")
+            throw DomainError.forbidden("Tài khoản \(user.username) (\(user.role.label)) không có quyền xem bản tự đánh giá của đơn vị này.")
         }
         guard let link = period.frameworks.first(where: { $0.level == unit.level }) else {
-            throw Abort(.conflict, reason: "Kỳ đánh giá \"\(period.title)\" chưa có bộ chỉ số cho cấp \(Levels.label(unit.level)).")
+            throw DomainError.conflict("Kỳ đánh giá \"\(period.title)\" chưa có bộ chỉ số cho cấp \(Levels.label(unit.level)).")
         }
         let framework = try FrameworkCatalog.compiled(link.frameworkVersion)
-        let submission = try await Submission.query(on: req.db).filter(\.$period.$id == periodID).filter(\.$unit.$id == unit.id!).first()
+        let submission = try await Submission.query(on: ctx.db).filter(\.$period.$id == periodID).filter(\.$unit.$id == unit.id!).first()
         var answers: [String: Answer] = [:]
         var open: Set<String> = []
         if let submission {
-            for answer in try await Answer.query(on: req.db).filter(\.$submission.$id == submission.id!).all() { answers[answer.criterion] = answer }
-            open = Set(try await CorrectionRequest.query(on: req.db).filter(\.$submission.$id == submission.id!)
+            for answer in try await Answer.query(on: ctx.db).filter(\.$submission.$id == submission.id!).all() { answers[answer.criterion] = answer }
+            open = Set(try await CorrectionRequest.query(on: ctx.db).filter(\.$submission.$id == submission.id!)
                 .filter(\.$status != CorrectionRequest.Status.closed.rawValue).all().map(\.criterion))
         }
         var exceptions: [String: String] = [:]
-        for e in try await PhaseException.query(on: req.db).filter(\.$period.$id == periodID).filter(\.$unit.$id == unit.id!).all() {
+        for e in try await PhaseException.query(on: ctx.db).filter(\.$period.$id == periodID).filter(\.$unit.$id == unit.id!).all() {
             exceptions[e.phase] = max(exceptions[e.phase] ?? "", e.until)
         }
         return SelfAssessment(period: period, unit: unit, frameworkVersion: link.frameworkVersion, framework: framework,
-                              submission: submission, answers: answers, openCorrections: open, exceptions: exceptions, today: req.today)
+                              submission: submission, answers: answers, openCorrections: open, exceptions: exceptions, today: ctx.today)
     }
 
     var assessedUnit: AssessedUnit { AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList)) }
@@ -109,11 +109,29 @@ struct SelfAssessment {
     }
 }
 
+/// Proof that an account may change a criterion (or the whole form) now,
+/// decided once per request by `SelfAssessment.permit`: the writes take it
+/// instead of checking again.
+struct EditPermit: Sendable {
+    let user: UserAccount
+    let criterion: String?
+    fileprivate init(user: UserAccount, criterion: String?) { self.user = user; self.criterion = criterion }
+}
+
+extension SelfAssessment {
+    /// The account's permission to change answers now, or the refusal (403 for who, 409 for when).
+    func permit(_ user: UserAccount?, criterion: String? = nil) throws -> EditPermit {
+        guard let user else { throw DomainError.unauthenticated }
+        if let refusal = editRefusal(for: user, criterion: criterion) { throw refusal.error }
+        return EditPermit(user: user, criterion: criterion)
+    }
+}
+
 /// Why an action is refused: `.forbidden` for the account, `.conflict` for the moment.
 struct Refusal: Sendable {
     var status: HTTPStatus
     var reason: String
-    var abort: Abort { Abort(status, reason: reason) }
+    var error: DomainError { status == .forbidden ? .forbidden(reason) : .conflict(reason) }
 }
 
 /// A save of one answer, as sent by a form or the API.
@@ -145,42 +163,41 @@ enum SelfAssessmentService {
     static func check(_ assessment: SelfAssessment, criterion: String, input: AnswerInput) throws -> CheckedAnswer {
         let framework = assessment.framework
         guard let leaf = framework.leafByCode[criterion] else {
-            throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion.excerpt())\" trong bộ chỉ số của đơn vị.")
+            throw DomainError.notFound("Không có tiêu chí \"\(criterion.excerpt())\" trong bộ chỉ số của đơn vị.")
         }
         let node = framework.nodes[framework.leaves[leaf]]
         guard node.applicability.applies(toUnitTagged: Set(assessment.unit.tagList)) else {
-            throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion) không áp dụng cho đơn vị này.")
+            throw DomainError.invalid("Tiêu chí \(criterion) không áp dụng cho đơn vị này.")
         }
         let value = input.value.trimmingCharacters(in: .whitespaces), b = (input.b ?? "").trimmingCharacters(in: .whitespaces)
         let explanation = (input.explanation ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if value.count > 500 || b.count > 100 || explanation.count > 4000 {
-            throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): giá trị hoặc giải trình quá dài.")
+            throw DomainError.invalid("Tiêu chí \(criterion): giá trị hoặc giải trình quá dài.")
         }
         switch AnswerParser.parseTyped(node.rule!, value: value, b: b) {
         case .failure(let problem):
-            throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): \(problem.message)")
+            throw DomainError.invalid("Tiêu chí \(criterion): \(problem.message)")
         case .success(let typed):
             let parsed = typed.input
             let points: Int64
             switch node.rule!.evaluate(parsed, max: node.max) {
             case .points(let p): points = p.micros
             case .notApplicable: points = 0
-            case .invalid(let violation): throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): \(violation.message)")
+            case .invalid(let violation): throw DomainError.invalid("Tiêu chí \(criterion): \(violation.message)")
             }
             if let range = node.inputRange, let number = InputReference(criterion: criterion, field: .value).number(in: parsed), !range.contains(number) {
-                throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): giá trị ngoài khoảng cho phép \(FrameworkCatalog.text(range.lowerBound))…\(FrameworkCatalog.text(range.upperBound)).")
+                throw DomainError.invalid("Tiêu chí \(criterion): giá trị ngoài khoảng cho phép \(FrameworkCatalog.text(range.lowerBound))…\(FrameworkCatalog.text(range.upperBound)).")
             }
             return CheckedAnswer(criterion: criterion, value: typed.value, b: typed.b, explanation: explanation, points: points)
         }
     }
 
     /// Saves one answer if it is valid and nobody saved it since `input.version`.
-    static func save(_ assessment: SelfAssessment, criterion: String, input: AnswerInput, on req: Request) async throws -> SaveOutcome {
-        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
-        if let refusal = assessment.editRefusal(for: user, criterion: criterion) { throw refusal.abort }
+    static func save(_ assessment: SelfAssessment, permit: EditPermit, input: AnswerInput, in ctx: ServiceContext) async throws -> SaveOutcome {
+        let user = permit.user, criterion = permit.criterion ?? ""
         let checked = try check(assessment, criterion: criterion, input: input)
-        let submission = try await submission(for: assessment, on: req.db)
-        return try await write(checked, version: input.version, submission: submission, by: user, on: req.db)
+        let submission = try await submission(for: assessment, on: ctx.db)
+        return try await write(checked, version: input.version, submission: submission, by: user, on: ctx.db)
     }
 
     /// Writes a checked answer with a conditional update (only the version
@@ -189,7 +206,7 @@ enum SelfAssessmentService {
                       on db: any Database) async throws -> SaveOutcome {
         let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
         let old = try await Answer.query(on: db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first()
-        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError) }
+        guard let sql = db as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
         if let old {
             guard old.version == version else { return .conflict(current: old) }
             let rows = try await sql.raw("""
@@ -204,7 +221,7 @@ enum SelfAssessmentService {
                 try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: field, old: before, new: after, reason: reason).create(on: db)
             }
         } else {
-            guard version == 0 else { throw Abort(.conflict, reason: "Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.") }
+            guard version == 0 else { throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.") }
             let created = Answer()
             created.$submission.id = submission.id!
             created.criterion = criterion
@@ -232,7 +249,7 @@ enum SelfAssessmentService {
             }
         }
         guard let saved = try await Answer.query(on: db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() else {
-            throw Abort(.internalServerError)
+            throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.")
         }
         return .saved(saved)
     }
@@ -254,9 +271,9 @@ enum SelfAssessmentService {
 
     /// The focal point sends the self-assessment to the unit leader, after
     /// the framework's checks: unanswered criteria and rule violations block.
-    static func submit(_ assessment: SelfAssessment, on req: Request) async throws -> Submission {
-        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
-        if let refusal = assessment.editRefusal(for: user) { throw refusal.abort }
+    static func submit(_ assessment: SelfAssessment, in ctx: ServiceContext) async throws -> Submission {
+        let user = try ctx.signedIn()
+        if let refusal = assessment.editRefusal(for: user) { throw refusal.error }
         var problems: [String] = []
         let tags = Set(assessment.unit.tagList)
         for leaf in assessment.framework.leaves {
@@ -267,7 +284,7 @@ enum SelfAssessmentService {
         // Where the framework asks for evidence, a document or a written explanation is required.
         var evidenced = Set<String>()
         if let submission = assessment.submission {
-            for file in try await EvidenceFile.query(on: req.db).filter(\.$submission.$id == submission.id!).all() {
+            for file in try await EvidenceFile.query(on: ctx.db).filter(\.$submission.$id == submission.id!).all() {
                 evidenced.formUnion(AccountDirectory.list(file.criteria))
             }
         }
@@ -281,65 +298,65 @@ enum SelfAssessmentService {
         for finding in Validation.check(assessment.assessedUnit, assessment.responses, in: assessment.framework) where finding.severity == .error {
             problems.append("Tiêu chí \(finding.criterion): \(finding.message)")
         }
-        if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: "Chưa gửi được:\n" + problems.joined(separator: "\n")) }
-        let submission = try await submission(for: assessment, on: req.db)
-        try await transition(submission, to: .awaitingApproval, by: user, reason: "", on: req)
+        if !problems.isEmpty { throw DomainError.invalid("Chưa gửi được:\n" + problems.joined(separator: "\n")) }
+        let submission = try await submission(for: assessment, on: ctx.db)
+        try await transition(submission, to: .awaitingApproval, by: user, reason: "", in: ctx)
         return submission
     }
 
     static func requireLeader(_ assessment: SelfAssessment, _ user: UserAccount) throws {
         guard user.role == .unitLeader, user.$unit.id == assessment.unit.id else {
-            throw Abort(.forbidden, reason: "Chỉ lãnh đạo đơn vị được duyệt hoặc trả lại bản tự đánh giá.")
+            throw DomainError.forbidden("Chỉ lãnh đạo đơn vị được duyệt hoặc trả lại bản tự đánh giá.")
         }
     }
 
     /// The unit leader approves and sends (two-account rule), or returns with a reason.
-    static func decide(_ assessment: SelfAssessment, approve: Bool, reason: String, on req: Request) async throws -> Submission {
-        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
+    static func decide(_ assessment: SelfAssessment, approve: Bool, reason: String, in ctx: ServiceContext) async throws -> Submission {
+        let user = try ctx.signedIn()
         try requireLeader(assessment, user)
         guard let submission = assessment.submission, submission.state == .awaitingApproval else {
-            throw Abort(.conflict, reason: "Bản tự đánh giá không ở trạng thái chờ lãnh đạo duyệt.")
+            throw DomainError.conflict("Bản tự đánh giá không ở trạng thái chờ lãnh đạo duyệt.")
         }
-        if assessment.period.locked { throw Abort(.conflict, reason: "Kỳ đánh giá đã khóa.") }
+        if assessment.period.locked { throw DomainError.conflict("Kỳ đánh giá đã khóa.") }
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !approve && reason.isEmpty { throw Abort(.unprocessableEntity, reason: "Cần ghi lý do trả lại.") }
-        if reason.count > 2000 { throw Abort(.unprocessableEntity, reason: "Lý do quá dài (tối đa 2000 ký tự).") }
-        try await transition(submission, to: approve ? .submitted : .returned, by: user, reason: reason, on: req)
+        if !approve && reason.isEmpty { throw DomainError.invalid("Cần ghi lý do trả lại.") }
+        if reason.count > 2000 { throw DomainError.invalid("Lý do quá dài (tối đa 2000 ký tự).") }
+        try await transition(submission, to: approve ? .submitted : .returned, by: user, reason: reason, in: ctx)
         return submission
     }
 
-    static func transition(_ submission: Submission, to state: Submission.Status, by user: UserAccount, reason: String, on req: Request) async throws {
+    static func transition(_ submission: Submission, to state: Submission.Status, by user: UserAccount, reason: String, in ctx: ServiceContext) async throws {
         let before = submission.state
-        guard let sql = req.db as? any SQLDatabase else { throw Abort(.internalServerError) }
-        let submittedAt: Date? = state == .submitted ? req.now : submission.submittedAt
+        guard let sql = ctx.db as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+        let submittedAt: Date? = state == .submitted ? ctx.now : submission.submittedAt
         let rows = try await sql.raw("""
             UPDATE submissions SET status = \(bind: state.rawValue), return_reason = \(bind: state == .returned ? reason : ""),
             submitted_at = \(bind: submittedAt), version = version + 1
             WHERE id = \(bind: submission.id!) AND version = \(bind: submission.version) RETURNING version
             """).all()
-        guard !rows.isEmpty else { throw Abort(.conflict, reason: "Bản tự đánh giá vừa được người khác thay đổi; hãy tải lại trang.") }
+        guard !rows.isEmpty else { throw DomainError.conflict("Bản tự đánh giá vừa được người khác thay đổi; hãy tải lại trang.") }
         submission.status = state.rawValue
         submission.version += 1
         submission.submittedAt = submittedAt
         try await ChangeEntry(submissionID: submission.id!, criterion: "", actor: user.username, field: "status",
-                              old: before.rawValue, new: state.rawValue, reason: reason).create(on: req.db)
-        try await AuditLog.record(req, actor: user, action: "submission_\(state.rawValue)", target: submission.$unit.id.uuidString, detail: reason)
-        guard let unit = try await UnitModel.find(submission.$unit.id, on: req.db) else { return }
-        let period = try await Period.find(submission.$period.id, on: req.db)
+                              old: before.rawValue, new: state.rawValue, reason: reason).create(on: ctx.db)
+        try await AuditLog.record(ctx, actor: user, action: "submission_\(state.rawValue)", target: submission.$unit.id.uuidString, detail: reason)
+        guard let unit = try await UnitModel.find(submission.$unit.id, on: ctx.db) else { return }
+        let period = try await Period.find(submission.$period.id, on: ctx.db)
         let place = "\(unit.name) — \(period?.title ?? "")"
         switch state {
         case .awaitingApproval:
-            try await Notifier.notify(try await Notifier.accounts(of: unit, role: .unitLeader, on: req.db), kind: "awaiting_approval",
+            try await Notifier.notify(try await Notifier.accounts(of: unit, role: .unitLeader, on: ctx.db), kind: "awaiting_approval",
                                       subject: "Bản tự đánh giá chờ duyệt: \(unit.name)",
-                                      body: "\(user.displayName) đã gửi bản tự đánh giá của \(place) để lãnh đạo đơn vị duyệt.", on: req.db)
+                                      body: "\(user.displayName) đã gửi bản tự đánh giá của \(place) để lãnh đạo đơn vị duyệt.", on: ctx.db)
         case .returned:
-            try await Notifier.notify(try await Notifier.accounts(of: unit, role: .focalPoint, on: req.db), kind: "returned",
+            try await Notifier.notify(try await Notifier.accounts(of: unit, role: .focalPoint, on: ctx.db), kind: "returned",
                                       subject: "Bản tự đánh giá bị trả lại: \(unit.name)",
-                                      body: "\(user.displayName) đã trả lại bản tự đánh giá của \(place).\nLý do: \(reason)", on: req.db)
+                                      body: "\(user.displayName) đã trả lại bản tự đánh giá của \(place).\nLý do: \(reason)", on: ctx.db)
         case .submitted:
-            try await Notifier.notify(try await Notifier.evaluators(for: unit, on: req.db), kind: "submitted",
+            try await Notifier.notify(try await Notifier.evaluators(for: unit, on: ctx.db), kind: "submitted",
                                       subject: "Đơn vị đã gửi bản tự đánh giá: \(unit.name)",
-                                      body: "Bản tự đánh giá của \(place) đã được lãnh đạo đơn vị duyệt và gửi thẩm định.", on: req.db)
+                                      body: "Bản tự đánh giá của \(place) đã được lãnh đạo đơn vị duyệt và gửi thẩm định.", on: ctx.db)
         case .draft: break
         }
     }

@@ -104,7 +104,7 @@ struct UnitController: RouteCollection {
     struct LineageResult: Content { var links: Int }
 
     @Sendable func addLineage(req: Request) async throws -> Response {
-        switch try await UnitLineageService.record(try req.content.decode(LineageInput.self), on: req) {
+        switch try await UnitLineageService.record(try req.content.decode(LineageInput.self), in: req.context) {
         case .success(let links):
             return try await LineageResult(links: links).encodeResponse(status: .created, for: req)
         case .failure(let problems): throw problems.abort
@@ -125,7 +125,7 @@ struct UnitController: RouteCollection {
                                  successors: AccountDirectory.list(form.successors), effectiveOn: form.effectiveOn,
                                  note: form.note.flatMap { $0.isEmpty ? nil : $0 })
         let back = input.predecessors.first ?? ""
-        switch try await UnitLineageService.record(input, on: req) {
+        switch try await UnitLineageService.record(input, in: req.context) {
         case .success: return req.redirect(to: "/units/\(back.urlPathEncoded)")
         case .failure(let problems):
             guard let unit = try await UnitModel.query(on: req.db).filter(\.$code == back).first() else { throw problems.abort }

@@ -15,7 +15,7 @@ struct LineageInput: Content {
 enum UnitLineageService {
     /// Records the step (one link per predecessor–successor pair); a merged
     /// or renamed unit stops existing on the effective date.
-    static func record(_ input: LineageInput, on req: Request) async throws -> Result<Int, Problems> {
+    static func record(_ input: LineageInput, in ctx: ServiceContext) async throws -> Result<Int, Problems> {
         var problems: [String] = []
         let kind = UnitLineage.Kind(rawValue: input.kind)
         if kind == nil { problems.append("Loại \"\(input.kind)\" không hợp lệ; dùng merge, split hoặc rename.") }
@@ -31,12 +31,12 @@ enum UnitLineageService {
         }
         if (input.note ?? "").count > 500 { problems.append("Căn cứ quá dài (tối đa 500 ký tự).") }
         let codes = Set(input.predecessors + input.successors)
-        let units = try await UnitModel.query(on: req.db).filter(\.$code ~~ Array(codes)).all()
+        let units = try await UnitModel.query(on: ctx.db).filter(\.$code ~~ Array(codes)).all()
         let byCode = Dictionary(uniqueKeysWithValues: units.map { ($0.code, $0) })
         for code in codes.sorted() where byCode[code] == nil { problems.append("Không có đơn vị mã \"\(code)\".") }
         if !Set(input.predecessors).isDisjoint(with: input.successors) { problems.append("Một đơn vị không thể vừa là đơn vị cũ vừa là đơn vị mới.") }
         guard problems.isEmpty, let kind else { return .failure(Problems(messages: problems)) }
-        try await req.db.transaction { tx in
+        try await ctx.db.transaction { tx in
             for p in input.predecessors {
                 for s in input.successors {
                     try await UnitLineage(predecessorID: byCode[p]!.id!, successorID: byCode[s]!.id!, kind: kind,
@@ -45,7 +45,7 @@ enum UnitLineageService {
                 byCode[p]!.validUntil = input.effectiveOn
                 try await byCode[p]!.save(on: tx)
             }
-            try await AuditLog.record(req, actor: req.user, action: "unit_lineage", target: input.successors.joined(separator: ","),
+            try await AuditLog.record(ctx, actor: ctx.actor, action: "unit_lineage", target: input.successors.joined(separator: ","),
                                       detail: "\(kind.rawValue) từ \(input.predecessors.joined(separator: ",")) ngày \(input.effectiveOn)", on: tx)
         }
         return .success(input.predecessors.count * input.successors.count)

@@ -36,7 +36,7 @@ struct EvidenceController: RouteCollection {
     }
 
     @Sendable func upload(req: Request) async throws -> Response {
-        let a = try await SelfAssessment.load(req, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
+        let a = try await SelfAssessment.load(req.context, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
         let file = try await EvidenceService.upload(a, meta: try EvidenceService.metadata(req), maxBytes: maxBytes, on: req)
         return try await item(file).encodeResponse(status: .created, for: req)
     }
@@ -49,7 +49,7 @@ struct EvidenceController: RouteCollection {
     }
 
     @Sendable func list(req: Request) async throws -> [Item] {
-        let a = try await SelfAssessment.load(req, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
+        let a = try await SelfAssessment.load(req.context, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
         guard let submission = a.submission else { return [] }
         return try await EvidenceFile.query(on: req.db).filter(\.$submission.$id == submission.id!).sort(\.$uploadedAt).all().map(item)
     }
@@ -60,7 +60,7 @@ struct EvidenceController: RouteCollection {
             throw Abort(.notFound, reason: "Không có tài liệu này.")
         }
         // The same rule as reading the self-assessment it belongs to.
-        _ = try await SelfAssessment.load(req, periodID: file.submission.$period.id, unitCode: file.submission.unit.code)
+        _ = try await SelfAssessment.load(req.context, periodID: file.submission.$period.id, unitCode: file.submission.unit.code)
         // Streamed from disk in chunks, never read whole.
         guard let path = req.application.fileStore.localPath(of: file.storedName) else { throw Abort(.notFound, reason: "Tệp không còn trong kho lưu trữ.") }
         let response = try await req.fileio.asyncStreamFile(at: path, mediaType: .binary)

@@ -85,7 +85,7 @@ struct PeriodController: RouteCollection {
     @Sendable func show(req: Request) async throws -> PeriodDetail { try detail(try await find(req), today: req.today) }
 
     @Sendable func create(req: Request) async throws -> Response {
-        switch try await PeriodService.create(try req.content.decode(PeriodInput.self), on: req) {
+        switch try await PeriodService.create(try req.content.decode(PeriodInput.self), in: req.context) {
         case .success(let period):
             return try await detail(try await PeriodService.load(period.id!, on: req.db)!, today: req.today).encodeResponse(status: .created, for: req)
         case .failure(let problems): throw problems.abort
@@ -116,7 +116,7 @@ struct PeriodController: RouteCollection {
 
     @Sendable func createForm(req: Request) async throws -> Response {
         let form = try PeriodForm(req.content)
-        switch try await PeriodService.create(form.input, on: req) {
+        switch try await PeriodService.create(form.input, in: req.context) {
         case .success(let period): return req.redirect(to: "/periods/\(period.id!)")
         case .failure(let problems): return try await formPage(req, form: form, errors: problems.messages, status: .unprocessableEntity)
         }
@@ -124,7 +124,7 @@ struct PeriodController: RouteCollection {
 
     @Sendable func lockForm(req: Request) async throws -> Response {
         let period = try await find(req)
-        try await PeriodService.lock(period, on: req)
+        try await PeriodService.lock(period, in: req.context)
         return req.redirect(to: "/periods/\(period.id!)")
     }
 
@@ -155,7 +155,7 @@ struct PeriodController: RouteCollection {
 
     @Sendable func lock(req: Request) async throws -> PeriodSummary {
         let period = try await find(req)
-        try await PeriodService.lock(period, on: req)
+        try await PeriodService.lock(period, in: req.context)
         return Self.summary(period, phases: period.phases, today: req.today)
     }
 }

@@ -73,7 +73,7 @@ enum PeriodService {
         try await Period.query(on: db).filter(\.$id == id).with(\.$phases).with(\.$frameworks, { $0.with(\.$frameworkVersion) }).first()
     }
 
-    static func create(_ input: PeriodInput, on req: Request) async throws -> Result<Period, Problems> {
+    static func create(_ input: PeriodInput, in ctx: ServiceContext) async throws -> Result<Period, Problems> {
         var problems: [String] = []
         if !(2000...2100).contains(input.year) { problems.append("Năm \(input.year == 0 ? "" : String(input.year)) không hợp lệ; cần năm từ 2000 đến 2100.") }
         let title = input.title.trimmingCharacters(in: .whitespaces)
@@ -92,7 +92,7 @@ enum PeriodService {
         }
         var versions: [(String, FrameworkVersion)] = []
         for ref in input.frameworks {
-            if let v = try await FrameworkVersion.query(on: req.db).filter(\.$key == ref.key).filter(\.$version == ref.version).first() {
+            if let v = try await FrameworkVersion.query(on: ctx.db).filter(\.$key == ref.key).filter(\.$version == ref.version).first() {
                 if v.level != ref.level { problems.append("Bộ chỉ số \"\(ref.key)\" dành cho cấp \(v.level), không phải \(ref.level).") }
                 versions.append((ref.level, v))
             } else {
@@ -103,21 +103,21 @@ enum PeriodService {
         guard problems.isEmpty else { return .failure(Problems(messages: problems)) }
         let period = Period(year: input.year, title: title)
         let chosen = versions
-        try await req.db.transaction { tx in
+        try await ctx.db.transaction { tx in
             try await period.create(on: tx)
             for p in input.phases {
                 try await PeriodPhase(periodID: period.id!, phase: Phase(rawValue: p.phase)!, startsOn: p.startsOn, endsOn: p.endsOn).create(on: tx)
             }
             for (level, v) in chosen { try await PeriodFramework(periodID: period.id!, level: level, frameworkVersionID: v.id!).create(on: tx) }
-            try await AuditLog.record(req, actor: req.user, action: "period_created", target: "\(period.year)", detail: period.title, on: tx)
+            try await AuditLog.record(ctx, actor: ctx.actor, action: "period_created", target: "\(period.year)", detail: period.title, on: tx)
         }
         return .success(period)
     }
 
-    static func lock(_ period: Period, on req: Request) async throws {
+    static func lock(_ period: Period, in ctx: ServiceContext) async throws {
         guard !period.locked else { return }
         period.locked = true
-        try await period.save(on: req.db)
-        try await AuditLog.record(req, actor: req.user, action: "period_locked", target: "\(period.year)", detail: period.title)
+        try await period.save(on: ctx.db)
+        try await AuditLog.record(ctx, actor: ctx.actor, action: "period_locked", target: "\(period.year)", detail: period.title)
     }
 }

@@ -40,7 +40,7 @@ struct PublicationController: RouteCollection {
     }
 
     @Sendable func publish(req: Request) async throws -> Response {
-        let snapshot = try await ResultsService.publish(try await period(req), on: req)
+        let snapshot = try await ResultsService.publish(try await period(req), in: req.context)
         return try await Published(sha256: snapshot.sha256, publishedAt: snapshot.publishedAt, publishedBy: snapshot.publishedBy).encodeResponse(status: .created, for: req)
     }
 

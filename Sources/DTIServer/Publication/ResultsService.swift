@@ -71,15 +71,15 @@ enum ResultsService {
 
     /// Freezes the results: every unit's inputs and all its scores, the
     /// rankings, the framework versions, and the hash of it all.
-    static func publish(_ period: Period, on req: Request) async throws -> PublishedSnapshot {
-        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
-        if try await PublishedSnapshot.query(on: req.db).filter(\.$period.$id == period.id!).first() != nil {
-            throw Abort(.conflict, reason: "Kỳ đánh giá đã được công bố; kết quả công bố không thể thay đổi.")
+    static func publish(_ period: Period, in ctx: ServiceContext) async throws -> PublishedSnapshot {
+        let user = try ctx.signedIn()
+        if try await PublishedSnapshot.query(on: ctx.db).filter(\.$period.$id == period.id!).first() != nil {
+            throw DomainError.conflict("Kỳ đánh giá đã được công bố; kết quả công bố không thể thay đổi.")
         }
         if period.resultsOnly {
-            throw Abort(.conflict, reason: "Kỳ này chỉ gồm kết quả đã công bố trước đây; không có gì để công bố thêm.")
+            throw DomainError.conflict("Kỳ này chỉ gồm kết quả đã công bố trước đây; không có gì để công bố thêm.")
         }
-        let levels = try await compute(period, on: req.db)
+        let levels = try await compute(period, on: ctx.db)
         let units: [JSONValue] = levels.flatMap { level in
             level.units.sorted { $0.code < $1.code }.map { unit in
                 let answers = level.answers[unit.id!] ?? [:]
@@ -106,12 +106,12 @@ enum ResultsService {
         ]).serialized()
         let snapshot = PublishedSnapshot(periodID: period.id!, publishedBy: user.username,
                                          sha256: SHA256.hash(data: Data(content.utf8)).hex, content: content)
-        try await req.db.transaction { tx in
+        try await ctx.db.transaction { tx in
             try await snapshot.create(on: tx)
-            try await ResultArchive.storePublished(levels, period: period, inputsSHA256: snapshot.sha256, at: req.now, on: tx)
+            try await ResultArchive.storePublished(levels, period: period, inputsSHA256: snapshot.sha256, at: ctx.now, on: tx)
             period.locked = true
             try await period.save(on: tx)
-            try await AuditLog.record(req, actor: user, action: "period_published", target: "\(period.year)", detail: snapshot.sha256, on: tx)
+            try await AuditLog.record(ctx, actor: user, action: "period_published", target: "\(period.year)", detail: snapshot.sha256, on: tx)
         }
         return snapshot
     }

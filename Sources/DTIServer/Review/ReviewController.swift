@@ -15,7 +15,7 @@ struct ReviewController: RouteCollection {
     }
 
     func load(_ req: Request) async throws -> SelfAssessment {
-        try await SelfAssessment.load(req, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
+        try await SelfAssessment.load(req.context, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
     }
 
     struct Reviewed: Content {
@@ -36,8 +36,9 @@ struct ReviewController: RouteCollection {
     func review(_ req: Request, _ stage: ReviewService.Stage) async throws -> Reviewed {
         let a = try await load(req)
         let criterion = req.parameters.get("criterion") ?? ""
-        if let refusal = ReviewService.refusal(a, stage: stage, user: req.user!, criterion: criterion) { throw refusal.abort }
-        return reviewed(try await ReviewService.review(a, stage: stage, criterion: criterion, input: try req.content.decode(ReviewInput.self), on: req))
+        // Who may score is decided once, before the body is read.
+        let permit = try ReviewService.permit(a, stage: stage, user: req.user, criterion: criterion)
+        return reviewed(try await ReviewService.review(a, permit: permit, input: try req.content.decode(ReviewInput.self), in: req.context))
     }
 
     @Sendable func evaluate(req: Request) async throws -> Reviewed { try await review(req, .evaluation) }
@@ -48,8 +49,9 @@ struct ReviewController: RouteCollection {
         try await SelfAssessmentController.formAction(req) { a in
             let criterion = req.parameters.get("criterion") ?? ""
             let form = try req.content.decode(ReviewForm.self)
-            let answer = try await ReviewService.review(a, stage: stage, criterion: criterion,
-                                                        input: ReviewInput(points: form.points ?? "", note: form.note, version: form.version ?? 0), on: req)
+            let permit = try ReviewService.permit(a, stage: stage, user: req.user, criterion: criterion)
+            let answer = try await ReviewService.review(a, permit: permit,
+                                                        input: ReviewInput(points: form.points ?? "", note: form.note, version: form.version ?? 0), in: req.context)
             return "Tiêu chí \(criterion): \(stage == .evaluation ? "điểm thẩm định" : "điểm Hội đồng") \(PointsText.points(stage == .evaluation ? answer.evaluatorPoints : answer.councilPoints)); điểm chính thức \(PointsText.points(answer.finalPoints))."
         }
     }

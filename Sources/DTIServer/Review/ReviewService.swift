@@ -18,29 +18,43 @@ struct ReviewInput: Content {
 enum ReviewService {
     enum Stage { case evaluation, council }
 
-    static func review(_ a: SelfAssessment, stage: Stage, criterion: String, input: ReviewInput, on req: Request) async throws -> Answer {
-        guard let user = req.user else { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
-        if let refusal = refusal(a, stage: stage, user: user, criterion: criterion) { throw refusal.abort }
+    /// Proof that an account may score a criterion at a stage now, decided
+    /// once per request by `permit`; `review` takes it instead of checking again.
+    struct Permit: Sendable {
+        let user: UserAccount
+        let stage: Stage
+        let criterion: String
+        fileprivate init(user: UserAccount, stage: Stage, criterion: String) { self.user = user; self.stage = stage; self.criterion = criterion }
+    }
+
+    static func permit(_ a: SelfAssessment, stage: Stage, user: UserAccount?, criterion: String) throws -> Permit {
+        guard let user else { throw DomainError.unauthenticated }
+        if let refusal = refusal(a, stage: stage, user: user, criterion: criterion) { throw refusal.error }
+        return Permit(user: user, stage: stage, criterion: criterion)
+    }
+
+    static func review(_ a: SelfAssessment, permit: Permit, input: ReviewInput, in ctx: ServiceContext) async throws -> Answer {
+        let user = permit.user, stage = permit.stage, criterion = permit.criterion
         let fw = a.framework
-        guard let leaf = fw.leafByCode[criterion] else { throw Abort(.notFound, reason: "Không có tiêu chí \"\(criterion.excerpt())\".") }
+        guard let leaf = fw.leafByCode[criterion] else { throw DomainError.notFound("Không có tiêu chí \"\(criterion.excerpt())\".") }
         let node = fw.nodes[fw.leaves[leaf]]
         guard node.applicability.applies(toUnitTagged: Set(a.unit.tagList)) else {
-            throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion) không áp dụng cho đơn vị này.")
+            throw DomainError.invalid("Tiêu chí \(criterion) không áp dụng cho đơn vị này.")
         }
         let points: ScaledDecimal
         switch WrittenNumber.parseVietnamese(input.points) {
         case .success(let n): points = n.value
-        case .failure(let e): throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): điểm \(e.message(for: input.points))")
+        case .failure(let e): throw DomainError.invalid("Tiêu chí \(criterion): điểm \(e.message(for: input.points))")
         }
-        if points > node.max { throw Abort(.unprocessableEntity, reason: "Tiêu chí \(criterion): điểm \(FrameworkCatalog.text(points)) vượt điểm tối đa \(FrameworkCatalog.text(node.max)).") }
+        if points > node.max { throw DomainError.invalid("Tiêu chí \(criterion): điểm \(FrameworkCatalog.text(points)) vượt điểm tối đa \(FrameworkCatalog.text(node.max)).") }
         let note = (input.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if stage == .council && note.isEmpty { throw Abort(.unprocessableEntity, reason: "Hội đồng cần ghi lý do khi công nhận hoặc điều chỉnh điểm.") }
-        if note.count > 4000 { throw Abort(.unprocessableEntity, reason: "Ý kiến quá dài (tối đa 4000 ký tự).") }
-        guard let submission = a.submission, let sql = req.db as? any SQLDatabase else { throw Abort(.conflict, reason: "Đơn vị chưa gửi bản tự đánh giá.") }
+        if stage == .council && note.isEmpty { throw DomainError.invalid("Hội đồng cần ghi lý do khi công nhận hoặc điều chỉnh điểm.") }
+        if note.count > 4000 { throw DomainError.invalid("Ý kiến quá dài (tối đa 4000 ký tự).") }
+        guard let submission = a.submission, let sql = ctx.db as? any SQLDatabase else { throw DomainError.conflict("Đơn vị chưa gửi bản tự đánh giá.") }
         var answer = a.answers[criterion]
         if answer == nil {
             // The unit gave no answer: the reviewer still scores the criterion.
-            guard input.version == 0 else { throw Abort(.conflict, reason: "Tiêu chí \(criterion) chưa có số liệu; phiên bản phải là 0.") }
+            guard input.version == 0 else { throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản phải là 0.") }
             let created = Answer()
             created.$submission.id = submission.id!
             created.criterion = criterion
@@ -48,10 +62,10 @@ enum ReviewService {
             created.evaluatorComment = ""; created.evaluatorBy = ""; created.councilReason = ""; created.councilBy = ""
             created.version = 1
             created.updatedBy = user.username
-            try await created.create(on: req.db)
+            try await created.create(on: ctx.db)
             answer = created
         } else if answer!.version != input.version {
-            throw Abort(.conflict, reason: "Tiêu chí \(criterion) vừa được \(answer!.updatedBy) thay đổi; hãy tải lại trước khi chấm.")
+            throw DomainError.conflict("Tiêu chí \(criterion) vừa được \(answer!.updatedBy) thay đổi; hãy tải lại trước khi chấm.")
         }
         let target = answer!
         let (pointsColumn, noteColumn, byColumn) = stage == .evaluation
@@ -62,10 +76,10 @@ enum ReviewService {
             \(unsafeRaw: byColumn) = \(bind: user.username), updated_by = \(bind: user.username), version = version + 1
             WHERE id = \(bind: target.id!) AND version = \(bind: target.version) RETURNING version
             """).all()
-        guard !rows.isEmpty else { throw Abort(.conflict, reason: "Tiêu chí \(criterion) vừa được người khác thay đổi; hãy tải lại trước khi chấm.") }
+        guard !rows.isEmpty else { throw DomainError.conflict("Tiêu chí \(criterion) vừa được người khác thay đổi; hãy tải lại trước khi chấm.") }
         try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: pointsColumn,
-                              old: before.map(PointsText.points) ?? "", new: PointsText.points(points.micros), reason: note).create(on: req.db)
-        return try await Answer.find(target.id!, on: req.db)!
+                              old: before.map(PointsText.points) ?? "", new: PointsText.points(points.micros), reason: note).create(on: ctx.db)
+        return try await Answer.find(target.id!, on: ctx.db)!
     }
 
     /// Why `user` may not score `criterion` at this stage, or nil: 403 for

@@ -1,0 +1,44 @@
+import Fluent
+import Vapor
+
+/// What a service needs from a request, and nothing else: the acting
+/// account, the database, the clock, the password hasher and the client's
+/// address for the audit log. Controllers build it once per request
+/// (`req.context`); services take it instead of a `Request`, so they can be
+/// called — and tested — without HTTP.
+struct ServiceContext: Sendable {
+    var actor: UserAccount?
+    var db: any Database
+    var clock: any WallClock
+    /// The client's address, for the audit log.
+    var address: String
+    var hashPassword: @Sendable (String) async throws -> String
+
+    var now: Date { clock.now() }
+    /// Today in Việt Nam, ISO.
+    var today: String { DateText.todayISO(now) }
+
+    /// The acting account, or 401.
+    func signedIn() throws -> UserAccount {
+        guard let actor else { throw DomainError.unauthenticated }
+        return actor
+    }
+
+    /// The same context on another database handle (a transaction).
+    func on(_ db: any Database) -> ServiceContext {
+        var copy = self
+        copy.db = db
+        return copy
+    }
+}
+
+extension Request {
+    /// This request's service context.
+    var context: ServiceContext {
+        let request = self
+        let address = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) }
+            ?? remoteAddress?.ipAddress ?? ""
+        return ServiceContext(actor: user, db: db, clock: application.clock, address: address,
+                              hashPassword: { try await request.password.async.hash($0) })
+    }
+}
