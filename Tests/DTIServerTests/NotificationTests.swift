@@ -50,6 +50,33 @@ struct NotificationTests {
         }
     }
 
+    @Test("the outbox logic, whatever mail server there is: a failure keeps the message with its error, a success marks it sent at the clock's time, twenty failures stop the retries")
+    func outbox() async throws {
+        try await withDemoApp { app in
+            let user = try #require(try await UserAccount.query(on: app.db).filter(\.$username == "daumoi.snn").first())
+            try await Notifier.notify([user], kind: "correction_request", subject: "Yêu cầu bổ sung tiêu chí 3", body: "Đề nghị bổ sung biên bản.", on: app.db)
+            let mailer = RecordingMailer()
+            let clock = FixedClock(Date(timeIntervalSince1970: 1_780_000_000))
+            mailer.failing = true
+            #expect(try await Notifier.deliverPending(app.db, mailer: mailer, clock: clock) == (0, 1))
+            var message = try #require(try await OutboxMessage.query(on: app.db).first())
+            #expect(message.sentAt == nil && message.attempts == 1 && message.lastError.contains("máy chủ thư"))
+            mailer.failing = false
+            #expect(try await Notifier.deliverPending(app.db, mailer: mailer, clock: clock) == (1, 0))
+            message = try #require(try await OutboxMessage.query(on: app.db).first())
+            #expect(message.sentAt == clock.now() && message.attempts == 2)
+            #expect(mailer.sent.map(\.to) == ["daumoi.snn@dti.daklak.example"] && mailer.sent[0].kind == "correction_request")
+            // Sent once: nothing more to deliver.
+            #expect(try await Notifier.deliverPending(app.db, mailer: mailer, clock: clock) == (0, 0))
+            // A message that failed twenty times is left for the administrator, not retried for ever.
+            try await Notifier.notify([user], kind: "reminder", subject: "Nhắc hạn", body: "…", on: app.db)
+            mailer.failing = true
+            for _ in 0..<25 { _ = try await Notifier.deliverPending(app.db, mailer: mailer, clock: clock) }
+            let stuck = try #require(try await OutboxMessage.query(on: app.db).filter(\.$kind == "reminder").first())
+            #expect(stuck.attempts == 20 && stuck.sentAt == nil)
+        }
+    }
+
     @Test("delivered by SMTP to a real listener; nothing lost while the mail server is down",
           .enabled(if: smtpListenerAvailable))
     func smtp() async throws {
@@ -91,5 +118,25 @@ struct NotificationTests {
             #expect(received.contains("X-OpenDTI-Kind: correction_request"))
             #expect(received.contains(Data("Đề nghị bổ sung biên bản.".utf8).base64EncodedString()))
         }
+    }
+}
+
+/// A mailer that records what it sends, or fails when told to.
+final class RecordingMailer: Mailer, @unchecked Sendable {
+    struct Sent { var to: String; var subject: String; var kind: String }
+    private let lock = NSLock()
+    private var _sent: [Sent] = []
+    private var _failing = false
+    var sent: [Sent] { lock.withLock { _sent } }
+    var failing: Bool {
+        get { lock.withLock { _failing } }
+        set { lock.withLock { _failing = newValue } }
+    }
+
+    struct Down: Error, CustomStringConvertible { var description: String { "máy chủ thư không trả lời" } }
+
+    func send(to: String, subject: String, body: String, kind: String) async throws {
+        if failing { throw Down() }
+        lock.withLock { _sent.append(Sent(to: to, subject: subject, kind: kind)) }
     }
 }

@@ -60,7 +60,7 @@ final class OutboxWorker: LifecycleHandler, @unchecked Sendable {
         task = Task {
             while !Task.isCancelled {
                 do {
-                    let (sent, failed) = try await Notifier.deliverPending(db, mailer: mailer)
+                    let (sent, failed) = try await Notifier.deliverPending(db, mailer: mailer, clock: application.clock)
                     if sent + failed > 0 { logger.info("outbox: \(sent) sent, \(failed) failed") }
                 } catch {
                     logger.warning("outbox: \(error)")

@@ -22,14 +22,14 @@ enum Notifier {
     /// Sends every pending message with an address; a failure leaves the
     /// message pending with the error and the attempt counted.
     @discardableResult
-    static func deliverPending(_ db: any Database, mailer: any Mailer, limit: Int = 100) async throws -> (sent: Int, failed: Int) {
+    static func deliverPending(_ db: any Database, mailer: any Mailer, clock: any WallClock = SystemClock(), limit: Int = 100) async throws -> (sent: Int, failed: Int) {
         let pending = try await OutboxMessage.query(on: db).filter(\.$sentAt == nil).filter(\.$email != "").filter(\.$attempts < 20)
             .sort(\.$createdAt).limit(limit).all()
         var sent = 0, failed = 0
         for message in pending {
             do {
                 try await mailer.send(to: message.email, subject: message.subject, body: message.body, kind: message.kind)
-                message.sentAt = Date()
+                message.sentAt = clock.now()
                 sent += 1
             } catch {
                 message.lastError = String(describing: error).prefix(500).description
