@@ -25,13 +25,10 @@ struct PublishedRecordTests {
     /// Five provinces submit their main-index points on the national 922
     /// framework; the administrator publishes. Returns the period id.
     func publishWeighted(_ app: Application) async throws -> String {
+        let period = try await periodWithAllPhasesOpen(app, year: 2022, title: "DTI cấp tỉnh 2022 (thử, phương pháp 922)",
+                                                       frameworks: ["province": "national-922-province@1"])
         let admin = Browser(app)
         _ = try await admin.signIn("quantri")
-        var form = ["year": "2022", "title": "DTI cấp tỉnh 2022 (thử, phương pháp 922)", "fw_province": "national-922-province@1"]
-        for phase in Phase.allCases { form["\(phase.rawValue)_from"] = "2020-01-01"; form["\(phase.rawValue)_to"] = "2099-12-31" }
-        let created = try await admin.send(.POST, "/admin/periods", form: form)
-        #expect(created.status == .seeOther, "\(created.body.prefix(500))")
-        let period = String(try #require(created.headers.first(name: .location)).dropFirst("/periods/".count))
         let password = "Mat-khau#2026"
         for p in Self.provinces {
             let unit = try await admin.send(.POST, "/api/v1/units", json: ["code": p.code, "name": p.name, "level": "province", "group": "Tỉnh, thành phố"])
@@ -154,20 +151,4 @@ struct PublishedRecordTests {
             #expect(read.trimmingCharacters(in: .whitespacesAndNewlines) == "15", "\(read)")
         }
     }
-}
-
-/// Runs the built `dti` and returns its exit status and output.
-func runDTI(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    var binary = Bundle.main.bundleURL
-    if binary.pathExtension == "xctest" { binary.deleteLastPathComponent() }
-    let process = Process()
-    process.executableURL = binary.appendingPathComponent("dti")
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }

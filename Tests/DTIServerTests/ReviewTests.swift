@@ -9,12 +9,7 @@ import VaporTesting
 struct ReviewTests {
     /// A period with every phase open today, on the department framework.
     func allPhasesOpen(_ app: Application) async throws -> String {
-        let admin = Browser(app)
-        _ = try await admin.signIn("quantri")
-        var form = ["year": "2025", "title": "Kỳ thử nghiệm", "fw_department": "daklak-2023-department@1"]
-        for phase in Phase.allCases { form["\(phase.rawValue)_from"] = "2020-01-01"; form["\(phase.rawValue)_to"] = "2099-12-31" }
-        let r = try await admin.send(.POST, "/admin/periods", form: form)
-        return String(r.headers.first(name: .location)!.dropFirst("/periods/".count))
+        try await periodWithAllPhasesOpen(app, year: 2025, title: "Kỳ thử nghiệm", frameworks: ["department": "daklak-2023-department@1"])
     }
 
     struct Body: Encodable { var value: String; var version: Int }

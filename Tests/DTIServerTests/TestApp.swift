@@ -164,22 +164,42 @@ extension Browser {
     }
 }
 
-/// Runs the built `dti` with `arguments` and returns the "units" of its JSON
-/// output; the command must succeed.
-func dtiUnits(_ arguments: [String]) throws -> [[String: Any]] {
+/// Runs the built `dti` and returns its exit status and output.
+func runDTI(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     var binary = Bundle.main.bundleURL
     if binary.pathExtension == "xctest" { binary.deleteLastPathComponent() }
     let process = Process()
     process.executableURL = binary.appendingPathComponent("dti")
     process.arguments = arguments
-    let out = Pipe()
+    let out = Pipe(), err = Pipe()
     process.standardOutput = out
+    process.standardError = err
     try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "dti \(arguments.joined(separator: " "))")
-    let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Runs the built `dti` with `arguments` and returns the "units" of its JSON
+/// output; the command must succeed.
+func dtiUnits(_ arguments: [String]) throws -> [[String: Any]] {
+    let run = try runDTI(arguments)
+    #expect(run.status == 0, "dti \(arguments.joined(separator: " ")): \(run.stderr)")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
     return try #require(json["units"] as? [[String: Any]])
+}
+
+/// A period with every phase open from 2020 to 2099, created by the
+/// administrator through the form; returns its id.
+func periodWithAllPhasesOpen(_ app: Application, year: Int, title: String, frameworks: [String: String]) async throws -> String {
+    let admin = Browser(app)
+    _ = try await admin.signIn("quantri")
+    var form = ["year": String(year), "title": title]
+    for (level, framework) in frameworks { form["fw_\(level)"] = framework }
+    for phase in Phase.allCases { form["\(phase.rawValue)_from"] = "2020-01-01"; form["\(phase.rawValue)_to"] = "2099-12-31" }
+    let r = try await admin.send(.POST, "/admin/periods", form: form)
+    #expect(r.status == .seeOther, "\(r.body.prefix(500))")
+    return String(try #require(r.headers.first(name: .location)).dropFirst("/periods/".count))
 }
 
 /// Runs a Python script (openpyxl, python-docx) and returns what it printed.
