@@ -151,4 +151,44 @@ struct PublishedRecordTests {
             #expect(read.trimmingCharacters(in: .whitespacesAndNewlines) == "15", "\(read)")
         }
     }
+
+    @Test("a criterion that does not apply to a unit is no lost point on its scorecard nor in the what-if; API dates are ISO both ways")
+    func notApplicableIsNoLoss() async throws {
+        try await withDemoApp { app in
+            let period = try await periodWithAllPhasesOpen(app, year: 2026, title: "Thử không áp dụng", frameworks: ["department": "daklak-2023-department@1"])
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            // Dates: sent ISO, returned ISO.
+            let detail = try await admin.send(.GET, "/api/v1/periods/\(period)")
+            #expect(detail.body.contains(#""startsOn":"2020-01-01""#) && detail.body.contains(#""endsOn":"2099-12-31""#), "\(detail.body.prefix(400))")
+            #expect(!detail.body.contains("01/01/2020"))
+            // Thanh tra tỉnh has no online public services: 6.DVC (100 points) does not apply to it.
+            for (role, prefix) in [("focal_point", "dm"), ("unit_leader", "ld")] {
+                let r = try await admin.send(.POST, "/api/v1/users", json: ["username": "\(prefix).ttt", "displayName": "\(prefix) Thanh tra",
+                                                                            "password": "Mat-khau#2026", "role": role, "unitCode": "TTT"])
+                #expect(r.status == .created, "\(r.body)")
+            }
+            let focal = Browser(app)
+            _ = try await focal.signIn("dm.ttt", password: "Mat-khau#2026")
+            for (code, value) in [("1", "90"), ("2", "80"), ("3", "70"), ("4", "60"), ("5", "100"), ("6.KHAC", "300")] {
+                let r = try await focal.send(.PUT, "/api/v1/periods/\(period)/units/TTT/answers/\(code)", json: Body(value: value, version: 0))
+                #expect(r.status == .ok, "\(code): \(r.body)")
+            }
+            #expect(try await focal.send(.PUT, "/api/v1/periods/\(period)/units/TTT/answers/6.DVC", json: Body(value: "50", version: 0)).status == .unprocessableEntity)
+            #expect(try await focal.send(.POST, "/api/v1/periods/\(period)/units/TTT/submit", json: [String: String]()).status == .ok)
+            let leader = Browser(app)
+            _ = try await leader.signIn("ld.ttt", password: "Mat-khau#2026")
+            #expect(try await leader.send(.POST, "/api/v1/periods/\(period)/units/TTT/approve", json: [String: String]()).status == .ok)
+            #expect(try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]()).status == .created)
+            let card = try await Browser(app).send(.GET, "/results/\(period)/units/TTT")
+            #expect(card.status == .ok)
+            // Out of 900: 700 points, 0,777778 → shown with the framework's decimals.
+            let losses = try #require(card.body.range(of: "<ol>").map { String(card.body[$0.lowerBound...].prefix(1500)) })
+            let list = String(losses[..<(losses.range(of: "</ol>")?.lowerBound ?? losses.endIndex)])
+            #expect(!list.contains("6.DVC"), "\(list)")
+            #expect(list.contains("6.KHAC") && list.contains("mất 100,00 / 400 điểm"), "\(list)")
+            #expect(!(card.body.range(of: "Nếu đạt thêm").map { String(card.body[$0.lowerBound...].prefix(300)) } ?? "").contains("6.DVC"))
+            #expect(card.body.contains("không áp dụng"))
+        }
+    }
 }
