@@ -197,7 +197,19 @@ enum SelfAssessmentService {
         let user = permit.user, criterion = permit.criterion ?? ""
         let checked = try check(assessment, criterion: criterion, input: input)
         let submission = try await submission(for: assessment, on: ctx.db)
-        return try await write(checked, version: input.version, submission: submission, by: user, on: ctx.db)
+        // The answer and its change-log entries commit together or not at all.
+        do {
+            return try await ctx.db.transaction { tx in
+                try await write(checked, version: input.version, submission: submission, by: user, on: tx)
+            }
+        } catch {
+            // A first save that lost the race to another: the winner's row is the answer (409).
+            if input.version == 0, let current = try? await Answer.query(on: ctx.db).filter(\.$submission.$id == submission.id!)
+                .filter(\.$criterion == checked.criterion).first() {
+                return .conflict(current: current)
+            }
+            throw error
+        }
     }
 
     /// Writes a checked answer with a conditional update (only the version
