@@ -183,12 +183,17 @@ public struct ResultsWriter: Sendable {
         return s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    /// `text` made safe to open in a spreadsheet (CSV injection).
-    public static func neutralised(_ text: String) -> String {
-        guard let first = text.utf8.first, [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains(first), text != "-" else { return text }
-        if first == 0x2D || first == 0x2B, case .success = WrittenNumber.parse(text.dropFirst()) { return text }
-        return "'" + text
+    /// Text a spreadsheet would take for a formula: it begins with =, +, -,
+    /// @, a tab or a carriage return, and is neither a signed number nor the
+    /// "-" of a missing figure.
+    public static func isFormulaLike(_ text: String) -> Bool {
+        guard let first = text.utf8.first, [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains(first), text != "-" else { return false }
+        if first == 0x2D || first == 0x2B, case .success = WrittenNumber.parse(text.dropFirst()) { return false }
+        return true
     }
+
+    /// `text` made safe to open in a spreadsheet (CSV injection): a leading apostrophe.
+    public static func neutralised(_ text: String) -> String { isFormulaLike(text) ? "'" + text : text }
 
     /// Columns padded to their widest cell; columns from `numericFrom` on are
     /// right-aligned, as numbers are in the published tables.

@@ -31,6 +31,25 @@ struct HardeningFormatsTests {
         #expect(ResultsWriter.csvField("Sở Tài chính") == "Sở Tài chính")
     }
 
+    @Test("XLSX text that looks like a formula is stored as text with a quote prefix; openpyxl reads it as the same text")
+    func xlsxInjection() throws {
+        let data = Workbook(sheets: [.init(name: "A", rows: [[.text("Đơn vị")], [.text("=1+1")], [.text("@SUM(A1)")], [.text("-")], [.text("Sở Y tế")]])]).data()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("inj-\(UUID().uuidString).xlsx")
+        try data.write(to: path)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let out = try python("""
+        import openpyxl, sys
+        ws = openpyxl.load_workbook(sys.argv[1])["A"]
+        for r in range(2, 6):
+            c = ws.cell(row=r, column=1)
+            print(repr(c.value), c.data_type, c.quotePrefix, c.number_format)
+        """, path.path)
+        let lines = out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(out)")
+        #expect(lines[0] == "'=1+1' s True @" && lines[1] == "'@SUM(A1)' s True @", "\(out)")
+        #expect(lines[2].hasPrefix("'-' s False") && lines[3].hasPrefix("'Sở Y tế' s False"), "\(out)")
+    }
+
     @Test("column letters past XFD and rows past Excel's last are refused, never overflow")
     func cellReferences() {
         #expect(WorkbookReader.column(of: "XFD1") == 16_383)

@@ -99,6 +99,8 @@ public struct Workbook: Sendable {
         return Zip.archive(entries)
     }
 
+    static let formulaLikeStyle = 17
+
     func styles(_ main: String) -> String {
         var formats = ""
         var xfs = #"<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>"#
@@ -109,12 +111,14 @@ public struct Workbook: Sendable {
             xfs += #"<xf numFmtId="\#(id)" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>"#
             xfs += #"<xf numFmtId="\#(id)" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/>"#
         }
+        // 17: text that looks like a formula, kept as text (format "@", quote prefix) even when the cell is edited.
+        xfs += #"<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" quotePrefix="1"/>"#
         return #"<styleSheet xmlns="\#(main)"><numFmts count="6">\#(formats)</numFmts>"#
             + #"<fonts count="2"><font><sz val="12"/><name val="Times New Roman"/></font><font><b/><sz val="12"/><name val="Times New Roman"/></font></fonts>"#
             + #"<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>"#
             + #"<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"#
             + #"<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>"#
-            + #"<cellXfs count="17">\#(xfs)</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"#
+            + #"<cellXfs count="18">\#(xfs)</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"#
     }
 
     func xml(_ sheet: Sheet, _ main: String) -> String {
@@ -137,7 +141,7 @@ public struct Workbook: Sendable {
                 switch cell {
                 case .empty: continue
                 case .text(let s):
-                    let style = bold ? 1 : (s.count > 40 ? 2 : 0)
+                    let style = ResultsWriter.isFormulaLike(s) ? Self.formulaLikeStyle : bold ? 1 : (s.count > 40 ? 2 : 0)
                     out += #"<c r="\#(ref)" t="inlineStr"\#(style == 0 ? "" : #" s="\#(style)""#)><is><t xml:space="preserve">\#(XMLScan.escape(s))</t></is></c>"#
                 case .number(let v, let decimals):
                     out += #"<c r="\#(ref)" s="\#(Self.numberStyle(decimals: decimals, bold: bold))"><v>\#(v.formatted(decimals: 6, separator: ".", trimZeros: true))</v></c>"#
