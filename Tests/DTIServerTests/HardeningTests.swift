@@ -66,6 +66,53 @@ struct HardeningTests {
         }
     }
 
+    @Test("a crawl of every public page: each published period (the shipped decisions, the table with zeros, ties and an empty group), every scorecard and export answers 200 and the server lives")
+    func crawl() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            struct Import: Encodable { var manifest: String; var files: [String: String] }
+            let manifest = """
+            schema: opendti.results/1
+            id: thu-bien
+            title: Bảng thử các trường hợp biên
+            year: 2031
+            province: Đắk Lắk
+            province_unit: DAKLAK
+            source: thử
+            tables:
+              - {file: t.csv, level: department, method: fraction, max: "100", decimals: 4, bands: "Tốt:90,Khá:70,Trung bình:50,Yếu:0"}
+            """
+            let table = "group,unit,points,A,B\n\"Sở, ban, ngành\",Sở Tài chính,0,0,0\n\"Sở, ban, ngành\",Sở Y tế,50,25,25\n\"Sở, ban, ngành\",Sở Xây dựng,50,25,25\nNhóm rỗng,Sở Nội vụ,-,-,-\n"
+            #expect(try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest, files: ["t.csv": table])).status == .created)
+            let visitor = Browser(app)
+            struct Item: Decodable { var id: UUID }
+            let periods = try await visitor.send(.GET, "/api/v1/results").json([Item].self)
+            #expect(periods.count >= 4)
+            var pages = 0
+            for period in periods {
+                let base = "/results/\(period.id)"
+                for path in [base, base + "/export.xlsx", base + "/export.csv", base + "/export.json", base + "/decision.docx", base + "/record.json", "/api/v1/results/\(period.id)"] {
+                    let r = try await visitor.send(.GET, path)
+                    #expect(r.status == .ok, "\(path) → \(r.status)")
+                    pages += 1
+                }
+                let record = try await visitor.send(.GET, base + "/record.json")
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(record.body.utf8)) as? [String: Any])
+                for level in (json["levels"] as? [[String: Any]]) ?? [] {
+                    for unit in (level["units"] as? [[String: Any]]) ?? [] {
+                        guard let code = unit["code"] as? String else { continue }
+                        let r = try await visitor.send(.GET, "\(base)/units/\(code.urlEncoded)")
+                        #expect(r.status == .ok, "\(base)/units/\(code) → \(r.status)")
+                        pages += 1
+                    }
+                }
+            }
+            #expect(pages > 100, "\(pages) pages crawled")
+            #expect(try await visitor.send(.GET, "/healthz").status == .ok)
+        }
+    }
+
     @Test("an answer beyond 64 bits, a one-megabyte answer and Vietnamese numbers: clear 422s, the server answers on")
     func numbers() async throws {
         try await withDemoApp { app in
