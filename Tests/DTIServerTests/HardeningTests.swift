@@ -341,6 +341,26 @@ struct HardeningTests {
         }
     }
 
+    @Test("one address trying many accounts is refused after twenty failures, even with a right password; the refusal is in the audit log")
+    func addressThrottle() async throws {
+        try await withDemoApp { app in
+            let b = Browser(app)
+            for i in 1...20 {
+                let r = try await b.signIn("khong-co-\(i)", password: "doan-mo")
+                #expect(r.status == .unauthorized)
+            }
+            let blocked = try await b.signIn("quantri")
+            #expect(blocked.status == .tooManyRequests)
+            #expect(blocked.body.contains("quá nhiều lần đăng nhập sai từ địa chỉ này"))
+            struct Credentials: Encodable { var username: String; var password: String }
+            let api = try await Browser(app).send(.POST, "/api/v1/session", json: Credentials(username: "quantri", password: DemoSeeder.password), withCSRF: false)
+            #expect(api.status == .tooManyRequests)
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "login_refused_address").count() == 2)
+            // The accounts themselves are not locked by it.
+            #expect(try await UserAccount.query(on: app.db).filter(\.$username == "quantri").first()?.lockedUntil == nil)
+        }
+    }
+
     // MARK: Tokens
 
     @Test("tokens expire in 90 days by default, stop when their account is locked, and are listed and revoked by owner and administrator")

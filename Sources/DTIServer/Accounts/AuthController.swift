@@ -36,9 +36,7 @@ struct AuthController: RouteCollection {
             return req.redirect(to: safeNext(form.next))
         case .failure(let failure):
             let page = LoginPage(layout: Layout(req, title: "Đăng nhập"), next: safeNext(form.next), username: form.username, message: failure.message)
-            let response = try await req.view.render("login", page).encodeResponse(for: req)
-            response.status = .unauthorized
-            return response
+            return try await req.view.render("login", page).encodeResponse(status: failure.status, for: req)
         }
     }
 
@@ -66,7 +64,7 @@ struct AuthController: RouteCollection {
             try await LoginService.startSession(req, user)
             return try await info(req).encodeResponse(for: req)
         case .failure(let failure):
-            throw Abort(.unauthorized, reason: failure.message)
+            throw Abort(failure.status, reason: failure.message)
         }
     }
 

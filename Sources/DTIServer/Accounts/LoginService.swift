@@ -1,3 +1,4 @@
+import DTICore
 import Fluent
 import Vapor
 
@@ -6,20 +7,45 @@ import Vapor
 struct LoginService {
     var maxFailures: Int
     var lockout: TimeInterval
+    /// Failures from one address across accounts (20 in 10 minutes by default).
+    var addresses = AddressThrottle(limit: 20, window: 600)
 
     enum Failure: Error {
         case wrongCredentials
+        /// Too many failures from this address, whatever the account.
+        case tooManyFromAddress
 
         /// One message for an unknown account, a locked one and a wrong
         /// password: the sign-in form must not tell who has an account. The
         /// owner of a locked account is told in the application and by e-mail.
-        var message: String { "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa. Nếu quên mật khẩu, hãy liên hệ quản trị." }
+        var message: String {
+            switch self {
+            case .wrongCredentials: return "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa. Nếu quên mật khẩu, hãy liên hệ quản trị."
+            case .tooManyFromAddress: return "Có quá nhiều lần đăng nhập sai từ địa chỉ này. Hãy thử lại sau 10 phút."
+            }
+        }
+
+        var status: HTTPResponseStatus { self == .tooManyFromAddress ? .tooManyRequests : .unauthorized }
     }
 
     /// A hash of nothing in particular, checked when the account does not exist.
     static let timingHash: String = (try? Bcrypt.hash("opendti-timing-equaliser")) ?? ""
 
     func attempt(_ request: Request, username: String, password: String) async throws -> Result<UserAccount, Failure> {
+        let address = AddressThrottle.address(of: request)
+        if addresses.isBlocked(address, now: request.now) {
+            try await AuditLog.record(request, actor: nil, action: "login_refused_address", target: username.excerpt(), detail: address)
+            return .failure(.tooManyFromAddress)
+        }
+        let result = try await check(request, username: username, password: password)
+        switch result {
+        case .success: addresses.recordSuccess(address)
+        case .failure: addresses.recordFailure(address, now: request.now)
+        }
+        return result
+    }
+
+    func check(_ request: Request, username: String, password: String) async throws -> Result<UserAccount, Failure> {
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
         guard let user = try await UserAccount.query(on: request.db).filter(\.$username == name).first(), user.active else {
             // Spend the same time as a real check, so timing does not reveal which accounts exist.
