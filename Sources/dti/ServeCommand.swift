@@ -43,3 +43,47 @@ struct MigrateCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `dti backup DIR`: the database and the evidence files, with a manifest of hashes.
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Sao lưu cơ sở dữ liệu (SQLite: VACUUM INTO khi máy chủ vẫn chạy; PostgreSQL: pg_dump) và các tệp minh chứng vào một thư mục mới, kèm bảng kê mã SHA-256.")
+
+    @Argument(help: "Thư mục mới (hoặc trống) để ghi bản sao lưu.")
+    var directory: String
+
+    func run() async throws {
+        do {
+            print(try await Backup.create(into: directory, settings: try ServerSettings.fromEnvironment()))
+        } catch let problems as ServerSettings.Problems {
+            FileHandle.standardError.write(Data("\(problems)\n".utf8))
+            throw ExitCode(78)
+        } catch let failure as Backup.Failure {
+            FileHandle.standardError.write(Data("\(failure)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `dti restore DIR`: a backup into a new data folder (or an empty database).
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Khôi phục một bản sao lưu vào thư mục dữ liệu mới (hoặc cơ sở dữ liệu PostgreSQL trống); kiểm tra mọi mã SHA-256 trước khi ghi và mã các bản ghi công bố sau khi khôi phục.")
+
+    @Argument(help: "Thư mục bản sao lưu (do dti backup tạo).")
+    var directory: String
+
+    func run() async throws {
+        do {
+            print(try await Backup.restore(from: directory, settings: try ServerSettings.fromEnvironment()))
+        } catch let problems as ServerSettings.Problems {
+            FileHandle.standardError.write(Data("\(problems)\n".utf8))
+            throw ExitCode(78)
+        } catch let failure as Backup.Failure {
+            FileHandle.standardError.write(Data("\(failure)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}

@@ -28,10 +28,16 @@ enum CLI {
         }
     }
 
-    static func run(_ arguments: [String]) throws -> Output {
+    static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !extra.isEmpty {
+            var env = ProcessInfo.processInfo.environment
+            env.removeValue(forKey: "DATABASE_URL")
+            for (k, v) in extra { env[k] = v }
+            process.environment = env
+        }
         process.currentDirectoryURL = packageRoot
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
