@@ -204,4 +204,45 @@ struct AuthorizationMatrixTests {
             }
         }
     }
+
+    /// Evaluators are scoped: to units (here Sở Tài chính only, not the
+    /// SNNPTNT of every path) and to fields of criteria (here field 2, not
+    /// criterion 1 of every path).
+    enum Scope: String, CaseIterable { case otherUnit, otherField }
+
+    @Test("evaluators outside their scope: another unit is refused everywhere in it, another field on every criterion route", arguments: Scope.allCases)
+    func scopes(scope: Scope) async throws {
+        try await withDemoApp { app in
+            let period = try await openPeriod(app)
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let username = "thamdinh.\(scope.rawValue.lowercased())"
+            var account = ["username": username, "displayName": "Thẩm định có phạm vi", "password": "Mat-khau#2026", "role": "evaluator"]
+            if scope == .otherUnit { account["scopeUnits"] = "STC" } else { account["scopeFields"] = "2" }
+            #expect(try await admin.send(.POST, "/api/v1/users", json: account).status == .created)
+            let b = Browser(app)
+            #expect(try await b.signIn(username, password: "Mat-khau#2026").status == .seeOther)
+            for rule in Self.rules where !rule.signsOut && !rule.lastBeforeSignOut {
+                let path = concrete(rule.path, period: period)
+                let isPage = !path.hasPrefix("/api/") && path != "/healthz" && path != "/metrics"
+                let result = rule.method == .GET
+                    ? try await b.send(.GET, path)
+                    : isPage ? try await b.send(rule.method, path, form: [:]) : try await b.send(rule.method, path, body: "{}", contentType: .json)
+                let criterionRoute = rule.path.contains(":criterion")
+                let allowed: Bool
+                switch rule.access {
+                case .everyone, .signedIn, .reviewers: allowed = true
+                case .assessmentReaders: allowed = scope == .otherField
+                case .evaluator, .correspondents: allowed = scope == .otherField && !criterionRoute
+                case .admin, .ownUnit, .focalPoint, .unitLeader, .councilMember: allowed = false
+                }
+                let where_ = "\(scope) \(rule.method) \(path)"
+                if allowed {
+                    #expect(result.status != .unauthorized && result.status != .forbidden, "\(where_) → \(result.status)")
+                } else {
+                    #expect(result.status == .forbidden, "\(where_) → \(result.status)")
+                }
+            }
+        }
+    }
 }

@@ -37,17 +37,16 @@ struct CorrectionController: RouteCollection {
 
     @Sendable func reply(req: Request) async throws -> [CorrectionService.Thread] {
         let a = try await load(req)
-        let user = req.user!
-        guard (user.role == .focalPoint && user.$unit.id == a.unit.id) || user.role == .evaluator else {
-            throw Abort(.forbidden, reason: "Chỉ cán bộ đầu mối của đơn vị và chuyên viên thẩm định được trao đổi về yêu cầu này.")
-        }
-        try await CorrectionService.reply(a, criterion: req.parameters.get("criterion") ?? "", message: try req.content.decode(MessageInput.self).message, in: req.context)
+        // Who may write is decided once, before the body is read.
+        let permit = try CorrectionService.permit(a, user: req.user, criterion: req.parameters.get("criterion") ?? "", closing: false)
+        try await CorrectionService.reply(a, permit: permit, message: try req.content.decode(MessageInput.self).message, in: req.context)
         return try await CorrectionService.threads(try await load(req), on: req.db)
     }
 
     @Sendable func close(req: Request) async throws -> [CorrectionService.Thread] {
         let a = try await load(req)
-        try await CorrectionService.close(a, criterion: req.parameters.get("criterion") ?? "", in: req.context)
+        let permit = try CorrectionService.permit(a, user: req.user, criterion: req.parameters.get("criterion") ?? "", closing: true)
+        try await CorrectionService.close(a, permit: permit, in: req.context)
         return try await CorrectionService.threads(try await load(req), on: req.db)
     }
 
@@ -66,7 +65,8 @@ struct CorrectionController: RouteCollection {
     @Sendable func replyForm(req: Request) async throws -> Response {
         try await SelfAssessmentController.formAction(req) { a in
             let criterion = req.parameters.get("criterion") ?? ""
-            try await CorrectionService.reply(a, criterion: criterion, message: try req.content.decode(OpenForm.self).message ?? "", in: req.context)
+            let permit = try CorrectionService.permit(a, user: req.user, criterion: criterion, closing: false)
+            try await CorrectionService.reply(a, permit: permit, message: try req.content.decode(OpenForm.self).message ?? "", in: req.context)
             return "Đã gửi ý kiến về tiêu chí \(criterion)."
         }
     }
@@ -74,7 +74,8 @@ struct CorrectionController: RouteCollection {
     @Sendable func closeForm(req: Request) async throws -> Response {
         try await SelfAssessmentController.formAction(req) { a in
             let criterion = req.parameters.get("criterion") ?? ""
-            try await CorrectionService.close(a, criterion: criterion, in: req.context)
+            let permit = try CorrectionService.permit(a, user: req.user, criterion: criterion, closing: true)
+            try await CorrectionService.close(a, permit: permit, in: req.context)
             return "Đã đóng yêu cầu về tiêu chí \(criterion); tiêu chí được khóa lại."
         }
     }

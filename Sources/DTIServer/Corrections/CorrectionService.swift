@@ -78,13 +78,29 @@ enum CorrectionService {
 
 
     /// The unit's focal point or the evaluator writes in the thread.
-    static func reply(_ a: SelfAssessment, criterion: String, message: String, in ctx: ServiceContext) async throws {
-        let user = try ctx.signedIn()
+    /// Proof that an account may write in (or close) a thread now, decided once per request.
+    struct ThreadPermit: Sendable {
+        let user: UserAccount
+        let criterion: String
+        fileprivate init(user: UserAccount, criterion: String) { self.user = user; self.criterion = criterion }
+    }
+
+    /// Who may write in a thread: the unit's focal point and evaluators in
+    /// scope; closing it: evaluators in scope; nobody once the period is locked.
+    static func permit(_ a: SelfAssessment, user: UserAccount?, criterion: String, closing: Bool) throws -> ThreadPermit {
+        guard let user else { throw DomainError.unauthenticated }
         let ownFocalPoint = user.role == .focalPoint && user.$unit.id == a.unit.id
+        if closing, user.role != .evaluator { throw DomainError.forbidden("Chỉ chuyên viên thẩm định được đóng yêu cầu.") }
         guard ownFocalPoint || user.role == .evaluator else {
             throw DomainError.forbidden("Chỉ cán bộ đầu mối của đơn vị và chuyên viên thẩm định được trao đổi về yêu cầu này.")
         }
         if let refusal = threadRefusal(a, user: user, criterion: criterion) { throw refusal.error }
+        return ThreadPermit(user: user, criterion: criterion)
+    }
+
+    static func reply(_ a: SelfAssessment, permit: ThreadPermit, message: String, in ctx: ServiceContext) async throws {
+        let user = permit.user, criterion = permit.criterion
+        let ownFocalPoint = user.role == .focalPoint
         let r = try await request(a, criterion, on: ctx.db)
         let text = try text(message)
         try await CorrectionMessage(requestID: r.id!, author: user.username, text: text).create(on: ctx.db)
@@ -96,10 +112,8 @@ enum CorrectionService {
 
 
     /// The evaluator closes the request; the criterion is locked again.
-    static func close(_ a: SelfAssessment, criterion: String, in ctx: ServiceContext) async throws {
-        let user = try ctx.signedIn()
-        guard user.role == .evaluator else { throw DomainError.forbidden("Chỉ chuyên viên thẩm định được đóng yêu cầu.") }
-        if let refusal = threadRefusal(a, user: user, criterion: criterion) { throw refusal.error }
+    static func close(_ a: SelfAssessment, permit: ThreadPermit, in ctx: ServiceContext) async throws {
+        let user = permit.user, criterion = permit.criterion
         let r = try await request(a, criterion, on: ctx.db)
         r.status = CorrectionRequest.Status.closed.rawValue
         try await r.save(on: ctx.db)
