@@ -56,6 +56,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets for the readers of untrusted input (docs/SECURITY.md, fuzz/run.sh).
+        .executableTarget(
+            name: "dti-fuzz",
+            dependencies: ["DTICore", "DTIFormats"],
+            path: "fuzz/Sources/dti-fuzz"
+        ),
         // In-process recompute benchmark (see docs/PERFORMANCE.md).
         .executableTarget(
             name: "dti-bench",

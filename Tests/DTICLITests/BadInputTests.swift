@@ -114,3 +114,26 @@ struct RankArgumentTests {
         #expect(attributes[.type] as? FileAttributeType == .typeCharacterSpecial)
     }
 }
+
+@Suite("dti verify on records published by the demo")
+struct VerifyCommandTests {
+    @Test("the shipped records verify; a changed rank, a broken file and a wrong framework are each named, exit 1 or 2")
+    func records() throws {
+        for year in [2021, 2022, 2023] {
+            let out = try CLI.run(["verify", CLI.fixture("records/record-\(year).json")])
+            #expect(out.status == 0, "\(year): \(out.stderr)")
+            #expect(out.stdout.hasPrefix("khớp: "), "\(out.stdout)")
+        }
+        let text = try String(contentsOfFile: CLI.fixture("records/record-2021.json"), encoding: .utf8)
+        // Ranks 1 and 2 of the department table swapped.
+        let swapped = text.replacingOccurrences(of: #""rank": 1,"#, with: #""rank": 99,"#)
+        let path = try CLI.temporaryFile(swapped, name: "doi-hang.json")
+        let bad = try CLI.run(["verify", path])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("hạng 99 trong bản ghi, tính lại được 1"), "\(bad.stderr)")
+        let broken = try CLI.run(["verify", try CLI.temporaryFile("{\"schema\": \"opendti.record/1\", \"levels\": [", name: "hong.json")])
+        #expect(broken.status == 2 && broken.stderr.contains("không phải JSON hợp lệ"), "\(broken.stderr)")
+        let framework = try CLI.run(["verify", CLI.fixture("records/record-2021.json"), CLI.framework("national-922-province-2022.yaml")])
+        #expect(framework.status == 1 && framework.stderr.contains("không được bản ghi dùng"), "\(framework.stderr)")
+    }
+}

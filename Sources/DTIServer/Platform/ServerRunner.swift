@@ -60,8 +60,9 @@ public enum ServerRunner {
     /// back from the database, so the message cannot drift from the data.
     static func demoPeriods(_ db: any Database) async throws -> [String] {
         try await Period.query(on: db).sort(\.$year).sort(\.$title).all().map { period in
-            let state = period.resultsOnly ? "kết quả đã công bố" : period.locked ? "đã công bố" : "đang mở"
-            return "\(period.title) (\(state))"
+            // A past decision's title already says it is published.
+            if period.resultsOnly { return period.title }
+            return "\(period.title) (\(period.locked ? "đã công bố" : "đang mở"))"
         }
     }
 
