@@ -199,7 +199,7 @@ enum SelfAssessmentService {
         let submission = try await submission(for: assessment, on: ctx.db)
         // The answer and its change-log entries commit together or not at all.
         do {
-            return try await ctx.db.transaction { tx in
+            return try await ctx.db.retryingTransaction { tx in
                 try await write(checked, version: input.version, submission: submission, by: user, on: tx)
             }
         } catch {

@@ -52,7 +52,7 @@ enum ReviewService {
         if note.count > 4000 { throw DomainError.invalid("Ý kiến quá dài (tối đa 4000 ký tự).") }
         guard let submission = a.submission else { throw DomainError.conflict("Đơn vị chưa gửi bản tự đánh giá.") }
         // The score and its change-log entry commit together or not at all.
-        return try await ctx.db.transaction { db in
+        return try await ctx.db.retryingTransaction { db in
             guard let sql = db as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
             var answer = a.answers[criterion]
             if answer == nil {

@@ -1,0 +1,27 @@
+import Fluent
+import Foundation
+
+extension Database {
+    /// A transaction, tried again when SQLite answers that the database is
+    /// locked: SQLite allows one writer, and a transaction that read before
+    /// it writes is refused at once (no busy wait can help it) when another
+    /// writer got there first. Nothing of the refused attempt was written, so
+    /// it is safe to run it again. PostgreSQL never answers so.
+    func retryingTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await transaction(body)
+            } catch where attempt < 40 && Self.isSQLiteBusy(error) {
+                attempt += 1
+                // 1–8 ms, growing: the other writer's transaction is short.
+                try await Task.sleep(nanoseconds: UInt64(1_000_000 * min(8, 1 + attempt / 4) + Int.random(in: 0...500_000)))
+            }
+        }
+    }
+
+    static func isSQLiteBusy(_ error: any Error) -> Bool {
+        let text = String(describing: error)
+        return text.contains("database is locked") || text.contains("database table is locked") || text.contains("SQLITE_BUSY")
+    }
+}
