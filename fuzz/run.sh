@@ -25,9 +25,11 @@ seed() {  # target, files…
   local dir="$work/$1"; shift
   mkdir -p "$dir"
   local n=0
-  for f in "$@"; do [ -f "$f" ] && cp "$f" "$dir/seed-$((n++))"; done
+  for f in "$@"; do
+    if [ -f "$f" ]; then cp "$f" "$dir/seed-$n"; n=$((n + 1)); fi
+  done
 }
-seed number /dev/null
+seed number
 printf '1.200,5' > "$work/number/a"; printf '9223372036854,775808' > "$work/number/b"; printf '769.22' > "$work/number/c"
 seed csv Tests/Fixtures/seeds/*.csv Tests/Fixtures/seeds/*.tsv Sources/DTIServer/Resources/Demo/results/*.csv Sources/DTIServer/Resources/Demo/results/*.tsv
 seed framework frameworks/*.yaml
@@ -39,7 +41,8 @@ for t in "${targets[@]}"; do
   [ "$t" = number ] && max_len=64
   [ "$t" = xlsx ] && max_len=262144
   start=$(date +%s)
-  if DTI_FUZZ_TARGET="$t" "$binary" -runs="$RUNS" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+  # SWIFT_BACKTRACE off: libFuzzer, not the Swift runtime, must see the trap to save the input.
+  if SWIFT_BACKTRACE=enable=no DTI_FUZZ_TARGET="$t" "$binary" -runs="$RUNS" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="fuzz/crashes/$t-" -print_final_stats=1 "$work/$t" > "$work/$t.log" 2>&1; then
     result="no crash"
   else

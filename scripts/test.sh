@@ -32,6 +32,11 @@ swift test 2>&1 | quiet
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || exit "$status"
 
+# The served OpenAPI document against the running server (schemathesis, a
+# bounded number of examples per operation, a throw-away demo database).
+echo "== API conformance (schemathesis) =="
+bash scripts/schemathesis.sh .build/debug/dti 10 || exit 1
+
 if [ "${DTI_SKIP_POSTGRES:-0}" = "1" ]; then
   echo "DTI_SKIP_POSTGRES=1: PostgreSQL pass skipped."
   exit 0

@@ -50,6 +50,16 @@ struct HardeningFormatsTests {
         #expect(lines[2].hasPrefix("'-' s False") && lines[3].hasPrefix("'Sở Y tế' s False"), "\(out)")
     }
 
+    @Test("inputs found by fuzz/run.sh are refused, not trapped on: a ZIP whose offsets point past its end")
+    func fuzzFindings() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/office/fuzz-zip-offset-past-end.xlsx")
+        #expect(throws: WorkbookReader.Problem.self) { try WorkbookReader(data: try Data(contentsOf: url)) }
+        // A central directory whose last entry's local header lies far past the end: ZIPFoundation read on for ever.
+        let endless = url.deletingLastPathComponent().appendingPathComponent("fuzz-zip-local-header-past-end.xlsx")
+        #expect(throws: WorkbookReader.Problem.self) { try WorkbookReader(data: try Data(contentsOf: endless)) }
+    }
+
     @Test("column letters past XFD and rows past Excel's last are refused, never overflow")
     func cellReferences() {
         #expect(WorkbookReader.column(of: "XFD1") == 16_383)

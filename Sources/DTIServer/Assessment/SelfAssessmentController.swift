@@ -115,7 +115,11 @@ struct SelfAssessmentController: RouteCollection {
         guard let submission = assessment.submission else { return (assessment, [], nil) }
         var all = try await ChangeEntry.query(on: req.db).filter(\.$submissionID == submission.id!).sort(\.$at).all()
         var since: Date?
-        if (try? req.query.get(String.self, at: "since")) == "submission" {
+        let sinceText = try? req.query.get(String.self, at: "since")
+        if let sinceText, sinceText != "submission" {
+            throw DomainError.invalid("Tham số since chỉ nhận giá trị \"submission\" (những gì thay đổi từ lần gửi gần nhất).")
+        }
+        if sinceText == "submission" {
             if let last = all.last(where: { $0.field == "status" && $0.newValue == Submission.Status.submitted.rawValue }), let at = last.at {
                 since = at
                 all = all.filter { ($0.at ?? .distantPast) > at }

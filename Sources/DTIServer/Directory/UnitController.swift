@@ -92,7 +92,9 @@ struct UnitController: RouteCollection {
     struct ImportResult: Content { var created: Int }
 
     @Sendable func importCSV(req: Request) async throws -> ImportResult {
-        guard let body = req.body.string else { throw Abort(.badRequest, reason: "Thiếu nội dung CSV.") }
+        guard let body = req.body.string, !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw Abort(.unprocessableEntity, reason: "Thiếu nội dung CSV: cần dòng tiêu đề code, name, level, group và ít nhất một đơn vị.")
+        }
         let (inputs, lines, parseProblems) = UnitDirectory.parseCSV(body)
         if !parseProblems.isEmpty { throw Abort(.unprocessableEntity, reason: parseProblems.joined(separator: "\n")) }
         let (created, problems) = try await UnitDirectory.create(inputs, lines: lines, on: req.db)

@@ -81,6 +81,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     let metrics = RequestMetrics()
     app.middleware.use(MetricsMiddleware(metrics: metrics))
     app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(MethodNotAllowedMiddleware())                // 405 with Allow for a path that exists with another method
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(app.sessions.middleware)
     app.middleware.use(SessionTimeoutMiddleware(idle: Double(settings.sessionIdleMinutes) * 60, absolute: Double(settings.sessionMaxHours) * 3600))

@@ -12,8 +12,10 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             if status == .internalServerError {
                 request.logger.report(error: error)
             }
+            // Headers an error carries (Allow on a 405) go out with its answer.
+            let extra = (error as? any AbortError)?.headers ?? [:]
             if request.isAPI {
-                let response = Response(status: status)
+                let response = Response(status: status, headers: extra)
                 try response.content.encode(APIError(error: true, reason: reason))
                 return response
             }
@@ -21,6 +23,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                 let view = try await request.view.render("error", ErrorPage(layout: .init(request, title: "Lỗi"), status: Int(status.code), reason: reason))
                 let response = try await view.encodeResponse(for: request)
                 response.status = status
+                for (name, value) in extra { response.headers.replaceOrAdd(name: name, value: value) }
                 return response
             } catch {
                 // The error page itself failed: answer in plain text rather than not at all.
