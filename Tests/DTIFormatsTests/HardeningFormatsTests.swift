@@ -58,6 +58,9 @@ struct HardeningFormatsTests {
         // A central directory whose last entry's local header lies far past the end: ZIPFoundation read on for ever.
         let endless = url.deletingLastPathComponent().appendingPathComponent("fuzz-zip-local-header-past-end.xlsx")
         #expect(throws: WorkbookReader.Problem.self) { try WorkbookReader(data: try Data(contentsOf: endless)) }
+        // A deflate stream that never ends inside its entry: ZIPFoundation's reader asked for more input for ever.
+        let unending = url.deletingLastPathComponent().appendingPathComponent("fuzz-zip-deflate-never-ends.xlsx")
+        #expect(throws: WorkbookReader.Problem.self) { try WorkbookReader(data: try Data(contentsOf: unending)) }
     }
 
     @Test("column letters past XFD and rows past Excel's last are refused, never overflow")

@@ -39,41 +39,46 @@ public enum Zip {
     /// The entries of an archive, by path. Refuses what it cannot read
     /// safely: more than `maxTotal` bytes once expanded (counted while
     /// expanding, not taken from the headers), a checksum that does not
-    /// match, an archive ZIPFoundation cannot open.
+    /// match, a structure that points outside the archive. Our walk of the
+    /// central directory finds each entry's bytes; ZIPFoundation's zlib
+    /// inflater expands them from a provider that never serves a byte past
+    /// the entry (ADR 0013: its own reader trapped, and looped for ever, on
+    /// archives the fuzzer made).
     public static func entries(of data: Data, maxTotal: Int = 64 << 20) throws -> [String: Data] {
-        try checkStructure([UInt8](data))
-        // Read from a temporary file, not from memory: ZIPFoundation's in-memory
-        // reader traps on an offset past the end of the data (found by fuzz/run.sh,
-        // ADR 0013); reading a file past its end just reads nothing, and the
-        // archive is refused.
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("opendti-zip-\(UUID().uuidString)")
-        do { try data.write(to: file) } catch { throw Problem(message: "không ghi được tệp tạm để đọc tệp ZIP") }
-        defer { try? FileManager.default.removeItem(at: file) }
-        let archive: Archive
-        do { archive = try Archive(url: file, accessMode: .read) } catch {
-            throw Problem(message: "không phải tệp ZIP/Office hợp lệ")
-        }
+        let bytes = [UInt8](data)
         var result: [String: Data] = [:]
         var total = 0
-        for entry in archive where entry.type == .file {
-            // Sizes the headers claim beyond the archive itself are lies: ZIPFoundation
-            // would go on reading past the end (found by fuzz/run.sh, ADR 0013).
-            let stored = entry.isCompressed ? entry.compressedSize : entry.uncompressedSize
-            if stored < 0 || stored > Int64(data.count) || entry.compressedSize > Int64(data.count) {
-                throw Problem(message: "mục \(entry.path.excerpt()) khai kích thước lớn hơn cả tệp; tệp hỏng")
-            }
-            if entry.isCompressed, entry.compressedSize > Int64(maxTotal) { throw Problem(message: "mục \(entry.path.excerpt()) quá lớn") }
+        for entry in try checkStructure(bytes) where !entry.path.hasSuffix("/") {
+            if entry.flags & 1 != 0 { throw Problem(message: "tệp có mật khẩu (\(entry.path.excerpt())); hãy bỏ mật khẩu rồi tải lên lại") }
+            let raw = data[(data.startIndex + entry.start)..<(data.startIndex + entry.start + entry.compressed)]
             var content = Data()
-            do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                    total += chunk.count
-                    if total > maxTotal { throw TooLarge() }
-                    content.append(chunk)
+            switch entry.method {
+            case 0:
+                total += raw.count
+                if total > maxTotal { throw Problem(message: "nội dung giải nén vượt \(maxTotal >> 20) MB") }
+                content = Data(raw)
+            case 8:
+                do {
+                    _ = try Data.decompress(size: Int64(raw.count), bufferSize: 64 * 1024, skipCRC32: true, provider: { position, size in
+                        let from = Int(position)
+                        guard from < raw.count else { throw EndOfEntry() }
+                        let lower = raw.startIndex + from
+                        return Data(raw[lower..<min(lower + size, raw.endIndex)])
+                    }, consumer: { chunk in
+                        total += chunk.count
+                        if total > maxTotal { throw TooLarge() }
+                        content.append(chunk)
+                    })
+                } catch is TooLarge {
+                    throw Problem(message: "nội dung giải nén vượt \(maxTotal >> 20) MB")
+                } catch {
+                    throw Problem(message: "mục \(entry.path.excerpt()) hỏng (dữ liệu nén không đọc được)")
                 }
-            } catch is TooLarge {
-                throw Problem(message: "nội dung giải nén vượt \(maxTotal >> 20) MB")
-            } catch {
-                throw Problem(message: "mục \(entry.path.excerpt()) hỏng hoặc sai mã kiểm tra")
+            default:
+                throw Problem(message: "mục \(entry.path.excerpt()) nén theo cách không hỗ trợ (\(entry.method))")
+            }
+            guard content.count == entry.size, content.crc32(checksum: 0) == entry.crc else {
+                throw Problem(message: "mục \(entry.path.excerpt()) sai mã kiểm tra")
             }
             result[entry.path] = content
         }
@@ -81,11 +86,25 @@ public enum Zip {
         return result
     }
 
+    /// A deflate stream that does not end within its entry.
+    struct EndOfEntry: Error {}
+
+    /// One entry as the central directory and its local header place it.
+    struct EntryPlace {
+        var path: String
+        var flags: Int, method: Int
+        var crc: UInt32
+        var compressed: Int, size: Int
+        /// Offset of the entry's data in the archive.
+        var start: Int
+    }
+
     /// Checks what ZIPFoundation takes on trust (found by fuzz/run.sh, ADR
     /// 0013): the end record and every central-directory entry lie inside
     /// the archive, and each entry's local header and data do too. A local
     /// header offset past the end made ZIPFoundation read nothing for ever.
-    static func checkStructure(_ bytes: [UInt8]) throws {
+    @discardableResult
+    static func checkStructure(_ bytes: [UInt8]) throws -> [EntryPlace] {
         func u16(_ i: Int) throws -> Int {
             guard i >= 0, i + 2 <= bytes.count else { throw Problem(message: "tệp ZIP bị cắt cụt") }
             return Int(bytes[i]) | Int(bytes[i + 1]) << 8
@@ -102,8 +121,10 @@ public enum Zip {
         let count = try u16(end + 10)
         var at = try u32(end + 16)
         guard at <= end else { throw Problem(message: "mục lục ZIP trỏ ra ngoài tệp") }
+        var places: [EntryPlace] = []
         for _ in 0..<count {
             guard try u32(at) == 0x0201_4B50 else { throw Problem(message: "mục lục ZIP hỏng") }
+            let flags = try u16(at + 8), method = try u16(at + 10), crc = UInt32(try u32(at + 16))
             let compressed = try u32(at + 20), size = try u32(at + 24)
             let nameLength = try u16(at + 28), extraLength = try u16(at + 30), commentLength = try u16(at + 32)
             let local = try u32(at + 42)
@@ -111,7 +132,11 @@ public enum Zip {
             guard local + 30 <= bytes.count, try u32(local) == 0x0403_4B50 else { throw Problem(message: "một mục của tệp ZIP nằm ngoài tệp") }
             let start = local + 30 + (try u16(local + 26)) + (try u16(local + 28))
             guard start + compressed <= bytes.count else { throw Problem(message: "một mục của tệp ZIP bị cắt cụt") }
+            guard at + 46 + nameLength <= bytes.count else { throw Problem(message: "mục lục ZIP hỏng") }
+            let path = String(decoding: bytes[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
+            places.append(EntryPlace(path: path, flags: flags, method: method, crc: crc, compressed: compressed, size: size, start: start))
             at += 46 + nameLength + extraLength + commentLength
         }
+        return places
     }
 }
