@@ -54,15 +54,7 @@ struct BackupCommand: AsyncParsableCommand {
     var directory: String
 
     func run() async throws {
-        do {
-            print(try await Backup.create(into: directory, settings: try ServerSettings.fromEnvironment()))
-        } catch let problems as ServerSettings.Problems {
-            FileHandle.standardError.write(Data("\(problems)\n".utf8))
-            throw ExitCode(78)
-        } catch let failure as Backup.Failure {
-            FileHandle.standardError.write(Data("\(failure)\n".utf8))
-            throw ExitCode(2)
-        }
+        try await reportingBackupFailures { try await Backup.create(into: directory, settings: try ServerSettings.fromEnvironment()) }
     }
 }
 
@@ -76,14 +68,19 @@ struct RestoreCommand: AsyncParsableCommand {
     var directory: String
 
     func run() async throws {
-        do {
-            print(try await Backup.restore(from: directory, settings: try ServerSettings.fromEnvironment()))
-        } catch let problems as ServerSettings.Problems {
-            FileHandle.standardError.write(Data("\(problems)\n".utf8))
-            throw ExitCode(78)
-        } catch let failure as Backup.Failure {
-            FileHandle.standardError.write(Data("\(failure)\n".utf8))
-            throw ExitCode(2)
-        }
+        try await reportingBackupFailures { try await Backup.restore(from: directory, settings: try ServerSettings.fromEnvironment()) }
+    }
+}
+
+/// Prints what a backup or restore says; a bad setting exits 78, a refusal 2.
+func reportingBackupFailures(_ body: () async throws -> String) async throws {
+    do {
+        print(try await body())
+    } catch let problems as ServerSettings.Problems {
+        FileHandle.standardError.write(Data("\(problems)\n".utf8))
+        throw ExitCode(78)
+    } catch let failure as Backup.Failure {
+        FileHandle.standardError.write(Data("\(failure)\n".utf8))
+        throw ExitCode(2)
     }
 }

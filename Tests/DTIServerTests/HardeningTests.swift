@@ -11,25 +11,31 @@ import VaporTesting
 struct HardeningTests {
     struct Body: Encodable { var value: String; var version: Int }
 
+    /// A past decision imported by the administrator through the API (one table `t.csv`).
+    func importDecision(_ app: Application, year: Int, title: String, options: String, table: String) async throws {
+        let admin = Browser(app)
+        _ = try await admin.signIn("quantri")
+        struct Import: Encodable { var manifest: String; var files: [String: String] }
+        let manifest = """
+        schema: opendti.results/1
+        id: thu-\(year)
+        title: \(title)
+        year: \(year)
+        province: Đắk Lắk
+        province_unit: DAKLAK
+        source: thử
+        tables:
+          - {file: t.csv, level: department, \(options)}
+        """
+        let ok = try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest, files: ["t.csv": table]))
+        #expect(ok.status == .created, "\(ok.body)")
+    }
+
     // MARK: One-request crashes
 
     @Test("a published table with a unit at 0 in every pillar, a tie for first and a group nobody reported in: every page answers and the server lives")
     func zeroPillarsTiesEmptyGroup() async throws {
         try await withDemoApp { app in
-            let admin = Browser(app)
-            _ = try await admin.signIn("quantri")
-            struct Import: Encodable { var manifest: String; var files: [String: String] }
-            let manifest = """
-            schema: opendti.results/1
-            id: thu-so-0
-            title: Bảng thử có số 0
-            year: 2030
-            province: Đắk Lắk
-            province_unit: DAKLAK
-            source: thử
-            tables:
-              - {file: t.csv, level: department, method: raw, decimals: 2}
-            """
             let table = """
             group,unit,points,Chính quyền số,Kinh tế số
             "Sở, ban, ngành",Sở Tài chính,0,0,0
@@ -39,8 +45,7 @@ struct HardeningTests {
             Nhóm thử,Sở Nội vụ,-,-,-
 
             """
-            let ok = try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest, files: ["t.csv": table]))
-            #expect(ok.status == .created, "\(ok.body)")
+            try await importDecision(app, year: 2030, title: "Bảng thử có số 0", options: "method: raw, decimals: 2", table: table)
             let period = try #require(try await Period.query(on: app.db).filter(\.$year == 2030).first())
             let anonymous = Browser(app)
             // The scorecard that used to trap on 0 ÷ 0.
@@ -69,22 +74,9 @@ struct HardeningTests {
     @Test("a crawl of every public page: each published period (the shipped decisions, the table with zeros, ties and an empty group), every scorecard and export answers 200 and the server lives")
     func crawl() async throws {
         try await withDemoApp { app in
-            let admin = Browser(app)
-            _ = try await admin.signIn("quantri")
-            struct Import: Encodable { var manifest: String; var files: [String: String] }
-            let manifest = """
-            schema: opendti.results/1
-            id: thu-bien
-            title: Bảng thử các trường hợp biên
-            year: 2031
-            province: Đắk Lắk
-            province_unit: DAKLAK
-            source: thử
-            tables:
-              - {file: t.csv, level: department, method: fraction, max: "100", decimals: 4, bands: "Tốt:90,Khá:70,Trung bình:50,Yếu:0"}
-            """
             let table = "group,unit,points,A,B\n\"Sở, ban, ngành\",Sở Tài chính,0,0,0\n\"Sở, ban, ngành\",Sở Y tế,50,25,25\n\"Sở, ban, ngành\",Sở Xây dựng,50,25,25\nNhóm rỗng,Sở Nội vụ,-,-,-\n"
-            #expect(try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest, files: ["t.csv": table])).status == .created)
+            try await importDecision(app, year: 2031, title: "Bảng thử các trường hợp biên",
+                                     options: #"method: fraction, max: "100", decimals: 4, bands: "Tốt:90,Khá:70,Trung bình:50,Yếu:0""#, table: table)
             let visitor = Browser(app)
             struct Item: Decodable { var id: UUID }
             let periods = try await visitor.send(.GET, "/api/v1/results").json([Item].self)
