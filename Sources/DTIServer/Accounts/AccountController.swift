@@ -106,8 +106,10 @@ struct AccountController: RouteCollection {
         }
         if !token.revoked {
             token.revoked = true
-            try await token.save(on: req.db)
-            try await AuditLog.record(req, actor: user, action: "token_revoked", target: token.name, detail: token.id!.uuidString)
+            try await req.db.transaction { tx in
+                try await token.save(on: tx)
+                try await AuditLog.record(req, actor: user, action: "token_revoked", target: token.name, detail: token.id!.uuidString, on: tx)
+            }
         }
         return .noContent
     }

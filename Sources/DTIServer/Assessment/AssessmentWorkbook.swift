@@ -166,14 +166,15 @@ enum AssessmentWorkbook {
         let submission = try await SelfAssessmentService.submission(for: a, on: ctx.db)
         let reason = "Nhập từ tệp Excel \(fileName)"
         let writes = changes
-        try await ctx.db.transaction { tx in
+        // Every row, its change-log entries and the import's audit entry: all or nothing.
+        try await ctx.db.retryingTransaction { tx in
             for change in writes {
                 if case .conflict(let current) = try await SelfAssessmentService.write(change.answer, version: change.version, submission: submission, by: user, reason: reason, on: tx) {
                     throw Refused(problems: ["Dòng \(change.row) (\(change.answer.criterion)): \(current.updatedBy) vừa lưu tiêu chí này; hãy tải tệp mẫu mới."])
                 }
             }
+            try await AuditLog.record(ctx, actor: user, action: "workbook_import", target: a.unit.code, detail: "\(fileName): \(writes.count) tiêu chí", on: tx)
         }
-        try await AuditLog.record(ctx, actor: user, action: "workbook_import", target: a.unit.code, detail: "\(fileName): \(changes.count) tiêu chí")
         return changes.map(\.answer.criterion)
     }
 

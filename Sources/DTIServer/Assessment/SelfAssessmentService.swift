@@ -339,20 +339,24 @@ enum SelfAssessmentService {
 
     static func transition(_ submission: Submission, to state: Submission.Status, by user: UserAccount, reason: String, in ctx: ServiceContext) async throws {
         let before = submission.state
-        guard let sql = ctx.db as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
         let submittedAt: Date? = state == .submitted ? ctx.now : submission.submittedAt
-        let rows = try await sql.raw("""
-            UPDATE submissions SET status = \(bind: state.rawValue), return_reason = \(bind: state == .returned ? reason : ""),
-            submitted_at = \(bind: submittedAt), version = version + 1
-            WHERE id = \(bind: submission.id!) AND version = \(bind: submission.version) RETURNING version
-            """).all()
-        guard !rows.isEmpty else { throw DomainError.conflict("Bản tự đánh giá vừa được người khác thay đổi; hãy tải lại trang.") }
+        let version = submission.version, id = submission.id!, unitID = submission.$unit.id
+        // The status, its change-log entry and its audit entry commit together or not at all.
+        try await ctx.db.retryingTransaction { tx in
+            guard let sql = tx as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+            let rows = try await sql.raw("""
+                UPDATE submissions SET status = \(bind: state.rawValue), return_reason = \(bind: state == .returned ? reason : ""),
+                submitted_at = \(bind: submittedAt), version = version + 1
+                WHERE id = \(bind: id) AND version = \(bind: version) RETURNING version
+                """).all()
+            guard !rows.isEmpty else { throw DomainError.conflict("Bản tự đánh giá vừa được người khác thay đổi; hãy tải lại trang.") }
+            try await ChangeEntry(submissionID: id, criterion: "", actor: user.username, field: "status",
+                                  old: before.rawValue, new: state.rawValue, reason: reason).create(on: tx)
+            try await AuditLog.record(ctx, actor: user, action: "submission_\(state.rawValue)", target: unitID.uuidString, detail: reason, on: tx)
+        }
         submission.status = state.rawValue
         submission.version += 1
         submission.submittedAt = submittedAt
-        try await ChangeEntry(submissionID: submission.id!, criterion: "", actor: user.username, field: "status",
-                              old: before.rawValue, new: state.rawValue, reason: reason).create(on: ctx.db)
-        try await AuditLog.record(ctx, actor: user, action: "submission_\(state.rawValue)", target: submission.$unit.id.uuidString, detail: reason)
         guard let unit = try await UnitModel.find(submission.$unit.id, on: ctx.db) else { return }
         let period = try await Period.find(submission.$period.id, on: ctx.db)
         let place = "\(unit.name) — \(period?.title ?? "")"

@@ -54,38 +54,46 @@ struct UnitController: RouteCollection {
 
     @Sendable func createForm(req: Request) async throws -> Response {
         let form = try req.content.decode(UnitInput.self)
-        let (created, problems) = try await UnitDirectory.create([form], on: req.db)
+        let (created, problems) = try await UnitDirectory.create([form], on: req.db, audit: Self.auditCreated(req))
         if !problems.isEmpty {
             let response = try await formPage(req, form: form, errors: problems).encodeResponse(for: req)
             response.status = .unprocessableEntity
             return response
         }
-        try await AuditLog.record(req, actor: req.user, action: "unit_created", target: created[0].code, detail: created[0].name)
         return req.redirect(to: "/units?q=\(created[0].code)")
     }
 
     struct ImportForm: Content { var csv: String }
+
+    /// Audit entries written in the units' own transaction.
+    static func auditCreated(_ req: Request) -> @Sendable ([UnitModel], any Database) async throws -> Void {
+        let ctx = req.context
+        return { created, tx in try await AuditLog.record(ctx, actor: ctx.actor, action: "unit_created", target: created[0].code, detail: created[0].name, on: tx) }
+    }
+
+    static func auditImported(_ req: Request) -> @Sendable ([UnitModel], any Database) async throws -> Void {
+        let ctx = req.context
+        return { created, tx in try await AuditLog.record(ctx, actor: ctx.actor, action: "units_imported", target: "\(created.count) đơn vị", on: tx) }
+    }
 
     @Sendable func importForm(req: Request) async throws -> Response {
         let form = try req.content.decode(ImportForm.self)
         let (inputs, lines, parseProblems) = UnitDirectory.parseCSV(form.csv)
         var problems = parseProblems
         var created: [UnitModel] = []
-        if problems.isEmpty { (created, problems) = try await UnitDirectory.create(inputs, lines: lines, on: req.db) }
+        if problems.isEmpty { (created, problems) = try await UnitDirectory.create(inputs, lines: lines, on: req.db, audit: Self.auditImported(req)) }
         if !problems.isEmpty {
             let response = try await formPage(req, form: .empty, errors: [], importErrors: problems, importText: form.csv).encodeResponse(for: req)
             response.status = .unprocessableEntity
             return response
         }
-        try await AuditLog.record(req, actor: req.user, action: "units_imported", target: "\(created.count) đơn vị")
         return req.redirect(to: "/units")
     }
 
     @Sendable func create(req: Request) async throws -> Response {
         let input = try req.content.decode(UnitInput.self)
-        let (created, problems) = try await UnitDirectory.create([input], on: req.db)
+        let (created, problems) = try await UnitDirectory.create([input], on: req.db, audit: Self.auditCreated(req))
         if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
-        try await AuditLog.record(req, actor: req.user, action: "unit_created", target: created[0].code, detail: created[0].name)
         return try await UnitDirectory.row(created[0], parentCode: input.parentCode).encodeResponse(status: .created, for: req)
     }
 
@@ -97,9 +105,8 @@ struct UnitController: RouteCollection {
         }
         let (inputs, lines, parseProblems) = UnitDirectory.parseCSV(body)
         if !parseProblems.isEmpty { throw Abort(.unprocessableEntity, reason: parseProblems.joined(separator: "\n")) }
-        let (created, problems) = try await UnitDirectory.create(inputs, lines: lines, on: req.db)
+        let (created, problems) = try await UnitDirectory.create(inputs, lines: lines, on: req.db, audit: Self.auditImported(req))
         if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
-        try await AuditLog.record(req, actor: req.user, action: "units_imported", target: "\(created.count) đơn vị")
         return ImportResult(created: created.count)
     }
 

@@ -58,7 +58,9 @@ enum UnitDirectory {
     }
 
     /// Creates the units, or none: returns every problem found.
-    static func create(_ inputs: [UnitInput], lines: [Int]? = nil, on db: any Database) async throws -> (created: [UnitModel], problems: [String]) {
+    /// `audit` runs inside the same transaction, so the units and their audit entry commit together.
+    static func create(_ inputs: [UnitInput], lines: [Int]? = nil, on db: any Database,
+                       audit: (@Sendable ([UnitModel], any Database) async throws -> Void)? = nil) async throws -> (created: [UnitModel], problems: [String]) {
         var problems: [String] = []
         let existing = try await UnitModel.query(on: db).all()
         let byCode = Dictionary(uniqueKeysWithValues: existing.map { ($0.code, $0) })
@@ -95,6 +97,7 @@ enum UnitDirectory {
                     try await unit.save(on: tx)
                 }
             }
+            try await audit?(created, tx)
             return created
         }
         return (created, problems)

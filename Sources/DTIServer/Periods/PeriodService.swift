@@ -117,7 +117,9 @@ enum PeriodService {
     static func lock(_ period: Period, in ctx: ServiceContext) async throws {
         guard !period.locked else { return }
         period.locked = true
-        try await period.save(on: ctx.db)
-        try await AuditLog.record(ctx, actor: ctx.actor, action: "period_locked", target: "\(period.year)", detail: period.title)
+        try await ctx.db.transaction { tx in
+            try await period.save(on: tx)
+            try await AuditLog.record(ctx, actor: ctx.actor, action: "period_locked", target: "\(period.year)", detail: period.title, on: tx)
+        }
     }
 }

@@ -302,8 +302,10 @@ struct ResultsController: RouteCollection {
     /// manifest's `TableProblem` or the tables' `Problems`.
     static func runImport(_ req: Request, yaml: String, file: String, files: [String: String]) async throws -> (Period, ResultsManifest) {
         let manifest = try ResultsManifest.load(yaml: yaml, file: file)
-        let period = try await ResultArchive.importManifest(manifest, files: files, at: req.now, on: req.db)
-        try await AuditLog.record(req, actor: req.user!, action: "results_imported", target: "\(manifest.year)", detail: manifest.title)
+        let ctx = req.context
+        let period = try await ResultArchive.importManifest(manifest, files: files, at: req.now, on: req.db) { tx in
+            try await AuditLog.record(ctx, actor: ctx.actor, action: "results_imported", target: "\(manifest.year)", detail: manifest.title, on: tx)
+        }
         return (period, manifest)
     }
 

@@ -103,7 +103,8 @@ enum ResultArchive {
     /// table read and checked first, every problem listed with its place;
     /// then the period, its tables and any unit the directory lacks, in one
     /// transaction.
-    static func importManifest(_ manifest: ResultsManifest, files: [String: String], at now: Date, on db: any Database) async throws -> Period {
+    static func importManifest(_ manifest: ResultsManifest, files: [String: String], at now: Date, on db: any Database,
+                               audit: (@Sendable (any Database) async throws -> Void)? = nil) async throws -> Period {
         var problems: [String] = []
         var parsed: [(entry: ResultsManifest.Table, text: String, table: ResultTable)] = []
         for entry in manifest.tables {
@@ -181,6 +182,7 @@ enum ResultArchive {
                 levels.append(try levelFromTable(set))
             }
             try await storeRecord(period, levels: levels, at: now, on: tx)
+            try await audit?(tx)
             return period
         }
     }
