@@ -88,9 +88,8 @@ struct FrameworkController: RouteCollection {
         let form = try req.content.decode(ImportForm.self)
         do {
             let version: FrameworkVersion
-            switch try await FrameworkCatalog.importYAML(form.yaml, file: "nội dung đã dán", on: req.db) {
+            switch try await Self.importAudited(req, form.yaml, file: "nội dung đã dán") {
             case .imported(let v):
-                try await AuditLog.record(req, actor: req.user, action: "framework_imported", target: "\(v.key)@\(v.version)", detail: v.sha256)
                 version = v
             case .alreadyPresent(let v): version = v
             }
@@ -100,11 +99,21 @@ struct FrameworkController: RouteCollection {
         }
     }
 
+    /// Imports a framework version and its audit entry in one transaction.
+    static func importAudited(_ req: Request, _ text: String, file: String) async throws -> FrameworkCatalog.ImportOutcome {
+        try await req.db.transaction { tx in
+            let outcome = try await FrameworkCatalog.importYAML(text, file: file, on: tx)
+            if case .imported(let v) = outcome {
+                try await AuditLog.record(req, actor: req.user, action: "framework_imported", target: "\(v.key)@\(v.version)", detail: v.sha256, on: tx)
+            }
+            return outcome
+        }
+    }
+
     @Sendable func importFramework(req: Request) async throws -> Response {
         guard let text = req.body.string, !text.isEmpty else { throw Abort(.badRequest, reason: "Thiếu nội dung tệp bộ chỉ số (YAML).") }
-        switch try await FrameworkCatalog.importYAML(text, file: "tệp tải lên", on: req.db) {
+        switch try await Self.importAudited(req, text, file: "tệp tải lên") {
         case .imported(let version):
-            try await AuditLog.record(req, actor: req.user, action: "framework_imported", target: "\(version.key)@\(version.version)", detail: version.sha256)
             return try await FrameworkCatalog.summary(version).encodeResponse(status: .created, for: req)
         case .alreadyPresent(let version):
             return try await FrameworkCatalog.summary(version).encodeResponse(for: req)
