@@ -31,11 +31,16 @@ let package = Package(
             name: "DTIFormats",
             dependencies: ["DTICore", .product(name: "Yams", package: "Yams"), .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
+        // Multipart bodies read as they stream: no Vapor, so it is fuzzed on its own.
+        .target(
+            name: "DTIMultipart",
+            dependencies: [.product(name: "MultipartKit", package: "multipart-kit")]
+        ),
         // The web application: Vapor, Fluent models and migrations, Leaf views.
         .target(
             name: "DTIServer",
             dependencies: [
-                "DTICore", "DTIFormats",
+                "DTICore", "DTIFormats", "DTIMultipart",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -59,7 +64,7 @@ let package = Package(
         // libFuzzer targets for the readers of untrusted input (docs/SECURITY.md, fuzz/run.sh).
         .executableTarget(
             name: "dti-fuzz",
-            dependencies: ["DTICore", "DTIFormats"],
+            dependencies: ["DTICore", "DTIFormats", "DTIMultipart"],
             path: "fuzz/Sources/dti-fuzz"
         ),
         // In-process recompute benchmark (see docs/PERFORMANCE.md).

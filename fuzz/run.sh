@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the readers of untrusted input with libFuzzer (docs/SECURITY.md):
 # the number parser, the CSV/TSV results reader, the framework loader, the
-# XLSX reader (ZIP + XML) and the published-record reader and verifier.
+# XLSX reader (ZIP + XML), the published-record reader and verifier, and the
+# multipart reader of browser uploads.
 #   bash fuzz/run.sh            # every target, 1,000,000 inputs each
 #   RUNS=100000 bash fuzz/run.sh number csv
 # Seeds come from the repository's fixtures; a crash is written to
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${RUNS:-1000000}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(number csv framework xlsx record)
+[ ${#targets[@]} -gt 0 ] || targets=(number csv framework xlsx record multipart)
 
 # A separate scratch folder: the fuzzer build instruments every module.
 swift build --scratch-path .build-fuzz -c release --product dti-fuzz \
@@ -35,6 +36,9 @@ seed csv Tests/Fixtures/seeds/*.csv Tests/Fixtures/seeds/*.tsv Sources/DTIServer
 seed framework frameworks/*.yaml
 seed xlsx Tests/Fixtures/office/*.xlsx
 seed record Tests/Fixtures/records/*.json
+seed multipart
+# A browser's form (token, metadata, a small file), split into 7-byte chunks (the first byte).
+printf '\007------OpenDTIFuzz\r\nContent-Disposition: form-data; name="csrf"\r\n\r\nabc\r\n------OpenDTIFuzz\r\nContent-Disposition: form-data; name="criteria"\r\n\r\n1;2\r\n------OpenDTIFuzz\r\nContent-Disposition: form-data; name="file"; filename="bien-ban.pdf"\r\nContent-Type: application/pdf\r\n\r\n%%PDF-1.4 biên bản\r\n------OpenDTIFuzz--\r\n' > "$work/multipart/form"
 
 for t in "${targets[@]}"; do
   max_len=65536

@@ -6,7 +6,9 @@
 // target, so the targets always compile and a crash found can be replayed.
 import DTICore
 import DTIFormats
+import DTIMultipart
 import Foundation
+import NIOCore
 
 /// Runs `bytes` through a reader; any thrown error is a refusal, which is fine.
 /// A trap, an overflow or a hang is what the fuzzer looks for.
@@ -26,8 +28,19 @@ func exercise(_ target: String, _ bytes: [UInt8]) {
         _ = try? WorkbookReader(data: Data(bytes))
     case "record":
         if let record = try? PublishedRecord.parse(Data(bytes)) { _ = record.verify() }
+    case "multipart":
+        // The first byte splits the body into chunks, as a network would.
+        let reader = MultipartReader(boundary: "----OpenDTIFuzz")
+        let body = bytes.dropFirst()
+        let step = max(1, Int(bytes.first ?? 64))
+        var at = body.startIndex
+        while at < body.endIndex {
+            let end = min(at + step, body.endIndex)
+            guard (try? reader.feed(ByteBuffer(bytes: body[at..<end]))) != nil else { break }
+            at = end
+        }
     default:
-        FileHandle.standardError.write(Data("DTI_FUZZ_TARGET: number, csv, framework, xlsx or record\n".utf8))
+        FileHandle.standardError.write(Data("DTI_FUZZ_TARGET: number, csv, framework, xlsx, record or multipart\n".utf8))
         exit(2)
     }
 }
