@@ -181,6 +181,29 @@ struct HardeningTests {
         }
     }
 
+    @Test("an upload whose part header name has a byte above 0x7F (MultipartKit traps on it, found by fuzzing) is refused with 400; the server lives")
+    func multipartHighByteHeader() async throws {
+        try await withDemoApp { app in
+            let period = try await openPeriod(app)
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            let boundary = "----OpenDTIFuzz"
+            // The fuzzer's input, its first byte (the chunk size) dropped: a csrf part whose next header name is 0xFF bytes.
+            let input = try Data(contentsOf: TestPaths.root.appendingPathComponent("Tests/Fixtures/multipart-header-name-high-byte.bin")).dropFirst()
+            for path in ["/periods/\(period)/units/SNNPTNT/evidence", "/periods/\(period)/units/SNNPTNT/workbook"] {
+                let r = try await focal.send(.POST, path, data: Data(input),
+                                             contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary]),
+                                             headers: ["X-CSRF-Token": focal.csrf ?? ""], withCSRF: false)
+                #expect(r.status == .badRequest, "\(path) → \(r.status): \(r.body.prefix(300))")
+            }
+            // A Vietnamese file name (UTF-8 in a header value) is still accepted.
+            let ok = try await focal.upload("/periods/\(period)/units/SNNPTNT/evidence", fields: [("criteria", "1")],
+                                            file: ("file", "Biên bản họp.pdf", EvidenceTests.pdf))
+            #expect(ok.status == .ok || ok.status == .seeOther, "\(ok.status): \(ok.body.prefix(300))")
+            #expect(try await Browser(app).send(.GET, "/healthz").status == .ok)
+        }
+    }
+
     @Test("Excel text cells are read in Vietnamese: \"1.100\" meetings is one thousand one hundred, \"1.5\" is refused by row and column")
     func workbookVietnameseNumbers() async throws {
         try await withDemoApp { app in
