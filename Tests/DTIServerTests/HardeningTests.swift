@@ -196,6 +196,17 @@ struct HardeningTests {
                                              headers: ["X-CSRF-Token": focal.csrf ?? ""], withCSRF: false)
                 #expect(r.status == .badRequest, "\(path) → \(r.status): \(r.body.prefix(300))")
             }
+            // Vapor's own multipart decoding (MultipartKit) is never reached with such a body: not at sign-in, before anyone
+            // is signed in, nor in the administrator's import form.
+            let anonymous = try await Browser(app).send(.POST, "/login", data: Data(input),
+                                                        contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary]))
+            #expect(anonymous.status == .badRequest, "\(anonymous.status)")
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let importForm = try await admin.send(.POST, "/admin/results", data: Data(input),
+                                                  contentType: HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary]),
+                                                  headers: ["X-CSRF-Token": admin.csrf ?? ""], withCSRF: false)
+            #expect(importForm.status == .badRequest, "\(importForm.status)")
             // A Vietnamese file name (UTF-8 in a header value) is still accepted.
             let ok = try await focal.upload("/periods/\(period)/units/SNNPTNT/evidence", fields: [("criteria", "1")],
                                             file: ("file", "Biên bản họp.pdf", EvidenceTests.pdf))

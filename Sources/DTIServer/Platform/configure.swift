@@ -87,6 +87,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.middleware.use(SessionTimeoutMiddleware(idle: Double(settings.sessionIdleMinutes) * 60, absolute: Double(settings.sessionMaxHours) * 3600))
     app.middleware.use(SessionUserAuthenticator())
     app.middleware.use(BearerTokenAuthenticator())
+    app.middleware.use(MultipartGuardMiddleware())                  // our parser reads every multipart body before Vapor's may
     app.middleware.use(CSRFMiddleware())
 
     // Forms and JSON bodies are small; uploads will stream (later).
