@@ -29,7 +29,8 @@ func exercise(_ target: String, _ bytes: [UInt8]) {
     case "record":
         if let record = try? PublishedRecord.parse(Data(bytes)) { _ = record.verify() }
     case "multipart":
-        // The first byte splits the body into chunks, as a network would.
+        // The first byte splits the body into chunks, as a network would. (The
+        // server's MultipartGuardMiddleware reads collected bodies in one chunk.)
         let reader = MultipartReader(boundary: "----OpenDTIFuzz")
         let body = bytes.dropFirst()
         let step = max(1, Int(bytes.first ?? 64))
