@@ -265,6 +265,16 @@ public enum AnswerParser {
     }
 }
 
+extension AnswerParser {
+    /// Whether a stored answer makes its criterion not apply to the unit
+    /// ("b = 0" on a ratio the framework calls not applicable), as `dti score`
+    /// reads it. The live ranking and the scorecard both ask this.
+    public static func answersNotApplicable(_ rule: Rule, max: ScaledDecimal, value: String, b: String) -> Bool {
+        guard case .success(let input) = parse(rule, value: value, b: b) else { return false }
+        return rule.evaluate(input, max: max) == .notApplicable
+    }
+}
+
 /// A typed answer read and ready to store.
 public struct TypedAnswer: Sendable {
     public var input: CriterionInput

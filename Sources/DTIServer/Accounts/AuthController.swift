@@ -24,7 +24,7 @@ struct AuthController: RouteCollection {
     }
 
     @Sendable func loginPage(req: Request) async throws -> View {
-        let next = safeNext(try? req.query.get(String.self, at: "next"))
+        let next = Self.safeNext(try? req.query.get(String.self, at: "next"))
         return try await req.view.render("login", LoginPage(layout: Layout(req, title: "Đăng nhập"), next: next, username: "", message: nil))
     }
 
@@ -33,9 +33,9 @@ struct AuthController: RouteCollection {
         switch try await login.attempt(req, username: form.username, password: form.password) {
         case .success(let user):
             try await LoginService.startSession(req, user)
-            return req.redirect(to: safeNext(form.next))
+            return req.redirect(to: Self.safeNext(form.next))
         case .failure(let failure):
-            let page = LoginPage(layout: Layout(req, title: "Đăng nhập"), next: safeNext(form.next), username: form.username, message: failure.message)
+            let page = LoginPage(layout: Layout(req, title: "Đăng nhập"), next: Self.safeNext(form.next), username: form.username, message: failure.message)
             return try await req.view.render("login", page).encodeResponse(status: failure.status, for: req)
         }
     }
@@ -92,5 +92,4 @@ struct AuthController: RouteCollection {
         return next
     }
 
-    func safeNext(_ next: String?) -> String { Self.safeNext(next) }
 }

@@ -28,10 +28,6 @@ struct Scorecard {
     var history: [HistoryPoint]
     var loaded: ResultArchive.Loaded
 
-    static func normalised(_ unit: RankedUnit, _ settings: RankingSettings) -> ScaledDecimal? {
-        NormalisedIndex.of(unit, under: settings)
-    }
-
     static func build(period: Period, code: String, sets: [ResultArchive.Loaded], on db: any Database) async throws -> Scorecard? {
         guard let loaded = sets.first(where: { $0.unit(code) != nil }), let unit = loaded.unit(code) else { return nil }
         let r = loaded.results
@@ -62,8 +58,7 @@ struct Scorecard {
                 var applies = node.applicability.applies(toUnitTagged: tags)
                 if applies, a?["evaluator"]?.decimal == nil, a?["council"]?.decimal == nil,
                    let value = a?["value"]?.string, let b = a?["b"]?.string,
-                   case .success(let input) = AnswerParser.parse(fw.leafRule(position), value: value, b: b),
-                   fw.leafRule(position).evaluate(input, max: node.max) == .notApplicable { applies = false }
+                   AnswerParser.answersNotApplicable(fw.leafRule(position), max: node.max, value: value, b: b) { applies = false }
                 criteria.append(Criterion(code: node.code, name: node.name, max: applies ? FrameworkCatalog.text(node.max) : "không áp dụng",
                                           selfPoints: pts(a?["self"]), evaluator: pts(a?["evaluator"]), council: pts(a?["council"]), final: pts(a?["final"])))
                 guard applies else { continue }
@@ -107,12 +102,12 @@ struct Scorecard {
         for period in try await ResultArchive.publishedPeriods(on: db) {
             let sets = try await ResultArchive.load(period, on: db)
             if let set = sets.first(where: { $0.unit(code) != nil }), let u = set.unit(code) {
-                points.append(HistoryPoint(year: period.year, periodTitle: period.title, periodID: period.id!, normalised: normalised(u, set.results.settings),
+                points.append(HistoryPoint(year: period.year, periodTitle: period.title, periodID: period.id!, normalised: NormalisedIndex.of(u, under: set.results.settings),
                                            display: u.display, rank: u.row.reported ? "\(u.rank)/\(set.results.units.filter { $0.row.group == u.row.group }.count)" : "-",
                                            note: u.row.reported ? "" : "không báo cáo"))
                 continue
             }
-            let found = predecessors.compactMap { p in sets.first(where: { $0.unit(p) != nil }).flatMap { s in s.unit(p).flatMap { normalised($0, s.results.settings) } } }
+            let found = predecessors.compactMap { p in sets.first(where: { $0.unit(p) != nil }).flatMap { s in s.unit(p).flatMap { NormalisedIndex.of($0, under: s.results.settings) } } }
             if !found.isEmpty {
                 let avg = NormalisedIndex.predecessorsMean(found)
                 points.append(HistoryPoint(year: period.year, periodTitle: period.title, periodID: period.id!, normalised: avg,

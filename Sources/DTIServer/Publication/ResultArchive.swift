@@ -179,7 +179,9 @@ enum ResultArchive {
                 entry.province = manifest.province
                 let set = try await store(period: period, position: position, entry: entry, fileName: item.entry.file, content: item.text,
                                           unitCodes: codes, source: manifest.source, on: tx)
-                levels.append(try levelFromTable(set))
+                // The table parsed and checked above, ranked by `dti rank`'s code: not read back from the stored text.
+                levels.append(try PublishedRecord.Level.ranking(item.table, options: entry, level: set.level, source: set.source, framework: nil,
+                                                                inputsSHA256: set.sha256, unitCodes: codes))
             }
             try await storeRecord(period, levels: levels, at: now, on: tx)
             try await audit?(tx)

@@ -47,8 +47,7 @@ enum ResultsService {
                     // "b = 0" on a ratio the framework calls not applicable leaves the
                     // unit's maximum, as `dti score` does, unless a reviewer scored it.
                     if answer.evaluatorPoints == nil, answer.councilPoints == nil,
-                       case .success(let input) = AnswerParser.parse(fw.leafRule(position), value: answer.value, b: answer.b),
-                       fw.leafRule(position).evaluate(input, max: fw.nodes[leaf].max) == .notApplicable { return .notApplicable }
+                       AnswerParser.answersNotApplicable(fw.leafRule(position), max: fw.nodes[leaf].max, value: answer.value, b: answer.b) { return .notApplicable }
                     return .points(ScaledDecimal(micros: p))
                 }
                 scores.append(ScoringEngine.aggregate(assessed, leafPoints: leafPoints, reported: true, in: fw))

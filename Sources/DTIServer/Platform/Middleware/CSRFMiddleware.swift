@@ -35,9 +35,7 @@ struct CSRFMiddleware: AsyncMiddleware {
                 // here (middleware runs before the route collects it): collect it,
                 // within the routes' limit, to read the token.
                 if request.body.data == nil {
-                    // The administrator's import forms carry files (frameworks, past results): up to 10 MB there.
-                    let limit = request.url.path.hasPrefix("/admin/") ? 10 << 20 : request.application.routes.defaultMaxBodySize.value
-                    _ = try await request.body.collect(max: limit).get()
+                    _ = try await request.body.collect(max: request.formBodyLimit).get()
                 }
                 sent = try? request.content.get(String.self, at: "csrf")
             }
@@ -65,6 +63,13 @@ struct CSRFMiddleware: AsyncMiddleware {
 }
 
 extension Request {
+    /// How much of a form body middleware may collect before the route does:
+    /// the routes' limit, and 10 MB for the administrator's import forms,
+    /// which carry files (frameworks, past results).
+    var formBodyLimit: Int {
+        url.path.hasPrefix("/admin/") ? 10 << 20 : application.routes.defaultMaxBodySize.value
+    }
+
     /// The session's CSRF token, created on first use.
     var csrfToken: String {
         if let token = session.data[CSRFMiddleware.sessionKey] { return token }

@@ -17,9 +17,7 @@ struct MultipartGuardMiddleware: AsyncMiddleware {
             throw Abort(.badRequest, reason: "Biểu mẫu gửi lên bị hỏng (multipart thiếu boundary).")
         }
         if request.body.data == nil {
-            // The administrator's import forms carry files: up to 10 MB there, as in CSRFMiddleware.
-            let limit = request.url.path.hasPrefix("/admin/") ? 10 << 20 : request.application.routes.defaultMaxBodySize.value
-            _ = try await request.body.collect(max: limit).get()
+            _ = try await request.body.collect(max: request.formBodyLimit).get()
         }
         let reader = MultipartReader(boundary: boundary)
         do {
