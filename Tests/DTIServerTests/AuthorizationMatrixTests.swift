@@ -17,6 +17,8 @@ struct AuthorizationMatrixTests {
         /// Approving or returning it: the unit's leader only.
         case unitLeader
         case evaluator, councilMember
+        /// The scoring form: evaluators and council members.
+        case scorers
         /// A correction thread: the unit's focal point and evaluators.
         case correspondents
         /// The live ranking: administrator, evaluators, council.
@@ -93,12 +95,12 @@ struct AuthorizationMatrixTests {
         .init(method: .POST, path: "/api/v1/periods/:id/units/:code/workbook", access: .focalPoint),
         .init(method: .POST, path: "/periods/:id/units/:code/workbook", access: .focalPoint),
         .init(method: .POST, path: "/periods/:id/units/:code/evidence", access: .focalPoint),
-        .init(method: .POST, path: "/periods/:id/units/:code/evaluation/:criterion", access: .evaluator),
-        .init(method: .POST, path: "/periods/:id/units/:code/council/:criterion", access: .councilMember),
+        .init(method: .POST, path: "/periods/:id/units/:code/scores", access: .scorers),
         .init(method: .POST, path: "/periods/:id/units/:code/corrections", access: .evaluator),
         .init(method: .POST, path: "/periods/:id/units/:code/corrections/:criterion/messages", access: .correspondents),
         .init(method: .POST, path: "/periods/:id/units/:code/corrections/:criterion/close", access: .evaluator),
-        .init(method: .POST, path: "/periods/:id/units/:code/answers/:criterion", access: .focalPoint),
+        .init(method: .POST, path: "/periods/:id/units/:code/answers", access: .focalPoint),
+        .init(method: .POST, path: "/periods/:id/units/:code/preview", access: .assessmentReaders),
         .init(method: .PUT, path: "/api/v1/periods/:id/units/:code/answers/:criterion", access: .focalPoint),
         .init(method: .POST, path: "/periods/:id/units/:code/submit", access: .focalPoint),
         .init(method: .POST, path: "/api/v1/periods/:id/units/:code/submit", access: .focalPoint),
@@ -183,6 +185,7 @@ struct AuthorizationMatrixTests {
                 case .unitLeader: allowed = role == .unitLeader
                 case .evaluator: allowed = role == .evaluator
                 case .councilMember: allowed = role == .councilMember
+                case .scorers: allowed = role == .evaluator || role == .councilMember
                 case .correspondents: allowed = role == .evaluator || role == .focalPoint
                 case .reviewers: allowed = role == .administrator || role == .evaluator || role == .councilMember
                 }
@@ -233,7 +236,7 @@ struct AuthorizationMatrixTests {
                 switch rule.access {
                 case .everyone, .signedIn, .reviewers: allowed = true
                 case .assessmentReaders: allowed = scope == .otherField
-                case .evaluator, .correspondents: allowed = scope == .otherField && !criterionRoute
+                case .evaluator, .correspondents, .scorers: allowed = scope == .otherField && !criterionRoute
                 case .admin, .ownUnit, .focalPoint, .unitLeader, .councilMember: allowed = false
                 }
                 let where_ = "\(scope) \(rule.method) \(path)"

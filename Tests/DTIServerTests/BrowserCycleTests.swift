@@ -35,11 +35,10 @@ struct BrowserCycleTests {
                 let focal = Browser(app)
                 _ = try await focal.signIn(focalName, password: password)
                 _ = try await focal.send(.GET, page(unit))
-                for (code, value) in zip(codes, values) {
-                    let saved = try await focal.send(.POST, page(unit) + "/answers/\(code)", form: ["value": value, "version": "0"])
-                    #expect(saved.status == .seeOther, "\(unit) \(code): \(saved.body.prefix(500))")
-                }
-                _ = try await focal.send(.GET, page(unit))
+                // Every row typed, one save.
+                let saved = try await focal.saveSheet(page(unit), zip(codes, values).map { ($0, [("value", $1)]) })
+                #expect(saved.post.status == .seeOther, "\(unit): \(saved.post.body.prefix(500))")
+                #expect(saved.page.body.contains("Đã lưu 7 tiêu chí: 1, 2, 3, 4, 5, 6.DVC, 6.KHAC."), "\(unit): \(saved.page.body.prefix(3000))")
                 let before = storedFiles(app).count
                 let uploaded = try await focal.upload(page(unit) + "/evidence",
                                                       fields: [("criteria", "1"), ("criteria", "6.KHAC"), ("number", "12/QĐ-UBND"), ("issuer", "UBND tỉnh Đắk Lắk"), ("date", "2025-03-01")],
@@ -62,8 +61,8 @@ struct BrowserCycleTests {
             _ = try await snnFocal.signIn("daumoi.snn")
             let shown = try await snnFocal.send(.GET, page("SNNPTNT"))
             #expect(shown.body.contains("Ghi rõ số hiệu văn bản ở tiêu chí 2"))
-            #expect(try await snnFocal.send(.POST, page("SNNPTNT") + "/answers/2", form: ["value": "100", "version": "1", "explanation": "Kế hoạch 45/KH-SNN"]).status == .seeOther)
-            _ = try await snnFocal.send(.GET, page("SNNPTNT"))
+            let fixed = try await snnFocal.saveSheet(page("SNNPTNT"), [("2", [("value", "100"), ("explanation", "Kế hoạch 45/KH-SNN")])], page: shown.body)
+            #expect(fixed.post.status == .seeOther && fixed.page.body.contains("Đã lưu 1 tiêu chí: 2."))
             #expect(try await snnFocal.send(.POST, page("SNNPTNT") + "/submit", form: [:]).status == .ok)
             _ = try await snnLeader.send(.GET, page("SNNPTNT"))
             #expect(try await snnLeader.send(.POST, page("SNNPTNT") + "/decision", form: ["decision": "approve"]).body.contains("Đã duyệt và gửi thẩm định"))
@@ -77,11 +76,13 @@ struct BrowserCycleTests {
             _ = try await evaluator.signIn("thamdinh")
             let review = try await evaluator.send(.GET, page("STTTT"))
             #expect(review.body.contains("Quyết định 12.pdf"))
-            #expect(review.body.contains("action=\"/periods/\(period)/units/STTTT/evaluation/6.KHAC\""))
-            let scored = try await evaluator.send(.POST, page("STTTT") + "/evaluation/6.KHAC", form: ["points": "280", "note": "Thiếu tài liệu cho 3 chỉ số thành phần", "version": "1"])
-            #expect(scored.status == .ok && scored.body.contains("điểm thẩm định 280,00"), "\(scored.body.prefix(600))")
-            let tooHigh = try await evaluator.send(.POST, page("STTTT") + "/evaluation/1", form: ["points": "101", "version": "1"])
-            #expect(tooHigh.status == .unprocessableEntity && tooHigh.body.contains("vượt điểm tối đa"))
+            #expect(review.body.contains("name=\"points.6.KHAC\""))
+            // Two rows in one save: one within its maximum is saved, the one above is kept as typed with its message.
+            let scored = try await evaluator.saveScores(page("STTTT"), [("6.KHAC", "280", "Thiếu tài liệu cho 3 chỉ số thành phần"), ("1", "101", "")])
+            #expect(scored.post.status == .seeOther && scored.post.headers.first(name: .location) == page("STTTT") + "#c-1")
+            #expect(scored.page.body.contains("Đã lưu điểm thẩm định 1 tiêu chí: 6.KHAC."), "\(scored.page.body.prefix(2000))")
+            #expect(scored.page.body.contains("vượt điểm tối đa") && scored.page.body.contains("name=\"points.1\" inputmode=\"decimal\" value=\"101\""))
+            #expect(scored.page.body.contains("<td class=\"num\" data-label=\"Thẩm định\">280,00"))
             _ = try await evaluator.send(.GET, page("SNNPTNT"))
             let sentBack = try await evaluator.send(.POST, page("SNNPTNT") + "/corrections", form: ["criterion": "3", "message": "Bổ sung biên bản kiểm tra hạ tầng"])
             #expect(sentBack.body.contains("Đã gửi yêu cầu bổ sung, chỉnh sửa tiêu chí 3"), "\(sentBack.body.prefix(600))")
@@ -89,9 +90,10 @@ struct BrowserCycleTests {
             // The unit fixes only that criterion, answers in the thread; the rest stays locked.
             let fixPage = try await snnFocal.send(.GET, page("SNNPTNT"))
             #expect(fixPage.body.contains("Bổ sung biên bản kiểm tra hạ tầng"))
-            #expect(try await snnFocal.send(.POST, page("SNNPTNT") + "/answers/3", form: ["value": "85", "version": "1"]).status == .seeOther)
-            _ = try await snnFocal.send(.GET, page("SNNPTNT"))
-            #expect(try await snnFocal.send(.POST, page("SNNPTNT") + "/answers/4", form: ["value": "80", "version": "1"]).status == .conflict)
+            #expect(fixPage.body.contains("name=\"value.3\"") && !fixPage.body.contains("name=\"value.4\""), "only the sent-back row is open")
+            let fixedRow = try await snnFocal.saveSheet(page("SNNPTNT"), [("3", [("value", "85")]), ("4", [("value", "80"), ("version", "1"), ("read", "x")])], page: fixPage.body)
+            #expect(fixedRow.page.body.contains("Đã lưu 1 tiêu chí: 3."))
+            #expect(fixedRow.page.body.contains("id=\"p-4\""), "the locked row is refused beside it")
             let answered = try await snnFocal.send(.POST, page("SNNPTNT") + "/corrections/3/messages", form: ["message": "Đã bổ sung biên bản số 12/BB"])
             #expect(answered.body.contains("Đã gửi ý kiến về tiêu chí 3"))
             _ = try await evaluator.send(.GET, page("SNNPTNT"))
@@ -109,10 +111,10 @@ struct BrowserCycleTests {
             let council = Browser(app)
             _ = try await council.signIn("hoidong")
             _ = try await council.send(.GET, page("STTTT"))
-            let noReason = try await council.send(.POST, page("STTTT") + "/council/6.KHAC", form: ["points": "300", "note": "", "version": "2"])
-            #expect(noReason.status == .unprocessableEntity)
-            let adjusted = try await council.send(.POST, page("STTTT") + "/council/6.KHAC", form: ["points": "300", "note": "Công nhận một phần tài liệu bổ sung", "version": "2"])
-            #expect(adjusted.body.contains("điểm Hội đồng 300,00; điểm chính thức 300,00"), "\(adjusted.body.prefix(600))")
+            let noReason = try await council.saveScores(page("STTTT"), [("6.KHAC", "300", "")])
+            #expect(noReason.page.body.contains("Hội đồng cần ghi lý do"))
+            let adjusted = try await council.saveScores(page("STTTT"), [("6.KHAC", "300", "Công nhận một phần tài liệu bổ sung")])
+            #expect(adjusted.page.body.contains("Đã lưu điểm Hội đồng 1 tiêu chí: 6.KHAC."), "\(adjusted.page.body.prefix(600))")
 
             // Publication; the published ranking equals what dti score computes from the published inputs.
             let published = try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]())

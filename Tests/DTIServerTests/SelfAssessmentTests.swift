@@ -1,3 +1,5 @@
+import DTICore
+import DTIFormats
 import Fluent
 import Foundation
 import Testing
@@ -165,7 +167,7 @@ struct SelfAssessmentTests {
         }
     }
 
-    @Test("the form page: inputs generated from the framework, a save, and an error shown in place")
+    @Test("the form is one document: several rows in one save, a refused value kept as typed beside its row, a conflict with who and what, untouched rows never written")
     func page() async throws {
         try await withDemoApp { app in
             let period = try await openPeriod(app)
@@ -177,14 +179,110 @@ struct SelfAssessmentTests {
             let page = try await focal.send(.GET, "/periods/\(period)/units/SNNPTNT")
             #expect(page.status == .ok)
             #expect(page.body.contains("Điểm tự chấm"))
-            #expect(page.body.contains("action=\"/periods/\(period)/units/SNNPTNT/answers/6.DVC\""))
-            let saved = try await focal.send(.POST, "/periods/\(period)/units/SNNPTNT/answers/1", form: ["value": "77", "version": "0", "explanation": "Có 4 cuộc họp"])
-            #expect(saved.status == .seeOther)
-            let after = try await focal.send(.GET, "/periods/\(period)/units/SNNPTNT")
-            #expect(after.body.contains("<strong>77,00</strong>"))
-            let bad = try await focal.send(.POST, "/periods/\(period)/units/SNNPTNT/answers/2", form: ["value": "101", "version": "0"])
-            #expect(bad.status == .unprocessableEntity)
-            #expect(bad.body.contains("vượt điểm tối đa 100"))
+            #expect(page.body.contains("name=\"value.6.DVC\" "), "one form: every row's input")
+            #expect(page.body.contains("action=\"/periods/\(period)/units/SNNPTNT/answers\""))
+            #expect(page.body.contains("0</strong> / 7 tiêu chí áp dụng đã có số liệu"), "the checklist from the start")
+            // Three rows typed, one save: all kept.
+            let path = "/periods/\(period)/units/SNNPTNT"
+            let first = try await focal.saveSheet(path, [("1", [("value", "77"), ("explanation", "Có 4 cuộc họp")]), ("2", [("value", "90")]), ("3", [("value", "80,5")])], page: page.body)
+            #expect(first.post.status == .seeOther)
+            #expect(first.post.headers.first(name: .location) == path + "#c-1")
+            #expect(first.page.body.contains("Đã lưu 3 tiêu chí: 1, 2, 3."))
+            #expect(first.page.body.contains("<strong id=\"total-points\">247,50</strong>"), "\(first.page.body.prefix(2500))")
+            #expect(first.page.body.contains("3</strong> / 7 tiêu chí áp dụng"))
+            // The message is shown once: a reload is a plain page.
+            #expect(!(try await focal.send(.GET, path)).body.contains("Đã lưu 3 tiêu chí"))
+            // A refused value stays as typed beside its row, with focus on it; the valid row in the same save is kept.
+            let refused = try await focal.saveSheet(path, [("4", [("value", "101"), ("explanation", "Theo báo cáo quý IV")]), ("5", [("value", "60")])])
+            #expect(refused.post.headers.first(name: .location) == path + "#c-4")
+            #expect(refused.page.status == .ok)
+            #expect(refused.page.body.contains("Đã lưu 1 tiêu chí: 5."))
+            #expect(refused.page.body.contains("vượt điểm tối đa 100"))
+            #expect(refused.page.body.contains("name=\"value.4\" value=\"101\" inputmode=\"decimal\" aria-invalid=\"true\" aria-describedby=\"p-4\" autofocus"))
+            #expect(refused.page.body.contains(">Theo báo cáo quý IV</textarea>"))
+            // Someone else saves row 2 meanwhile: the user's row 2 comes back as a conflict with their value, row 6.DVC is saved.
+            let stale = try await focal.send(.GET, path).body
+            let other = Browser(app)
+            _ = try await other.signIn("daumoi.snn")
+            _ = try await other.saveSheet(path, [("2", [("value", "95")])])
+            let raced = try await focal.saveSheet(path, [("2", [("value", "92")]), ("6.DVC", [("value", "70")])], page: stale)
+            #expect(raced.page.body.contains("Đã lưu 1 tiêu chí: 6.DVC."))
+            #expect(raced.page.body.contains("đã lưu tiêu chí này lúc"), "who and when")
+            #expect(raced.page.body.contains("Giá trị đã lưu: 95"), "their value")
+            #expect(raced.page.body.contains("name=\"value.2\" value=\"92\""), "the user's value is kept")
+            // Rows not touched are not written, even though another person changed one of them.
+            // (The stale page showed 90 for row 2; the browser sends it back as it was.)
+            let untouched = try await focal.saveSheet(path, [("2", [("value", "90")]), ("3", [("value", "80,5")])], page: stale)
+            #expect(untouched.page.body.contains("Không có thay đổi nào để lưu."), "\(untouched.page.body.prefix(1500))")
+            #expect(try await other.send(.GET, path).body.contains("name=\"value.2\" value=\"95\""), "the other person's save stands")
+        }
+    }
+
+    @Test("points while typing come from the server's rules: the preview equals Rule.evaluate for every rule type, and writes nothing")
+    func previewMatchesRules() async throws {
+        try await withDemoApp { app in
+            let period = try await periodWithAllPhasesOpen(app, year: 2026, title: "Xem trước điểm", frameworks: ["district": "example-all-rules@1"])
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            _ = try await admin.send(.POST, "/api/v1/users", json: ["username": "daumoi.kp", "displayName": "Đầu mối Krông Pắc",
+                                                                    "password": "Mat-khau#2026", "role": "focal_point", "unitCode": "KRONGPAC"])
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.kp", password: "Mat-khau#2026")
+            let path = "/periods/\(period)/units/KRONGPAC"
+            _ = try await focal.send(.GET, path)
+            let fw = try FrameworkCatalog.compiled(try #require(try await FrameworkVersion.query(on: app.db).filter(\.$key == "example-all-rules").first()))
+            // Values for each rule type, several per type (some at tier edges, a zero denominator, a refused one).
+            var samples: [(code: String, value: String, b: String)] = []
+            for leaf in fw.leaves {
+                let node = fw.nodes[leaf]
+                switch node.rule! {
+                case .yesNo: samples += [(node.code, "có", ""), (node.code, "không", "")]
+                case .tiers: samples += [(node.code, "0", ""), (node.code, "3", ""), (node.code, "4", ""), (node.code, "1.000", "")]
+                case .cappedCount: samples += [(node.code, "0", ""), (node.code, "2", ""), (node.code, "99", "")]
+                case .ratio: samples += [(node.code, "3", "4"), (node.code, "0", "0"), (node.code, "5", "4"), (node.code, "1,5", "3")]
+                case .manual: samples += [(node.code, "7,25", ""), (node.code, "9999", "")]
+                case .choice(let options): samples += options.map { (node.code, $0.key, "") }
+                case .parts(let options): samples += [(node.code, options.map(\.key).joined(separator: ";"), ""), (node.code, options[0].key, ""), (node.code, "-", "")]
+                }
+            }
+            let unit = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "KRONGPAC").first())
+            let kinds = Set(fw.leaves.map { "\(fw.nodes[$0].rule!)".prefix { $0 != "(" } })
+            #expect(kinds.count == 7, "every rule type is sampled: \(kinds)")
+            struct Preview: Decodable { struct Row: Decodable { var points: String; var problem: String? }; var rows: [String: Row] }
+            for sample in samples {
+                let node = fw.nodes[fw.node(code: sample.code)!]
+                var pairs = [("csrf", focal.csrf ?? ""), ("version.\(sample.code)", "0")]
+                if case .parts = node.rule! {
+                    pairs.append(("hasparts.\(sample.code)", "1"))
+                    pairs += sample.value.split(separator: ";").filter { $0 != "-" }.map { ("parts.\(sample.code)", String($0)) }
+                } else {
+                    pairs += [("value.\(sample.code)", sample.value), ("b.\(sample.code)", sample.b)]
+                }
+                let body = pairs.map { "\($0.0.urlEncoded)=\($0.1.urlEncoded)" }.joined(separator: "&")
+                let response = try await focal.send(.POST, path + "/preview", body: body, contentType: .urlEncodedForm, withCSRF: false)
+                #expect(response.status == .ok, "\(response.body)")
+                let row = try #require(try response.json(Preview.self).rows[sample.code])
+                // The same answer, as DTICore reads and scores it.
+                let expected: String
+                switch AnswerParser.parseTyped(node.rule!, value: sample.value, b: sample.b) {
+                case _ where !node.applicability.applies(toUnitTagged: Set(unit.tagList)): expected = "-"
+                case .failure: expected = "-"
+                case .success(let typed):
+                    switch node.rule!.evaluate(typed.input, max: node.max) {
+                    case .points(let p): expected = node.inputRange.map { range in InputReference(criterion: node.code, field: .value).number(in: typed.input).map { range.contains($0) } ?? true } == false ? "-" : PointsText.points(p)
+                    case .notApplicable: expected = PointsText.points(0)
+                    case .invalid: expected = "-"
+                    }
+                }
+                #expect(row.points == expected, "\(sample.code) \(sample.value)/\(sample.b): \(row.points) ≠ \(expected) (\(row.problem ?? ""))")
+                if expected == "-" { #expect(row.problem != nil, "a refused value says why") }
+            }
+            // Nothing was written.
+            #expect(try await Answer.query(on: app.db).filter(\.$updatedBy == "daumoi.kp").count() == 0)
+            // Who may not read the form may not preview it either.
+            let other = Browser(app)
+            _ = try await other.signIn("daumoi.snn")
+            #expect(try await other.send(.POST, path + "/preview", body: "csrf=\(other.csrf ?? "")&value.1.1=3", contentType: .urlEncodedForm, withCSRF: false).status == .forbidden)
         }
     }
 }

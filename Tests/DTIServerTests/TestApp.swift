@@ -217,3 +217,45 @@ func python(_ script: String, _ args: String...) throws -> String {
     if process.terminationStatus != 0 { Issue.record("python failed: \(String(decoding: problems, as: UTF8.self))") }
     return String(decoding: data, as: UTF8.self)
 }
+
+extension Browser {
+    /// What the page's one form (`answers` or `scores`) carries for a row: its hidden fields as the page wrote them.
+    func hiddenFields(of page: String, row code: String) -> [(String, String)] {
+        ["version", "read"].compactMap { field in
+            guard let range = page.range(of: "name=\"\(field).\(code)\" value=\"") else { return nil }
+            return ("\(field).\(code)", String(page[range.upperBound...].prefix { $0 != "\"" }))
+        }
+    }
+
+    /// Types into rows of the self-assessment page's one form and presses
+    /// "Lưu tất cả thay đổi", as a browser sends it: each row with the version
+    /// and digest the page showed. Returns the redirect and the page it leads to.
+    func saveSheet(_ path: String, _ rows: [(code: String, fields: [(String, String)])], page: String? = nil) async throws -> (post: Result, page: Result) {
+        var shown = page ?? ""
+        if page == nil { shown = try await send(.GET, path).body }
+        var pairs: [(String, String)] = [("csrf", csrf ?? "")]
+        for (code, fields) in rows {
+            pairs += hiddenFields(of: shown, row: code)
+            pairs += fields.map { ("\($0.0).\(code)", $0.1) }
+        }
+        let body = pairs.map { "\($0.0.urlEncoded)=\($0.1.urlEncoded)" }.joined(separator: "&")
+        let post = try await send(.POST, path + "/answers", body: body, contentType: .urlEncodedForm, withCSRF: false)
+        let next = try await send(.GET, path)
+        return (post, next)
+    }
+
+    /// Scores rows on the evaluator's or council's page in one save ("points", "note").
+    func saveScores(_ path: String, _ rows: [(code: String, points: String, note: String)], confirmAll: Bool = false) async throws -> (post: Result, page: Result) {
+        let shown = try await send(.GET, path).body
+        var pairs: [(String, String)] = [("csrf", csrf ?? "")]
+        for row in rows {
+            pairs += hiddenFields(of: shown, row: row.code).filter { $0.0.hasPrefix("version.") }
+            pairs += [("points.\(row.code)", row.points), ("note.\(row.code)", row.note)]
+        }
+        if confirmAll { pairs.append(("confirm_all", "1")) }
+        let body = pairs.map { "\($0.0.urlEncoded)=\($0.1.urlEncoded)" }.joined(separator: "&")
+        let post = try await send(.POST, path + "/scores", body: body, contentType: .urlEncodedForm, withCSRF: false)
+        let next = try await send(.GET, path)
+        return (post, next)
+    }
+}

@@ -34,6 +34,13 @@ struct IssuedToken: Content {
 struct AccountDirectory {
     let policy: PasswordPolicy
 
+    /// Every account's display name by username (people are named, not their logins).
+    static func displayNames(on db: any Database) async throws -> [String: String] {
+        var names: [String: String] = [:]
+        for account in try await UserAccount.query(on: db).field(\.$username).field(\.$displayName).all() { names[account.username] = account.displayName }
+        return names
+    }
+
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(whereSeparator: { $0 == ";" || $0 == "," || $0 == " " }).map(String.init)
     }

@@ -10,9 +10,12 @@ struct AssessmentContext {
     var evidence: [EvidenceFile] = []
     var threads: [String: CorrectionService.Thread] = [:]
     var warnings: [String: [String]] = [:]
+    /// Display names by username, for the people the page names.
+    var names: [String: String] = [:]
 
     static func load(_ a: SelfAssessment, for user: UserAccount, on db: any Database) async throws -> AssessmentContext {
         var context = AssessmentContext()
+        context.names = try await AccountDirectory.displayNames(on: db)
         guard let submission = a.submission else { return context }
         context.evidence = try await EvidenceFile.query(on: db).filter(\.$submission.$id == submission.id!).sort(\.$uploadedAt).all()
         // The latest thread of each criterion (an open one if any).

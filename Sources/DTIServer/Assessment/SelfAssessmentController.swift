@@ -10,7 +10,10 @@ struct SelfAssessmentController: RouteCollection {
         // the unit's focal point, approving its leader.
         let signedIn = routes.grouped(RoleGuard.signedIn)
         signedIn.get("periods", ":id", "units", ":code", use: page)
-        signedIn.post("periods", ":id", "units", ":code", "answers", ":criterion", use: saveForm)
+        // The whole form in one request (up to 1 MB: every row with its explanation).
+        signedIn.on(.POST, "periods", ":id", "units", ":code", "answers", body: .collect(maxSize: "1mb"), use: saveSheet)
+        // Points while typing: nothing is written; whoever may read the form may ask.
+        signedIn.on(.POST, "periods", ":id", "units", ":code", "preview", body: .collect(maxSize: "1mb"), use: preview)
         signedIn.post("periods", ":id", "units", ":code", "submit", use: submitForm)
         signedIn.post("periods", ":id", "units", ":code", "decision", use: decisionForm)
         signedIn.get("api", "v1", "periods", ":id", "units", ":code", "self-assessment", use: show)
@@ -251,7 +254,8 @@ struct SelfAssessmentController: RouteCollection {
 
     func render(_ req: Request, message: String? = nil, errors: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
         let a = try await load(req)
-        let view = SelfAssessmentView(a, for: req.user!, context: try await AssessmentContext.load(a, for: req.user!, on: req.db))
+        var view = SelfAssessmentView(a, for: req.user!, context: try await AssessmentContext.load(a, for: req.user!, on: req.db))
+        if let flash = SheetFlash.take(req, for: a) { view.apply(flash) }
         let response = try await req.view.render("self-assessment", Page(layout: Layout(req, title: "Tự đánh giá — \(view.unitName)"), a: view, message: message, errors: errors))
             .encodeResponse(for: req)
         response.status = status
@@ -260,33 +264,87 @@ struct SelfAssessmentController: RouteCollection {
 
     @Sendable func page(req: Request) async throws -> Response { try await render(req) }
 
-    struct AnswerForm: Content {
-        var value: String?
-        var b: String?
-        var explanation: String?
-        var version: Int?
-        var parts: [String]?
+    /// Saves every changed row of the one form, then shows the page again
+    /// (post/redirect/get): saved rows marked, refused rows as typed with
+    /// their messages, focus on the first problem.
+    @Sendable func saveSheet(req: Request) async throws -> Response {
+        let a = try await load(req)
+        guard let user = req.user else { throw DomainError.unauthenticated }
+        // Who may write is decided before the body is read; when (phase, status) row by row.
+        if let refusal = a.editRefusal(for: user), refusal.status == .forbidden { throw refusal.error }
+        let sheet = try AnswerSheet(body: req.body.data)
+        let changed = sheet.rows.filter(\.isChanged)
+        var flash = SheetFlash()
+        if changed.isEmpty {
+            flash.message = "Không có thay đổi nào để lưu."
+        } else {
+            let outcomes = try await SelfAssessmentService.saveMany(a, user: user, rows: changed.map { ($0.criterion, $0.input) }, in: req.context)
+            let names = try await AccountDirectory.displayNames(on: req.db)
+            let typed = Dictionary(changed.map { ($0.criterion, $0) }, uniquingKeysWith: { a, _ in a })
+            for (criterion, outcome) in outcomes {
+                let row = typed[criterion]!
+                switch outcome {
+                case .saved: flash.saved.append(criterion)
+                case .refused(let reason):
+                    flash.typed[criterion] = .init(value: row.value, b: row.b, explanation: row.explanation)
+                    flash.problems[criterion] = reason
+                case .conflict(let current):
+                    flash.typed[criterion] = .init(value: row.value, b: row.b, explanation: row.explanation)
+                    let who = names[current.updatedBy] ?? current.updatedBy
+                    let when = current.updatedAt.map { " lúc \(DateText.dateTime($0))" } ?? ""
+                    let theirs = SelfAssessmentView.displayValue(a.framework.leafByCode[criterion].map { a.framework.leafRule($0) }, value: current.value, b: current.b)
+                    flash.problems[criterion] = "\(who) đã lưu tiêu chí này\(when) trong khi bạn đang nhập; số liệu của bạn chưa được lưu."
+                    flash.conflicts[criterion] = "Giá trị đã lưu: \(theirs.isEmpty ? "(trống)" : theirs)\(current.explanation.isEmpty ? "" : " — giải trình: \(current.explanation)"). Bấm \"Lưu\" lần nữa để thay bằng giá trị của bạn."
+                }
+            }
+            flash.first = changed.map(\.criterion).first { flash.problems[$0] != nil }
+            if !flash.saved.isEmpty { flash.message = "Đã lưu \(flash.saved.count) tiêu chí: \(flash.saved.joined(separator: ", "))." }
+            if !flash.problems.isEmpty { flash.errors = ["\(flash.problems.count) tiêu chí chưa được lưu; xem thông báo bên cạnh từng tiêu chí."] }
+        }
+        flash.store(req, for: a)
+        let anchor = flash.first ?? flash.saved.first
+        return req.redirect(to: Self.path(a) + (anchor.map { "#c-\($0)" } ?? ""))
     }
 
-    @Sendable func saveForm(req: Request) async throws -> Response {
-        let assessment = try await load(req)
-        let criterion = req.parameters.get("criterion") ?? ""
-        let form = try req.content.decode(AnswerForm.self)
-        // Checkboxes of a "parts" criterion arrive as a list.
-        let value = form.parts.map { $0.joined(separator: ";") } ?? form.value ?? ""
-        let input = AnswerInput(value: value.isEmpty && form.parts != nil ? "-" : value, b: form.b, explanation: form.explanation, version: form.version ?? 0)
-        do {
-            let permit = try assessment.permit(req.user, criterion: criterion)
-            switch try await SelfAssessmentService.save(assessment, permit: permit, input: input, in: req.context) {
-            case .saved: return req.redirect(to: "/periods/\(assessment.period.id!)/units/\(assessment.unit.code.urlPathEncoded)#c-\(criterion)")
-            case .conflict(let current):
-                return try await render(req, errors: ["Tiêu chí \(criterion) vừa được \(current.updatedBy) lưu; số liệu của bạn chưa được lưu. Giá trị hiện tại đang hiển thị, hãy kiểm tra rồi lưu lại."], status: .conflict)
+    static func path(_ a: SelfAssessment) -> String { "/periods/\(a.period.id!)/units/\(a.unit.code.urlPathEncoded)" }
+
+    struct Preview: Content {
+        struct Row: Content { var points: String; var problem: String? }
+        var rows: [String: Row]
+        var totalPoints: String
+        var applicableMax: String
+        var index: String
+        var answered: Int
+        var applicable: Int
+    }
+
+    /// Points for what is typed, by the same rules and code as a save
+    /// (`SelfAssessmentService.check`, then DTICore's scoring): the page's
+    /// script shows them while the user types. Nothing is written.
+    @Sendable func preview(req: Request) async throws -> Preview {
+        var a = try await load(req)
+        let sheet = try AnswerSheet(body: req.body.data)
+        var rows: [String: Preview.Row] = [:]
+        for row in sheet.rows {
+            guard a.framework.leafByCode[row.criterion] != nil else { continue }
+            // A row as a save would leave it: untouched rows keep what is stored.
+            guard row.isChanged else {
+                rows[row.criterion] = Preview.Row(points: PointsText.points(a.answers[row.criterion]?.selfPoints), problem: nil)
+                continue
             }
-        } catch let refusal as DomainError where refusal != .unauthenticated {
-            return try await render(req, errors: [refusal.reason], status: refusal.status)
-        } catch let abort as Abort where [.unprocessableEntity, .forbidden, .notFound, .conflict].contains(abort.status) {
-            return try await render(req, errors: [abort.reason], status: abort.status)
+            do {
+                let checked = try SelfAssessmentService.check(a, criterion: row.criterion, input: row.input)
+                a.answers[row.criterion] = Answer(unsaved: row.criterion, value: checked.value, b: checked.b,
+                                                  explanation: checked.explanation, selfPoints: checked.points, by: req.user!.username)
+                rows[row.criterion] = Preview.Row(points: PointsText.points(checked.points), problem: nil)
+            } catch let error as DomainError {
+                a.answers[row.criterion] = nil
+                rows[row.criterion] = Preview.Row(points: "-", problem: error.reason)
+            }
         }
+        let view = SelfAssessmentView(a, for: req.user!)
+        return Preview(rows: rows, totalPoints: view.totalPoints, applicableMax: view.applicableMax, index: view.index,
+                       answered: view.checklist.answered, applicable: view.checklist.applicable)
     }
 
     /// A form on the self-assessment page: runs `action`, then shows the page

@@ -212,6 +212,49 @@ enum SelfAssessmentService {
         }
     }
 
+    /// What became of one row of a whole-form save.
+    enum RowOutcome {
+        case saved(Answer)
+        case conflict(current: Answer)
+        case refused(String)
+    }
+
+    /// Saves several answers from one form: each row is checked on its own
+    /// (permission, rule, range); the valid ones are written in one
+    /// transaction, each against the version its user read. Rows that fail a
+    /// check or lost a race come back with the reason; the others are saved.
+    static func saveMany(_ assessment: SelfAssessment, user: UserAccount, rows: [(criterion: String, input: AnswerInput)],
+                         in ctx: ServiceContext) async throws -> [(criterion: String, outcome: RowOutcome)] {
+        var outcomes: [String: RowOutcome] = [:]
+        var checked: [(CheckedAnswer, Int)] = []
+        for (criterion, input) in rows {
+            if let refusal = assessment.editRefusal(for: user, criterion: criterion) {
+                outcomes[criterion] = .refused(refusal.reason)
+                continue
+            }
+            do { checked.append((try check(assessment, criterion: criterion, input: input), input.version)) }
+            catch let error as DomainError { outcomes[criterion] = .refused(error.reason) }
+        }
+        if !checked.isEmpty {
+            let submission = try await submission(for: assessment, on: ctx.db)
+            let checked = checked
+            let written = try await ctx.db.retryingTransaction { tx in
+                var written: [(String, SaveOutcome)] = []
+                for (answer, version) in checked {
+                    written.append((answer.criterion, try await write(answer, version: version, submission: submission, by: user, on: tx)))
+                }
+                return written
+            }
+            for (criterion, outcome) in written {
+                switch outcome {
+                case .saved(let answer): outcomes[criterion] = .saved(answer)
+                case .conflict(let current): outcomes[criterion] = .conflict(current: current)
+                }
+            }
+        }
+        return rows.compactMap { row in outcomes[row.criterion].map { (row.criterion, $0) } }
+    }
+
     /// Writes a checked answer with a conditional update (only the version
     /// that was read may be replaced) and logs each changed field.
     static func write(_ answer: CheckedAnswer, version: Int, submission: Submission, by user: UserAccount, reason: String = "",
@@ -223,7 +266,7 @@ enum SelfAssessmentService {
             guard old.version == version else { return .conflict(current: old) }
             let rows = try await sql.raw("""
                 UPDATE answers SET value = \(bind: value), b = \(bind: b), explanation = \(bind: explanation),
-                self_points = \(bind: points), updated_by = \(bind: user.username), version = version + 1
+                self_points = \(bind: points), updated_by = \(bind: user.username), updated_at = \(bind: Date()), version = version + 1
                 WHERE id = \(bind: old.id!) AND version = \(bind: version) RETURNING version
                 """).all()
             guard !rows.isEmpty else {

@@ -64,6 +64,33 @@ struct SelfAssessmentView: Content {
         var canOpenCorrection: Bool
         var canReply: Bool
         var canClose: Bool
+        /// The digest of the values shown (`AnswerSheet`): a save writes the row only if it changed.
+        var read: String = ""
+        /// The answer as people read it (option labels, not keys).
+        var displayValue: String = ""
+        /// An applicable criterion without an answer yet.
+        var unanswered: Bool = false
+        /// The framework asks for evidence and there is neither a document nor an explanation.
+        var needsEvidence: Bool = false
+        /// A refused save: the message beside the field, and what someone else saved meanwhile.
+        var problem: String?
+        var conflict: String?
+        var autofocus: Bool = false
+        /// Just saved (after a whole-form save).
+        var saved: Bool = false
+        /// Who last changed the answer, by name.
+        var updatedBy: String = ""
+    }
+
+    struct Checklist: Content {
+        var applicable: Int
+        var answered: Int
+        var needsEvidence: [Option]
+        var unanswered: [Option]
+        var openCorrections: [Option]
+        var deadline: String?
+        var daysLeft: Int?
+        var deadlineText: String?
     }
 
     var periodID: UUID
@@ -90,6 +117,18 @@ struct SelfAssessmentView: Content {
     /// Criteria the upload form offers.
     var uploadCriteria: [Option]
     var warningCount: Int
+    var checklist: Checklist
+    /// The score that counts (council, else evaluator, else the unit's own), for reviewers.
+    var officialTotal: String
+    var officialIndex: String
+    /// The signed-in account scores rows on this page (evaluator or council).
+    var canScore: Bool
+    var isCouncil: Bool
+    /// The page shows editable rows (the focal point's form).
+    var hasEditableRows: Bool
+    var flashMessage: String?
+    var flashErrors: [String]
+    var problemRows: [Option]
 
     init(_ a: SelfAssessment, for user: UserAccount, context: AssessmentContext = AssessmentContext()) {
         let fw = a.framework
@@ -114,6 +153,9 @@ struct SelfAssessmentView: Content {
         let index = ScoringEngine.index(of: reported, in: fw, decimals: decimals)
         self.index = index?.formatted(decimals: decimals, separator: display.separator, trimZeros: display.trimZeros) ?? "-"
         indexLabel = fw.framework.method.label
+        let names = context.names
+        func name(_ username: String) -> String { names[username] ?? username }
+        let evidenced = Set(context.evidence.flatMap { AccountDirectory.list($0.criteria) })
         rows = fw.nodes.enumerated().map { i, node in
             let answer = a.answers[node.code]
             var input: String?
@@ -137,7 +179,7 @@ struct SelfAssessmentView: Content {
             let threadOpen = thread != nil && thread!.status != CorrectionRequest.Status.closed.rawValue
             let ownFocalPoint = user.role == .focalPoint && user.$unit.id == a.unit.id
             let reviewable = node.isLeaf && applicable
-            return Row(code: node.code, name: node.name, kind: node.kind.rawValue, depth: fw.depth[i], isLeaf: node.isLeaf,
+            var row = Row(code: node.code, name: node.name, kind: node.kind.rawValue, depth: fw.depth[i], isLeaf: node.isLeaf,
                        max: FrameworkCatalog.text(node.max), applicableMax: FrameworkCatalog.text(score.applicableMax[i]),
                        points: PointsText.points(score.points[i]), applicable: applicable,
                        rule: node.rule.map { FrameworkCatalog.describe($0, max: node.max) }, input: input, options: options,
@@ -150,13 +192,30 @@ struct SelfAssessmentView: Content {
                        editable: node.isLeaf && applicable && a.editRefusal(for: user, criterion: node.code) == nil,
                        evidenceFiles: context.evidence.filter { AccountDirectory.list($0.criteria).contains(node.code) }.map { Link(id: $0.id!, name: $0.originalName) },
                        threadStatus: thread.map { CorrectionRequest.Status(rawValue: $0.status)?.label ?? $0.status },
-                       threadMessages: (thread?.messages ?? []).map { Message(author: $0.author, text: $0.text, at: $0.at.map(DateText.dateTime) ?? "") },
+                       threadMessages: (thread?.messages ?? []).map { Message(author: name($0.author), text: $0.text, at: $0.at.map(DateText.dateTime) ?? "") },
                        warnings: context.warnings[node.code] ?? [],
                        canEvaluate: reviewable && ReviewService.refusal(a, stage: .evaluation, user: user, criterion: node.code) == nil,
                        canAppraise: reviewable && ReviewService.refusal(a, stage: .council, user: user, criterion: node.code) == nil,
                        canOpenCorrection: reviewable && !threadOpen && ReviewService.refusal(a, stage: .evaluation, user: user, criterion: node.code) == nil,
                        canReply: threadOpen && (ownFocalPoint || user.role == .evaluator),
                        canClose: threadOpen && user.role == .evaluator)
+            row.displayValue = Self.displayValue(node.rule, value: row.value, b: row.b)
+            // What the form shows: for a select, the option that is selected.
+            var shown = row.value
+            if input == "yes_no", let rule = node.rule {
+                switch AnswerParser.parse(rule, value: row.value, b: "") {
+                case .success(.yesNo(let yes)): shown = yes ? "có" : "không"
+                default: shown = ""
+                }
+            }
+            if input == "choice" { shown = options.first(where: \.selected)?.key ?? "" }
+            if input == "parts" { shown = options.filter(\.selected).map(\.key).joined(separator: ";") }
+            row.value = shown
+            row.read = AnswerSheet.digest(value: shown, b: row.b, explanation: row.explanation)
+            row.unanswered = node.isLeaf && applicable && answer == nil
+            row.needsEvidence = node.isLeaf && applicable && node.evidence != nil && !evidenced.contains(node.code) && (answer?.explanation ?? "").isEmpty
+            row.updatedBy = answer.map { name($0.updatedBy) } ?? ""
+            return row
         }
         let refusal = a.editRefusal(for: user)
         // Why the form is closed matters to the unit (phase, status), not to reviewers.
@@ -166,11 +225,71 @@ struct SelfAssessmentView: Content {
         evidence = context.evidence.map {
             Evidence(id: $0.id!, name: $0.originalName, kind: $0.kind.uppercased(), size: DateText.size($0.size), documentNumber: $0.documentNumber,
                      issuer: $0.issuer, documentDate: $0.documentDate, criteria: AccountDirectory.list($0.criteria).joined(separator: ", "),
-                     uploadedBy: $0.uploadedBy, sha256: $0.sha256)
+                     uploadedBy: name($0.uploadedBy), sha256: $0.sha256)
         }
         uploadCriteria = rows.filter(\.editable).map { Option(key: $0.code, label: "\($0.code) — \($0.name)", selected: false) }
         canUpload = !uploadCriteria.isEmpty
         warningCount = rows.reduce(0) { $0 + $1.warnings.count }
         canDecide = user.role == .unitLeader && user.$unit.id == a.unit.id && state == .awaitingApproval && !a.period.locked
+        let leaves = rows.filter { $0.isLeaf && $0.applicable }
+        let phaseEnd = a.period.phases.first(where: { $0.phase == Phase.selfAssessment.rawValue })?.endsOn
+        let deadline = a.exceptions[Phase.selfAssessment.rawValue] ?? phaseEnd
+        let daysLeft = deadline.flatMap { DateText.days(from: a.today, to: $0) }
+        checklist = Checklist(applicable: leaves.count, answered: leaves.filter { !$0.unanswered }.count,
+                              needsEvidence: leaves.filter(\.needsEvidence).map { Option(key: $0.code, label: "\($0.code) — \($0.name)", selected: false) },
+                              unanswered: leaves.filter(\.unanswered).map { Option(key: $0.code, label: "\($0.code) — \($0.name)", selected: false) },
+                              openCorrections: rows.filter(\.correctionOpen).map { Option(key: $0.code, label: "\($0.code) — \($0.name)", selected: false) },
+                              deadline: deadline.map(DateText.display), daysLeft: daysLeft,
+                              deadlineText: daysLeft.map { $0 > 0 ? "còn \($0) ngày" : $0 == 0 ? "hạn chót là hôm nay" : "đã quá hạn \(-$0) ngày" })
+        let official = ResultsService.officialScore(a.assessedUnit, answers: a.answers, in: fw)
+        officialTotal = PointsText.points(official.totalPoints)
+        var officialReported = official
+        officialReported.reported = true
+        officialIndex = ScoringEngine.index(of: officialReported, in: fw, decimals: decimals)?
+            .formatted(decimals: decimals, separator: display.separator, trimZeros: display.trimZeros) ?? "-"
+        canScore = rows.contains { $0.canEvaluate || $0.canAppraise }
+        isCouncil = rows.contains(where: \.canAppraise)
+        hasEditableRows = rows.contains(where: \.editable)
+        flashMessage = nil
+        flashErrors = []
+        problemRows = []
+    }
+
+    /// Applies what a refused save left (`SheetFlash`): the typed values, each message beside its row.
+    mutating func apply(_ flash: SheetFlash) {
+        flashMessage = flash.message
+        flashErrors = flash.errors
+        for i in rows.indices {
+            let code = rows[i].code
+            if flash.saved.contains(code) { rows[i].saved = true }
+            guard let typed = flash.typed[code] else { continue }
+            rows[i].value = typed.value
+            rows[i].b = typed.b
+            rows[i].explanation = typed.explanation
+            let chosen = Set(typed.value.split(separator: ";").map(String.init))
+            for o in rows[i].options.indices {
+                rows[i].options[o].selected = rows[i].input == "parts" ? chosen.contains(rows[i].options[o].key) : rows[i].options[o].key == typed.value
+            }
+            rows[i].problem = flash.problems[code]
+            rows[i].conflict = flash.conflicts[code]
+            rows[i].autofocus = code == flash.first
+            problemRows.append(Option(key: code, label: "\(code): \(flash.problems[code] ?? "")", selected: false))
+        }
+    }
+
+    /// An answer as people read it: the option's label rather than its key.
+    static func displayValue(_ rule: Rule?, value: String, b: String) -> String {
+        switch rule {
+        case .choice(let options)?: return options.first { $0.key == value }?.label ?? value
+        case .parts(let options)?:
+            let chosen = Set(value.split(separator: ";").map(String.init))
+            let labels = options.filter { chosen.contains($0.key) }.map(\.label)
+            return labels.isEmpty ? (value == "-" ? "Không đạt điều kiện nào" : value) : labels.joined(separator: "; ")
+        case .yesNo?:
+            if case .success(.yesNo(let yes))? = rule.map({ AnswerParser.parse($0, value: value, b: "") }) { return yes ? "Có" : "Không" }
+            return value
+        case .ratio?: return b.isEmpty ? value : "\(value) / \(b)"
+        default: return value
+        }
     }
 }

@@ -71,6 +71,18 @@ final class Answer: Model, @unchecked Sendable {
 
     init() {}
 
+    /// An answer not (yet) stored, with every field set: what a preview scores.
+    init(unsaved criterion: String, value: String, b: String, explanation: String, selfPoints: Int64?, by username: String) {
+        self.criterion = criterion
+        self.value = value
+        self.b = b
+        self.explanation = explanation
+        self.selfPoints = selfPoints
+        self.evaluatorComment = ""; self.evaluatorBy = ""; self.councilReason = ""; self.councilBy = ""
+        self.version = 0
+        self.updatedBy = username
+    }
+
     /// The score that counts: the council's, else the evaluator's, else the unit's own.
     var finalPoints: Int64? { councilPoints ?? evaluatorPoints ?? selfPoints }
 }

@@ -39,6 +39,12 @@ enum DateText {
         return todayISO(date.addingTimeInterval(Double(days) * 86_400 + 3_600))
     }
 
+    /// Whole days from one ISO date to another (negative when `to` is earlier).
+    static func days(from: String, to: String) -> Int? {
+        guard let a = parseISO(from), let b = parseISO(to), let x = a.calendar?.date(from: a), let y = b.calendar?.date(from: b) else { return nil }
+        return Int((y.timeIntervalSince(x) / 86_400).rounded())
+    }
+
     /// A file size as people read it: "1,2 MB", "340 KB".
     static func size(_ bytes: Int64) -> String {
         if bytes >= 1_048_576 { return String(format: "%.1f MB", Double(bytes) / 1_048_576).replacingOccurrences(of: ".", with: ",") }

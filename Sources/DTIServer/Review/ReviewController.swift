@@ -10,8 +10,8 @@ struct ReviewController: RouteCollection {
         let signedIn = routes.grouped(RoleGuard.signedIn)
         signedIn.put("api", "v1", "periods", ":id", "units", ":code", "evaluation", ":criterion", use: evaluate)
         signedIn.put("api", "v1", "periods", ":id", "units", ":code", "council", ":criterion", use: appraise)
-        signedIn.post("periods", ":id", "units", ":code", "evaluation", ":criterion", use: evaluateForm)
-        signedIn.post("periods", ":id", "units", ":code", "council", ":criterion", use: appraiseForm)
+        // The page's one scoring form: evaluators score, the council confirms or adjusts.
+        signedIn.on(.POST, "periods", ":id", "units", ":code", "scores", body: .collect(maxSize: "1mb"), use: scoresForm)
     }
 
     func load(_ req: Request) async throws -> SelfAssessment {
@@ -43,20 +43,67 @@ struct ReviewController: RouteCollection {
 
     @Sendable func evaluate(req: Request) async throws -> Reviewed { try await review(req, .evaluation) }
 
-    struct ReviewForm: Content { var points: String?; var note: String?; var version: Int? }
-
-    func reviewForm(_ req: Request, _ stage: ReviewService.Stage) async throws -> Response {
-        try await SelfAssessmentController.formAction(req) { a in
-            let criterion = req.parameters.get("criterion") ?? ""
-            let form = try req.content.decode(ReviewForm.self)
-            let permit = try ReviewService.permit(a, stage: stage, user: req.user, criterion: criterion)
-            let answer = try await ReviewService.review(a, permit: permit,
-                                                        input: ReviewInput(points: form.points ?? "", note: form.note, version: form.version ?? 0), in: req.context)
-            return "Tiêu chí \(criterion): \(stage == .evaluation ? "điểm thẩm định" : "điểm Hội đồng") \(PointsText.points(stage == .evaluation ? answer.evaluatorPoints : answer.councilPoints)); điểm chính thức \(PointsText.points(answer.finalPoints))."
+    /// Several rows scored in one save: rows with points typed are scored
+    /// (the council needs a reason for each); with `confirm_all` the council
+    /// also confirms every row it did not touch at its official score. Then
+    /// the page again at the first row (post/redirect/get), with what was
+    /// saved and each refusal beside its row.
+    @Sendable func scoresForm(req: Request) async throws -> Response {
+        let a = try await load(req)
+        guard let user = req.user else { throw DomainError.unauthenticated }
+        let stage: ReviewService.Stage
+        switch user.role {
+        case .evaluator: stage = .evaluation
+        case .councilMember: stage = .council
+        default: throw DomainError.forbidden("Chỉ chuyên viên thẩm định và thành viên Hội đồng thẩm định được chấm điểm.")
         }
+        var typed: [(code: String, points: String, note: String, version: Int)] = []
+        var index: [String: Int] = [:]
+        var fields: [String: String] = [:]
+        for (key, value) in try AnswerSheet.pairs(req.body.data) {
+            guard let dot = key.firstIndex(of: "."), ["points", "note", "version"].contains(String(key[..<dot])) else { fields[key] = value; continue }
+            let code = String(key[key.index(after: dot)...])
+            if index[code] == nil { index[code] = typed.count; typed.append((code, "", "", 0)) }
+            switch key[..<dot] {
+            case "points": typed[index[code]!].points = value.trimmingCharacters(in: .whitespaces)
+            case "note": typed[index[code]!].note = AnswerSheet.normalised(value)
+            default: typed[index[code]!].version = Int(value) ?? 0
+            }
+        }
+        let confirmAll = stage == .council && fields["confirm_all"] != nil
+        var flash = SheetFlash()
+        var unscored: [String] = []
+        for row in typed {
+            var points = row.points, note = row.note
+            if points.isEmpty {
+                // Untouched: the council's "confirm all" takes the official score; otherwise nothing to do.
+                guard confirmAll, let answer = a.answers[row.code], answer.councilPoints == nil else { continue }
+                guard let official = answer.finalPoints else { unscored.append(row.code); continue }
+                points = PointsText.points(official)
+                note = note.isEmpty ? "Hội đồng công nhận điểm thẩm định." : note
+            }
+            do {
+                let permit = try ReviewService.permit(a, stage: stage, user: user, criterion: row.code)
+                _ = try await ReviewService.review(a, permit: permit, input: ReviewInput(points: points, note: note, version: row.version), in: req.context)
+                flash.saved.append(row.code)
+            } catch let error as DomainError where error != .unauthenticated {
+                flash.typed[row.code] = .init(value: row.points, b: "", explanation: row.note)
+                flash.problems[row.code] = error.reason
+            }
+        }
+        flash.first = typed.map(\.code).first { flash.problems[$0] != nil }
+        let what = stage == .evaluation ? "điểm thẩm định" : "điểm Hội đồng"
+        if flash.saved.isEmpty && flash.problems.isEmpty {
+            flash.message = "Chưa nhập điểm nào để lưu."
+        } else if !flash.saved.isEmpty {
+            flash.message = "Đã lưu \(what) \(flash.saved.count) tiêu chí: \(flash.saved.joined(separator: ", "))."
+        }
+        if !unscored.isEmpty { flash.errors.append("Chưa công nhận \(unscored.joined(separator: ", ")): chưa có điểm nào để công nhận, hãy nhập điểm.") }
+        if !flash.problems.isEmpty { flash.errors.append("\(flash.problems.count) tiêu chí chưa được lưu; xem thông báo bên cạnh từng tiêu chí.") }
+        flash.store(req, for: a)
+        let anchor = flash.first ?? flash.saved.first
+        return req.redirect(to: SelfAssessmentController.path(a) + (anchor.map { "#c-\($0)" } ?? ""))
     }
 
-    @Sendable func evaluateForm(req: Request) async throws -> Response { try await reviewForm(req, .evaluation) }
-    @Sendable func appraiseForm(req: Request) async throws -> Response { try await reviewForm(req, .council) }
     @Sendable func appraise(req: Request) async throws -> Reviewed { try await review(req, .council) }
 }
