@@ -110,6 +110,7 @@ struct AuthorizationMatrixTests {
         .init(method: .PUT, path: "/api/v1/periods/:id/units/:code/evaluation/:criterion", access: .evaluator),
         .init(method: .PUT, path: "/api/v1/periods/:id/units/:code/council/:criterion", access: .councilMember),
         .init(method: .GET, path: "/api/v1/periods/:id/ranking", access: .reviewers),
+        .init(method: .GET, path: "/periods/:id/ranking", access: .reviewers),
         .init(method: .POST, path: "/api/v1/periods/:id/units/:code/evidence", access: .focalPoint),
         .init(method: .GET, path: "/api/v1/periods/:id/units/:code/evidence", access: .assessmentReaders),
         // A file that does not exist: 404 for everyone signed in; who may read a real one is in EvidenceTests.

@@ -403,19 +403,20 @@ enum SelfAssessmentService {
         guard let unit = try await UnitModel.find(submission.$unit.id, on: ctx.db) else { return }
         let period = try await Period.find(submission.$period.id, on: ctx.db)
         let place = "\(unit.name) — \(period?.title ?? "")"
+        let link = "/periods/\(submission.$period.id)/units/\(unit.code.urlPathEncoded)"
         switch state {
         case .awaitingApproval:
             try await Notifier.notify(try await Notifier.accounts(of: unit, role: .unitLeader, on: ctx.db), kind: "awaiting_approval",
                                       subject: "Bản tự đánh giá chờ duyệt: \(unit.name)",
-                                      body: "\(user.displayName) đã gửi bản tự đánh giá của \(place) để lãnh đạo đơn vị duyệt.", on: ctx.db)
+                                      body: "\(user.displayName) đã gửi bản tự đánh giá của \(place) để lãnh đạo đơn vị duyệt.", link: link, on: ctx.db)
         case .returned:
             try await Notifier.notify(try await Notifier.accounts(of: unit, role: .focalPoint, on: ctx.db), kind: "returned",
                                       subject: "Bản tự đánh giá bị trả lại: \(unit.name)",
-                                      body: "\(user.displayName) đã trả lại bản tự đánh giá của \(place).\nLý do: \(reason)", on: ctx.db)
+                                      body: "\(user.displayName) đã trả lại bản tự đánh giá của \(place).\nLý do: \(reason)", link: link, on: ctx.db)
         case .submitted:
             try await Notifier.notify(try await Notifier.evaluators(for: unit, on: ctx.db), kind: "submitted",
                                       subject: "Đơn vị đã gửi bản tự đánh giá: \(unit.name)",
-                                      body: "Bản tự đánh giá của \(place) đã được lãnh đạo đơn vị duyệt và gửi thẩm định.", on: ctx.db)
+                                      body: "Bản tự đánh giá của \(place) đã được lãnh đạo đơn vị duyệt và gửi thẩm định.", link: link, on: ctx.db)
         case .draft: break
         }
     }

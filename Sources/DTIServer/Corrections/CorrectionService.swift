@@ -48,7 +48,8 @@ enum CorrectionService {
         }
         try await Notifier.notify(try await Notifier.accounts(of: a.unit, role: .focalPoint, on: ctx.db), kind: "correction_request",
                                   subject: "Yêu cầu bổ sung, chỉnh sửa tiêu chí \(criterion): \(a.unit.name)",
-                                  body: "\(user.displayName) đề nghị bổ sung, chỉnh sửa tiêu chí \(criterion) (\(a.period.title)):\n\(text)", on: ctx.db)
+                                  body: "\(user.displayName) đề nghị bổ sung, chỉnh sửa tiêu chí \(criterion) (\(a.period.title)):\n\(text)",
+                                  link: SelfAssessmentController.path(a) + "#c-\(criterion)", on: ctx.db)
     }
 
 
@@ -107,6 +108,11 @@ enum CorrectionService {
         if ownFocalPoint {
             r.status = CorrectionRequest.Status.answered.rawValue
             try await r.save(on: ctx.db)
+            // The evaluator who asked hears of the answer, with a link to the row.
+            if let asker = try await UserAccount.query(on: ctx.db).filter(\.$username == r.createdBy).first() {
+                try await Notifier.notify([asker], kind: "correction_answered", subject: "\(a.unit.name) đã trả lời yêu cầu về tiêu chí \(criterion)",
+                                          body: "\(user.displayName): \(text)", link: SelfAssessmentController.path(a) + "#c-\(criterion)", on: ctx.db)
+            }
         }
     }
 

@@ -33,11 +33,15 @@ struct HomeController: RouteCollection {
     }
 
     @Sendable func home(req: Request) async throws -> View {
+        let filter = (try? req.query.get(String.self, at: "status")).flatMap { $0.isEmpty ? nil : String($0.prefix(40)) }
+        var todo: TodoList?
+        if let user = req.user { todo = try await TodoList.load(for: user, ctx: req.context, filter: filter) }
         let page = HomePage(
-            layout: Layout(req, title: "OpenDTI"),
+            layout: Layout(req, title: req.user == nil ? "OpenDTI" : "Việc cần làm — OpenDTI"),
             unitCount: try await UnitModel.query(on: req.db).count(),
             frameworkCount: try await FrameworkVersion.query(on: req.db).count(),
-            periods: req.user == nil ? [] : try await PeriodController.all(on: req.db, today: req.today))
+            periods: req.user == nil ? [] : try await PeriodController.all(on: req.db, today: req.today),
+            todo: todo)
         return try await req.view.render("home", page)
     }
 

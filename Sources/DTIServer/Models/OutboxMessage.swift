@@ -17,10 +17,14 @@ final class OutboxMessage: Model, @unchecked Sendable {
     @OptionalField(key: "sent_at") var sentAt: Date?
     @Field(key: "attempts") var attempts: Int
     @Field(key: "last_error") var lastError: String
+    /// Where the notification leads (a page path, "" for none).
+    @Field(key: "link") var link: String
+    @OptionalField(key: "read_at") var readAt: Date?
 
     init() {}
 
-    init(recipient: String, email: String, kind: String, subject: String, body: String) {
+    init(recipient: String, email: String, kind: String, subject: String, body: String, link: String = "") {
+        self.link = link
         self.recipient = recipient
         self.email = email
         self.kind = kind

@@ -47,7 +47,8 @@ enum DeadlineReminders {
                         : "\(unit.name) còn yêu cầu bổ sung, chỉnh sửa chưa được đóng."
                     try await Notifier.notify(recipients, kind: kind,
                                               subject: "Sắp hết hạn \(label.lowercased()): \(period.title) (hạn \(DateText.display(phase.endsOn)))",
-                                              body: "\(what)\nGiai đoạn \"\(label)\" của \(period.title) kết thúc ngày \(DateText.display(phase.endsOn)); sau hạn này hệ thống không nhận số liệu nữa.", on: db)
+                                              body: "\(what)\nGiai đoạn \"\(label)\" của \(period.title) kết thúc ngày \(DateText.display(phase.endsOn)); sau hạn này hệ thống không nhận số liệu nữa.",
+                                              link: "/periods/\(period.id!)/units/\(unit.code.urlPathEncoded)", on: db)
                     created += recipients.count
                 }
             }

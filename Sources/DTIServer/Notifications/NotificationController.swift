@@ -20,14 +20,20 @@ struct NotificationController: RouteCollection {
     }
 
     struct Page: Encodable {
-        struct Row: Encodable { var subject: String; var body: String; var at: String; var emailed: Bool }
+        struct Row: Encodable { var subject: String; var body: String; var at: String; var emailed: Bool; var link: String; var unread: Bool }
         var layout: Layout
         var rows: [Row]
     }
 
     @Sendable func page(req: Request) async throws -> View {
-        let rows = try await list(req: req).map { Page.Row(subject: $0.subject, body: $0.body, at: $0.createdAt.map(DateText.dateTime) ?? "", emailed: $0.emailed) }
-        return try await req.view.render("notifications", Page(layout: Layout(req, title: "Thông báo"), rows: rows))
+        let rows = try await list(req: req).map {
+            Page.Row(subject: $0.subject, body: $0.body, at: $0.createdAt.map(DateText.dateTime) ?? "", emailed: $0.emailed, link: $0.link, unread: !$0.read)
+        }
+        let view = try await req.view.render("notifications", Page(layout: Layout(req, title: "Thông báo"), rows: rows))
+        // Shown once is read: the header's count goes down on the next page.
+        try await OutboxMessage.query(on: req.db).filter(\.$recipient == req.user!.username).filter(\.$readAt == nil)
+            .set(\.$readAt, to: req.context.now).update()
+        return view
     }
 
     struct Item: Content {
@@ -36,11 +42,14 @@ struct NotificationController: RouteCollection {
         var body: String
         var createdAt: Date?
         var emailed: Bool
+        /// The page the notification is about ("" for none).
+        var link: String
+        var read: Bool
     }
 
     @Sendable func list(req: Request) async throws -> [Item] {
         try await OutboxMessage.query(on: req.db).filter(\.$recipient == req.user!.username).sort(\.$createdAt, .descending).limit(200).all()
-            .map { Item(kind: $0.kind, subject: $0.subject, body: $0.body, createdAt: $0.createdAt, emailed: $0.sentAt != nil) }
+            .map { Item(kind: $0.kind, subject: $0.subject, body: $0.body, createdAt: $0.createdAt, emailed: $0.sentAt != nil, link: $0.link, read: $0.readAt != nil) }
     }
 }
 

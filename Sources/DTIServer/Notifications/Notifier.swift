@@ -4,9 +4,9 @@ import Vapor
 /// Puts notifications in the outbox and delivers them.
 enum Notifier {
     /// One message per recipient, in the same database as the change.
-    static func notify(_ users: [UserAccount], kind: String, subject: String, body: String, on db: any Database) async throws {
+    static func notify(_ users: [UserAccount], kind: String, subject: String, body: String, link: String = "", on db: any Database) async throws {
         for user in users {
-            try await OutboxMessage(recipient: user.username, email: user.email, kind: kind, subject: subject, body: body).create(on: db)
+            try await OutboxMessage(recipient: user.username, email: user.email, kind: kind, subject: subject, body: body, link: link).create(on: db)
         }
     }
 

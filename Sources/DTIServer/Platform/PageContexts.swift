@@ -9,6 +9,8 @@ struct Layout: Encodable {
     var csrf: String
     var isAdmin: Bool
     var isSignedIn: Bool
+    var unread: Int
+    var isReviewer: Bool
 
     init(_ request: Request, title: String) {
         self.title = title
@@ -18,6 +20,8 @@ struct Layout: Encodable {
         self.csrf = request.csrfToken
         self.isAdmin = user?.role == .administrator
         self.isSignedIn = user != nil
+        self.unread = request.storage[UnreadCountMiddleware.Key.self] ?? 0
+        self.isReviewer = [.administrator, .evaluator, .councilMember].contains(user?.role)
     }
 }
 
@@ -32,6 +36,7 @@ struct HomePage: Encodable {
     var unitCount: Int
     var frameworkCount: Int
     var periods: [PeriodSummary]
+    var todo: TodoList?
 }
 
 struct LoginPage: Encodable {

@@ -51,6 +51,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M010CreateOutbox())                   // e-mail addresses and the notification outbox
     app.migrations.add(M011CreateResultSets())               // published results tables; results-only periods
     app.migrations.add(M012CreatePublishedRecords())         // the typed published record of each period
+    app.migrations.add(M013AddNotificationLinks())           // notifications link to their row and know when they were read
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
@@ -87,6 +88,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.middleware.use(SessionTimeoutMiddleware(idle: Double(settings.sessionIdleMinutes) * 60, absolute: Double(settings.sessionMaxHours) * 3600))
     app.middleware.use(SessionUserAuthenticator())
     app.middleware.use(BearerTokenAuthenticator())
+    app.middleware.use(UnreadCountMiddleware())                    // the header's unread notifications
     app.middleware.use(MultipartGuardMiddleware())                  // our parser reads every multipart body before Vapor's may
     app.middleware.use(CSRFMiddleware())
 

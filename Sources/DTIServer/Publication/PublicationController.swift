@@ -8,6 +8,7 @@ struct PublicationController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         // Evaluators, the council and the administrator.
         routes.grouped(RoleGuard(.administrator, .evaluator, .councilMember)).get("api", "v1", "periods", ":id", "ranking", use: liveRanking)
+        routes.grouped(RoleGuard(.administrator, .evaluator, .councilMember)).get("periods", ":id", "ranking", use: liveRankingPage)
         // Administrator.
         routes.grouped(RoleGuard(.administrator)).post("api", "v1", "periods", ":id", "publish", use: publish)
         // Public once published.
@@ -31,6 +32,60 @@ struct PublicationController: RouteCollection {
         let period = try await period(req)
         return json(JSONValue.object([("period", .string(period.title)), ("live", .bool(true)),
                                       ("levels", ResultsService.rankingJSON(try await ResultsService.compute(period, on: req.db)))]).serialized())
+    }
+
+    struct RankingPage: Encodable {
+        struct Row: Encodable { var rank: String; var name: String; var href: String; var points: String; var index: String; var band: String; var change: String; var changeClass: String }
+        struct Group: Encodable { var name: String; var rows: [Row]; var chart: String; var reported: Int; var count: Int }
+        struct Level: Encodable { var label: String; var framework: String; var indexLabel: String; var groups: [Group] }
+        var layout: Layout
+        var periodID: UUID
+        var periodTitle: String
+        var levels: [Level]
+        var lastView: String?
+    }
+
+    /// The live ranking as a page: per level and group, each unit's index,
+    /// rank and band from the current official scores, what changed since
+    /// this account last looked (kept in its session), and a chart.
+    @Sendable func liveRankingPage(req: Request) async throws -> View {
+        let period = try await period(req)
+        let levels = try await ResultsService.compute(period, on: req.db)
+        let key = "ranking-view:\(period.id!.uuidString)"
+        struct Seen: Codable { var at: Date; var units: [String: [String]] }
+        let seen = req.session.data[key].flatMap { try? JSONDecoder().decode(Seen.self, from: Data($0.utf8)) }
+        var now: [String: [String]] = [:]
+        let pageLevels = levels.map { level -> RankingPage.Level in
+            let fw = level.result.framework
+            let byName = Dictionary(level.units.map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a })
+            let ranking = level.result.ranking
+            let groups = ranking.groups.map { g -> RankingPage.Group in
+                let members = ranking.units.filter { $0.row.group == g.group }
+                let rows = members.map { u -> RankingPage.Row in
+                    let code = byName[u.row.unit] ?? u.row.unit
+                    now[code] = [u.rankText, u.display]
+                    var change = "", changeClass = ""
+                    if let before = seen?.units[code] {
+                        if before[1] != u.display { change = "\(before[1]) → \(u.display)" }
+                        if let old = Int(before[0]), u.rank > 0, old != u.rank {
+                            change += (change.isEmpty ? "" : "; ") + (u.rank < old ? "lên \(old - u.rank) hạng" : "xuống \(u.rank - old) hạng")
+                            changeClass = u.rank < old ? "change-up" : "change-down"
+                        }
+                    }
+                    return RankingPage.Row(rank: u.rankText, name: u.row.unit, href: "/periods/\(period.id!)/units/\(code.urlPathEncoded)",
+                                           points: u.row.points.map { PointsText.points($0.value) } ?? "-", index: u.display,
+                                           band: u.band ?? "-", change: change.isEmpty ? (seen == nil ? "" : "không đổi") : change, changeClass: changeClass)
+                }
+                let maxIndex = members.compactMap(\.index).max() ?? .zero
+                let chart = SVGChart.bars(members.filter(\.row.reported).map { SVGChart.Bar(label: $0.row.unit, value: $0.index ?? .zero, text: $0.display) },
+                                          max: maxIndex, title: "\(g.group): \(fw.framework.method.label)")
+                return RankingPage.Group(name: g.group, rows: rows, chart: chart, reported: g.reported, count: g.count)
+            }
+            return RankingPage.Level(label: Levels.label(level.level), framework: fw.framework.title, indexLabel: fw.framework.method.label, groups: groups)
+        }
+        if let data = try? JSONEncoder().encode(Seen(at: req.context.now, units: now)) { req.session.data[key] = String(decoding: data, as: UTF8.self) }
+        return try await req.view.render("ranking", RankingPage(layout: Layout(req, title: "Xếp hạng tạm thời — \(period.title)"), periodID: period.id!,
+                                                               periodTitle: period.title, levels: pageLevels, lastView: seen.map { DateText.dateTime($0.at) }))
     }
 
     struct Published: Content {

@@ -1,0 +1,156 @@
+import DTICore
+import Fluent
+import Vapor
+
+/// "Việc cần làm": what the signed-in account should do next, per role.
+/// The focal point and the leader see their unit's form in each running
+/// period; evaluators, the council and the administrator see the units in
+/// their scope by status, the correction requests, and the live ranking.
+struct TodoList: Encodable {
+    struct Link: Encodable { var label: String; var href: String }
+
+    struct UnitForm: Encodable {
+        var periodTitle: String
+        var href: String
+        var statusLabel: String
+        var answered: Int
+        var applicable: Int
+        var deadline: String?
+        var deadlineText: String?
+        var total: String
+        var applicableMax: String
+        var needsEvidence: Int
+        var corrections: [Link]
+        /// The leader: the form waits for their decision.
+        var awaitsMe: Bool
+        var returnReason: String?
+    }
+
+    struct UnitRow: Encodable {
+        var name: String
+        var href: String
+        var status: String
+        var statusLabel: String
+        var detail: String
+    }
+
+    struct StatusCount: Encodable { var key: String; var label: String; var count: Int; var href: String; var current: Bool }
+
+    struct PeriodWork: Encodable {
+        var title: String
+        var href: String
+        var rankingHref: String
+        var phase: String?
+        var counts: [StatusCount]
+        var units: [UnitRow]
+        var correctionsOpen: [Link]
+        var correctionsAnswered: [Link]
+        var filter: String?
+    }
+
+    var forms: [UnitForm] = []
+    var periods: [PeriodWork] = []
+    var isUnit = false
+    var isCouncil = false
+
+    /// Periods still running: not locked, with phases, the last not over.
+    static func running(on db: any Database, today: String) async throws -> [Period] {
+        try await Period.query(on: db).filter(\.$locked == false).filter(\.$resultsOnly == false).with(\.$phases).with(\.$frameworks) { $0.with(\.$frameworkVersion) }
+            .sort(\.$year, .descending).all()
+            .filter { p in !p.phases.isEmpty && p.phases.contains { $0.endsOn >= today } }
+    }
+
+    static func load(for user: UserAccount, ctx: ServiceContext, filter: String?) async throws -> TodoList {
+        var list = TodoList()
+        let periods = try await running(on: ctx.db, today: ctx.today)
+        switch user.role {
+        case .focalPoint, .unitLeader:
+            list.isUnit = true
+            guard let unitID = user.$unit.id, let unit = try await UnitModel.find(unitID, on: ctx.db) else { return list }
+            for period in periods where period.frameworks.contains(where: { $0.level == unit.level }) {
+                let a = try await SelfAssessment.load(ctx, periodID: period.id, unitCode: unit.code)
+                let view = SelfAssessmentView(a, for: user, context: try await AssessmentContext.load(a, for: user, on: ctx.db))
+                let href = SelfAssessmentController.path(a)
+                list.forms.append(UnitForm(
+                    periodTitle: period.title, href: href, statusLabel: view.statusLabel, answered: view.checklist.answered,
+                    applicable: view.checklist.applicable, deadline: view.checklist.deadline, deadlineText: view.checklist.deadlineText,
+                    total: view.totalPoints, applicableMax: view.applicableMax, needsEvidence: view.checklist.needsEvidence.count,
+                    corrections: view.checklist.openCorrections.map { Link(label: $0.label, href: href + "#c-\($0.key)") },
+                    awaitsMe: user.role == .unitLeader && a.submission?.state == .awaitingApproval, returnReason: view.returnReason))
+            }
+        case .evaluator, .councilMember, .administrator:
+            list.isCouncil = user.role == .councilMember
+            for period in periods {
+                list.periods.append(try await work(period, for: user, ctx: ctx, filter: filter))
+            }
+        case .viewer:
+            break
+        }
+        return list
+    }
+
+    /// Each unit of a running period in the account's scope, by status.
+    static func work(_ period: Period, for user: UserAccount, ctx: ServiceContext, filter: String?) async throws -> PeriodWork {
+        let db = ctx.db
+        let levels = Set(period.frameworks.map(\.level))
+        let scope = user.role == .evaluator ? AccountDirectory.list(user.scopeUnits) : []
+        let units = try await UnitModel.query(on: db).filter(\.$level ~~ levels).sort(\.$name).all()
+            .filter { $0.validUntil == nil || $0.validUntil! > "\(period.year)-01-01" }
+            .filter { scope.isEmpty || scope.contains($0.code) }
+        let submissions = try await Submission.query(on: db).filter(\.$period.$id == period.id!).all()
+        let byUnit = Dictionary(submissions.map { ($0.$unit.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let ids = submissions.compactMap(\.id)
+        var corrections: [UUID: [CorrectionRequest]] = [:]
+        var councilScored: [UUID: Int] = [:]
+        if !ids.isEmpty {
+            for r in try await CorrectionRequest.query(on: db).filter(\.$submission.$id ~~ ids)
+                .filter(\.$status != CorrectionRequest.Status.closed.rawValue).all() {
+                corrections[r.$submission.id, default: []].append(r)
+            }
+            for answer in try await Answer.query(on: db).filter(\.$submission.$id ~~ ids).filter(\.$councilPoints != nil).all() {
+                councilScored[answer.$submission.id, default: 0] += 1
+            }
+        }
+        var rows: [UnitRow] = []
+        var open: [Link] = [], answered: [Link] = []
+        for unit in units {
+            let href = "/periods/\(period.id!)/units/\(unit.code.urlPathEncoded)"
+            let submission = byUnit[unit.id!]
+            let threads = submission.flatMap { corrections[$0.id!] } ?? []
+            let (key, label): (String, String)
+            var detail = ""
+            switch submission?.state {
+            case nil: (key, label) = ("none", "Chưa nhập")
+            case .draft?: (key, label) = ("draft", Submission.Status.draft.label)
+            case .awaitingApproval?: (key, label) = ("awaiting_approval", Submission.Status.awaitingApproval.label)
+            case .returned?: (key, label) = ("returned", Submission.Status.returned.label)
+            case .submitted?:
+                if !threads.isEmpty {
+                    (key, label) = ("corrections", "Yêu cầu bổ sung, chỉnh sửa")
+                } else if let n = councilScored[submission!.id!], n > 0 {
+                    (key, label) = ("appraised", "Hội đồng đã chấm")
+                    detail = "\(n) tiêu chí có điểm Hội đồng"
+                } else {
+                    (key, label) = ("submitted", "Đã gửi, chờ thẩm định")
+                }
+            }
+            for t in threads {
+                let link = Link(label: "\(unit.name) — tiêu chí \(t.criterion)", href: href + "#c-\(t.criterion)")
+                if t.status == CorrectionRequest.Status.answered.rawValue { answered.append(link) } else { open.append(link) }
+            }
+            rows.append(UnitRow(name: unit.name, href: href, status: key, statusLabel: label, detail: detail))
+        }
+        let order = ["none", "draft", "returned", "awaiting_approval", "submitted", "corrections", "appraised"]
+        let base = "/?status="
+        let counts = order.compactMap { key -> StatusCount? in
+            let n = rows.filter { $0.status == key }.count
+            guard n > 0, let label = rows.first(where: { $0.status == key })?.statusLabel else { return nil }
+            return StatusCount(key: key, label: label, count: n, href: base + key, current: filter == key)
+        }
+        let current = period.phases.first { $0.startsOn <= ctx.today && ctx.today <= $0.endsOn }
+        return PeriodWork(title: period.title, href: "/periods/\(period.id!)", rankingHref: "/periods/\(period.id!)/ranking",
+                          phase: current.flatMap { Phase(rawValue: $0.phase)?.label },
+                          counts: counts, units: filter.map { f in rows.filter { $0.status == f } } ?? rows,
+                          correctionsOpen: open, correctionsAnswered: answered, filter: filter)
+    }
+}

@@ -1,0 +1,334 @@
+"""Browser journeys through OpenDTI, as its users work: Debian's chromium
+driven by Playwright, at 1366x768 and 390x844, on a fresh demo server per
+viewport. Asserts on what the screen shows; any failure is listed and the
+script exits 1.
+
+    python3 tests/browser/journeys.py path/to/dti
+"""
+import datetime
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from playwright.sync_api import expect, sync_playwright
+from axe_playwright_python.sync_playwright import Axe
+
+DTI = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/dti"
+SHOTS = os.environ.get("DTI_SCREENSHOTS") or tempfile.mkdtemp(prefix="dti-shots-")
+PASSWORD = "OpenDTI@2026"
+NEW_PASSWORD = "Mat-khau#2026"
+VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print("  FAIL:", message, flush=True)
+
+
+class Server:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="dti-browser-")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = dict(os.environ, DTI_DATA_DIR=os.path.join(self.dir, "data"))
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.process = subprocess.Popen([DTI, "serve", "--demo", "--port", str(self.port)], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1)
+                return
+            except Exception:
+                time.sleep(0.25)
+        raise SystemExit("the demo server did not start: " + open(os.path.join(self.dir, "server.log")).read()[-2000:])
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Journey:
+    def __init__(self, browser, server, name, viewport):
+        self.browser, self.base, self.name, self.viewport = browser, server.url, name, viewport
+        self.axe = Axe()
+        self.scanned = {}
+
+    def person(self, username, password=PASSWORD):
+        """A person at their own browser, signed in through the sign-in page."""
+        context = self.browser.new_context(viewport=self.viewport, locale="vi-VN")
+        context.set_default_timeout(15000)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(self.base + "/login")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_load_state()
+        check("/login" not in page.url, f"{self.name}: {username} could not sign in ({page.url})")
+        return page
+
+    def look(self, page, step):
+        """Every page: nothing wider than the screen; a screenshot to look at."""
+        page.wait_for_load_state()
+        width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        check(width <= inner, f"{self.name} {step}: the page scrolls sideways ({width} px on a {inner} px screen)")
+        page.screenshot(path=os.path.join(SHOTS, f"{self.name}-{step}.png"))
+
+    def scan(self, page, label):
+        """axe-core: no serious or critical violation."""
+        results = self.axe.run(page)
+        bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+        self.scanned[label] = len(bad)
+        for v in bad:
+            check(False, f"{self.name} axe {label}: {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}")
+
+    def cell(self, page, code):
+        return page.locator(f'[id="c-{code}"]')
+
+    def field(self, page, prefix, code):
+        return page.locator(f'[id="{prefix}-{code}"]')
+
+    # -- the journeys -------------------------------------------------------
+
+    def run(self):
+        today = datetime.date.today()
+        day = lambda n: (today + datetime.timedelta(days=n)).isoformat()
+
+        # The administrator opens a period for every phase a reviewer needs today, and two accounts for a district.
+        admin = self.person("quantri")
+        admin.goto(self.base + "/admin/periods/new")
+        admin.fill("#year", str(today.year))
+        admin.fill("#title", "Đánh giá DTI thử nghiệm trên trình duyệt")
+        for phase, (a, b) in {"self_assessment": (-1, 20), "evaluation": (-1, 20), "corrections": (-1, 20), "council_appraisal": (-1, 20),
+                              "consolidation": (21, 25), "publication": (26, 30)}.items():
+            admin.fill(f"#{phase}_from", day(a))
+            admin.fill(f"#{phase}_to", day(b))
+        admin.select_option("#fw_district", "example-all-rules@1")
+        admin.get_by_role("button", name="Tạo kỳ đánh giá").click()
+        admin.wait_for_url(re.compile(r"/periods/[0-9A-Fa-f-]{36}$"))
+        period = admin.url.rsplit("/", 1)[1]
+        for username, name, role in [("daumoi.kp", "Nguyễn Văn Đầu Mối", "focal_point"), ("lanhdao.kp", "Trần Thị Lãnh Đạo", "unit_leader")]:
+            admin.goto(self.base + "/admin/users")
+            admin.fill("#username", username)
+            admin.fill("#displayName", name)
+            admin.fill("#password", NEW_PASSWORD)
+            admin.select_option("#role", role)
+            admin.fill("#unitCode", "KRONGPAC")
+            admin.get_by_role("button", name="Tạo tài khoản").click()
+            admin.wait_for_load_state()
+            expect(admin.locator("table")).to_contain_text(name)
+        form_path = f"/periods/{period}/units/KRONGPAC"
+
+        # The focal point: home says what to do; fill a row of every rule type; one save; a refused value kept.
+        focal = self.person("daumoi.kp", NEW_PASSWORD)
+        expect(focal.locator("h1")).to_have_text("Việc cần làm")
+        expect(focal.locator("main")).to_contain_text("0 / 9 tiêu chí đã có số liệu")
+        self.look(focal, "01-focal-home")
+        focal.get_by_role("link", name="Mở bản tự đánh giá").click()
+        expect(focal.locator("#checklist-h")).to_have_text("Trước khi gửi")
+        expect(focal.locator(".checklist")).to_contain_text("0 / 9 tiêu chí áp dụng đã có số liệu")
+        expect(self.cell(focal, "1.1")).to_contain_text("Chưa có số liệu")
+        self.field(focal, "v", "1.1").fill("4")
+        # Points while typing, from the server's rules.
+        expect(focal.locator('[data-points="1.1"]')).to_have_text("20,00")
+        self.field(focal, "v", "1.2").fill("3")
+        self.field(focal, "b", "1.2").fill("4")
+        self.field(focal, "v", "1.3").fill("2")
+        self.field(focal, "b", "1.3").fill("2")
+        self.field(focal, "v", "2.1").select_option("pho")
+        self.cell(focal, "2.2").locator('input[type="checkbox"]').first.check()
+        self.field(focal, "v", "2.3").select_option("có")
+        self.field(focal, "v", "3.1").fill("150")
+        self.field(focal, "v", "3.2").fill("1")
+        self.field(focal, "b", "3.2").fill("2")
+        self.field(focal, "v", "3.3").fill("7,5")
+        self.field(focal, "e", "3.3").fill("Chuyên mục cập nhật hằng tuần")
+        expect(focal.locator("#lp-3\\.1")).to_contain_text("ngoài khoảng")
+        expect(focal.locator("[data-state]")).to_have_text("Có thay đổi chưa lưu")
+        self.look(focal, "02-focal-typed")
+        focal.get_by_role("button", name="Lưu tất cả thay đổi").click()
+        focal.wait_for_load_state()
+        expect(focal.locator("p.note.ok")).to_contain_text("Đã lưu 8 tiêu chí")
+        expect(focal.locator("#problems")).to_contain_text("1 tiêu chí chưa được lưu")
+        expect(self.field(focal, "v", "3.1")).to_have_value("150")
+        expect(self.cell(focal, "3.1").locator(".field-error")).to_contain_text("ngoài khoảng")
+        check(focal.evaluate("() => document.activeElement && document.activeElement.id") == "v-3.1",
+              f"{self.name}: focus is not on the refused field after a save")
+        check(focal.url.endswith(form_path + "#c-3.1"), f"{self.name}: the refused save left {focal.url}")
+        expect(focal.locator('[data-points="1.1"]')).to_have_text("20,00")
+        self.look(focal, "03-focal-refused")
+        # The URL reloads to the same page (post/redirect/get), the typed rows saved.
+        response = focal.reload()
+        check(response.status == 200, f"{self.name}: reloading after a save answered {response.status}")
+        expect(self.field(focal, "v", "1.1")).to_have_value("4")
+        # A draft kept in the browser: type, leave, come back, restore.
+        self.field(focal, "v", "3.1").fill("5")
+        focal.goto(self.base + "/")
+        focal.goto(self.base + form_path)
+        expect(focal.locator(".draft")).to_contain_text("Có bản nháp chưa lưu")
+        focal.get_by_role("button", name="Khôi phục bản nháp").click()
+        expect(self.field(focal, "v", "3.1")).to_have_value("5")
+        for link in focal.locator(".checklist li:has-text('Cần tài liệu') a").all():
+            code = link.inner_text().strip()
+            self.field(focal, "e", code).fill("Văn bản số 12/UBND ngày 01/3 (bản giấy lưu tại đơn vị)")
+        focal.get_by_role("button", name="Lưu tất cả thay đổi").click()
+        expect(focal.locator("p.note.ok")).to_contain_text("Đã lưu")
+        expect(focal.locator(".checklist")).to_contain_text("9 / 9 tiêu chí áp dụng đã có số liệu")
+        expect(focal.locator(".checklist")).to_contain_text("đều đã có tài liệu hoặc giải trình")
+        focal.get_by_role("button", name="Gửi lãnh đạo đơn vị duyệt").click()
+        expect(focal.locator("main")).to_contain_text("Đã gửi lãnh đạo đơn vị duyệt")
+        self.scan(focal, "self-assessment (focal point)") if self.name == "desktop" else None
+
+        # The leader: the form awaits approval on the home page; return it with a reason.
+        leader = self.person("lanhdao.kp", NEW_PASSWORD)
+        expect(leader.locator("main")).to_contain_text("Chờ bạn duyệt")
+        self.look(leader, "04-leader-home")
+        leader.get_by_role("link", name="Xem và duyệt").click()
+        panel = leader.locator(".decision")
+        expect(panel).to_contain_text("Tổng điểm tự chấm")
+        table_top = leader.locator("table.assessment").bounding_box()["y"]
+        check(panel.bounding_box()["y"] < table_top, f"{self.name}: approve/return is not above the criteria")
+        leader.fill("#reason", "Ghi rõ tổng số cuộc họp ở tiêu chí 1.2")
+        self.look(leader, "05-leader-decision")
+        leader.get_by_role("button", name="Trả lại cán bộ đầu mối").click()
+        expect(leader.locator("main")).to_contain_text("Đã trả lại cán bộ đầu mối")
+
+        # The focal point is told (unread count), fixes the row and sends again; the leader approves.
+        focal.goto(self.base + "/")
+        expect(focal.locator(".badge")).to_be_visible()
+        expect(focal.locator("main")).to_contain_text("Ghi rõ tổng số cuộc họp ở tiêu chí 1.2")
+        focal.goto(self.base + "/notifications")
+        expect(focal.get_by_role("link", name=re.compile("bị trả lại"))).to_be_visible()
+        self.look(focal, "06-focal-notifications")
+        focal.get_by_role("link", name=re.compile("bị trả lại")).click()
+        self.field(focal, "b", "1.2").fill("5")
+        focal.get_by_role("button", name="Lưu tất cả thay đổi").click()
+        expect(focal.locator("p.note.ok")).to_contain_text("Đã lưu 1 tiêu chí: 1.2.")
+        focal.get_by_role("button", name="Gửi lãnh đạo đơn vị duyệt").click()
+        expect(focal.locator("main")).to_contain_text("Đã gửi lãnh đạo đơn vị duyệt")
+        leader.goto(self.base + "/")
+        leader.get_by_role("link", name="Xem và duyệt").click()
+        leader.get_by_role("button", name="Duyệt và gửi thẩm định").click()
+        expect(leader.locator("main")).to_contain_text("Đã duyệt và gửi thẩm định")
+
+        # The evaluator: units by status on the home page; several rows in one save; one sent back.
+        evaluator = self.person("thamdinh")
+        expect(evaluator.locator("h1")).to_have_text("Việc cần làm")
+        evaluator.get_by_role("link", name=re.compile(r"Đã gửi, chờ thẩm định: 1")).click()
+        expect(evaluator.locator("main table").first).to_contain_text("UBND huyện Krông Pắc")
+        self.look(evaluator, "07-evaluator-home")
+        if self.name == "desktop":
+            self.scan(evaluator, "home (evaluator)")
+        evaluator.get_by_role("link", name="UBND huyện Krông Pắc").first.click()
+        expect(evaluator.locator(".facts")).to_contain_text("Tổng điểm chính thức")
+        self.field(evaluator, "ep", "1.1").fill("15")
+        self.field(evaluator, "en", "1.1").fill("Thiếu biên bản một cuộc họp")
+        self.field(evaluator, "ep", "2.3").fill("10")
+        self.field(evaluator, "ep", "3.3").fill("99")
+        evaluator.get_by_role("button", name="Lưu điểm thẩm định").click()
+        expect(evaluator.locator("p.note.ok")).to_contain_text("Đã lưu điểm thẩm định 2 tiêu chí: 1.1, 2.3.")
+        expect(self.cell(evaluator, "3.3").locator(".field-error")).to_contain_text("vượt điểm tối đa")
+        expect(self.field(evaluator, "ep", "3.3")).to_have_value("99")
+        check(evaluator.url.endswith("#c-3.3"), f"{self.name}: after scoring the page is not back at the refused row ({evaluator.url})")
+        expect(self.cell(evaluator, "1.1")).to_contain_text("15,00")
+        self.look(evaluator, "08-evaluator-scored")
+        self.cell(evaluator, "2.1").get_by_text("Yêu cầu đơn vị bổ sung, chỉnh sửa").click()
+        self.field(evaluator, "o", "2.1").fill("Gửi quyết định thành lập Ban chỉ đạo")
+        self.cell(evaluator, "2.1").get_by_role("button", name="Gửi yêu cầu").click()
+        expect(evaluator.locator("main")).to_contain_text("Đã gửi yêu cầu bổ sung, chỉnh sửa tiêu chí 2.1")
+
+        # The focal point fixes the one sent-back row from the link on the home page, and answers.
+        focal.goto(self.base + "/")
+        focal.get_by_role("link", name=re.compile(r"^2\.1 — ")).click()
+        check(focal.url.endswith("#c-2.1"), f"{self.name}: the correction link does not lead to the row ({focal.url})")
+        check(self.field(focal, "v", "1.1").count() == 0, f"{self.name}: rows not sent back are editable after submission")
+        self.field(focal, "v", "2.1").select_option("truong")
+        focal.get_by_role("button", name="Lưu tất cả thay đổi").click()
+        expect(focal.locator("p.note.ok")).to_contain_text("Đã lưu 1 tiêu chí: 2.1.")
+        self.field(focal, "m", "2.1").fill("Đã bổ sung Quyết định 15/QĐ-UBND")
+        focal.get_by_role("button", name="Gửi trả lời").click()
+        expect(focal.locator("main")).to_contain_text("Đã gửi ý kiến về tiêu chí 2.1")
+        self.look(focal, "09-focal-fixed")
+
+        # The evaluator: the answered request on the home page; the live ranking as a page.
+        evaluator.goto(self.base + "/")
+        expect(evaluator.locator("main")).to_contain_text("Đơn vị đã trả lời, chờ bạn xem")
+        evaluator.get_by_role("link", name="Xếp hạng tạm thời").first.click()
+        expect(evaluator.locator("h1")).to_have_text("Xếp hạng tạm thời")
+        row = evaluator.locator("table.ranking tr", has_text="UBND huyện Krông Pắc")
+        expect(row).to_contain_text("1")
+        expect(evaluator.locator("figure.chart svg").first).to_be_visible()
+        self.look(evaluator, "10-live-ranking")
+        if self.name == "desktop":
+            self.scan(evaluator, "live ranking")
+
+        # The council: adjust one row with a reason, confirm every other row in one action.
+        council = self.person("hoidong")
+        council.goto(self.base + form_path)
+        self.field(council, "cp", "1.3").fill("10")
+        self.field(council, "cn", "1.3").fill("Hội đồng điều chỉnh theo biên bản họp")
+        council.get_by_role("button", name="Công nhận tất cả").click()
+        expect(council.locator("p.note.ok")).to_contain_text("Đã lưu điểm Hội đồng 9 tiêu chí")
+        expect(self.cell(council, "1.3")).to_contain_text("Hội đồng điều chỉnh theo biên bản họp")
+        self.look(council, "11-council-confirmed")
+
+        if self.name == "desktop":
+            anonymous = self.browser.new_context(viewport=self.viewport).new_page()
+            for path, label in [("/", "home"), ("/login", "sign-in"), ("/results", "results"), ("/frameworks", "frameworks"),
+                                ("/frameworks/example-all-rules/1", "framework"), ("/units", "units")]:
+                anonymous.goto(self.base + path)
+                self.scan(anonymous, label)
+            anonymous.goto(self.base + "/results")
+            anonymous.locator("main a[href^='/results/']").first.click()
+            self.scan(anonymous, "published ranking")
+            focal.goto(self.base + "/notifications")
+            self.scan(focal, "notifications")
+        else:
+            phone = self.browser.new_context(viewport=self.viewport).new_page()
+            for path, step in [("/", "12-home"), ("/results", "13-results"), ("/frameworks/example-all-rules/1", "14-framework"), ("/units", "15-units")]:
+                phone.goto(self.base + path)
+                self.look(phone, step)
+            phone.goto(self.base + "/results")
+            phone.locator("main a[href^='/results/']").first.click()
+            self.look(phone, "16-published-ranking")
+            admin.goto(self.base + "/admin/periods/new")
+            self.look(admin, "17-period-form")
+
+
+def main():
+    started = time.time()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=["--no-sandbox"])
+        for name, viewport in VIEWPORTS.items():
+            print(f"== {name} {viewport['width']}x{viewport['height']} ==", flush=True)
+            server = Server()
+            journey = Journey(browser, server, name, viewport)
+            try:
+                journey.run()
+            except Exception as error:  # an expectation that timed out: report it with where it happened
+                failures.append(f"{name}: {type(error).__name__}: {str(error)[:1500]}")
+                print("  FAIL:", failures[-1], flush=True)
+            finally:
+                server.stop()
+            if journey.scanned:
+                print("  axe-core (serious + critical violations per page):", journey.scanned, flush=True)
+        browser.close()
+    print(f"screenshots: {SHOTS}; {time.time() - started:.0f} s")
+    if failures:
+        print(f"{len(failures)} browser check(s) failed")
+        sys.exit(1)
+    print("browser journeys: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
