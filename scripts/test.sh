@@ -37,6 +37,11 @@ status=${PIPESTATUS[0]}
 echo "== API conformance (schemathesis) =="
 bash scripts/schemathesis.sh .build/debug/dti 10 || exit 1
 
+# The pages as people use them: Debian's chromium driven by Playwright, every
+# journey at 1366×768 and 390×844, and an axe-core scan of the main pages.
+echo "== browser journeys (Playwright + chromium) =="
+bash tests/browser/run.sh .build/debug/dti || exit 1
+
 if [ "${DTI_SKIP_POSTGRES:-0}" = "1" ]; then
   echo "DTI_SKIP_POSTGRES=1: PostgreSQL pass skipped."
   exit 0

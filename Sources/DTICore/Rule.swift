@@ -118,7 +118,7 @@ public enum RuleViolation: Hashable, Sendable {
         case let .numeratorAboveDenominator(a, b):
             return "a = \(a.formatted(decimals: a.significantDecimals)) lớn hơn b = \(b.formatted(decimals: b.significantDecimals)); cần a ≤ b"
         case let .unknownOption(key, allowed):
-            return "lựa chọn \"\(key)\" không có trong bộ chỉ số (được phép: \(allowed.joined(separator: ", ")))"
+            return "lựa chọn \"\(key)\" không có trong bộ chỉ số; chọn một trong: \(allowed.joined(separator: "; "))"
         case let .manualAboveMax(value, max):
             return "điểm \(value.formatted(decimals: value.significantDecimals)) vượt điểm tối đa \(max.formatted(decimals: max.significantDecimals))"
         }
@@ -146,7 +146,7 @@ extension Rule {
             return .points(a.multiplied(by: max, dividedBy: b))
         case let (.choice(options), .choice(key)):
             guard let option = options.first(where: { $0.key == key }) else {
-                return .invalid(.unknownOption(key, allowed: options.map(\.key)))
+                return .invalid(.unknownOption(key, allowed: options.map { $0.label.isEmpty ? $0.key : "\"\($0.label)\" (\($0.key))" }))
             }
             return .points(option.fraction.multiplied(by: max, dividedBy: ScaledDecimal(1)))
         case let (.parts(options), .parts(keys)):
@@ -157,7 +157,7 @@ extension Rule {
                 matched += 1
             }
             if matched < keys.count, let unknown = keys.sorted().first(where: { key in !options.contains { $0.key == key } }) {
-                return .invalid(.unknownOption(unknown, allowed: options.map(\.key)))
+                return .invalid(.unknownOption(unknown, allowed: options.map { $0.label.isEmpty ? $0.key : "\"\($0.label)\" (\($0.key))" }))
             }
             return .points(Swift.min(total, max))
         case let (.cappedCount(perItem), .number(count)):

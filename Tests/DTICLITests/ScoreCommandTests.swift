@@ -95,7 +95,7 @@ struct ScoreCommandTests {
         let e = output.stderr
         #expect(e.contains("\(bad):3:18: đơn vị \"Huyện Ea Mẫu\", tiêu chí 1.2: a = 5 lớn hơn b = 3; cần a ≤ b"))
         #expect(e.contains("\(bad):3:18: đơn vị \"Huyện Ea Mẫu\", tiêu chí 1.2: Tổng số cuộc họp CĐS (1.2, b) không thể ít hơn số cuộc họp của Ban chỉ đạo (1.1) (1.2.b = 3, 1.1 = 4)"))
-        #expect(e.contains("tiêu chí 2.1: lựa chọn \"chu-tich\" không có trong bộ chỉ số (được phép: truong, pho, khong)"))
+        #expect(e.contains("tiêu chí 2.1: lựa chọn \"chu-tich\" không có trong bộ chỉ số; chọn một trong: \"Trưởng ban là Bí thư/Chủ tịch\" (truong); "))
         #expect(e.contains("tiêu chí 3.3: điểm 12 vượt điểm tối đa 10"))
         #expect(e.contains("tiêu chí 3.1: giá trị 500 ngoài khoảng cho phép 0…100"))
 

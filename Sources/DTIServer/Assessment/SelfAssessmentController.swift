@@ -168,10 +168,19 @@ struct SelfAssessmentController: RouteCollection {
         let criterion = (try? req.query.get(String.self, at: "criterion")) ?? ""
         var heading = since.map { "Thay đổi từ lần gửi gần nhất (\(DateText.dateTime($0)))" } ?? "Toàn bộ nhật ký thay đổi"
         if !criterion.isEmpty { heading += " — tiêu chí \(criterion)" }
-        func status(_ s: String) -> String { Submission.Status(rawValue: s)?.label ?? s }
+        let names = try await AccountDirectory.displayNames(on: req.db)
+        // People's words: statuses by label, options by the framework's names, people by name.
+        func shown(_ c: Change, _ text: String) -> String {
+            switch c.field {
+            case "status": return Submission.Status(rawValue: text)?.label ?? text
+            case "correction": return CorrectionRequest.Status(rawValue: text)?.label ?? text
+            case "value": return SelfAssessmentView.displayValue(a.framework.leafByCode[c.criterion].map { a.framework.leafRule($0) }, value: text, b: "")
+            default: return text
+            }
+        }
         let rows = changes.map { c in
-            ChangesPage.Row(at: c.at.map(DateText.dateTime) ?? "", criterion: c.criterion, actor: c.actor, field: Self.fieldLabel(c.field),
-                            old: c.field == "status" ? status(c.oldValue) : c.oldValue, new: c.field == "status" ? status(c.newValue) : c.newValue, reason: c.reason)
+            ChangesPage.Row(at: c.at.map(DateText.dateTime) ?? "", criterion: c.criterion, actor: names[c.actor] ?? c.actor, field: Self.fieldLabel(c.field),
+                            old: shown(c, c.oldValue), new: shown(c, c.newValue), reason: c.reason)
         }
         return try await req.view.render("changes", ChangesPage(layout: Layout(req, title: "Nhật ký thay đổi — \(a.unit.name)"), periodID: a.period.id!,
                                                               periodTitle: a.period.title, unitCode: a.unit.code, unitName: a.unit.name, heading: heading, rows: rows))
@@ -302,7 +311,9 @@ struct SelfAssessmentController: RouteCollection {
             if !flash.problems.isEmpty { flash.errors = ["\(flash.problems.count) tiêu chí chưa được lưu; xem thông báo bên cạnh từng tiêu chí."] }
         }
         flash.store(req, for: a)
-        let anchor = flash.first ?? flash.saved.first
+        // Back at the row just saved; at a refused one the page focuses its field instead
+        // (a fragment in the URL would make the browser skip `autofocus`).
+        let anchor = flash.first == nil ? flash.saved.first : nil
         return req.redirect(to: Self.path(a) + (anchor.map { "#c-\($0)" } ?? ""))
     }
 

@@ -44,7 +44,7 @@ struct EvidenceController: RouteCollection {
     @Sendable func uploadForm(req: Request) async throws -> Response {
         try await SelfAssessmentController.formAction(req) { a in
             let file = try await EvidenceService.uploadForm(a, maxBytes: maxBytes, on: req)
-            return "Đã lưu tài liệu \(file.originalName) (\(file.kind.uppercased()), SHA-256 \(file.sha256.prefix(12))…) cho tiêu chí \(AccountDirectory.list(file.criteria).joined(separator: ", "))."
+            return "Đã lưu tài liệu \(file.originalName) (\(file.kind.uppercased()), \(DateText.size(file.size))) cho tiêu chí \(AccountDirectory.list(file.criteria).joined(separator: ", "))."
         }
     }
 

@@ -101,7 +101,9 @@ struct ReviewController: RouteCollection {
         if !unscored.isEmpty { flash.errors.append("Chưa công nhận \(unscored.joined(separator: ", ")): chưa có điểm nào để công nhận, hãy nhập điểm.") }
         if !flash.problems.isEmpty { flash.errors.append("\(flash.problems.count) tiêu chí chưa được lưu; xem thông báo bên cạnh từng tiêu chí.") }
         flash.store(req, for: a)
-        let anchor = flash.first ?? flash.saved.first
+        // Back at the row just saved; at a refused one the page focuses its field instead
+        // (a fragment in the URL would make the browser skip `autofocus`).
+        let anchor = flash.first == nil ? flash.saved.first : nil
         return req.redirect(to: SelfAssessmentController.path(a) + (anchor.map { "#c-\($0)" } ?? ""))
     }
 
