@@ -127,7 +127,7 @@ struct ServerBadInputTests {
             let weak = try await b.send(.POST, "/api/v1/users", json: ["username": "moi", "displayName": "Người mới", "password": "12345", "role": "focal_point", "unitCode": "KHONGCO"])
             #expect(weak.status == .unprocessableEntity)
             #expect(weak.body.contains("Mật khẩu cần ít nhất 10 ký tự."))
-            #expect(weak.body.contains("cần mã đơn vị (unitCode) có thật"))
+            #expect(weak.body.contains("cần mã của một đơn vị có thật"))
             struct Lineage: Encodable { var kind: String; var predecessors: [String]; var successors: [String]; var effectiveOn: String }
             let merge = try await b.send(.POST, "/api/v1/units/lineage", json: Lineage(kind: "merge", predecessors: ["BUONHO"], successors: ["KHONGCO"], effectiveOn: "2025-07-01"))
             #expect(merge.status == .unprocessableEntity)

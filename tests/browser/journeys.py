@@ -68,7 +68,8 @@ class Journey:
         context = self.browser.new_context(viewport=self.viewport, locale="vi-VN")
         context.set_default_timeout(15000)
         page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.type), dialog.accept()))
         page.goto(self.base + "/login")
         page.fill("#username", username)
         page.fill("#password", password)
@@ -175,7 +176,9 @@ class Journey:
         expect(self.field(focal, "v", "1.1")).to_have_value("4")
         # A draft kept in the browser: type, leave, come back, restore.
         self.field(focal, "v", "3.1").fill("5")
-        focal.goto(self.base + "/")
+        focal.get_by_role("link", name="Kết quả").first.click()
+        focal.wait_for_url(re.compile(r"/results$"))
+        check("beforeunload" in focal.dialogs, f"{self.name}: leaving with unsaved changes did not ask first ({focal.dialogs})")
         focal.goto(self.base + form_path)
         expect(focal.locator(".draft")).to_contain_text("Có bản nháp chưa lưu")
         focal.get_by_role("button", name="Khôi phục bản nháp").click()

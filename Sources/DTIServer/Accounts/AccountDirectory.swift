@@ -61,7 +61,7 @@ struct AccountDirectory {
         if let role, role.isUnitRole {
             let code = (input.unitCode ?? "").trimmingCharacters(in: .whitespaces)
             if let unit = try await UnitModel.query(on: ctx.db).filter(\.$code == code).first() { unitID = unit.id } else {
-                problems.append("Vai trò \(role.label) cần mã đơn vị (unitCode) có thật.")
+                problems.append("Vai trò \(role.label) cần mã của một đơn vị có thật (xem trang Đơn vị, ví dụ SNNPTNT).")
             }
         }
         let scopeUnits = Self.list(input.scopeUnits), scopeFields = Self.list(input.scopeFields)

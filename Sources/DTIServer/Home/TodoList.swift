@@ -131,7 +131,7 @@ struct TodoList: Encodable {
                     (key, label) = ("appraised", "Hội đồng đã chấm")
                     detail = "\(n) tiêu chí có điểm Hội đồng"
                 } else {
-                    (key, label) = ("submitted", "Đã gửi, chờ thẩm định")
+                    (key, label) = ("submitted", user.role == .councilMember ? "Chờ Hội đồng thẩm định" : "Đã gửi, chờ thẩm định")
                 }
             }
             for t in threads {
