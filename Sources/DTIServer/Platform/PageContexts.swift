@@ -17,7 +17,11 @@ struct Layout: Encodable {
         let user = request.user
         self.userName = user?.displayName
         self.roleLabel = user?.role.label
-        self.csrf = request.csrfToken
+        // A CSRF token lives in a session: anonymous reading creates none. A
+        // form posted without the session cookie needs no token (it carries
+        // no ambient credentials; `CSRFMiddleware`), so the public pages and
+        // the sign-in form do without one.
+        self.csrf = user != nil || request.hasSession ? request.csrfToken : ""
         self.isAdmin = user?.role == .administrator
         self.isSignedIn = user != nil
         self.unread = request.storage[UnreadCountMiddleware.Key.self] ?? 0

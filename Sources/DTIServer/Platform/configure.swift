@@ -25,6 +25,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     case .sqliteFile(let path):
         try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        try await SQLiteTuning.apply(app)
     case .postgres(let url):
         var configuration = try SQLPostgresConfiguration(url: url)
         if let schema = settings.postgresSchema { configuration.searchPath = [schema] }
@@ -82,6 +83,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     let metrics = RequestMetrics()
     app.middleware.use(MetricsMiddleware(metrics: metrics))
     app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(PublishedBytesMiddleware(cache: PublishedBytes()))  // published pages: rendered once, then bytes with ETag/304
     app.middleware.use(MethodNotAllowedMiddleware())                // 405 with Allow for a path that exists with another method
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(app.sessions.middleware)

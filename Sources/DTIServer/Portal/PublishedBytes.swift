@@ -1,0 +1,128 @@
+import Crypto
+import DTIFormats
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Published results never change (a period is locked at publication and
+/// its record is immutable), so their public pages, open data and exports
+/// are rendered once and then served as bytes: with a strong ETag (the
+/// SHA-256 of the bytes), Last-Modified, Cache-Control and 304 on
+/// revalidation, gzip-compressed once for clients that accept it.
+///
+/// Only anonymous requests are served from here (no session cookie, no
+/// Authorization header): a signed-in person's page carries their name and
+/// form token in its header and is rendered for them. Only 200 answers are
+/// kept, so "not published yet" is never remembered.
+final class PublishedBytes: Sendable {
+    struct Entry: Sendable {
+        var body: ByteBuffer
+        var gzip: ByteBuffer?
+        var contentType: String
+        var disposition: String?
+        var etag: String
+        var lastModified: String
+        var size: Int
+    }
+
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
+    private let order = NIOLockedValueBox<[String]>([])
+    /// The memory kept at most; the oldest entries go first.
+    let maxBytes: Int
+
+    init(maxBytes: Int = 256 << 20) { self.maxBytes = maxBytes }
+
+    /// `/results/:id`, its scorecards and downloads, and `/api/v1/results/:id[/record]`.
+    static func isPublishedPath(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        if parts.count >= 2, parts[0] == "results" { return UUID(uuidString: String(parts[1])) != nil }
+        if parts.count >= 4, parts[0] == "api", parts[1] == "v1", parts[2] == "results" { return UUID(uuidString: String(parts[3])) != nil }
+        return false
+    }
+
+    func entry(_ key: String) -> Entry? { entries.withLockedValue { $0[key] } }
+
+    func store(_ key: String, _ entry: Entry) {
+        entries.withLockedValue { entries in
+            order.withLockedValue { order in
+                if entries[key] == nil { order.append(key) }
+                entries[key] = entry
+                var total = entries.values.reduce(0) { $0 + $1.size }
+                while total > maxBytes, let oldest = order.first {
+                    order.removeFirst()
+                    total -= entries.removeValue(forKey: oldest)?.size ?? 0
+                }
+            }
+        }
+    }
+
+    var count: Int { entries.withLockedValue { $0.count } }
+
+    static func make(body: ByteBuffer, headers: HTTPHeaders, now: Date) -> Entry {
+        let bytes = Data(body.readableBytesView)
+        // A route's own ETag stays (record.json's is the record's SHA-256).
+        let etag = headers.first(name: .eTag) ?? "\"" + SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+        let type = headers.first(name: .contentType) ?? "application/octet-stream"
+        let compressible = type.hasPrefix("text/") || type.contains("json") || type.contains("xml") || type.contains("csv")
+        let gzip = compressible && bytes.count > 1024 ? (try? Gzip.compress(bytes)).map { ByteBuffer(data: $0) } : nil
+        return Entry(body: body, gzip: gzip, contentType: type, disposition: headers.first(name: .contentDisposition), etag: etag,
+                     lastModified: HTTPHeaders.lastModifiedText(now), size: bytes.count + (gzip?.readableBytes ?? 0))
+    }
+}
+
+extension HTTPHeaders {
+    static func lastModifiedText(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return f.string(from: date)
+    }
+}
+
+/// Serves published bytes, or renders once and keeps them (`PublishedBytes`).
+struct PublishedBytesMiddleware: AsyncMiddleware {
+    let cache: PublishedBytes
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.method == .GET || request.method == .HEAD, PublishedBytes.isPublishedPath(request.url.path),
+              request.headers.first(name: .authorization) == nil,
+              request.cookies[request.application.sessions.configuration.cookieName] == nil else {
+            return try await next.respond(to: request)
+        }
+        let key = request.url.path + "?" + (request.url.query ?? "")
+        if let entry = cache.entry(key) { return Self.serve(entry, to: request) }
+        let response = try await next.respond(to: request)
+        guard response.status == .ok, response.headers[.setCookie].isEmpty else { return response }
+        let body: ByteBuffer
+        if let buffer = response.body.buffer {
+            body = buffer
+        } else if let collected = try await response.body.collect(on: request.eventLoop).get() {
+            body = collected
+        } else {
+            return response
+        }
+        let entry = PublishedBytes.make(body: body, headers: response.headers, now: request.now)
+        cache.store(key, entry)
+        return Self.serve(entry, to: request)
+    }
+
+    static func serve(_ entry: PublishedBytes.Entry, to request: Request) -> Response {
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: entry.contentType)
+        if let disposition = entry.disposition { headers.replaceOrAdd(name: .contentDisposition, value: disposition) }
+        headers.replaceOrAdd(name: .eTag, value: entry.etag)
+        headers.replaceOrAdd(name: .lastModified, value: entry.lastModified)
+        headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=300")
+        headers.replaceOrAdd(name: .vary, value: "Accept-Encoding, Cookie")
+        if let sent = request.headers.first(name: .ifNoneMatch), sent.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == entry.etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        let acceptsGzip = request.headers[.acceptEncoding].contains { $0.lowercased().contains("gzip") }
+        if acceptsGzip, let gzip = entry.gzip {
+            headers.replaceOrAdd(name: .contentEncoding, value: "gzip")
+            return Response(status: .ok, headers: headers, body: .init(buffer: gzip))
+        }
+        return Response(status: .ok, headers: headers, body: .init(buffer: entry.body))
+    }
+}

@@ -1,0 +1,115 @@
+import DTIFormats
+import Fluent
+import SQLKit
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import DTIServer
+
+/// Results day: published pages are bytes with a strong ETag and 304 on
+/// revalidation, compressed once; anonymous reading creates no session.
+@Suite("Published pages as bytes; no session for anonymous reading", .serialized)
+struct PublishedBytesTests {
+    func publishedPeriod(_ app: Application) async throws -> UUID {
+        try #require(try await Period.query(on: app.db).filter(\.$year == 2023).filter(\.$resultsOnly == true).first()).id!
+    }
+
+    @Test("the ranking, a scorecard, the JSON and an export: same bytes as a fresh render, a strong ETag, 304 on revalidation, gzip once")
+    func bytesAndRevalidation() async throws {
+        try await withDemoApp { app in
+            let id = try await publishedPeriod(app)
+            for path in ["/results/\(id)", "/results/\(id)/units/SNNPTNT", "/api/v1/results/\(id)", "/results/\(id)/export.csv", "/results/\(id)/record.json"] {
+                var first: (HTTPStatus, HTTPHeaders, ByteBuffer)?
+                try await app.testing().test(.GET, path) { res in first = (res.status, res.headers, res.body) }
+                let (status, headers, body) = try #require(first)
+                #expect(status == .ok, "\(path)")
+                let etag = try #require(headers.first(name: .eTag), "\(path)")
+                #expect(etag.hasPrefix("\"") && etag.count >= 34)
+                #expect(headers.first(name: .cacheControl) == "public, max-age=300")
+                #expect(headers.first(name: .lastModified) != nil)
+                // A fresh render (the cache is only for requests without credentials) gives the same bytes.
+                try await app.testing().test(.GET, path, headers: ["Authorization": "Bearer nobody"]) { res in
+                    #expect(res.headers.first(name: .cacheControl) == nil, "rendered, not served from the kept bytes")
+                    #expect(res.body == body, "\(path): the kept bytes equal a fresh render")
+                }
+                // Revalidation: 304 without a body.
+                try await app.testing().test(.GET, path, headers: ["If-None-Match": etag]) { res in
+                    #expect(res.status == .notModified, "\(path)")
+                    #expect(res.body.readableBytes == 0)
+                }
+                // Compressed once, for clients that accept it: the same bytes once inflated.
+                try await app.testing().test(.GET, path, headers: ["Accept-Encoding": "gzip, br"]) { res in
+                    if body.readableBytes > 1024 && !path.hasSuffix(".xlsx") {
+                        #expect(res.headers.first(name: .contentEncoding) == "gzip", "\(path)")
+                        let inflated = try python("""
+                        import gzip, sys
+                        sys.stdout.buffer.write(gzip.decompress(open(sys.argv[1], 'rb').read()))
+                        """, try tempFile(Data(res.body.readableBytesView)))
+                        #expect(inflated == String(decoding: body.readableBytesView, as: UTF8.self), "\(path)")
+                    }
+                }
+            }
+            // A signed-in reader gets the page rendered for them (their name in the header), not the kept bytes.
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let page = try await admin.send(.GET, "/results/\(id)")
+            #expect(page.body.contains("Đăng xuất"))
+            #expect(page.headers.first(name: .eTag) == nil)
+            // Not published: never kept.
+            try await app.testing().test(.GET, "/results/\(UUID())") { res in #expect(res.status == .notFound) }
+            try await app.testing().test(.GET, "/results/\(UUID())") { res in #expect(res.headers.first(name: .eTag) == nil) }
+        }
+    }
+
+    @Test("anonymous reading creates no session; the sign-in form still works without one")
+    func noAnonymousSessions() async throws {
+        try await withDemoApp { app in
+            let id = try await publishedPeriod(app)
+            let before = try await SessionRecord.query(on: app.db).count()
+            for path in ["/", "/results", "/results/\(id)", "/frameworks", "/units", "/login"] {
+                try await app.testing().test(.GET, path) { res in
+                    #expect(res.status == .ok, "\(path)")
+                    #expect(res.headers[.setCookie].isEmpty, "\(path) set a cookie")
+                }
+            }
+            #expect(try await SessionRecord.query(on: app.db).count() == before)
+            let b = Browser(app)
+            #expect(try await b.signIn("daumoi.snn").status == .seeOther)
+            #expect(try await SessionRecord.query(on: app.db).count() == before + 1)
+        }
+    }
+}
+
+func tempFile(_ data: Data) throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("dti-\(UUID().uuidString)")
+    try data.write(to: url)
+    return url.path
+}
+
+@Suite("SQLite tuning")
+struct SQLiteTuningTests {
+    @Test("the SQLite file is in WAL mode, and every connection waits up to 5 s for a lock instead of spinning")
+    func walAndBusyTimeout() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-wal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let app = try await Application.make(.testing)
+        do {
+            try await configure(app, settings: ServerSettings(dataDirectory: dir.path, storage: .sqliteFile(dir.appendingPathComponent("dti.sqlite").path),
+                                                             frameworksDirectory: TestPaths.frameworks))
+            for loop in app.eventLoopGroup.makeIterator() {
+                let sql = try #require(app.databases.database(.sqlite, logger: app.logger, on: loop) as? any SQLDatabase)
+                struct Mode: Decodable { var journal_mode: String }
+                struct Timeout: Decodable { var timeout: Int }
+                struct Sync: Decodable { var synchronous: Int }
+                #expect(try await sql.raw("PRAGMA journal_mode").first(decoding: Mode.self)?.journal_mode == "wal")
+                #expect(try await sql.raw("PRAGMA busy_timeout").first(decoding: Timeout.self)?.timeout == 5_000)
+                #expect(try await sql.raw("PRAGMA synchronous").first(decoding: Sync.self)?.synchronous == 1)
+            }
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}
