@@ -1,0 +1,88 @@
+"""Save driver: N clients, each the focal point of its own unit saving one
+criterion over and over through the API (PUT …/answers/:criterion with the
+version it last read), on keep-alive HTTP/1.1 connections (asyncio streams,
+no HTTP library: the client must cost little beside the server). Prints
+saves/s, latency percentiles and conflicts; then reads every pair back and
+counts acknowledged saves whose value is not the stored one (lost saves).
+
+    python3 bench/web/saves.py BASE_URL PERIOD_ID TOKENS.json CLIENTS SECONDS
+TOKENS.json: [{"unit": CODE, "criterion": CODE, "token": TOKEN, "version": N}, ...]
+"""
+import asyncio
+import json
+import random
+import sys
+import time
+import urllib.request
+from urllib.parse import urlparse
+
+
+async def client(host, port, path, token, version, deadline, latencies, state):
+    reader, writer = await asyncio.open_connection(host, port)
+    acknowledged = None
+    conflicts = 0
+    while time.monotonic() < deadline:
+        value = str(random.randint(0, 50))
+        body = json.dumps({"value": value, "version": version}).encode()
+        request = (f"PUT {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+                   f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+        started = time.monotonic()
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+        length = 0
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, rest = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(rest.strip())
+        payload = await reader.readexactly(length)
+        latencies.append(time.monotonic() - started)
+        status = int(status_line.split()[1])
+        if status == 200:
+            version = json.loads(payload)["version"]
+            acknowledged = value
+        elif status == 409:
+            conflicts += 1
+            version = json.loads(payload).get("currentVersion", version)
+        else:
+            state["errors"] += 1
+    writer.close()
+    state["conflicts"] += conflicts
+    return acknowledged
+
+
+async def run(base, period, pairs, clients, seconds):
+    url = urlparse(base)
+    deadline = time.monotonic() + seconds
+    latencies, state = [], {"errors": 0, "conflicts": 0}
+    chosen = pairs[:clients]
+    started = time.monotonic()
+    acked = await asyncio.gather(*[
+        client(url.hostname, url.port, f"/api/v1/periods/{period}/units/{p['unit']}/answers/{p['criterion']}", p["token"], p["version"],
+               deadline, latencies, state) for p in chosen])
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    pct = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0
+    # Every acknowledged value is read back.
+    lost = 0
+    for p, value in zip(chosen, acked):
+        if value is None:
+            continue
+        req = urllib.request.Request(f"{base}/api/v1/periods/{period}/units/{p['unit']}/self-assessment",
+                                     headers={"Authorization": "Bearer " + p["token"]})
+        rows = json.load(urllib.request.urlopen(req))["rows"]
+        stored = next(r["value"] for r in rows if r["code"] == p["criterion"])
+        if stored != value:
+            lost += 1
+    result = {"clients": clients, "saves": len(latencies), "saves_per_s": round(len(latencies) / elapsed, 1),
+              "p50_ms": round(pct(0.50), 1), "p99_ms": round(pct(0.99), 1), "conflicts": state["conflicts"],
+              "errors": state["errors"], "lost": lost}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    base, period, tokens, clients, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+    asyncio.run(run(base, period, json.load(open(tokens)), clients, seconds))
