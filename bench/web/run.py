@@ -86,7 +86,7 @@ class Session:
 
 
 def wrk(url, seconds, connections=64, headers=()):
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency", url]
     for h in headers:
         args += ["-H", h]
     out = subprocess.run(args, capture_output=True, text=True).stdout
@@ -104,12 +104,17 @@ def wrk(url, seconds, connections=64, headers=()):
 def nginx(work, files):
     """nginx serving `files` ({url path: (bytes, content type)}) from a folder, its own config."""
     root = os.path.join(work, "static")
+    os.makedirs(root, exist_ok=True)
+    # nginx's workers run as www-data: the folder and files must be readable by it.
+    os.chmod(work, 0o755)
+    os.chmod(root, 0o755)
     port = free_port()
     locations = []
     for i, (path, (data, ctype)) in enumerate(files.items()):
         name = f"f{i}"
-        with open(os.path.join(root if os.makedirs(root, exist_ok=True) is None else root, name), "wb") as f:
+        with open(os.path.join(root, name), "wb") as f:
             f.write(data)
+        os.chmod(os.path.join(root, name), 0o644)
         locations.append(f"    location = {path} {{ default_type \"{ctype}\"; alias {root}/{name}; }}")
     template = open(os.path.join(HERE, "nginx.conf")).read()
     conf = template.replace("@PORT@", str(port)).replace("@WORK@", work).replace("@LOCATIONS@", "\n".join(locations))
