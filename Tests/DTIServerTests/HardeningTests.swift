@@ -279,7 +279,8 @@ struct HardeningTests {
     func sessionFixation() async throws {
         try await withDemoApp { app in
             let b = Browser(app)
-            try await b.send(.GET, "/login")
+            // Anonymous pages create no session; the sign-in API's GET does (it hands out a CSRF token).
+            try await b.send(.GET, "/api/v1/session")
             let planted = try #require(b.cookie)
             _ = try await b.send(.POST, "/login", form: ["username": "quantri", "password": DemoSeeder.password])
             let after = try #require(b.cookie)

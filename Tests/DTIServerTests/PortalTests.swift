@@ -159,14 +159,18 @@ struct PortalTests {
             let pdf = try await b.download(base + "/decision.pdf")
             #expect(pdf == StandInConverter.pdfBytes)
             #expect(converter.docxCount == 1)
-            // Without LibreOffice: a clear answer, and no PDF link on the page.
+            // Without LibreOffice: a clear answer, and no PDF link on the page. (The tools are
+            // looked up once at start; a signed-in reader gets pages rendered for them, not the
+            // bytes kept from the first anonymous request, so the swapped converter is what answers.)
             app.converter = InstalledTools(environment: ["PATH": "/nonexistent", "DTI_SOFFICE": "/nonexistent/soffice"])
-            let missing = try await b.send(.GET, base + "/decision.pdf")
+            let reader = Browser(app)
+            _ = try await reader.signIn("xem")
+            let missing = try await reader.send(.GET, base + "/decision.pdf")
             #expect(missing.status == .serviceUnavailable)
             #expect(missing.body.contains("chưa cài LibreOffice"))
-            #expect(!(try await b.send(.GET, base).body.contains("/decision.pdf\"")))
+            #expect(!(try await reader.send(.GET, base).body.contains("/decision.pdf\"")))
             // Without librsvg: the Word file still comes, without pictures.
-            try await b.download(base + "/decision.docx").write(to: docx)
+            try await reader.download(base + "/decision.docx").write(to: docx)
             #expect(try python("import docx, sys; print(len(docx.Document(sys.argv[1]).inline_shapes))", docx.path) == "0\n")
             // With the real tools where this machine has them.
             let installed = InstalledTools()

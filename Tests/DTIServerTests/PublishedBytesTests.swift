@@ -113,3 +113,35 @@ struct SQLiteTuningTests {
         try await app.asyncShutdown()
     }
 }
+
+@Suite("Importing many new units", .serialized)
+struct ManyUnitsImportTests {
+    @Test("1,200 new communes whose initials collide get distinct codes, each found again by its name")
+    func collidingInitials() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            struct Import: Encodable { var manifest: String; var files: [String: String] }
+            // "Xã Hòa An 1", "Xã Hòa An 2", …: every name folds to the initials "XHA" plus a number's initial.
+            let names = (1...1200).map { "Xã Hòa An \($0)" }
+            let table = "group,unit,points\n" + names.enumerated().map { "Cấp xã,\($1),\($0 % 100)" }.joined(separator: "\n") + "\n"
+            let manifest = """
+            schema: opendti.results/1
+            id: thu-nhieu-xa
+            title: Thử nhiều xã
+            year: 2024
+            province: Đắk Lắk
+            province_unit: DAKLAK
+            source: thử
+            tables:
+              - {file: t.csv, level: commune}
+            """
+            let ok = try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest, files: ["t.csv": table]))
+            #expect(ok.status == .created, "\(ok.body.prefix(500))")
+            let communes = try await UnitModel.query(on: app.db).filter(\.$level == "commune").all()
+            #expect(communes.count == 1200)
+            #expect(Set(communes.map(\.code)).count == 1200, "distinct codes")
+            #expect(Set(communes.map(\.name)) == Set(names))
+        }
+    }
+}

@@ -32,8 +32,11 @@ final class PublishedBytes: Sendable {
 
     init(maxBytes: Int = 256 << 20) { self.maxBytes = maxBytes }
 
-    /// `/results/:id`, its scorecards and downloads, and `/api/v1/results/:id[/record]`.
-    static func isPublishedPath(_ path: String) -> Bool {
+    /// `/results/:id`, its scorecards and downloads, and `/api/v1/results/:id[/record]`
+    /// (the request target as sent: path and query).
+    static func isPublishedPath(_ target: String) -> Bool {
+        guard target.hasPrefix("/results/") || target.hasPrefix("/api/v1/results/") else { return false }
+        let path = target.split(separator: "?", maxSplits: 1).first ?? ""
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         if parts.count >= 2, parts[0] == "results" { return UUID(uuidString: String(parts[1])) != nil }
         if parts.count >= 4, parts[0] == "api", parts[1] == "v1", parts[2] == "results" { return UUID(uuidString: String(parts[3])) != nil }
@@ -81,46 +84,50 @@ extension HTTPHeaders {
 }
 
 /// Serves published bytes, or renders once and keeps them (`PublishedBytes`).
-struct PublishedBytesMiddleware: AsyncMiddleware {
+/// Future-based and placed before every async middleware, so a kept page is
+/// answered on the event loop without a hop into Swift concurrency.
+struct PublishedBytesMiddleware: Middleware {
     let cache: PublishedBytes
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.method == .GET || request.method == .HEAD, PublishedBytes.isPublishedPath(request.url.path),
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        let raw = request.url.string
+        guard request.method == .GET || request.method == .HEAD, PublishedBytes.isPublishedPath(raw),
               request.headers.first(name: .authorization) == nil,
-              request.cookies[request.application.sessions.configuration.cookieName] == nil else {
-            return try await next.respond(to: request)
+              !(request.headers.first(name: .cookie)?.contains(request.application.sessions.configuration.cookieName + "=") ?? false) else {
+            return next.respond(to: request)
         }
-        let key = request.url.path + "?" + (request.url.query ?? "")
-        if let entry = cache.entry(key) { return Self.serve(entry, to: request) }
-        let response = try await next.respond(to: request)
-        guard response.status == .ok, response.headers[.setCookie].isEmpty else { return response }
-        let body: ByteBuffer
-        if let buffer = response.body.buffer {
-            body = buffer
-        } else if let collected = try await response.body.collect(on: request.eventLoop).get() {
-            body = collected
-        } else {
-            return response
+        if let entry = cache.entry(raw) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
+        let cache = self.cache
+        return next.respond(to: request).flatMap { response in
+            guard response.status == .ok, response.headers[.setCookie].isEmpty else { return request.eventLoop.makeSucceededFuture(response) }
+            if let buffer = response.body.buffer {
+                let entry = PublishedBytes.make(body: buffer, headers: response.headers, now: request.now)
+                cache.store(raw, entry)
+                return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request))
+            }
+            return response.body.collect(on: request.eventLoop).map { collected in
+                guard let collected else { return response }
+                let entry = PublishedBytes.make(body: collected, headers: response.headers, now: request.now)
+                cache.store(raw, entry)
+                return Self.serve(entry, to: request)
+            }
         }
-        let entry = PublishedBytes.make(body: body, headers: response.headers, now: request.now)
-        cache.store(key, entry)
-        return Self.serve(entry, to: request)
     }
 
     static func serve(_ entry: PublishedBytes.Entry, to request: Request) -> Response {
         var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .contentType, value: entry.contentType)
-        if let disposition = entry.disposition { headers.replaceOrAdd(name: .contentDisposition, value: disposition) }
-        headers.replaceOrAdd(name: .eTag, value: entry.etag)
-        headers.replaceOrAdd(name: .lastModified, value: entry.lastModified)
-        headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=300")
-        headers.replaceOrAdd(name: .vary, value: "Accept-Encoding, Cookie")
+        headers.reserveCapacity(12)
+        headers.add(name: .contentType, value: entry.contentType)
+        if let disposition = entry.disposition { headers.add(name: .contentDisposition, value: disposition) }
+        headers.add(name: .eTag, value: entry.etag)
+        headers.add(name: .lastModified, value: entry.lastModified)
+        headers.add(name: .cacheControl, value: "public, max-age=300")
+        headers.add(name: .vary, value: "Accept-Encoding, Cookie")
         if let sent = request.headers.first(name: .ifNoneMatch), sent.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == entry.etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
             return Response(status: .notModified, headers: headers)
         }
-        let acceptsGzip = request.headers[.acceptEncoding].contains { $0.lowercased().contains("gzip") }
-        if acceptsGzip, let gzip = entry.gzip {
-            headers.replaceOrAdd(name: .contentEncoding, value: "gzip")
+        if let gzip = entry.gzip, request.headers[.acceptEncoding].contains(where: { $0.lowercased().contains("gzip") }) {
+            headers.add(name: .contentEncoding, value: "gzip")
             return Response(status: .ok, headers: headers, body: .init(buffer: gzip))
         }
         return Response(status: .ok, headers: headers, body: .init(buffer: entry.body))

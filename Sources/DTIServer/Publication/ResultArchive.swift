@@ -151,6 +151,18 @@ enum ResultArchive {
                     province = unit
                 }
             }
+            // Codes for new units from their initials: a set of taken codes and the next
+            // suffix per stem, so each new unit costs the same however many share a stem.
+            var taken = Set(directory.map(\.code))
+            var nextSuffix: [String: Int] = [:]
+            func freshCode(_ stem: String) -> String {
+                if !taken.contains(stem) { taken.insert(stem); return stem }
+                var n = nextSuffix[stem] ?? 2
+                while taken.contains("\(stem)\(n)") { n += 1 }
+                nextSuffix[stem] = n + 1
+                taken.insert("\(stem)\(n)")
+                return "\(stem)\(n)"
+            }
             let period = Period(year: manifest.year, title: manifest.title)
             period.resultsOnly = true
             period.locked = true
@@ -158,23 +170,25 @@ enum ResultArchive {
             var levels: [PublishedRecord.Level] = []
             for (position, item) in tables.enumerated() {
                 var codes: [String: String] = [:]
+                var created: [UnitModel] = []
                 for row in item.table.rows {
                     if let code = manifest.unitCodes?[row.unit] ?? byKey[key(row.unit)] { codes[row.unit] = code; continue }
                     // A unit the directory lacks: created under the province, at the table's level.
-                    var code = (manifest.codePrefix.map { $0 + "-" } ?? "") + key(row.unit).split(separator: " ").map { String($0.prefix(1)).uppercased() }.joined()
-                    let base = code
-                    var n = 2
-                    while directory.contains(where: { $0.code == code }) { code = "\(base)\(n)"; n += 1 }
+                    let code = freshCode((manifest.codePrefix.map { $0 + "-" } ?? "") + key(row.unit).split(separator: " ").map { String($0.prefix(1)).uppercased() }.joined())
                     let unit = UnitModel(code: code, name: VietnameseText.normalized(row.unit), level: item.entry.level(ofGroup: row.group), groupName: row.group,
                                          parentID: province?.id)
                     unit.searchKey = VietnameseText.searchKey(unit.name)
                     // Known from this past table only: not a unit of later periods unless the directory says so.
                     unit.validUntil = "\(manifest.year + 1)-01-01"
-                    try await unit.create(on: tx)
-                    directory.append(unit)
+                    created.append(unit)
                     byKey[key(row.unit)] = code
                     codes[row.unit] = code
                 }
+                // In batches of 500 rows per INSERT rather than one statement per unit.
+                for start in stride(from: 0, to: created.count, by: 500) {
+                    try await Array(created[start..<min(start + 500, created.count)]).create(on: tx)
+                }
+                directory += created
                 var entry = item.entry
                 entry.province = manifest.province
                 let set = try await store(period: period, position: position, entry: entry, fileName: item.entry.file, content: item.text,

@@ -31,14 +31,17 @@ final class RequestMetrics: Sendable {
     func exposition() -> String { registry.emitToString() }
 }
 
-struct MetricsMiddleware: AsyncMiddleware {
+/// Future-based: no hop into Swift concurrency per request. A request that
+/// fails with an error is counted by the error middleware's answer, outside.
+struct MetricsMiddleware: Middleware {
     let metrics: RequestMetrics
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let start = DispatchTime.now().uptimeNanoseconds
-        let response = try await next.respond(to: request)
-        metrics.record(method: request.method, status: response.status,
-                       nanoseconds: Int64(clamping: DispatchTime.now().uptimeNanoseconds &- start))
-        return response
+        return next.respond(to: request).map { response in
+            metrics.record(method: request.method, status: response.status,
+                           nanoseconds: Int64(clamping: DispatchTime.now().uptimeNanoseconds &- start))
+            return response
+        }
     }
 }
