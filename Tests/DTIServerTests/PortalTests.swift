@@ -176,7 +176,7 @@ struct PortalTests {
             let installed = InstalledTools()
             if installed.canMakePDF {
                 app.converter = installed
-                let real = try await b.download(base + "/decision.pdf")
+                let real = try await reader.download(base + "/decision.pdf")
                 #expect(real.prefix(5) == Data("%PDF-".utf8))
             }
         }
