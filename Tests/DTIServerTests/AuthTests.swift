@@ -25,11 +25,25 @@ struct AuthTests {
         }
     }
 
-    @Test("a sign-in posted without the CSRF token is refused")
+    @Test("a sign-in from another site is refused; a browser holding a session must send its CSRF token")
     func csrfOnLogin() async throws {
         try await withDemoApp { app in
+            // Anonymous pages create no session (ADR 0015): a sign-in without a cookie carries no
+            // credentials to abuse, and one posted from another site is refused by its origin.
+            let crossSite = Browser(app)
+            try await crossSite.send(.GET, "/login")
+            #expect(crossSite.cookie == nil)
+            let forged = try await crossSite.send(.POST, "/login", form: ["username": "quantri", "password": DemoSeeder.password],
+                                                  headers: ["Sec-Fetch-Site": "cross-site"], withCSRF: false)
+            #expect(forged.status == .forbidden)
+            #expect(try await crossSite.send(.GET, "/api/v1/me").status == .unauthorized)
+            let otherOrigin = try await crossSite.send(.POST, "/login", form: ["username": "quantri", "password": DemoSeeder.password],
+                                                       headers: ["Origin": "https://evil.example", "Host": "127.0.0.1:8080"], withCSRF: false)
+            #expect(otherOrigin.status == .forbidden)
+            // A browser that holds a session (here from the sign-in API's GET) must send its token.
             let b = Browser(app)
-            try await b.send(.GET, "/login")
+            try await b.send(.GET, "/api/v1/session")
+            #expect(b.cookie != nil)
             let r = try await b.send(.POST, "/login", form: ["username": "quantri", "password": DemoSeeder.password], withCSRF: false)
             #expect(r.status == .forbidden)
             #expect(r.body.contains("thiếu mã CSRF"))

@@ -168,6 +168,29 @@ def saves(server, period, tokens, clients, seconds):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def big_import(server, period, tokens, seconds):
+    """A 4,012-unit results-only period (34 groups of 118 communes whose names share
+    their initials), imported through the API while 5 clients keep saving."""
+    groups = [f"Tỉnh thử {g + 1:02d}" for g in range(34)]
+    lines = ["group,unit,points"]
+    for g, group in enumerate(groups):
+        for c in range(118):
+            lines.append(f"{group},Xã Hòa An {g + 1:02d}-{c + 1:03d},{(g * 7 + c * 13) % 1000}")
+    table = "\n".join(lines) + "\n"
+    manifest = "\n".join(["schema: opendti.results/1", "id: bench-4012", "title: Thử 4.012 xã", "year: 2019", "province: Thử", "source: đo tốc độ",
+                           "tables:", "  - {file: t.csv, level: commune}"])
+    admin = Session(server.base, "quantri")
+    driver = subprocess.Popen([sys.executable, os.path.join(HERE, "saves.py"), server.base, period, tokens, "5", str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    time.sleep(2)
+    started = time.monotonic()
+    admin.call("POST", "/api/v1/results", {"manifest": manifest, "files": {"t.csv": table}})
+    elapsed = time.monotonic() - started
+    out, _ = driver.communicate()
+    result = json.loads(out.strip().splitlines()[-1])
+    return {"units": len(lines) - 1, "table_kb": round(len(table.encode()) / 1024), "import_s": round(elapsed, 2), "saves_meanwhile": result}
+
+
 def pgbench(url, clients, seconds):
     env = dict(os.environ)
     u = urllib.parse.urlparse(url)
@@ -221,11 +244,31 @@ def main():
             result = saves(server, period, tokens, clients, a.seconds)
             rows.append({"what": f"answer saves, {clients} clients, SQLite", "saves": result})
             print(f"answer saves, {clients:3} clients, SQLite: {result}", flush=True)
+        imported = big_import(server, period, tokens, max(15, a.seconds))
+        rows.append({"what": "4,012-unit results import with 5 clients saving, SQLite", "import": imported})
+        print(f"4,012-unit import with saves running, SQLite: {imported}", flush=True)
+        results = json.load(urllib.request.urlopen(server.base + "/api/v1/results"))
+        big = next(r for r in results if r.get("year") == 2019)["id"]
+        started = time.monotonic()
+        size = len(fetch(server.base + f"/results/{big}")[0])
+        first = time.monotonic() - started
+        gz = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{size_download}", "-H", "Accept-Encoding: gzip", server.base + f"/results/{big}"],
+                            capture_output=True, text=True).stdout
+        print(f"its ranking page: {size} bytes ({gz} gzip), first render {first * 1000:.0f} ms", flush=True)
+        row("its ranking page, served as bytes", wrk(server.base + f"/results/{big}", a.seconds, headers=["Accept-Encoding: gzip"]))
     finally:
         server.stop()
 
     if not a.skip_postgres:
         base_url = subprocess.run(["bash", os.path.join(ROOT, "scripts", "start-postgres.sh")], capture_output=True, text=True).stdout.strip()
+        # pgbench with 200 clients needs more than PostgreSQL's default 100 connections.
+        subprocess.run(["su", "postgres", "-c", "psql -qc 'ALTER SYSTEM SET max_connections = 300'"], capture_output=True)
+        version = sorted(os.listdir("/usr/lib/postgresql"), key=int)[-1]
+        subprocess.run(["pg_ctlcluster", version, "main", "restart"], capture_output=True)
+        for _ in range(30):
+            if subprocess.run(["su", "postgres", "-c", "pg_isready -q"]).returncode == 0:
+                break
+            time.sleep(1)
         database = "opendti_bench_" + str(os.getpid())
         subprocess.run(["su", "postgres", "-c", f"createdb -O opendti {database}"], check=True)
         url = base_url.rsplit("/", 1)[0] + "/" + database

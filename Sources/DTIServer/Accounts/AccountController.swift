@@ -106,7 +106,7 @@ struct AccountController: RouteCollection {
         }
         if !token.revoked {
             token.revoked = true
-            try await req.db.transaction { tx in
+            try await req.db.retryingTransaction { tx in
                 try await token.save(on: tx)
                 try await AuditLog.record(req, actor: user, action: "token_revoked", target: token.name, detail: token.id!.uuidString, on: tx)
             }

@@ -85,7 +85,7 @@ struct AccountDirectory {
         user.scopeUnits = scopeUnits.joined(separator: ";")
         user.scopeFields = scopeFields.joined(separator: ";")
         user.email = email
-        try await ctx.db.transaction { tx in
+        try await ctx.db.retryingTransaction { tx in
             try await user.create(on: tx)
             try await AuditLog.record(ctx, actor: ctx.actor, action: "user_created", target: username, detail: role.rawValue, on: tx)
         }
@@ -105,7 +105,7 @@ struct AccountDirectory {
         let token = "dti_" + [UInt8].random(count: 32).base64URLEncoded
         // Every token expires: 90 days unless the administrator says otherwise.
         let expires: Date? = ctx.now.addingTimeInterval(Double(input.days ?? Self.defaultTokenDays) * 86_400)
-        try await ctx.db.transaction { tx in
+        try await ctx.db.retryingTransaction { tx in
             try await ApiToken(userID: user.id!, name: input.name, tokenHash: SHA256.hash(data: Data(token.utf8)).hex, expiresAt: expires).create(on: tx)
             try await AuditLog.record(ctx, actor: ctx.actor, action: "token_issued", target: user.username, detail: input.name, on: tx)
         }

@@ -40,7 +40,7 @@ enum CorrectionService {
         if a.openCorrections.contains(criterion) { throw DomainError.conflict("Tiêu chí \(criterion) đã có yêu cầu đang mở.") }
         let text = try text(message)
         let request = CorrectionRequest(submissionID: a.submission!.id!, criterion: criterion, createdBy: user.username)
-        try await ctx.db.transaction { tx in
+        try await ctx.db.retryingTransaction { tx in
             try await request.create(on: tx)
             try await CorrectionMessage(requestID: request.id!, author: user.username, text: text).create(on: tx)
             try await ChangeEntry(submissionID: a.submission!.id!, criterion: criterion, actor: user.username, field: "correction",

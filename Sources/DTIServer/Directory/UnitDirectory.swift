@@ -78,7 +78,7 @@ enum UnitDirectory {
             }
         }
         guard problems.isEmpty else { return ([], problems) }
-        let created = try await db.transaction { tx -> [UnitModel] in
+        let created = try await db.retryingTransaction { tx -> [UnitModel] in
             var byCode = byCode
             var created: [UnitModel] = []
             for input in inputs {

@@ -36,7 +36,7 @@ enum UnitLineageService {
         for code in codes.sorted() where byCode[code] == nil { problems.append("Không có đơn vị mã \"\(code)\".") }
         if !Set(input.predecessors).isDisjoint(with: input.successors) { problems.append("Một đơn vị không thể vừa là đơn vị cũ vừa là đơn vị mới.") }
         guard problems.isEmpty, let kind else { return .failure(Problems(messages: problems)) }
-        try await ctx.db.transaction { tx in
+        try await ctx.db.retryingTransaction { tx in
             for p in input.predecessors {
                 for s in input.successors {
                     try await UnitLineage(predecessorID: byCode[p]!.id!, successorID: byCode[s]!.id!, kind: kind,

@@ -101,7 +101,7 @@ struct FrameworkController: RouteCollection {
 
     /// Imports a framework version and its audit entry in one transaction.
     static func importAudited(_ req: Request, _ text: String, file: String) async throws -> FrameworkCatalog.ImportOutcome {
-        try await req.db.transaction { tx in
+        try await req.db.retryingTransaction { tx in
             let outcome = try await FrameworkCatalog.importYAML(text, file: file, on: tx)
             if case .imported(let v) = outcome {
                 try await AuditLog.record(req, actor: req.user, action: "framework_imported", target: "\(v.key)@\(v.version)", detail: v.sha256, on: tx)

@@ -148,7 +148,7 @@ struct PeriodController: RouteCollection {
         if period.locked { throw Abort(.conflict, reason: "Kỳ đánh giá đã khóa.") }
         guard problems.isEmpty, let phase else { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
         let user = req.user!
-        try await req.db.transaction { tx in
+        try await req.db.retryingTransaction { tx in
             try await PhaseException(periodID: period.id!, unitID: unit.id!, phase: phase, until: input.until, reason: reason, grantedBy: user.username).create(on: tx)
             try await AuditLog.record(req, actor: user, action: "deadline_exception", target: unit.code, detail: "\(phase.rawValue) đến \(input.until): \(reason)", on: tx)
         }

@@ -103,7 +103,7 @@ enum PeriodService {
         guard problems.isEmpty else { return .failure(Problems(messages: problems)) }
         let period = Period(year: input.year, title: title)
         let chosen = versions
-        try await ctx.db.transaction { tx in
+        try await ctx.db.retryingTransaction { tx in
             try await period.create(on: tx)
             for p in input.phases {
                 try await PeriodPhase(periodID: period.id!, phase: Phase(rawValue: p.phase)!, startsOn: p.startsOn, endsOn: p.endsOn).create(on: tx)
@@ -117,7 +117,7 @@ enum PeriodService {
     static func lock(_ period: Period, in ctx: ServiceContext) async throws {
         guard !period.locked else { return }
         period.locked = true
-        try await ctx.db.transaction { tx in
+        try await ctx.db.retryingTransaction { tx in
             try await period.save(on: tx)
             try await AuditLog.record(ctx, actor: ctx.actor, action: "period_locked", target: "\(period.year)", detail: period.title, on: tx)
         }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 extension Database {
     /// A transaction, tried again when SQLite answers that the database is
@@ -7,11 +8,21 @@ extension Database {
     /// it writes is refused at once (no busy wait can help it) when another
     /// writer got there first. Nothing of the refused attempt was written, so
     /// it is safe to run it again. PostgreSQL never answers so.
+    ///
+    /// On SQLite every such transaction first claims the write lock with a
+    /// statement that writes nothing, so it waits for the lock (the busy
+    /// timeout) before it reads, instead of reading first and being refused
+    /// when it comes to write because another writer committed meanwhile.
     func retryingTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
-                return try await transaction(body)
+                return try await transaction { tx in
+                    if let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
+                        try await sql.raw("UPDATE units SET code = code WHERE 0").run()
+                    }
+                    return try await body(tx)
+                }
             } catch where attempt < 40 && Self.isSQLiteBusy(error) {
                 attempt += 1
                 // 1–8 ms, growing: the other writer's transaction is short.

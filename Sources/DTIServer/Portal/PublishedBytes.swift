@@ -18,8 +18,8 @@ final class PublishedBytes: Sendable {
     struct Entry: Sendable {
         var body: ByteBuffer
         var gzip: ByteBuffer?
-        var contentType: String
-        var disposition: String?
+        /// The route's own headers (type, disposition, the record's hash…), as rendered.
+        var headers: [(String, String)]
         var etag: String
         var lastModified: String
         var size: Int
@@ -66,9 +66,12 @@ final class PublishedBytes: Sendable {
         // A route's own ETag stays (record.json's is the record's SHA-256).
         let etag = headers.first(name: .eTag) ?? "\"" + SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
         let type = headers.first(name: .contentType) ?? "application/octet-stream"
+        let skipped: Set<String> = ["content-length", "date", "set-cookie", "etag", "last-modified", "cache-control", "vary", "connection",
+                                    "content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy", "strict-transport-security"]
+        let kept = headers.filter { !skipped.contains($0.name.lowercased()) }.map { ($0.name, $0.value) }
         let compressible = type.hasPrefix("text/") || type.contains("json") || type.contains("xml") || type.contains("csv")
         let gzip = compressible && bytes.count > 1024 ? (try? Gzip.compress(bytes)).map { ByteBuffer(data: $0) } : nil
-        return Entry(body: body, gzip: gzip, contentType: type, disposition: headers.first(name: .contentDisposition), etag: etag,
+        return Entry(body: body, gzip: gzip, headers: kept, etag: etag,
                      lastModified: HTTPHeaders.lastModifiedText(now), size: bytes.count + (gzip?.readableBytes ?? 0))
     }
 }
@@ -117,8 +120,7 @@ struct PublishedBytesMiddleware: Middleware {
     static func serve(_ entry: PublishedBytes.Entry, to request: Request) -> Response {
         var headers = HTTPHeaders()
         headers.reserveCapacity(12)
-        headers.add(name: .contentType, value: entry.contentType)
-        if let disposition = entry.disposition { headers.add(name: .contentDisposition, value: disposition) }
+        for (name, value) in entry.headers { headers.add(name: name, value: value) }
         headers.add(name: .eTag, value: entry.etag)
         headers.add(name: .lastModified, value: entry.lastModified)
         headers.add(name: .cacheControl, value: "public, max-age=300")

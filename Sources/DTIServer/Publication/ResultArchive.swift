@@ -128,7 +128,7 @@ enum ResultArchive {
         }
         if !problems.isEmpty { throw Problems(messages: problems) }
         let tables = parsed
-        return try await db.transaction { tx in
+        return try await db.retryingTransaction { tx in
             var directory = try await UnitModel.query(on: tx).all()
             func key(_ name: String) -> String {
                 var k = VietnameseText.searchKey(name)

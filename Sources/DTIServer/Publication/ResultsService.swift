@@ -111,7 +111,7 @@ enum ResultsService {
         ]).serialized()
         let snapshot = PublishedSnapshot(periodID: period.id!, publishedBy: user.username,
                                          sha256: SHA256.hash(data: Data(content.utf8)).hex, content: content)
-        try await ctx.db.transaction { tx in
+        try await ctx.db.retryingTransaction { tx in
             try await snapshot.create(on: tx)
             try await ResultArchive.storePublished(levels, period: period, inputsSHA256: snapshot.sha256, at: ctx.now, on: tx)
             period.locked = true
