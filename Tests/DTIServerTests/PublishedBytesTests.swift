@@ -145,3 +145,36 @@ struct ManyUnitsImportTests {
         }
     }
 }
+
+@Suite("Expired sessions", .serialized)
+struct SessionSweepTests {
+    @Test("the hourly sweep deletes sessions idle past the timeout, past their lifetime, or handed out and never signed in; live ones stay")
+    func sweep() async throws {
+        try await withDemoApp { app in
+            let clock = FixedClock(Date(timeIntervalSince1970: 1_780_000_000))
+            app.clock = clock
+            let idle: TimeInterval = 30 * 60, absolute: TimeInterval = 12 * 3600
+            let dozing = Browser(app), working = Browser(app), tokenOnly = Browser(app)
+            #expect(try await dozing.signIn("daumoi.snn").status == .seeOther)
+            #expect(try await working.signIn("thamdinh").status == .seeOther)
+            try await tokenOnly.send(.GET, "/api/v1/session")
+            #expect(try await SessionRecord.query(on: app.db).count() == 3)
+            #expect(try await SessionSweep.run(on: app.db, now: clock.now(), idle: idle, absolute: absolute) == 0)
+            // 25 minutes on, one person is still working; ten minutes later the other has been idle 35.
+            clock.advance(25 * 60)
+            #expect(try await working.send(.GET, "/api/v1/me").status == .ok)
+            clock.advance(10 * 60)
+            #expect(try await SessionSweep.run(on: app.db, now: clock.now(), idle: idle, absolute: absolute) == 2)
+            #expect(try await working.send(.GET, "/api/v1/me").status == .ok, "the live session stays")
+            #expect(try await dozing.send(.GET, "/api/v1/me").status == .unauthorized)
+            #expect(try await SessionRecord.query(on: app.db).count() == 1)
+            // Past the absolute lifetime, even a busy session goes.
+            for _ in 0..<26 {
+                clock.advance(29 * 60)
+                #expect(try await working.send(.GET, "/api/v1/me").status == .ok || clock.now().timeIntervalSince1970 - 1_780_000_000 > absolute)
+            }
+            #expect(try await SessionSweep.run(on: app.db, now: clock.now(), idle: idle, absolute: absolute) == 1)
+            #expect(try await SessionRecord.query(on: app.db).count() == 0)
+        }
+    }
+}

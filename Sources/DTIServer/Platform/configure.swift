@@ -115,5 +115,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
                                                           username: settings.smtpUser, password: settings.smtpPassword)))
     }
     if app.environment != .testing { app.lifecycle.use(DeadlineReminderWorker()) }
+    if app.environment != .testing {
+        app.lifecycle.use(SessionSweepWorker(idle: Double(settings.sessionIdleMinutes) * 60, absolute: Double(settings.sessionMaxHours) * 3600))
+    }
     try app.register(collection: AccountController(accounts: AccountDirectory(policy: PasswordPolicy(minLength: settings.passwordMinLength))))
 }

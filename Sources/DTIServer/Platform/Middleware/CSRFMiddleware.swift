@@ -75,6 +75,7 @@ extension Request {
         if let token = session.data[CSRFMiddleware.sessionKey] { return token }
         let token = [UInt8].random(count: 24).base64URLEncoded
         session.data[CSRFMiddleware.sessionKey] = token
+        if session.data[SessionSweep.issuedAtKey] == nil { session.data[SessionSweep.issuedAtKey] = String(now.timeIntervalSince1970) }
         return token
     }
 }
