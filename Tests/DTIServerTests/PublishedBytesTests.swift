@@ -178,3 +178,31 @@ struct SessionSweepTests {
         }
     }
 }
+
+@Suite("Public listings kept a few seconds", .serialized)
+struct ListingBytesTests {
+    @Test("the home page, frameworks, units and the list of results are kept 10 s for anonymous readers; an administrator's new unit shows after that, and at once to signed-in readers")
+    func listings() async throws {
+        try await withDemoApp { app in
+            let clock = FixedClock(Date(timeIntervalSince1970: 1_780_000_000))
+            app.clock = clock
+            for path in ["/", "/frameworks", "/units", "/results", "/units?q=krong"] {
+                var etag: String?
+                try await app.testing().test(.GET, path) { res in
+                    #expect(res.status == .ok)
+                    etag = res.headers.first(name: .eTag)
+                    #expect(res.headers.first(name: .cacheControl) == "public, max-age=10", "\(path)")
+                }
+                try await app.testing().test(.GET, path, headers: ["If-None-Match": try #require(etag)]) { res in #expect(res.status == .notModified, "\(path)") }
+            }
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let created = try await admin.send(.POST, "/api/v1/units", json: ["code": "XATHU", "name": "Xã Thử Nghiệm Mới", "level": "commune", "group": "Cấp xã"])
+            #expect(created.status == .created, "\(created.body)")
+            try await app.testing().test(.GET, "/units") { res in #expect(!res.body.string.contains("Xã Thử Nghiệm Mới"), "kept for 10 s") }
+            #expect(try await admin.send(.GET, "/units").body.contains("Xã Thử Nghiệm Mới"), "a signed-in reader sees it at once")
+            clock.advance(11)
+            try await app.testing().test(.GET, "/units") { res in #expect(res.body.string.contains("Xã Thử Nghiệm Mới"), "shown after 10 s") }
+        }
+    }
+}

@@ -23,7 +23,21 @@ final class PublishedBytes: Sendable {
         var etag: String
         var lastModified: String
         var size: Int
+        /// Public listings are kept a few seconds only; published pages for good.
+        var expires: Date?
+        var maxAge: Int
     }
+
+    /// How long a page may be kept: published pages for good (nil), the public
+    /// listings (home, frameworks, units, the list of results) a few seconds —
+    /// an administrator's change shows within that — and nothing else.
+    static func keep(_ target: String) -> TimeInterval?? {
+        if isPublishedPath(target) { return .some(nil) }
+        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
+        return ["/", "/frameworks", "/units", "/results"].contains(path) ? .some(listingSeconds) : nil
+    }
+
+    static let listingSeconds: TimeInterval = 10
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
     private let order = NIOLockedValueBox<[String]>([])
@@ -43,7 +57,13 @@ final class PublishedBytes: Sendable {
         return false
     }
 
-    func entry(_ key: String) -> Entry? { entries.withLockedValue { $0[key] } }
+    func entry(_ key: String, now: Date) -> Entry? {
+        entries.withLockedValue { entries in
+            guard let entry = entries[key] else { return nil }
+            if let expires = entry.expires, expires <= now { return nil }
+            return entry
+        }
+    }
 
     func store(_ key: String, _ entry: Entry) {
         entries.withLockedValue { entries in
@@ -61,7 +81,7 @@ final class PublishedBytes: Sendable {
 
     var count: Int { entries.withLockedValue { $0.count } }
 
-    static func make(body: ByteBuffer, headers: HTTPHeaders, now: Date) -> Entry {
+    static func make(body: ByteBuffer, headers: HTTPHeaders, now: Date, keep seconds: TimeInterval?) -> Entry {
         let bytes = Data(body.readableBytesView)
         // A route's own ETag stays (record.json's is the record's SHA-256).
         let etag = headers.first(name: .eTag) ?? "\"" + SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
@@ -72,7 +92,8 @@ final class PublishedBytes: Sendable {
         let compressible = type.hasPrefix("text/") || type.contains("json") || type.contains("xml") || type.contains("csv")
         let gzip = compressible && bytes.count > 1024 ? (try? Gzip.compress(bytes)).map { ByteBuffer(data: $0) } : nil
         return Entry(body: body, gzip: gzip, headers: kept, etag: etag,
-                     lastModified: HTTPHeaders.lastModifiedText(now), size: bytes.count + (gzip?.readableBytes ?? 0))
+                     lastModified: HTTPHeaders.lastModifiedText(now), size: bytes.count + (gzip?.readableBytes ?? 0),
+                     expires: seconds.map { now.addingTimeInterval($0) }, maxAge: seconds.map { Int($0) } ?? 300)
     }
 }
 
@@ -94,23 +115,23 @@ struct PublishedBytesMiddleware: Middleware {
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let raw = request.url.string
-        guard request.method == .GET || request.method == .HEAD, PublishedBytes.isPublishedPath(raw),
+        guard request.method == .GET || request.method == .HEAD, let keep = PublishedBytes.keep(raw),
               request.headers.first(name: .authorization) == nil,
               !(request.headers.first(name: .cookie)?.contains(request.application.sessions.configuration.cookieName + "=") ?? false) else {
             return next.respond(to: request)
         }
-        if let entry = cache.entry(raw) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
+        if let entry = cache.entry(raw, now: request.now) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
         let cache = self.cache
         return next.respond(to: request).flatMap { response in
             guard response.status == .ok, response.headers[.setCookie].isEmpty else { return request.eventLoop.makeSucceededFuture(response) }
             if let buffer = response.body.buffer {
-                let entry = PublishedBytes.make(body: buffer, headers: response.headers, now: request.now)
+                let entry = PublishedBytes.make(body: buffer, headers: response.headers, now: request.now, keep: keep)
                 cache.store(raw, entry)
                 return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request))
             }
             return response.body.collect(on: request.eventLoop).map { collected in
                 guard let collected else { return response }
-                let entry = PublishedBytes.make(body: collected, headers: response.headers, now: request.now)
+                let entry = PublishedBytes.make(body: collected, headers: response.headers, now: request.now, keep: keep)
                 cache.store(raw, entry)
                 return Self.serve(entry, to: request)
             }
@@ -123,7 +144,7 @@ struct PublishedBytesMiddleware: Middleware {
         for (name, value) in entry.headers { headers.add(name: name, value: value) }
         headers.add(name: .eTag, value: entry.etag)
         headers.add(name: .lastModified, value: entry.lastModified)
-        headers.add(name: .cacheControl, value: "public, max-age=300")
+        headers.add(name: .cacheControl, value: "public, max-age=\(entry.maxAge)")
         headers.add(name: .vary, value: "Accept-Encoding, Cookie")
         if let sent = request.headers.first(name: .ifNoneMatch), sent.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == entry.etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
             return Response(status: .notModified, headers: headers)
