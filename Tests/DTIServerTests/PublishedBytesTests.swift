@@ -202,7 +202,12 @@ struct ListingBytesTests {
             try await app.testing().test(.GET, "/units") { res in #expect(!res.body.string.contains("Xã Thử Nghiệm Mới"), "kept for 10 s") }
             #expect(try await admin.send(.GET, "/units").body.contains("Xã Thử Nghiệm Mới"), "a signed-in reader sees it at once")
             clock.advance(11)
+            // Expired: while one request renders it again, the others are served the expired bytes.
+            #expect(app.publishedBytes.entry("/units", now: clock.now()) == nil, "this caller renders")
+            try await app.testing().test(.GET, "/units") { res in #expect(!res.body.string.contains("Xã Thử Nghiệm Mới"), "served meanwhile") }
+            app.publishedBytes.refreshed("/units")
             try await app.testing().test(.GET, "/units") { res in #expect(res.body.string.contains("Xã Thử Nghiệm Mới"), "shown after 10 s") }
+            try await app.testing().test(.GET, "/units") { res in #expect(res.body.string.contains("Xã Thử Nghiệm Mới"), "and kept") }
         }
     }
 }

@@ -82,7 +82,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.middleware.use(ErrorMiddleware.default(environment: app.environment))  // last resort
     let metrics = RequestMetrics()
     app.middleware.use(MetricsMiddleware(metrics: metrics))
-    app.middleware.use(PublishedBytesMiddleware(cache: PublishedBytes()))  // published pages: rendered once, then bytes with ETag/304
+    app.publishedBytes = PublishedBytes()
+    app.middleware.use(PublishedBytesMiddleware(cache: app.publishedBytes))  // published pages: rendered once, then bytes with ETag/304
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(MethodNotAllowedMiddleware())                // 405 with Allow for a path that exists with another method
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))

@@ -57,12 +57,23 @@ final class PublishedBytes: Sendable {
         return false
     }
 
+    /// Keys being rendered again after their entry expired.
+    private let refreshing = NIOLockedValueBox<Set<String>>([])
+
+    /// The kept entry, or nil when the request should render the page: a
+    /// fresh entry is served; an expired one is rendered again by one request
+    /// while the others are served the expired bytes meanwhile (so a listing's
+    /// re-render every few seconds does not hold up everyone who arrives then).
     func entry(_ key: String, now: Date) -> Entry? {
-        entries.withLockedValue { entries in
-            guard let entry = entries[key] else { return nil }
-            if let expires = entry.expires, expires <= now { return nil }
-            return entry
-        }
+        guard let entry = entries.withLockedValue({ $0[key] }) else { return nil }
+        guard let expires = entry.expires, expires <= now else { return entry }
+        let claimed = refreshing.withLockedValue { $0.insert(key).inserted }
+        return claimed ? nil : entry
+    }
+
+    /// The re-render of `key` is over (kept or not).
+    func refreshed(_ key: String) {
+        _ = refreshing.withLockedValue { $0.remove(key) }
     }
 
     func store(_ key: String, _ entry: Entry) {
@@ -122,7 +133,7 @@ struct PublishedBytesMiddleware: Middleware {
         }
         if let entry = cache.entry(raw, now: request.now) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
         let cache = self.cache
-        return next.respond(to: request).flatMap { response in
+        return next.respond(to: request).always { _ in cache.refreshed(raw) }.flatMap { response in
             guard response.status == .ok, response.headers[.setCookie].isEmpty else { return request.eventLoop.makeSucceededFuture(response) }
             if let buffer = response.body.buffer {
                 let entry = PublishedBytes.make(body: buffer, headers: response.headers, now: request.now, keep: keep)
@@ -154,5 +165,15 @@ struct PublishedBytesMiddleware: Middleware {
             return Response(status: .ok, headers: headers, body: .init(buffer: gzip))
         }
         return Response(status: .ok, headers: headers, body: .init(buffer: entry.body))
+    }
+}
+
+extension Application {
+    private struct PublishedBytesKey: StorageKey { typealias Value = PublishedBytes }
+
+    /// The pages kept as bytes (one store per application).
+    var publishedBytes: PublishedBytes {
+        get { storage[PublishedBytesKey.self] ?? PublishedBytes() }
+        set { storage[PublishedBytesKey.self] = newValue }
     }
 }
