@@ -20,11 +20,11 @@ enum SessionSweep {
             for record in records {
                 let data = record.data
                 let loginAt = data[SessionTimeoutMiddleware.loginAtKey].flatMap(Double.init)
-                let lastSeen = data[SessionTimeoutMiddleware.lastSeenKey].flatMap(Double.init) ?? loginAt
+                let lastSeen = data[SessionTimeoutMiddleware.lastSeenKey].flatMap(Double.init)
                 let issued = data[issuedAtKey].flatMap(Double.init)
                 let dead: Bool
                 if let loginAt, data[SessionUserAuthenticator.userKey] != nil {
-                    dead = t - (lastSeen ?? loginAt) > idle || t - loginAt > absolute
+                    dead = SessionTimeoutMiddleware.isExpired(loginAt: loginAt, lastSeen: lastSeen ?? loginAt, now: t, idle: idle, absolute: absolute)
                 } else {
                     // No account: kept while its token may still be posted, then gone.
                     dead = issued.map { t - $0 > idle } ?? true

@@ -29,8 +29,6 @@ struct AnswerSheet {
 
     /// Rows in the order the form lists them.
     var rows: [Row]
-    /// Every other field (csrf, buttons).
-    var fields: [String: String]
 
     /// The digest a row's shown values have: the page writes it, a save compares it.
     static func digest(value: String, b: String, explanation: String) -> String {
@@ -60,28 +58,39 @@ struct AnswerSheet {
     }
 
     init(body: ByteBuffer?) throws {
-        var order: [String] = []
-        var values: [String: [String: [String]]] = [:]
-        var fields: [String: String] = [:]
-        for (key, value) in try Self.pairs(body) {
-            guard let dot = key.firstIndex(of: "."), ["value", "b", "explanation", "parts", "hasparts", "version", "read"].contains(String(key[..<dot])) else {
-                fields[key] = value
+        let form = try RowForm(body: body, fields: ["value", "b", "explanation", "parts", "hasparts", "version", "read"])
+        if form.order.count > 2000 { throw DomainError.invalid("Biểu mẫu có quá nhiều tiêu chí.") }
+        rows = form.order.map { code in
+            let f = form.values[code] ?? [:]
+            let value = f["hasparts"] != nil ? (f["parts"] ?? []).joined(separator: ";") : (f["value"]?.first ?? "")
+            return Row(criterion: code, value: value.trimmingCharacters(in: .whitespaces), b: (f["b"]?.first ?? "").trimmingCharacters(in: .whitespaces),
+                       explanation: Self.normalised(f["explanation"]?.first ?? ""), version: Int(f["version"]?.first ?? "") ?? 0,
+                       read: f["read"]?.first ?? "", isParts: f["hasparts"] != nil)
+        }
+    }
+}
+
+/// A form whose row fields are named `FIELD.CODE` (the answer sheet, the
+/// reviewers' scores): the rows in the order the form lists them, each
+/// field's values, and every other field (csrf, buttons) on its own.
+struct RowForm {
+    var order: [String] = []
+    var values: [String: [String: [String]]] = [:]
+    var others: [String: String] = [:]
+
+    init(body: ByteBuffer?, fields: Set<String>) throws {
+        for (key, value) in try AnswerSheet.pairs(body) {
+            guard let dot = key.firstIndex(of: "."), fields.contains(String(key[..<dot])) else {
+                others[key] = value
                 continue
             }
             let field = String(key[..<dot]), code = String(key[key.index(after: dot)...])
             if values[code] == nil { order.append(code) }
             values[code, default: [:]][field, default: []].append(value)
         }
-        if order.count > 2000 { throw DomainError.invalid("Biểu mẫu có quá nhiều tiêu chí.") }
-        rows = order.map { code in
-            let f = values[code] ?? [:]
-            let value = f["hasparts"] != nil ? (f["parts"] ?? []).joined(separator: ";") : (f["value"]?.first ?? "")
-            return Row(criterion: code, value: value.trimmingCharacters(in: .whitespaces), b: (f["b"]?.first ?? "").trimmingCharacters(in: .whitespaces),
-                       explanation: Self.normalised(f["explanation"]?.first ?? ""), version: Int(f["version"]?.first ?? "") ?? 0,
-                       read: f["read"]?.first ?? "", isParts: f["hasparts"] != nil)
-        }
-        self.fields = fields
     }
+
+    func first(_ field: String, of code: String) -> String? { values[code]?[field]?.first }
 }
 
 /// What a refused or partly refused save leaves for the page it redirects
@@ -109,8 +118,18 @@ struct SheetFlash: Codable {
         return try? JSONDecoder().decode(SheetFlash.self, from: Data(text.utf8))
     }
 
-    func store(_ req: Request, for a: SelfAssessment) {
-        guard let data = try? JSONEncoder().encode(self) else { return }
-        req.session.data[Self.key(a)] = String(decoding: data, as: UTF8.self)
+    /// Marks the first refused row (in the form's order) and says how many were refused.
+    mutating func finish(order: [String]) {
+        first = order.first { problems[$0] != nil }
+        if !problems.isEmpty { errors.append("\(problems.count) tiêu chí chưa được lưu; xem thông báo bên cạnh từng tiêu chí.") }
+    }
+
+    /// Keeps the flash for the page and sends the browser there: back at the
+    /// row just saved; at a refused one the page focuses its field instead
+    /// (a fragment in the URL would make the browser skip `autofocus`).
+    func redirect(_ req: Request, to a: SelfAssessment) -> Response {
+        if let data = try? JSONEncoder().encode(self) { req.session.data[Self.key(a)] = String(decoding: data, as: UTF8.self) }
+        let anchor = first == nil ? saved.first : nil
+        return req.redirect(to: SelfAssessmentController.path(a) + (anchor.map { "#c-\($0)" } ?? ""))
     }
 }

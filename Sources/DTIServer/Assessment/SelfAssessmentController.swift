@@ -174,7 +174,7 @@ struct SelfAssessmentController: RouteCollection {
             switch c.field {
             case "status": return Submission.Status(rawValue: text)?.label ?? text
             case "correction": return CorrectionRequest.Status(rawValue: text)?.label ?? text
-            case "value": return SelfAssessmentView.displayValue(a.framework.leafByCode[c.criterion].map { a.framework.leafRule($0) }, value: text, b: "")
+            case "value": return a.displayValue(c.criterion, value: text, b: "")
             default: return text
             }
         }
@@ -301,20 +301,15 @@ struct SelfAssessmentController: RouteCollection {
                     flash.typed[criterion] = .init(value: row.value, b: row.b, explanation: row.explanation)
                     let who = names[current.updatedBy] ?? current.updatedBy
                     let when = current.updatedAt.map { " lúc \(DateText.dateTime($0))" } ?? ""
-                    let theirs = SelfAssessmentView.displayValue(a.framework.leafByCode[criterion].map { a.framework.leafRule($0) }, value: current.value, b: current.b)
+                    let theirs = a.displayValue(criterion, value: current.value, b: current.b)
                     flash.problems[criterion] = "\(who) đã lưu tiêu chí này\(when) trong khi bạn đang nhập; số liệu của bạn chưa được lưu."
                     flash.conflicts[criterion] = "Giá trị đã lưu: \(theirs.isEmpty ? "(trống)" : theirs)\(current.explanation.isEmpty ? "" : " — giải trình: \(current.explanation)"). Bấm \"Lưu\" lần nữa để thay bằng giá trị của bạn."
                 }
             }
-            flash.first = changed.map(\.criterion).first { flash.problems[$0] != nil }
             if !flash.saved.isEmpty { flash.message = "Đã lưu \(flash.saved.count) tiêu chí: \(flash.saved.joined(separator: ", "))." }
-            if !flash.problems.isEmpty { flash.errors = ["\(flash.problems.count) tiêu chí chưa được lưu; xem thông báo bên cạnh từng tiêu chí."] }
+            flash.finish(order: changed.map(\.criterion))
         }
-        flash.store(req, for: a)
-        // Back at the row just saved; at a refused one the page focuses its field instead
-        // (a fragment in the URL would make the browser skip `autofocus`).
-        let anchor = flash.first == nil ? flash.saved.first : nil
-        return req.redirect(to: Self.path(a) + (anchor.map { "#c-\($0)" } ?? ""))
+        return flash.redirect(req, to: a)
     }
 
     static func path(_ a: SelfAssessment) -> String { "/periods/\(a.period.id!)/units/\(a.unit.code.urlPathEncoded)" }

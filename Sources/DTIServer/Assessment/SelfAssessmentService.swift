@@ -76,6 +76,11 @@ struct SelfAssessment {
         return responses
     }
 
+    /// An answer to `criterion` as people read it (option labels, not keys).
+    func displayValue(_ criterion: String, value: String, b: String) -> String {
+        SelfAssessmentView.displayValue(framework.leafByCode[criterion].map { framework.leafRule($0) }, value: value, b: b)
+    }
+
     var score: UnitScore {
         var issues: [ScoringIssue] = []
         return ScoringEngine.score(assessedUnit, responses, in: framework, issues: &issues)

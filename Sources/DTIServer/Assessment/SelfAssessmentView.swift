@@ -78,8 +78,9 @@ struct SelfAssessmentView: Content {
         var autofocus: Bool = false
         /// Just saved (after a whole-form save).
         var saved: Bool = false
-        /// Who last changed the answer, by name.
-        var updatedBy: String = ""
+
+        /// The row as an entry of a list that names it: "CODE — name".
+        var option: Option { Option(key: code, label: "\(code) — \(name)", selected: false) }
     }
 
     struct Checklist: Content {
@@ -146,12 +147,7 @@ struct SelfAssessmentView: Content {
         version = a.submission?.version ?? 0
         totalPoints = PointsText.points(score.totalPoints)
         applicableMax = FrameworkCatalog.text(score.totalApplicableMax)
-        let display = fw.framework.display
-        let decimals = display.decimals ?? 2
-        var reported = score
-        reported.reported = true
-        let index = ScoringEngine.index(of: reported, in: fw, decimals: decimals)
-        self.index = index?.formatted(decimals: decimals, separator: display.separator, trimZeros: display.trimZeros) ?? "-"
+        index = Self.indexText(score, in: fw)
         indexLabel = fw.framework.method.label
         let names = context.names
         func name(_ username: String) -> String { names[username] ?? username }
@@ -214,7 +210,6 @@ struct SelfAssessmentView: Content {
             row.read = AnswerSheet.digest(value: shown, b: row.b, explanation: row.explanation)
             row.unanswered = node.isLeaf && applicable && answer == nil
             row.needsEvidence = node.isLeaf && applicable && node.evidence != nil && !evidenced.contains(node.code) && (answer?.explanation ?? "").isEmpty
-            row.updatedBy = answer.map { name($0.updatedBy) } ?? ""
             return row
         }
         let refusal = a.editRefusal(for: user)
@@ -227,7 +222,7 @@ struct SelfAssessmentView: Content {
                      issuer: $0.issuer, documentDate: $0.documentDate, criteria: AccountDirectory.list($0.criteria).joined(separator: ", "),
                      uploadedBy: name($0.uploadedBy), sha256: $0.sha256)
         }
-        uploadCriteria = rows.filter(\.editable).map { Option(key: $0.code, label: "\($0.code) — \($0.name)", selected: false) }
+        uploadCriteria = rows.filter(\.editable).map(\.option)
         canUpload = !uploadCriteria.isEmpty
         warningCount = rows.reduce(0) { $0 + $1.warnings.count }
         canDecide = user.role == .unitLeader && user.$unit.id == a.unit.id && state == .awaitingApproval && !a.period.locked
@@ -236,23 +231,29 @@ struct SelfAssessmentView: Content {
         let deadline = a.exceptions[Phase.selfAssessment.rawValue] ?? phaseEnd
         let daysLeft = deadline.flatMap { DateText.days(from: a.today, to: $0) }
         checklist = Checklist(applicable: leaves.count, answered: leaves.filter { !$0.unanswered }.count,
-                              needsEvidence: leaves.filter(\.needsEvidence).map { Option(key: $0.code, label: "\($0.code) — \($0.name)", selected: false) },
-                              unanswered: leaves.filter(\.unanswered).map { Option(key: $0.code, label: "\($0.code) — \($0.name)", selected: false) },
-                              openCorrections: rows.filter(\.correctionOpen).map { Option(key: $0.code, label: "\($0.code) — \($0.name)", selected: false) },
+                              needsEvidence: leaves.filter(\.needsEvidence).map(\.option), unanswered: leaves.filter(\.unanswered).map(\.option),
+                              openCorrections: rows.filter(\.correctionOpen).map(\.option),
                               deadline: deadline.map(DateText.display), daysLeft: daysLeft,
                               deadlineText: daysLeft.map { $0 > 0 ? "còn \($0) ngày" : $0 == 0 ? "hạn chót là hôm nay" : "đã quá hạn \(-$0) ngày" })
         let official = ResultsService.officialScore(a.assessedUnit, answers: a.answers, in: fw)
         officialTotal = PointsText.points(official.totalPoints)
-        var officialReported = official
-        officialReported.reported = true
-        officialIndex = ScoringEngine.index(of: officialReported, in: fw, decimals: decimals)?
-            .formatted(decimals: decimals, separator: display.separator, trimZeros: display.trimZeros) ?? "-"
+        officialIndex = Self.indexText(official, in: fw)
         canScore = rows.contains { $0.canEvaluate || $0.canAppraise }
         isCouncil = rows.contains(where: \.canAppraise)
         hasEditableRows = rows.contains(where: \.editable)
         flashMessage = nil
         flashErrors = []
         problemRows = []
+    }
+
+    /// A unit's index from a score, as the form shows it (as if reported), in the framework's number format.
+    static func indexText(_ score: UnitScore, in fw: CompiledFramework) -> String {
+        let display = fw.framework.display
+        let decimals = display.decimals ?? 2
+        var reported = score
+        reported.reported = true
+        return ScoringEngine.index(of: reported, in: fw, decimals: decimals)?
+            .formatted(decimals: decimals, separator: display.separator, trimZeros: display.trimZeros) ?? "-"
     }
 
     /// Applies what a refused save left (`SheetFlash`): the typed values, each message beside its row.

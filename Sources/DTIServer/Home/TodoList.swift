@@ -95,7 +95,7 @@ struct TodoList: Encodable {
         let levels = Set(period.frameworks.map(\.level))
         let scope = user.role == .evaluator ? AccountDirectory.list(user.scopeUnits) : []
         let units = try await UnitModel.query(on: db).filter(\.$level ~~ levels).sort(\.$name).all()
-            .filter { $0.validUntil == nil || $0.validUntil! > "\(period.year)-01-01" }
+            .filter { $0.exists(in: period.year) }
             .filter { scope.isEmpty || scope.contains($0.code) }
         let submissions = try await Submission.query(on: db).filter(\.$period.$id == period.id!).all()
         let byUnit = Dictionary(submissions.map { ($0.$unit.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -147,9 +147,8 @@ struct TodoList: Encodable {
             guard n > 0, let label = rows.first(where: { $0.status == key })?.statusLabel else { return nil }
             return StatusCount(key: key, label: label, count: n, href: base + key, current: filter == key)
         }
-        let current = period.phases.first { $0.startsOn <= ctx.today && ctx.today <= $0.endsOn }
         return PeriodWork(title: period.title, href: "/periods/\(period.id!)", rankingHref: "/periods/\(period.id!)/ranking",
-                          phase: current.flatMap { Phase(rawValue: $0.phase)?.label },
+                          phase: PeriodController.summary(period, phases: period.phases, today: ctx.today).currentPhase,
                           counts: counts, units: filter.map { f in rows.filter { $0.status == f } } ?? rows,
                           correctionsOpen: open, correctionsAnswered: answered, filter: filter)
     }

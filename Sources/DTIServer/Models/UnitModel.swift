@@ -35,4 +35,7 @@ final class UnitModel: Model, @unchecked Sendable {
     }
 
     var tagList: [String] { tags.split(separator: ";").map(String.init) }
+
+    /// Whether the unit still existed in `year` (a period of that year covers it).
+    func exists(in year: Int) -> Bool { validUntil.map { $0 > "\(year)-01-01" } ?? true }
 }

@@ -90,8 +90,6 @@ final class PublishedBytes: Sendable {
         }
     }
 
-    var count: Int { entries.withLockedValue { $0.count } }
-
     static func make(body: ByteBuffer, headers: HTTPHeaders, now: Date, keep seconds: TimeInterval?) -> Entry {
         let bytes = Data(body.readableBytesView)
         // A route's own ETag stays (record.json's is the record's SHA-256).

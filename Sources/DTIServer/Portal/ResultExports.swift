@@ -13,11 +13,16 @@ enum ResultExports {
 
     /// A group's indices as bars (pages and the Word appendix).
     static func groupChart(_ set: ResultArchive.Loaded, group g: GroupSummary) -> String {
-        let members = set.results.units.filter { $0.row.group == g.group }
+        groupChart(set.results, group: g, indexName: ResultsWriter(set.results).indexHeader)
+    }
+
+    /// A group's indices as bars, from any ranking (published or live).
+    static func groupChart(_ results: RankedResults, group g: GroupSummary, indexName: String) -> String {
+        let members = results.units.filter { $0.row.group == g.group }
         let maxIndex = members.compactMap(\.index).max() ?? .zero
         return SVGChart.bars(members.filter(\.row.reported).map { u in
             SVGChart.Bar(label: u.row.unit, value: u.index ?? .zero, text: u.display)
-        }, max: maxIndex, title: "\(g.group): \(ResultsWriter(set.results).indexHeader)")
+        }, max: maxIndex, title: "\(g.group): \(indexName)")
     }
 
     // MARK: Excel

@@ -76,10 +76,8 @@ struct PublicationController: RouteCollection {
                                            points: u.row.points.map { PointsText.points($0.value) } ?? "-", index: u.display,
                                            band: u.band ?? "-", change: change.isEmpty ? (seen == nil ? "" : "không đổi") : change, changeClass: changeClass)
                 }
-                let maxIndex = members.compactMap(\.index).max() ?? .zero
-                let chart = SVGChart.bars(members.filter(\.row.reported).map { SVGChart.Bar(label: $0.row.unit, value: $0.index ?? .zero, text: $0.display) },
-                                          max: maxIndex, title: "\(g.group): \(fw.framework.method.label)")
-                return RankingPage.Group(name: g.group, rows: rows, chart: chart, reported: g.reported, count: g.count)
+                return RankingPage.Group(name: g.group, rows: rows, chart: ResultExports.groupChart(ranking, group: g, indexName: fw.framework.method.label),
+                                         reported: g.reported, count: g.count)
             }
             return RankingPage.Level(label: Levels.label(level.level), framework: fw.framework.title, indexLabel: fw.framework.method.label, groups: groups)
         }

@@ -30,7 +30,7 @@ enum ResultsService {
         for link in period.frameworks.sorted(by: { $0.level < $1.level }) {
             let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
             let units = try await UnitModel.query(on: db).filter(\.$level == link.level).all()
-                .filter { $0.validUntil == nil || $0.validUntil! > "\(period.year)-01-01" }
+                .filter { $0.exists(in: period.year) }
             var answersByUnit: [UUID: [String: Answer]] = [:]
             var scores: [UnitScore] = []
             for unit in units {

@@ -57,20 +57,12 @@ struct ReviewController: RouteCollection {
         case .councilMember: stage = .council
         default: throw DomainError.forbidden("Chỉ chuyên viên thẩm định và thành viên Hội đồng thẩm định được chấm điểm.")
         }
-        var typed: [(code: String, points: String, note: String, version: Int)] = []
-        var index: [String: Int] = [:]
-        var fields: [String: String] = [:]
-        for (key, value) in try AnswerSheet.pairs(req.body.data) {
-            guard let dot = key.firstIndex(of: "."), ["points", "note", "version"].contains(String(key[..<dot])) else { fields[key] = value; continue }
-            let code = String(key[key.index(after: dot)...])
-            if index[code] == nil { index[code] = typed.count; typed.append((code, "", "", 0)) }
-            switch key[..<dot] {
-            case "points": typed[index[code]!].points = value.trimmingCharacters(in: .whitespaces)
-            case "note": typed[index[code]!].note = AnswerSheet.normalised(value)
-            default: typed[index[code]!].version = Int(value) ?? 0
-            }
+        let form = try RowForm(body: req.body.data, fields: ["points", "note", "version"])
+        let typed = form.order.map { code in
+            (code: code, points: (form.first("points", of: code) ?? "").trimmingCharacters(in: .whitespaces),
+             note: AnswerSheet.normalised(form.first("note", of: code) ?? ""), version: Int(form.first("version", of: code) ?? "") ?? 0)
         }
-        let confirmAll = stage == .council && fields["confirm_all"] != nil
+        let confirmAll = stage == .council && form.others["confirm_all"] != nil
         var flash = SheetFlash()
         var unscored: [String] = []
         for row in typed {
@@ -91,7 +83,6 @@ struct ReviewController: RouteCollection {
                 flash.problems[row.code] = error.reason
             }
         }
-        flash.first = typed.map(\.code).first { flash.problems[$0] != nil }
         let what = stage == .evaluation ? "điểm thẩm định" : "điểm Hội đồng"
         if flash.saved.isEmpty && flash.problems.isEmpty {
             flash.message = "Chưa nhập điểm nào để lưu."
@@ -99,12 +90,8 @@ struct ReviewController: RouteCollection {
             flash.message = "Đã lưu \(what) \(flash.saved.count) tiêu chí: \(flash.saved.joined(separator: ", "))."
         }
         if !unscored.isEmpty { flash.errors.append("Chưa công nhận \(unscored.joined(separator: ", ")): chưa có điểm nào để công nhận, hãy nhập điểm.") }
-        if !flash.problems.isEmpty { flash.errors.append("\(flash.problems.count) tiêu chí chưa được lưu; xem thông báo bên cạnh từng tiêu chí.") }
-        flash.store(req, for: a)
-        // Back at the row just saved; at a refused one the page focuses its field instead
-        // (a fragment in the URL would make the browser skip `autofocus`).
-        let anchor = flash.first == nil ? flash.saved.first : nil
-        return req.redirect(to: SelfAssessmentController.path(a) + (anchor.map { "#c-\($0)" } ?? ""))
+        flash.finish(order: typed.map(\.code))
+        return flash.redirect(req, to: a)
     }
 
     @Sendable func appraise(req: Request) async throws -> Reviewed { try await review(req, .council) }

@@ -12,7 +12,7 @@ struct SessionTimeoutMiddleware: AsyncMiddleware {
         if request.hasSession, let loginAt = request.session.data[Self.loginAtKey].flatMap(Double.init) {
             let now = request.now.timeIntervalSince1970
             let lastSeen = request.session.data[Self.lastSeenKey].flatMap(Double.init) ?? loginAt
-            if now - lastSeen > idle || now - loginAt > absolute {
+            if Self.isExpired(loginAt: loginAt, lastSeen: lastSeen, now: now, idle: idle, absolute: absolute) {
                 request.auth.logout(UserAccount.self)
                 request.session.data[SessionUserAuthenticator.userKey] = nil
                 request.session.data[Self.loginAtKey] = nil
@@ -22,5 +22,10 @@ struct SessionTimeoutMiddleware: AsyncMiddleware {
             }
         }
         return try await next.respond(to: request)
+    }
+
+    /// A signed-in session idle too long or too old (times in seconds since 1970).
+    static func isExpired(loginAt: Double, lastSeen: Double, now: Double, idle: TimeInterval, absolute: TimeInterval) -> Bool {
+        now - lastSeen > idle || now - loginAt > absolute
     }
 }
