@@ -137,6 +137,33 @@ struct AuthorizationMatrixTests {
         .init(method: .POST, path: "/api/v1/results", access: .admin),
         .init(method: .GET, path: "/admin/results/new", access: .admin),
         .init(method: .POST, path: "/admin/results", access: .admin),
+        // Periods: changes, the season board, not-reporting marks, guarded publication.
+        .init(method: .GET, path: "/admin/periods/:id/edit", access: .admin),
+        .init(method: .POST, path: "/admin/periods/:id", access: .admin),
+        .init(method: .PATCH, path: "/api/v1/periods/:id", access: .admin),
+        .init(method: .POST, path: "/admin/periods/:id/exceptions", access: .admin),
+        .init(method: .GET, path: "/periods/:id/board", access: .reviewers),
+        .init(method: .GET, path: "/periods/:id/board.xlsx", access: .reviewers),
+        .init(method: .GET, path: "/api/v1/periods/:id/board", access: .reviewers),
+        .init(method: .POST, path: "/admin/periods/:id/not-reporting", access: .admin),
+        .init(method: .POST, path: "/api/v1/periods/:id/not-reporting", access: .admin),
+        .init(method: .GET, path: "/api/v1/periods/:id/publication", access: .admin),
+        .init(method: .GET, path: "/periods/:id/publication", access: .admin),
+        .init(method: .GET, path: "/periods/:id/publication/preview", access: .admin),
+        .init(method: .GET, path: "/periods/:id/publication/decision.docx", access: .admin),
+        .init(method: .POST, path: "/periods/:id/publication", access: .admin),
+        // Accounts: the administrator changes them; everyone changes their own password.
+        .init(method: .GET, path: "/admin/users/:username", access: .admin),
+        .init(method: .POST, path: "/admin/users/:username", access: .admin),
+        .init(method: .POST, path: "/admin/users/:username/:action", access: .admin),
+        .init(method: .PATCH, path: "/api/v1/users/:username", access: .admin),
+        .init(method: .POST, path: "/api/v1/users/:username/disable", access: .admin),
+        .init(method: .POST, path: "/api/v1/users/:username/enable", access: .admin),
+        .init(method: .POST, path: "/api/v1/users/:username/unlock", access: .admin),
+        .init(method: .POST, path: "/api/v1/users/:username/reset-password", access: .admin),
+        .init(method: .GET, path: "/account/password", access: .signedIn),
+        .init(method: .POST, path: "/account/password", access: .signedIn),
+        .init(method: .POST, path: "/api/v1/me/password", access: .signedIn),
         .init(method: .POST, path: "/logout", access: .signedIn, signsOut: true),
         .init(method: .DELETE, path: "/api/v1/session", access: .signedIn, signsOut: true),
     ]
@@ -156,6 +183,8 @@ struct AuthorizationMatrixTests {
             .replacingOccurrences(of: ":id", with: period)
             .replacingOccurrences(of: ":criterion", with: "1")
             .replacingOccurrences(of: ":file", with: "00000000-0000-0000-0000-000000000000")
+            .replacingOccurrences(of: ":username", with: "xem")
+            .replacingOccurrences(of: ":action", with: "unlock")
     }
 
     @Test("each role against each route", arguments: [nil] + Role.allCases.map(Optional.some))

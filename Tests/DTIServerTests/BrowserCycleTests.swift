@@ -116,6 +116,7 @@ struct BrowserCycleTests {
             let adjusted = try await council.saveScores(page("STTTT"), [("6.KHAC", "300", "Công nhận một phần tài liệu bổ sung")])
             #expect(adjusted.page.body.contains("Đã lưu điểm Hội đồng 1 tiêu chí: 6.KHAC."), "\(adjusted.page.body.prefix(600))")
 
+            try await readyForPublication(app, period)
             // Publication; the published ranking equals what dti score computes from the published inputs.
             let published = try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]())
             #expect(published.status == .created)

@@ -25,14 +25,17 @@ struct PublishedRecordTests {
     /// Five provinces submit their main-index points on the national 922
     /// framework; the administrator publishes. Returns the period id.
     func publishWeighted(_ app: Application) async throws -> String {
-        let period = try await periodWithAllPhasesOpen(app, year: 2022, title: "DTI cấp tỉnh 2022 (thử, phương pháp 922)",
-                                                       frameworks: ["province": "national-922-province@1"])
         let admin = Browser(app)
         _ = try await admin.signIn("quantri")
         let password = "Mat-khau#2026"
+        // The provinces exist before the period that covers them.
         for p in Self.provinces {
             let unit = try await admin.send(.POST, "/api/v1/units", json: ["code": p.code, "name": p.name, "level": "province", "group": "Tỉnh, thành phố"])
             #expect(unit.status == .created, "\(unit.body)")
+        }
+        let period = try await periodWithAllPhasesOpen(app, year: 2022, title: "DTI cấp tỉnh 2022 (thử, phương pháp 922)",
+                                                       frameworks: ["province": "national-922-province@1"])
+        for p in Self.provinces {
             for (role, prefix) in [("focal_point", "dm"), ("unit_leader", "ld")] {
                 let account = try await admin.send(.POST, "/api/v1/users", json: ["username": "\(prefix).\(p.code.lowercased())", "displayName": "\(prefix) \(p.name)",
                                                                                   "password": password, "role": role, "unitCode": p.code])
@@ -52,6 +55,7 @@ struct PublishedRecordTests {
         // The live ranking, before publication, already shows the weighted index.
         let live = try await admin.send(.GET, "/api/v1/periods/\(period)/ranking")
         for p in Self.provinces { #expect(live.body.contains(#""display" : "\#(p.index)""#) || live.body.contains(#""display": "\#(p.index)""#), "live \(p.code)") }
+        try await readyForPublication(app, period)
         let published = try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]())
         #expect(published.status == .created, "\(published.body.prefix(500))")
         return period
@@ -179,6 +183,7 @@ struct PublishedRecordTests {
             let leader = Browser(app)
             _ = try await leader.signIn("ld.ttt", password: "Mat-khau#2026")
             #expect(try await leader.send(.POST, "/api/v1/periods/\(period)/units/TTT/approve", json: [String: String]()).status == .ok)
+            try await readyForPublication(app, period)
             #expect(try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]()).status == .created)
             let card = try await Browser(app).send(.GET, "/results/\(period)/units/TTT")
             #expect(card.status == .ok)

@@ -85,6 +85,12 @@ struct ReviewTests {
             #expect(first.lowerBound < second.lowerBound)
             #expect(live.body.contains(#""display": "0,825""#) && live.body.contains(#""display": "0,82""#))
 
+            // Too early: refused with every condition and what stands in the way.
+            let early = try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]())
+            #expect(early.status == .conflict)
+            #expect(early.body.contains("Chưa đủ điều kiện công bố") && early.body.contains(#""key":"appraised""#) && early.body.contains("Chưa nhập"), "\(early.body.prefix(800))")
+            #expect(try await Browser(app).send(.GET, "/api/v1/periods/\(period)/published").status == .notFound, "nothing was published")
+            try await readyForPublication(app, period)
             let published = try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]())
             #expect(published.status == .created)
             let snapshot = try await Browser(app).send(.GET, "/api/v1/periods/\(period)/published")

@@ -259,3 +259,45 @@ extension Browser {
         return (post, next)
     }
 }
+
+/// Brings a period where every phase is open to the point where it may be
+/// published, as the people involved would: the council confirms every row
+/// of each unit that sent its self-assessment ("Công nhận tất cả"), the
+/// administrator marks the units that did not as not reporting, and re-dates
+/// the phases so that scoring is over and publication is open.
+func readyForPublication(_ app: Application, _ period: String) async throws {
+    let admin = Browser(app)
+    _ = try await admin.signIn("quantri")
+    let board = try await admin.send(.GET, "/api/v1/periods/\(period)/board")
+    #expect(board.status == .ok, "\(board.body.prefix(300))")
+    struct Board: Decodable { struct Unit: Decodable { var code: String; var status: String }; var units: [Unit] }
+    let units = try JSONDecoder().decode(Board.self, from: Data(board.body.utf8)).units
+    let council = Browser(app)
+    _ = try await council.signIn("hoidong")
+    for unit in units where ["submitted", "evaluating", "appraised"].contains(unit.status) {
+        let path = "/periods/\(period)/units/\(unit.code)"
+        let page = try await council.send(.GET, path).body
+        var pairs: [(String, String)] = [("csrf", council.csrf ?? ""), ("confirm_all", "1")]
+        var rest = Substring(page)
+        while let r = rest.range(of: "form=\"scores\" name=\"version.") {
+            let code = String(rest[r.upperBound...].prefix { $0 != "\"" })
+            let value = rest[r.upperBound...].range(of: "value=\"").map { String(rest[$0.upperBound...].prefix { $0 != "\"" }) } ?? "0"
+            pairs += [("version.\(code)", value), ("points.\(code)", ""), ("note.\(code)", "")]
+            rest = rest[r.upperBound...]
+        }
+        let body = pairs.map { "\($0.0.urlEncoded)=\($0.1.urlEncoded)" }.joined(separator: "&")
+        let post = try await council.send(.POST, path + "/scores", body: body, contentType: .urlEncodedForm, withCSRF: false)
+        #expect(post.status == .seeOther, "\(unit.code): \(post.body.prefix(300))")
+    }
+    let silent = units.filter { !["submitted", "evaluating", "appraised", "corrections", "not_reporting"].contains($0.status) }.map(\.code)
+    if !silent.isEmpty {
+        struct Mark: Encodable { var units: [String]; var reason: String }
+        let marked = try await admin.send(.POST, "/api/v1/periods/\(period)/not-reporting", json: Mark(units: silent, reason: "Không gửi báo cáo tự đánh giá"))
+        #expect(marked.status == .ok, "\(marked.body.prefix(300))")
+    }
+    struct Phases: Encodable { var phases: [PeriodInput.PhaseInput]; var reason: String }
+    let yesterday = DateText.adding(days: -1, to: DateText.todayISO(app.clock.now()))
+    let phases = Phase.allCases.map { PeriodInput.PhaseInput(phase: $0.rawValue, startsOn: "2020-01-01", endsOn: $0 == .publication ? "2099-12-31" : yesterday) }
+    let redated = try await admin.send(.PATCH, "/api/v1/periods/\(period)", json: Phases(phases: phases, reason: "Kết thúc chấm điểm, chuyển sang công bố"))
+    #expect(redated.status == .ok, "\(redated.body.prefix(500))")
+}

@@ -1,3 +1,4 @@
+import DTICore
 import Fluent
 import Vapor
 
@@ -14,9 +15,20 @@ struct AccountController: RouteCollection {
         admin.get("api", "v1", "users", use: list)
         admin.post("api", "v1", "users", use: create)
         admin.post("api", "v1", "tokens", use: issueToken)
+        admin.get("admin", "users", ":username", use: editPage)
+        admin.post("admin", "users", ":username", use: updateForm)
+        admin.post("admin", "users", ":username", ":action", use: actionForm)
+        admin.patch("api", "v1", "users", ":username", use: update)
+        admin.post("api", "v1", "users", ":username", "disable", use: disable)
+        admin.post("api", "v1", "users", ":username", "enable", use: enable)
+        admin.post("api", "v1", "users", ":username", "unlock", use: unlock)
+        admin.post("api", "v1", "users", ":username", "reset-password", use: resetPassword)
         // Signed in: their own tokens (the administrator: everyone's).
         let signedIn = routes.grouped(RoleGuard.signedIn)
         signedIn.get("api", "v1", "me", use: me)
+        signedIn.post("api", "v1", "me", "password", use: changePassword)
+        signedIn.get("account", "password", use: passwordPage)
+        signedIn.post("account", "password", use: passwordForm)
         signedIn.get("api", "v1", "tokens", use: listTokens)
         signedIn.delete("api", "v1", "tokens", ":id", use: revokeToken)
     }
@@ -27,8 +39,11 @@ struct AccountController: RouteCollection {
         let roles = Role.allCases.map { LevelOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == form.role) }
         var shown = form
         shown.password = ""   // never echo a password back
+        let message = req.session.data["users-flash"]
+        req.session.data["users-flash"] = nil
         let page = UsersPage(layout: Layout(req, title: "Tài khoản"), users: try await AccountDirectory.rows(on: req.db), roles: roles,
-                             form: shown, errors: errors, tokenErrors: tokenErrors, issued: issued)
+                             form: shown, errors: errors, tokenErrors: tokenErrors, issued: issued,
+                             units: try await Self.unitChoices(on: req.db), message: message)
         let response = try await req.view.render("users", page).encodeResponse(for: req)
         response.status = status
         return response
@@ -37,9 +52,12 @@ struct AccountController: RouteCollection {
     @Sendable func listPage(req: Request) async throws -> Response { try await page(req) }
 
     @Sendable func createForm(req: Request) async throws -> Response {
-        let input = try req.content.decode(UserInput.self)
+        var input = try req.content.decode(UserInput.self)
+        input.unitCode = input.unitCode.map(AccountDirectory.unitCode(fromPicker:))
         switch try await accounts.create(input, in: req.context) {
-        case .success: return req.redirect(to: "/admin/users")
+        case .success(let user):
+            req.session.data["users-flash"] = "Đã tạo tài khoản \(user.username) (\(user.role.label)). Hãy gửi mật khẩu ban đầu cho người dùng qua kênh an toàn."
+            return req.redirect(to: "/admin/users")
         case .failure(let problems): return try await page(req, form: input, errors: problems.messages, status: .unprocessableEntity)
         }
     }
@@ -73,6 +91,155 @@ struct AccountController: RouteCollection {
         switch try await accounts.issueToken(try req.content.decode(TokenInput.self), in: req.context) {
         case .success(let issued):
             return try await issued.encodeResponse(status: .created, for: req)
+        case .failure(let problems): throw problems.abort
+        }
+    }
+
+    // MARK: Changing accounts
+
+    /// The unit picker's choices: "CODE — name", units that still exist first.
+    static func unitChoices(on db: any Database) async throws -> [String] {
+        try await UnitModel.query(on: db).all().filter { $0.validUntil == nil }
+            .sorted { VietnameseText.precedes($0.name, $1.name) }.map { "\($0.code) — \($0.name)" }
+    }
+
+    struct AccountPage: Encodable {
+        var layout: Layout
+        var user: UserRow
+        var form: AccountUpdate
+        var roles: [LevelOption]
+        var units: [String]
+        var active: Bool
+        var locked: Bool
+        var mustChange: Bool
+        var errors: [String]
+        var message: String?
+        var temporary: TemporaryPassword?
+        var isSelf: Bool
+    }
+
+    func accountPage(_ req: Request, _ user: UserAccount, form: AccountUpdate? = nil, errors: [String] = [], temporary: TemporaryPassword? = nil,
+                     status: HTTPStatus = .ok) async throws -> Response {
+        let message = req.session.data["account-flash"]
+        req.session.data["account-flash"] = nil
+        let shown = form ?? AccountUpdate(displayName: user.displayName, email: user.email, role: user.role.rawValue,
+                                          unitCode: user.unit.map { "\($0.code) — \($0.name)" } ?? "",
+                                          scopeUnits: user.scopeUnits, scopeFields: user.scopeFields)
+        let page = AccountPage(layout: Layout(req, title: "Tài khoản \(user.username)"), user: AccountDirectory.row(user), form: shown,
+                               roles: Role.allCases.map { LevelOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == shown.role) },
+                               units: try await Self.unitChoices(on: req.db), active: user.active,
+                               locked: (user.lockedUntil ?? .distantPast) > req.context.now, mustChange: user.mustChangePassword,
+                               errors: errors, message: message, temporary: temporary, isSelf: user.id == req.user?.id)
+        let response = try await req.view.render("account", page).encodeResponse(for: req)
+        response.status = status
+        return response
+    }
+
+    func target(_ req: Request) async throws -> UserAccount {
+        try await AccountDirectory.find(req.parameters.get("username") ?? "", on: req.db)
+    }
+
+    @Sendable func editPage(req: Request) async throws -> Response { try await accountPage(req, try await target(req)) }
+
+    @Sendable func updateForm(req: Request) async throws -> Response {
+        let user = try await target(req)
+        let change = try req.content.decode(AccountUpdate.self)
+        switch try await accounts.update(user, with: change, in: req.context) {
+        case .success:
+            req.session.data["account-flash"] = "Đã lưu thay đổi của tài khoản \(user.username)."
+            return req.redirect(to: "/admin/users/\(user.username)")
+        case .failure(let problems): return try await accountPage(req, user, form: change, errors: problems.messages, status: .unprocessableEntity)
+        }
+    }
+
+    /// The account page's buttons: disable, enable, unlock, reset-password.
+    @Sendable func actionForm(req: Request) async throws -> Response {
+        let user = try await target(req)
+        let ctx = req.context
+        do {
+            switch req.parameters.get("action") ?? "" {
+            case "disable":
+                try await accounts.setActive(user, false, in: ctx)
+                req.session.data["account-flash"] = "Đã khóa tài khoản \(user.username): không đăng nhập được cho đến khi mở lại."
+            case "enable":
+                try await accounts.setActive(user, true, in: ctx)
+                req.session.data["account-flash"] = "Đã mở lại tài khoản \(user.username)."
+            case "unlock":
+                try await accounts.unlock(user, in: ctx)
+                req.session.data["account-flash"] = "Đã gỡ tạm khóa đăng nhập của \(user.username)."
+            case "reset-password":
+                // Shown on this response only, never kept in the session or a redirect.
+                let temporary = try await accounts.resetPassword(user, in: ctx)
+                return try await accountPage(req, user, temporary: temporary)
+            default:
+                throw Abort(.notFound, reason: "Không có thao tác này.")
+            }
+        } catch let error as DomainError {
+            return try await accountPage(req, user, errors: [error.message], status: error.status)
+        }
+        return req.redirect(to: "/admin/users/\(user.username)")
+    }
+
+    @Sendable func update(req: Request) async throws -> UserRow {
+        let user = try await target(req)
+        switch try await accounts.update(user, with: try req.content.decode(AccountUpdate.self), in: req.context) {
+        case .success(let updated):
+            try await updated.$unit.load(on: req.db)
+            return AccountDirectory.row(updated)
+        case .failure(let problems): throw problems.abort
+        }
+    }
+
+    @Sendable func disable(req: Request) async throws -> UserRow {
+        let user = try await target(req)
+        try await accounts.setActive(user, false, in: req.context)
+        return AccountDirectory.row(user)
+    }
+
+    @Sendable func enable(req: Request) async throws -> UserRow {
+        let user = try await target(req)
+        try await accounts.setActive(user, true, in: req.context)
+        return AccountDirectory.row(user)
+    }
+
+    @Sendable func unlock(req: Request) async throws -> UserRow {
+        let user = try await target(req)
+        try await accounts.unlock(user, in: req.context)
+        return AccountDirectory.row(user)
+    }
+
+    @Sendable func resetPassword(req: Request) async throws -> TemporaryPassword {
+        try await accounts.resetPassword(try await target(req), in: req.context)
+    }
+
+    struct PasswordPage: Encodable {
+        var layout: Layout
+        var forced: Bool
+        var errors: [String]
+        var done: Bool
+    }
+
+    func passwordPage(_ req: Request, errors: [String] = [], done: Bool = false, status: HTTPStatus = .ok) async throws -> Response {
+        let page = PasswordPage(layout: Layout(req, title: "Đổi mật khẩu"), forced: req.user?.mustChangePassword ?? false, errors: errors, done: done)
+        let response = try await req.view.render("password", page).encodeResponse(for: req)
+        response.status = status
+        return response
+    }
+
+    @Sendable func passwordPage(req: Request) async throws -> Response { try await passwordPage(req) }
+
+    @Sendable func passwordForm(req: Request) async throws -> Response {
+        let change = PasswordChange(current: (try? req.content.get(String.self, at: "current")) ?? "", new: (try? req.content.get(String.self, at: "new")) ?? "",
+                                    confirm: (try? req.content.get(String.self, at: "confirm")) ?? "")
+        switch try await accounts.changeOwnPassword(change, in: req.context) {
+        case .success: return try await passwordPage(req, done: true)
+        case .failure(let problems): return try await passwordPage(req, errors: problems.messages, status: .unprocessableEntity)
+        }
+    }
+
+    @Sendable func changePassword(req: Request) async throws -> HTTPStatus {
+        switch try await accounts.changeOwnPassword(try req.content.decode(PasswordChange.self), in: req.context) {
+        case .success: return .noContent
         case .failure(let problems): throw problems.abort
         }
     }

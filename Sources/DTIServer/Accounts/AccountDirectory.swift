@@ -119,7 +119,7 @@ struct AccountDirectory {
     static func row(_ user: UserAccount) -> UserRow {
         UserRow(id: user.id, username: user.username, displayName: user.displayName, role: user.role.rawValue, roleLabel: user.role.label,
                 unitCode: user.$unit.value??.code, scopeUnits: list(user.scopeUnits), scopeFields: list(user.scopeFields),
-                locked: (user.lockedUntil ?? .distantPast) > Date())
+                locked: (user.lockedUntil ?? .distantPast) > Date(), active: user.active, mustChangePassword: user.mustChangePassword)
     }
 }
 

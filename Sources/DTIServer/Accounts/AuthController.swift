@@ -33,7 +33,7 @@ struct AuthController: RouteCollection {
         switch try await login.attempt(req, username: form.username, password: form.password) {
         case .success(let user):
             try await LoginService.startSession(req, user)
-            return req.redirect(to: Self.safeNext(form.next))
+            return req.redirect(to: user.mustChangePassword ? "/account/password" : Self.safeNext(form.next))
         case .failure(let failure):
             let page = LoginPage(layout: Layout(req, title: "Đăng nhập"), next: Self.safeNext(form.next), username: form.username, message: failure.message)
             return try await req.view.render("login", page).encodeResponse(status: failure.status, for: req)

@@ -43,6 +43,9 @@ struct SelfAssessment {
         guard allowed else {
             throw DomainError.forbidden("Tài khoản \(user.username) (\(user.role.label)) không có quyền xem bản tự đánh giá của đơn vị này.")
         }
+        guard try await Participation.includes(period, unit: unit, on: ctx.db) else {
+            throw DomainError.notFound("Đơn vị \(unit.name) không tham gia kỳ đánh giá \"\(period.title)\".")
+        }
         guard let link = period.frameworks.first(where: { $0.level == unit.level }) else {
             throw DomainError.conflict("Kỳ đánh giá \"\(period.title)\" chưa có bộ chỉ số cho cấp \(Levels.label(unit.level)).")
         }

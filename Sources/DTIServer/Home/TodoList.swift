@@ -91,61 +91,30 @@ struct TodoList: Encodable {
 
     /// Each unit of a running period in the account's scope, by status.
     static func work(_ period: Period, for user: UserAccount, ctx: ServiceContext, filter: String?) async throws -> PeriodWork {
-        let db = ctx.db
-        let levels = Set(period.frameworks.map(\.level))
-        let scope = user.role == .evaluator ? AccountDirectory.list(user.scopeUnits) : []
-        let units = try await UnitModel.query(on: db).filter(\.$level ~~ levels).sort(\.$name).all()
-            .filter { $0.exists(in: period.year) }
-            .filter { scope.isEmpty || scope.contains($0.code) }
-        let submissions = try await Submission.query(on: db).filter(\.$period.$id == period.id!).all()
-        let byUnit = Dictionary(submissions.map { ($0.$unit.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let board = try await SeasonBoard.load(period, for: user, today: ctx.today, on: ctx.db)
+        let submissions = try await Submission.query(on: ctx.db).filter(\.$period.$id == period.id!).all()
         let ids = submissions.compactMap(\.id)
-        var corrections: [UUID: [CorrectionRequest]] = [:]
-        var councilScored: [UUID: Int] = [:]
-        if !ids.isEmpty {
-            for r in try await CorrectionRequest.query(on: db).filter(\.$submission.$id ~~ ids)
-                .filter(\.$status != CorrectionRequest.Status.closed.rawValue).all() {
-                corrections[r.$submission.id, default: []].append(r)
-            }
-            for answer in try await Answer.query(on: db).filter(\.$submission.$id ~~ ids).filter(\.$councilPoints != nil).all() {
-                councilScored[answer.$submission.id, default: 0] += 1
-            }
-        }
-        var rows: [UnitRow] = []
+        let unitOf = Dictionary(submissions.map { ($0.id!, $0.$unit.id) }, uniquingKeysWith: { a, _ in a })
+        let names = Dictionary(board.rows.map { ($0.unit.id!, $0.unit) }, uniquingKeysWith: { a, _ in a })
         var open: [Link] = [], answered: [Link] = []
-        for unit in units {
-            let href = "/periods/\(period.id!)/units/\(unit.code.urlPathEncoded)"
-            let submission = byUnit[unit.id!]
-            let threads = submission.flatMap { corrections[$0.id!] } ?? []
-            let (key, label): (String, String)
-            var detail = ""
-            switch submission?.state {
-            case nil: (key, label) = ("none", "Chưa nhập")
-            case .draft?: (key, label) = ("draft", Submission.Status.draft.label)
-            case .awaitingApproval?: (key, label) = ("awaiting_approval", Submission.Status.awaitingApproval.label)
-            case .returned?: (key, label) = ("returned", Submission.Status.returned.label)
-            case .submitted?:
-                if !threads.isEmpty {
-                    (key, label) = ("corrections", "Yêu cầu bổ sung, chỉnh sửa")
-                } else if let n = councilScored[submission!.id!], n > 0 {
-                    (key, label) = ("appraised", "Hội đồng đã chấm")
-                    detail = "\(n) tiêu chí có điểm Hội đồng"
-                } else {
-                    (key, label) = ("submitted", user.role == .councilMember ? "Chờ Hội đồng thẩm định" : "Đã gửi, chờ thẩm định")
-                }
-            }
-            for t in threads {
-                let link = Link(label: "\(unit.name) — tiêu chí \(t.criterion)", href: href + "#c-\(t.criterion)")
+        if !ids.isEmpty {
+            for t in try await CorrectionRequest.query(on: ctx.db).filter(\.$submission.$id ~~ ids)
+                .filter(\.$status != CorrectionRequest.Status.closed.rawValue).sort(\.$criterion).all() {
+                guard let unitID = unitOf[t.$submission.id], let unit = names[unitID] else { continue }
+                let link = Link(label: "\(unit.name) — tiêu chí \(t.criterion)", href: "/periods/\(period.id!)/units/\(unit.code.urlPathEncoded)#c-\(t.criterion)")
                 if t.status == CorrectionRequest.Status.answered.rawValue { answered.append(link) } else { open.append(link) }
             }
-            rows.append(UnitRow(name: unit.name, href: href, status: key, statusLabel: label, detail: detail))
         }
-        let order = ["none", "draft", "returned", "awaiting_approval", "submitted", "corrections", "appraised"]
-        let base = "/?status="
-        let counts = order.compactMap { key -> StatusCount? in
-            let n = rows.filter { $0.status == key }.count
-            guard n > 0, let label = rows.first(where: { $0.status == key })?.statusLabel else { return nil }
-            return StatusCount(key: key, label: label, count: n, href: base + key, current: filter == key)
+        let rows = board.rows.sorted { VietnameseText.precedes($0.unit.name, $1.unit.name) }.map { r in
+            let label = r.status == .submitted && user.role == .councilMember ? "Chờ Hội đồng thẩm định" : r.status.label
+            let detail = r.status == .evaluating || r.status == .appraised ? "\(r.councilScored) tiêu chí có điểm Hội đồng" : (r.overdue ?? "")
+            return UnitRow(name: r.unit.name, href: "/periods/\(period.id!)/units/\(r.unit.code.urlPathEncoded)", status: r.status.rawValue,
+                           statusLabel: label, detail: detail)
+        }
+        let counts = SeasonBoard.Status.allCases.compactMap { status -> StatusCount? in
+            let matching = rows.filter { $0.status == status.rawValue }
+            guard let first = matching.first else { return nil }
+            return StatusCount(key: status.rawValue, label: first.statusLabel, count: matching.count, href: "/?status=" + status.rawValue, current: filter == status.rawValue)
         }
         return PeriodWork(title: period.title, href: "/periods/\(period.id!)", rankingHref: "/periods/\(period.id!)/ranking",
                           phase: PeriodController.summary(period, phases: period.phases, today: ctx.today).currentPhase,

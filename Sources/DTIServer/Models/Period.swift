@@ -83,3 +83,23 @@ public enum Phase: String, Codable, CaseIterable, Sendable {
         }
     }
 }
+
+/// A unit taking part in a period; a unit marked as not reporting (with the
+/// reason) is ranked as "không báo cáo" whatever it entered.
+final class PeriodUnit: Model, @unchecked Sendable {
+    static let schema = "period_units"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "period_id") var period: Period
+    @Parent(key: "unit_id") var unit: UnitModel
+    /// Empty while the unit reports.
+    @Field(key: "not_reporting_reason") var notReportingReason: String
+
+    init() {}
+
+    init(periodID: UUID, unitID: UUID) {
+        self.$period.id = periodID
+        self.$unit.id = unitID
+        self.notReportingReason = ""
+    }
+}

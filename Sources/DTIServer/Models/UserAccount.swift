@@ -23,6 +23,8 @@ final class UserAccount: Model, Authenticatable, @unchecked Sendable {
     @Field(key: "active") var active: Bool
     /// Where notifications are e-mailed (empty: in the application only).
     @Field(key: "email") var email: String
+    /// Set by a password reset: the next sign-in must choose a new password.
+    @Field(key: "must_change_password") var mustChangePassword: Bool
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}
@@ -38,6 +40,7 @@ final class UserAccount: Model, Authenticatable, @unchecked Sendable {
         self.failedLogins = 0
         self.active = true
         self.email = ""
+        self.mustChangePassword = false
     }
 
     var role: Role { Role(rawValue: roleName) ?? .viewer }

@@ -39,6 +39,13 @@ enum DateText {
         return todayISO(date.addingTimeInterval(Double(days) * 86_400 + 3_600))
     }
 
+    /// The same day a year later ("2025-02-29" has none: 2026-02-28).
+    static func yearLater(_ iso: String) -> String {
+        guard let c = parseISO(iso), let y = c.year, let m = c.month, var d = c.day else { return iso }
+        if m == 2 && d == 29 { d = 28 }
+        return String(format: "%04d-%02d-%02d", y + 1, m, d)
+    }
+
     /// Whole days from one ISO date to another (negative when `to` is earlier).
     static func days(from: String, to: String) -> Int? {
         guard let a = parseISO(from), let b = parseISO(to), let x = a.calendar?.date(from: a), let y = b.calendar?.date(from: b) else { return nil }

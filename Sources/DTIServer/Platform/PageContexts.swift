@@ -157,6 +157,9 @@ struct PeriodPage: Encodable {
     var phases: [PhaseLine]
     var frameworks: [FrameworkSummary]
     var units: [UnitLink]
+    var editable: Bool
+    var message: String?
+    var phaseOptions: [LevelOption]
 }
 
 struct UsersPage: Encodable {
@@ -167,6 +170,9 @@ struct UsersPage: Encodable {
     var errors: [String]
     var tokenErrors: [String]
     var issued: IssuedToken?
+    /// The unit picker's choices ("CODE — name").
+    var units: [String]
+    var message: String?
 }
 
 struct UserRow: Content {
@@ -179,4 +185,6 @@ struct UserRow: Content {
     var scopeUnits: [String]
     var scopeFields: [String]
     var locked: Bool
+    var active: Bool = true
+    var mustChangePassword: Bool = false
 }

@@ -13,6 +13,8 @@ struct ServiceContext: Sendable {
     /// The client's address, for the audit log.
     var address: String
     var hashPassword: @Sendable (String) async throws -> String
+    /// Whether a password matches a stored hash.
+    var verifyPassword: @Sendable (String, String) async throws -> Bool = { _, _ in false }
 
     var now: Date { clock.now() }
     /// Today in Việt Nam, ISO.
@@ -39,6 +41,7 @@ extension Request {
         let address = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) }
             ?? remoteAddress?.ipAddress ?? ""
         return ServiceContext(actor: user, db: db, clock: application.clock, address: address,
-                              hashPassword: { try await request.password.async.hash($0) })
+                              hashPassword: { try await request.password.async.hash($0) },
+                              verifyPassword: { try await request.password.async.verify($0, created: $1) })
     }
 }

@@ -53,6 +53,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M011CreateResultSets())               // published results tables; results-only periods
     app.migrations.add(M012CreatePublishedRecords())         // the typed published record of each period
     app.migrations.add(M013AddNotificationLinks())           // notifications link to their row and know when they were read
+    app.migrations.add(M014AddParticipationAndPasswordChange()) // the units of a period; a password change forced after a reset
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
@@ -104,6 +105,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: UnitController())
     try app.register(collection: FrameworkController())
     try app.register(collection: PeriodController())
+    try app.register(collection: BoardController())
     try app.register(collection: SelfAssessmentController())
     try app.register(collection: ReviewController())
     try app.register(collection: PublicationController())

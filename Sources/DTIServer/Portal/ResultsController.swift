@@ -137,10 +137,17 @@ struct ResultsController: RouteCollection {
         var groups: [Group]
         var analysis: [Section]
         var pdfAvailable: Bool
+        /// Set on the administrator's preview of a publication: what it will show.
+        var preview: Bool = false
     }
 
     @Sendable func period(req: Request) async throws -> View {
         let (period, sets) = try await published(req)
+        return try await Self.render(req, period: period, sets: sets, preview: false)
+    }
+
+    /// The results page of `sets`: published, or (preview) about to be.
+    static func render(_ req: Request, period: Period, sets: [ResultArchive.Loaded], preview: Bool) async throws -> View {
         var groups: [PeriodPage.Group] = []
         for set in sets {
             let writer = ResultsWriter(set.results)
@@ -161,7 +168,8 @@ struct ResultsController: RouteCollection {
         return try await req.view.render("result", PeriodPage(
             layout: Layout(req, title: period.title), id: period.id!, year: period.year, title: period.title,
             sources: Array(Set(sets.map(\.source))).sorted(), groups: groups,
-            analysis: analysis.sections.map { .init(title: $0.title, paragraphs: $0.paragraphs) }, pdfAvailable: req.application.converter.canMakePDF))
+            analysis: analysis.sections.map { .init(title: $0.title, paragraphs: $0.paragraphs) }, pdfAvailable: req.application.converter.canMakePDF,
+            preview: preview))
     }
 
     struct ScorecardPage: Encodable {
@@ -271,7 +279,12 @@ struct ResultsController: RouteCollection {
     /// The draft decision of a published period, as Word.
     func decision(_ req: Request) async throws -> (Period, Data) {
         let (period, sets) = try await published(req)
-        return (period, try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await Self.province(sets, on: req.db), converter: req.application.converter))
+        return (period, try await Self.decision(req, period: period, sets: sets))
+    }
+
+    static func decision(_ req: Request, period: Period, sets: [ResultArchive.Loaded]) async throws -> Data {
+        try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await province(sets, on: req.db),
+                               converter: req.application.converter)
     }
 
     @Sendable func decisionDOCX(req: Request) async throws -> Response {

@@ -10,7 +10,13 @@ struct PublicationController: RouteCollection {
         routes.grouped(RoleGuard(.administrator, .evaluator, .councilMember)).get("api", "v1", "periods", ":id", "ranking", use: liveRanking)
         routes.grouped(RoleGuard(.administrator, .evaluator, .councilMember)).get("periods", ":id", "ranking", use: liveRankingPage)
         // Administrator.
-        routes.grouped(RoleGuard(.administrator)).post("api", "v1", "periods", ":id", "publish", use: publish)
+        let admin = routes.grouped(RoleGuard(.administrator))
+        admin.post("api", "v1", "periods", ":id", "publish", use: publish)
+        admin.get("api", "v1", "periods", ":id", "publication", use: readiness)
+        admin.get("periods", ":id", "publication", use: publicationPage)
+        admin.get("periods", ":id", "publication", "preview", use: previewPage)
+        admin.get("periods", ":id", "publication", "decision.docx", use: previewDecision)
+        admin.post("periods", ":id", "publication", use: publishForm)
         // Public once published.
         routes.get("api", "v1", "periods", ":id", "published", use: published)
     }
@@ -92,9 +98,70 @@ struct PublicationController: RouteCollection {
         var publishedBy: String
     }
 
+    /// Publishes, or refuses with 409 and every condition (`checks`) when one does not hold.
     @Sendable func publish(req: Request) async throws -> Response {
-        let snapshot = try await ResultsService.publish(try await period(req), in: req.context)
-        return try await Published(sha256: snapshot.sha256, publishedAt: snapshot.publishedAt, publishedBy: snapshot.publishedBy).encodeResponse(status: .created, for: req)
+        do {
+            let snapshot = try await ResultsService.publish(try await period(req), in: req.context)
+            return try await Published(sha256: snapshot.sha256, publishedAt: snapshot.publishedAt, publishedBy: snapshot.publishedBy).encodeResponse(status: .created, for: req)
+        } catch let refused as ResultsService.NotReady {
+            struct Refusal: Content { var error: Bool; var reason: String; var checks: [PublicationReadiness.Check] }
+            return try await Refusal(error: true, reason: refused.readiness.refusal, checks: refused.readiness.checks).encodeResponse(status: .conflict, for: req)
+        }
+    }
+
+    @Sendable func readiness(req: Request) async throws -> PublicationReadiness {
+        try await PublicationReadiness.evaluate(try await period(req), today: req.today, on: req.db)
+    }
+
+    struct PublicationPage: Encodable {
+        var layout: Layout
+        var periodID: UUID
+        var periodTitle: String
+        var checks: [PublicationReadiness.Check]
+        var ready: Bool
+        var published: Bool
+        var resultsOnly: Bool
+        var message: String?
+    }
+
+    /// The guarded publication: each condition and whether it holds, the
+    /// preview of what will be published, and the button.
+    @Sendable func publicationPage(req: Request) async throws -> Response {
+        try await renderPublication(req, period: try await period(req))
+    }
+
+    func renderPublication(_ req: Request, period: Period, message: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
+        let published = try await PublishedRecordRow.query(on: req.db).filter(\.$period.$id == period.id!).first() != nil
+        let readiness = try await PublicationReadiness.evaluate(period, today: req.today, on: req.db)
+        let page = PublicationPage(layout: Layout(req, title: "Công bố kết quả — \(period.title)"), periodID: period.id!, periodTitle: period.title,
+                                   checks: readiness.checks, ready: readiness.ready && !published && !period.resultsOnly, published: published,
+                                   resultsOnly: period.resultsOnly, message: message)
+        let response = try await req.view.render("publication", page).encodeResponse(for: req)
+        response.status = status
+        return response
+    }
+
+    @Sendable func previewPage(req: Request) async throws -> View {
+        let period = try await period(req)
+        return try await ResultsController.render(req, period: period, sets: try await ResultsService.preview(period, on: req.db), preview: true)
+    }
+
+    @Sendable func previewDecision(req: Request) async throws -> Response {
+        let period = try await period(req)
+        let docx = try await ResultsController.decision(req, period: period, sets: try await ResultsService.preview(period, on: req.db))
+        return .attachment(docx, type: ResultsController.docxType, name: ResultExports.slug(period) + "-du-thao-quyet-dinh-xem-truoc.docx")
+    }
+
+    @Sendable func publishForm(req: Request) async throws -> Response {
+        let period = try await period(req)
+        do {
+            _ = try await ResultsService.publish(period, in: req.context)
+            return req.redirect(to: "/results/\(period.id!)")
+        } catch is ResultsService.NotReady {
+            return try await renderPublication(req, period: period, message: "Chưa công bố: còn điều kiện chưa đạt (xem danh sách dưới đây).", status: .conflict)
+        } catch let error as DomainError {
+            return try await renderPublication(req, period: period, message: error.message, status: error.status)
+        }
     }
 
     /// The frozen snapshot, exactly as stored; its hash is in `X-Content-SHA256`.

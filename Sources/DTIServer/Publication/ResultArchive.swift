@@ -222,13 +222,19 @@ enum ResultArchive {
 
     // MARK: Publication of a workflow period
 
-    /// The results of each level as a `dti rank` table with the framework's
-    /// method, display and bands, and its main indices as columns; and the
-    /// period's record, from the ranking DTICore computed from the final
-    /// scores (the weighted index included).
-    static func storePublished(_ levels: [ResultsService.LevelResult], period: Period, inputsSHA256: String, at now: Date, on db: any Database) async throws {
-        var recordLevels: [PublishedRecord.Level] = []
-        for (position, level) in levels.enumerated() {
+    /// A level of a publication as it will be stored: the record's level and
+    /// the results table kept beside it.
+    struct PublishedLevel {
+        var record: PublishedRecord.Level
+        var entry: ResultsManifest.Table
+        var csv: String
+    }
+
+    /// What publishing `levels` stores, computed without writing: the
+    /// publication preview shows exactly this.
+    static func publishedLevels(_ levels: [ResultsService.LevelResult], inputsSHA256: String) throws -> [PublishedLevel] {
+        var out: [PublishedLevel] = []
+        for level in levels {
             let fw = try FrameworkCatalog.framework(level.frameworkVersion)
             let compiled = try FrameworkCatalog.compiled(level.frameworkVersion)
             let ranking = level.result.ranking
@@ -258,20 +264,32 @@ enum ResultArchive {
                 averageOver: nil, top: nil, analysisEdges: edges, columnMax: columnMax)
             let codes = Dictionary(level.units.map { ($0.name, $0.code) }, uniquingKeysWith: { first, _ in first })
             let source = "Công bố trên OpenDTI (\(level.frameworkVersion.key)@\(level.frameworkVersion.version))"
-            try await store(period: period, position: position, entry: entry, fileName: "\(level.level).csv",
-                            content: lines.joined(separator: "\n") + "\n", unitCodes: codes, source: source, on: db)
             let columnNodes = compiled.pillars.isEmpty ? compiled.mainIndices : compiled.pillars
             var unitColumnMax: [String: [ScaledDecimal]] = [:]
             for score in level.result.scores where score.reported {
                 unitColumnMax[score.unit.name] = columnNodes.map { score.applicableMax[$0] }
             }
-            recordLevels.append(PublishedRecord.Level(
+            out.append(PublishedLevel(record: PublishedRecord.Level(
                 level: level.level, source: source,
                 framework: .init(key: level.frameworkVersion.key, version: level.frameworkVersion.version, sha256: level.frameworkVersion.sha256),
                 inputsSHA256: inputsSHA256, options: entry,
                 columnWeights: fw.method == .weighted ? ScoringEngine.mainIndexWeights(compiled) : nil,
-                unitCodes: codes, results: ranking, columnMax: fw.method == .weighted ? unitColumnMax : [:]))
+                unitCodes: codes, results: ranking, columnMax: fw.method == .weighted ? unitColumnMax : [:]),
+                entry: entry, csv: lines.joined(separator: "\n") + "\n"))
         }
-        try await storeRecord(period, levels: recordLevels, at: now, on: db)
+        return out
+    }
+
+    /// The results of each level as a `dti rank` table with the framework's
+    /// method, display and bands, and its main indices as columns; and the
+    /// period's record, from the ranking DTICore computed from the final
+    /// scores (the weighted index included).
+    static func storePublished(_ levels: [ResultsService.LevelResult], period: Period, inputsSHA256: String, at now: Date, on db: any Database) async throws {
+        let published = try publishedLevels(levels, inputsSHA256: inputsSHA256)
+        for (position, level) in published.enumerated() {
+            try await store(period: period, position: position, entry: level.entry, fileName: "\(level.record.level).csv",
+                            content: level.csv, unitCodes: level.record.unitCodes, source: level.record.source, on: db)
+        }
+        try await storeRecord(period, levels: published.map(\.record), at: now, on: db)
     }
 }

@@ -27,15 +27,17 @@ enum ResultsService {
                 answersBySubmission[answer.$submission.id, default: []].append(answer)
             }
         }
+        let participants = try await Participation.units(period, on: db)
+        let silent = Set(participants.filter { $0.notReporting != nil }.compactMap(\.unit.id))
         for link in period.frameworks.sorted(by: { $0.level < $1.level }) {
             let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
-            let units = try await UnitModel.query(on: db).filter(\.$level == link.level).all()
-                .filter { $0.exists(in: period.year) }
+            let units = participants.map(\.unit).filter { $0.level == link.level }
             var answersByUnit: [UUID: [String: Answer]] = [:]
             var scores: [UnitScore] = []
             for unit in units {
                 let assessed = AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList))
-                guard let submission = submittedUnits[unit.id!] else {
+                // A unit marked as not reporting ranks as such, whatever it entered.
+                guard let submission = submittedUnits[unit.id!], !silent.contains(unit.id!) else {
                     scores.append(ScoringEngine.aggregate(assessed, leafPoints: Array(repeating: .missing, count: fw.leaves.count), reported: false, in: fw))
                     continue
                 }
@@ -74,6 +76,14 @@ enum ResultsService {
         })
     }
 
+    /// A refused publication, with every condition and whether it holds.
+    struct NotReady: Error { var readiness: PublicationReadiness }
+
+    /// Exactly what publishing now would store, computed without writing.
+    static func preview(_ period: Period, on db: any Database) async throws -> [ResultArchive.Loaded] {
+        try ResultArchive.publishedLevels(try await compute(period, on: db), inputsSHA256: "").map { ResultArchive.Loaded($0.record) }
+    }
+
     /// Freezes the results: every unit's inputs and all its scores, the
     /// rankings, the framework versions, and the hash of it all.
     static func publish(_ period: Period, in ctx: ServiceContext) async throws -> PublishedSnapshot {
@@ -84,6 +94,8 @@ enum ResultsService {
         if period.resultsOnly {
             throw DomainError.conflict("Kỳ này chỉ gồm kết quả đã công bố trước đây; không có gì để công bố thêm.")
         }
+        let readiness = try await PublicationReadiness.evaluate(period, today: ctx.today, on: ctx.db)
+        guard readiness.ready else { throw NotReady(readiness: readiness) }
         let levels = try await compute(period, on: ctx.db)
         let units: [JSONValue] = levels.flatMap { level in
             level.units.sorted { $0.code < $1.code }.map { unit in

@@ -8,6 +8,8 @@ struct RoleGuard: AsyncMiddleware {
     init(_ roles: Role...) { self.roles = Set(roles) }
     init(anyOf roles: Set<Role>) { self.roles = roles }
 
+    static let allowedBeforePasswordChange: Set<String> = ["/account/password", "/api/v1/me/password", "/api/v1/me", "/logout"]
+
     /// Every signed-in account.
     static let signedIn = RoleGuard(anyOf: Set(Role.allCases))
 
@@ -16,6 +18,11 @@ struct RoleGuard: AsyncMiddleware {
             if request.isAPI { throw Abort(.unauthorized, reason: "Cần đăng nhập.") }
             let target = request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"
             return request.redirect(to: "/login?next=\(target)")
+        }
+        // After a password reset the account may only choose its new password (or sign out).
+        if user.mustChangePassword && !Self.allowedBeforePasswordChange.contains(request.url.path) {
+            if request.isAPI { throw Abort(.forbidden, reason: "Tài khoản \(user.username) cần đổi mật khẩu tạm trước khi tiếp tục (POST /api/v1/me/password).") }
+            return request.redirect(to: "/account/password")
         }
         guard roles.contains(user.role) else {
             throw Abort(.forbidden, reason: "Tài khoản \(user.username) (\(user.role.label)) không có quyền thực hiện thao tác này.")

@@ -1,0 +1,46 @@
+import DTICore
+import Fluent
+import Foundation
+
+/// The units a period covers. A period created since participation was
+/// recorded lists its units in `period_units`; an older period (no rows)
+/// covers every unit of its frameworks' levels that existed in its year.
+enum Participation {
+    struct Participant: Sendable {
+        var unit: UnitModel
+        /// The administrator's reason, when the unit is marked as not reporting.
+        var notReporting: String?
+    }
+
+    /// Every participating unit of `period`, sorted by group then name.
+    static func units(_ period: Period, on db: any Database) async throws -> [Participant] {
+        let levels = Set(period.frameworks.map(\.level))
+        let rows = try await PeriodUnit.query(on: db).filter(\.$period.$id == period.id!).all()
+        var out: [Participant]
+        if rows.isEmpty {
+            out = try await UnitModel.query(on: db).filter(\.$level ~~ levels).all()
+                .filter { $0.exists(in: period.year) }.map { Participant(unit: $0, notReporting: nil) }
+        } else {
+            let reasons = Dictionary(rows.map { ($0.$unit.id, $0.notReportingReason) }, uniquingKeysWith: { a, _ in a })
+            out = try await UnitModel.query(on: db).filter(\.$id ~~ Array(reasons.keys)).all()
+                .map { Participant(unit: $0, notReporting: reasons[$0.id!].flatMap { $0.isEmpty ? nil : $0 }) }
+        }
+        return out.sorted { a, b in
+            a.unit.groupName != b.unit.groupName ? a.unit.groupName < b.unit.groupName : VietnameseText.precedes(a.unit.name, b.unit.name)
+        }
+    }
+
+    /// Whether `unit` takes part in `period`.
+    static func includes(_ period: Period, unit: UnitModel, on db: any Database) async throws -> Bool {
+        if try await PeriodUnit.query(on: db).filter(\.$period.$id == period.id!).filter(\.$unit.$id == unit.id!).first() != nil { return true }
+        guard try await PeriodUnit.query(on: db).filter(\.$period.$id == period.id!).count() == 0 else { return false }
+        return period.frameworks.contains { $0.level == unit.level } && unit.exists(in: period.year)
+    }
+
+    /// The units an administrator may choose for a period of `year`: those of
+    /// the given levels that existed in that year.
+    static func eligible(year: Int, levels: Set<String>, on db: any Database) async throws -> [UnitModel] {
+        try await UnitModel.query(on: db).filter(\.$level ~~ levels).all().filter { $0.exists(in: year) }
+            .sorted { a, b in a.groupName != b.groupName ? a.groupName < b.groupName : VietnameseText.precedes(a.name, b.name) }
+    }
+}
