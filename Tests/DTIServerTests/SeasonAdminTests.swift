@@ -1,0 +1,280 @@
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import DTIServer
+
+extension Browser {
+    /// Posts a form with repeated fields (`units[]`), as a browser sends ticked boxes.
+    func post(_ path: String, pairs: [(String, String)]) async throws -> Result {
+        let body = ([("csrf", csrf ?? "")] + pairs).map { "\($0.0.urlEncoded)=\($0.1.urlEncoded)" }.joined(separator: "&")
+        return try await send(.POST, path, body: body, contentType: .urlEncodedForm, withCSRF: false)
+    }
+}
+
+/// The administrator's season: the units of a period, its phases, the board,
+/// the guarded publication, and the accounts — through the pages and the API.
+@Suite("The administrator's season", .serialized)
+struct SeasonAdminTests {
+    func phases(_ p: [(Phase, String, String)]) -> [(String, String)] {
+        p.flatMap { [("\($0.0.rawValue)_from", $0.1), ("\($0.0.rawValue)_to", $0.2)] }
+    }
+
+    @Test("a period for a selection of units: only units of its year, phases in order, a framework required; the others cannot open its form")
+    func selection() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let form = try await admin.send(.GET, "/admin/periods/new")
+            #expect(form.body.contains("name=\"units[]\" value=\"SNNPTNT\"") && form.body.contains("units_listed"))
+            let historic = try #require(try await UnitModel.query(on: app.db).filter(\.$validUntil != nil).first())
+            #expect(!form.body.contains("value=\"\(historic.code)\""), "a unit that no longer exists is not offered")
+
+            // Out of order, no framework, no unit ticked: refused, all said at once, nothing written.
+            let bad = try await admin.post("/admin/periods", pairs: [("year", "2026"), ("title", "Kỳ sai"), ("units_listed", "1")]
+                + phases([(.selfAssessment, "2026-03-01", "2026-04-30"), (.evaluation, "2026-02-01", "2026-05-15")]))
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.contains("Giai đoạn &quot;Đánh giá, thẩm định&quot; bắt đầu (01/02/2026) trước giai đoạn &quot;Tự đánh giá&quot;"), "\(bad.body.prefix(2000))")
+            #expect(bad.body.contains("Cần chọn bộ chỉ số cho ít nhất một cấp"))
+            #expect(bad.body.contains("Cần chọn ít nhất một đơn vị tham gia"))
+            // The API names a unit of another year.
+            struct Body: Encodable {
+                struct P: Encodable { var phase: String; var startsOn: String; var endsOn: String }
+                struct F: Encodable { var level: String; var key: String; var version: Int }
+                var year: Int; var title: String; var phases: [P]; var frameworks: [F]; var units: [String]
+            }
+            let old = try await admin.send(.POST, "/api/v1/periods", json: Body(year: 2026, title: "Kỳ có đơn vị cũ",
+                phases: [.init(phase: "self_assessment", startsOn: "2020-01-01", endsOn: "2099-12-31")],
+                frameworks: [.init(level: historic.level, key: historic.level == "district" ? "daklak-2023-district" : "daklak-2023-department", version: 1)],
+                units: [historic.code]))
+            #expect(old.status == .unprocessableEntity)
+            #expect(old.body.contains("không còn tồn tại trong năm 2026"), "\(old.body)")
+            #expect(try await Period.query(on: app.db).filter(\.$year == 2026).count() == 0)
+
+            // Two units chosen.
+            let ok = try await admin.post("/admin/periods", pairs: [("year", "2026"), ("title", "Đánh giá năm 2026"), ("units_listed", "1"),
+                                                                     ("fw_department", "daklak-2023-department@1"),
+                                                                     ("units[]", "SNNPTNT"), ("units[]", "STTTT"), ("units[]", "KRONGPAC")]
+                + phases([(.selfAssessment, "2020-01-01", "2099-12-31"), (.evaluation, "2099-12-31", "2099-12-31")]))
+            #expect(ok.status == .seeOther, "\(ok.body.prefix(1500))")
+            let period = String(try #require(ok.headers.first(name: .location)).dropFirst("/periods/".count))
+            let page = try await admin.send(.GET, "/periods/\(period)")
+            #expect(page.body.contains("Đã tạo kỳ đánh giá"))
+            let board = try await admin.send(.GET, "/api/v1/periods/\(period)/board")
+            #expect(board.body.contains("\"SNNPTNT\"") && board.body.contains("\"STTTT\"") && !board.body.contains("\"STC\""))
+            #expect(!board.body.contains("KRONGPAC"), "a district ticked while the period has no district framework does not take part")
+            // A unit outside the period cannot open or fill its form.
+            let other = Browser(app)
+            _ = try await admin.send(.POST, "/api/v1/users", json: ["username": "daumoi.stc", "displayName": "Đầu mối STC", "password": "Mat-khau#2026",
+                                                                    "role": "focal_point", "unitCode": "STC"])
+            _ = try await other.signIn("daumoi.stc", password: "Mat-khau#2026")
+            let refused = try await other.send(.GET, "/periods/\(period)/units/STC")
+            #expect(refused.status == .notFound && refused.body.contains("không tham gia kỳ đánh giá"))
+            struct Answer: Encodable { var value: String; var version: Int }
+            #expect(try await other.send(.PUT, "/api/v1/periods/\(period)/units/STC/answers/1", json: Answer(value: "50", version: 0)).status == .notFound)
+            // The focal point of a chosen unit can.
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            #expect(try await focal.send(.GET, "/periods/\(period)/units/SNNPTNT").status == .ok)
+        }
+    }
+
+    @Test("re-dating: a started phase needs a reason, a reopening is in the audit log; the units are fixed once self-assessment is over; one unit reopened")
+    func redating() async throws {
+        try await withDemoApp { app in
+            let period = try await openPeriod(app)
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let edit = try await admin.send(.GET, "/admin/periods/\(period)/edit")
+            #expect(edit.status == .ok && edit.body.contains("Sửa kỳ đánh giá") && edit.body.contains("name=\"reason\""))
+            let pairs = [("title", "Đánh giá năm 2025 (thử)"), ("units_listed", "1"), ("units[]", "SNNPTNT"), ("units[]", "STTTT")]
+            let noReason = try await admin.post("/admin/periods/\(period)",
+                                                pairs: pairs + phases([(.selfAssessment, "2020-01-01", "2020-06-30"), (.evaluation, "2100-01-01", "2100-02-01")]))
+            #expect(noReason.status == .unprocessableEntity)
+            #expect(noReason.body.contains("Giai đoạn &quot;Tự đánh giá&quot; đã bắt đầu; cần ghi lý do"), "\(noReason.body.prefix(1500))")
+            // Closing self-assessment (yesterday) with a reason; the selection is taken in the same save.
+            let yesterday = DateText.adding(days: -1, to: DateText.todayISO(app.clock.now()))
+            let closed = try await admin.post("/admin/periods/\(period)", pairs: pairs + [("reason", "Hết hạn tự đánh giá theo Kế hoạch 12/KH")]
+                + phases([(.selfAssessment, "2020-01-01", yesterday), (.evaluation, "2100-01-01", "2100-02-01")]))
+            #expect(closed.status == .seeOther, "\(closed.body.prefix(1500))")
+            #expect(try await admin.send(.GET, "/periods/\(period)").body.contains("Đã lưu thay đổi"))
+            let board = try await admin.send(.GET, "/api/v1/periods/\(period)/board")
+            #expect(board.body.contains("\"SNNPTNT\"") && !board.body.contains("\"STC\""))
+            #expect(board.body.contains("Quá hạn tự đánh giá"), "units that did not send are overdue")
+            // The selection no longer changes.
+            struct Units: Encodable { var units: [String] }
+            let late = try await admin.send(.PATCH, "/api/v1/periods/\(period)", json: Units(units: ["SNNPTNT"]))
+            #expect(late.status == .unprocessableEntity && late.body.contains("không thể thay đổi các đơn vị tham gia"))
+            // Reopened for everyone: the audit log says so, with the reason.
+            struct Redate: Encodable { var phases: [PeriodInput.PhaseInput]; var reason: String }
+            let reopened = try await admin.send(.PATCH, "/api/v1/periods/\(period)", json: Redate(phases: [
+                .init(phase: "self_assessment", startsOn: "2020-01-01", endsOn: "2099-06-30"), .init(phase: "evaluation", startsOn: "2100-01-01", endsOn: "2100-02-01")],
+                reason: "Gia hạn chung theo Công văn 45/STTTT"))
+            #expect(reopened.status == .ok, "\(reopened.body)")
+            let entry = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "phase_reopened").first())
+            #expect(entry.detail.contains("Mở lại: Tự đánh giá") && entry.detail.contains("Công văn 45/STTTT"), "\(entry.detail)")
+            // One unit reopened through the period page's form.
+            let one = try await admin.post("/admin/periods/\(period)/exceptions", pairs: [("unit", "STTTT"), ("phase", "evaluation"), ("until", "2100-03-01"), ("reason", "Bổ sung hồ sơ")])
+            #expect(one.status == .seeOther)
+            #expect(try await admin.send(.GET, "/periods/\(period)").body.contains("Đã mở lại giai đoạn &quot;Đánh giá, thẩm định&quot; cho đơn vị STTTT"))
+            // Phases out of order are refused on change too.
+            let disorder = try await admin.send(.PATCH, "/api/v1/periods/\(period)", json: Redate(phases: [
+                .init(phase: "self_assessment", startsOn: "2020-01-01", endsOn: "2099-06-30"), .init(phase: "publication", startsOn: "2019-01-01", endsOn: "2019-02-01")],
+                reason: "thử"))
+            #expect(disorder.status == .unprocessableEntity && disorder.body.contains("các giai đoạn phải theo thứ tự"))
+        }
+    }
+
+    @Test("the season board: statuses, search without diacritics, filters, the Excel download, not-reporting marks")
+    func board() async throws {
+        try await withDemoApp { app in
+            let period = try await openPeriod(app)
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            struct Answer: Encodable { var value: String; var version: Int }
+            #expect(try await focal.send(.PUT, "/api/v1/periods/\(period)/units/SNNPTNT/answers/1", json: Answer(value: "90", version: 0)).status == .ok)
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let page = try await admin.send(.GET, "/periods/\(period)/board")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("Sở Nông nghiệp và Phát triển nông thôn") && page.body.contains("Đang nhập") && page.body.contains("Chưa nhập"))
+            #expect(page.body.contains("1/7"), "answered of applicable")
+            let found = try await admin.send(.GET, "/periods/\(period)/board?q=nong%20nghiep")
+            #expect(found.body.contains("Sở Nông nghiệp") && !found.body.contains("Sở Tài chính"))
+            let drafts = try await admin.send(.GET, "/api/v1/periods/\(period)/board?status=draft")
+            #expect(drafts.body.contains("\"SNNPTNT\"") && !drafts.body.contains("\"STC\""))
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("board-\(UUID().uuidString).xlsx").path
+            try await admin.download("/periods/\(period)/board.xlsx?status=none").write(to: URL(fileURLWithPath: file))
+            let read = try python("""
+                import sys, openpyxl
+                ws = openpyxl.load_workbook(sys.argv[1]).active
+                rows = [[c.value for c in r] for r in ws.iter_rows()]
+                print(rows[0][1], len(rows) - 1, any(r[0] == 'STC' for r in rows), any(r[0] == 'SNNPTNT' for r in rows))
+                """, file)
+            #expect(read.trimmingCharacters(in: .whitespacesAndNewlines) == "Đơn vị 17 True False", "\(read)")
+            // Not reporting, with a reason; refused without one.
+            let noReason = try await admin.post("/admin/periods/\(period)/not-reporting", pairs: [("units[]", "STC"), ("reason", " ")])
+            #expect(noReason.status == .seeOther)
+            #expect(try await admin.send(.GET, "/periods/\(period)/board").body.contains("cần ghi lý do"))
+            _ = try await admin.post("/admin/periods/\(period)/not-reporting", pairs: [("units[]", "STC"), ("reason", "Sở sáp nhập, không báo cáo")])
+            let marked = try await admin.send(.GET, "/periods/\(period)/board?status=not_reporting")
+            #expect(marked.body.contains("Sở Tài chính") && marked.body.contains("Sở sáp nhập, không báo cáo"))
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "unit_not_reporting").count() == 1)
+            // A unit's accounts do not see the board.
+            #expect(try await focal.send(.GET, "/periods/\(period)/board").status == .forbidden)
+            #expect(try await focal.send(.GET, "/api/v1/periods/\(period)/board").status == .forbidden)
+        }
+    }
+
+    @Test("publication from the page: refused with the list, previewed, then published once everything holds")
+    func guardedPublication() async throws {
+        try await withDemoApp { app in
+            let period = try await periodWithAllPhasesOpen(app, year: 2025, title: "Kỳ công bố thử", frameworks: ["department": "daklak-2023-department@1"])
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let checks = try await admin.send(.GET, "/periods/\(period)/publication")
+            #expect(checks.status == .ok)
+            #expect(checks.body.contains("✗ Chưa đạt") && checks.body.contains("Sở Tài chính: Chưa nhập") && checks.body.contains("Giai đoạn &quot;Tự đánh giá&quot; đến hết"))
+            let early = try await admin.post("/periods/\(period)/publication", pairs: [])
+            #expect(early.status == .conflict && early.body.contains("Chưa công bố: còn điều kiện chưa đạt"))
+            #expect(try await PublishedRecordRow.query(on: app.db).count() == 3, "only the demo's three past periods")
+            let preview = try await admin.send(.GET, "/periods/\(period)/publication/preview")
+            #expect(preview.status == .ok && preview.body.contains("BẢN XEM TRƯỚC") && preview.body.contains("Sở Tài chính"))
+            let docx = try await admin.send(.GET, "/periods/\(period)/publication/decision.docx")
+            #expect(docx.status == .ok && docx.headers.first(name: .contentDisposition)?.contains("xem-truoc") == true)
+            // Nobody else previews.
+            let evaluator = Browser(app)
+            _ = try await evaluator.signIn("thamdinh")
+            #expect(try await evaluator.send(.GET, "/periods/\(period)/publication/preview").status == .forbidden)
+
+            try await readyForPublication(app, period)
+            let ready = try await admin.send(.GET, "/periods/\(period)/publication")
+            #expect(!ready.body.contains("✗ Chưa đạt"), "\(ready.body.suffix(3000))")
+            let published = try await admin.post("/periods/\(period)/publication", pairs: [])
+            #expect(published.status == .seeOther && published.headers.first(name: .location) == "/results/\(period)")
+            let portal = try await Browser(app).send(.GET, "/results/\(period)")
+            #expect(portal.status == .ok && portal.body.contains("Sở Tài chính"))
+            #expect(try await admin.send(.GET, "/periods/\(period)/publication").body.contains("đã được công bố"))
+        }
+    }
+
+    @Test("accounts: edit with the unit picker, disable and enable, reset to a temporary password changed at the next sign-in, one's own password")
+    func accounts() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let created = try await admin.post("/admin/users", pairs: [("username", "daumoi.stc"), ("displayName", "Nguyễn Văn A"), ("password", "Mat-khau#2026"),
+                                                                       ("role", "focal_point"), ("unitCode", "STC — Sở Tài chính")])
+            #expect(created.status == .seeOther)
+            #expect(try await admin.send(.GET, "/admin/users").body.contains("Đã tạo tài khoản daumoi.stc"))
+            let edit = try await admin.send(.GET, "/admin/users/daumoi.stc")
+            #expect(edit.body.contains("value=\"STC — Sở Tài chính\"") && edit.body.contains("<datalist id=\"unit-choices\">"))
+            let moved = try await admin.post("/admin/users/daumoi.stc", pairs: [("displayName", "Nguyễn Văn An"), ("email", "an@stc.daklak.gov.vn"),
+                                                                                ("role", "focal_point"), ("unitCode", "STTTT — Sở Thông tin và Truyền thông"),
+                                                                                ("scopeUnits", ""), ("scopeFields", "")])
+            #expect(moved.status == .seeOther, "\(moved.body.prefix(800))")
+            let me = Browser(app)
+            _ = try await me.signIn("daumoi.stc", password: "Mat-khau#2026")
+            #expect(try await me.send(.GET, "/api/v1/me").body.contains("\"unitCode\":\"STTTT\""))
+            let badUnit = try await admin.post("/admin/users/daumoi.stc", pairs: [("displayName", "x"), ("role", "focal_point"), ("unitCode", "KHONGCO")])
+            #expect(badUnit.status == .unprocessableEntity && badUnit.body.contains("Không có đơn vị mã &quot;KHONGCO&quot;"))
+
+            // Disabled: the open session stops working and signing in fails; enabled again.
+            #expect(try await admin.post("/admin/users/daumoi.stc/disable", pairs: []).status == .seeOther)
+            #expect(try await me.send(.GET, "/api/v1/me").status == .unauthorized)
+            #expect(try await Browser(app).signIn("daumoi.stc", password: "Mat-khau#2026").status == .unauthorized)
+            #expect(try await admin.post("/admin/users/daumoi.stc/enable", pairs: []).status == .seeOther)
+            #expect(try await Browser(app).signIn("daumoi.stc", password: "Mat-khau#2026").status == .seeOther)
+            // The last administrator is neither disabled nor demoted; nobody disables themselves.
+            let selfDisable = try await admin.post("/admin/users/quantri/disable", pairs: [])
+            #expect(selfDisable.status == .conflict && selfDisable.body.contains("Không thể tự khóa"))
+            struct Role_: Encodable { var role: String }
+            let demote = try await admin.send(.PATCH, "/api/v1/users/quantri", json: Role_(role: "viewer"))
+            #expect(demote.status == .unprocessableEntity && demote.body.contains("tài khoản quản trị duy nhất"))
+
+            // Reset: a temporary password shown once; the next sign-in must change it first.
+            let reset = try await admin.post("/admin/users/daumoi.stc/reset-password", pairs: [])
+            #expect(reset.status == .ok && reset.body.contains("chỉ hiển thị một lần"))
+            let secret = try #require(reset.body.range(of: "<code class=\"secret\">").map { String(reset.body[$0.upperBound...].prefix { $0 != "<" }) })
+            #expect(try await admin.send(.GET, "/admin/users/daumoi.stc").body.contains(secret) == false, "shown once only")
+            #expect(try await Browser(app).signIn("daumoi.stc", password: "Mat-khau#2026").status == .unauthorized, "the old password is gone")
+            let fresh = Browser(app)
+            let signIn = try await fresh.signIn("daumoi.stc", password: secret.replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(signIn.headers.first(name: .location) == "/account/password")
+            let elsewhere = try await fresh.send(.GET, "/periods")
+            #expect(elsewhere.status == .seeOther && elsewhere.headers.first(name: .location) == "/account/password")
+            #expect(try await fresh.send(.GET, "/api/v1/periods").status == .forbidden)
+            let mismatch = try await fresh.post("/account/password", pairs: [("current", secret), ("new", "Moi-mat-khau#1"), ("confirm", "Moi-mat-khau#2")])
+            #expect(mismatch.status == .unprocessableEntity && mismatch.body.contains("không khớp"))
+            let wrong = try await fresh.post("/account/password", pairs: [("current", "sai"), ("new", "Moi-mat-khau#1"), ("confirm", "Moi-mat-khau#1")])
+            #expect(wrong.status == .unprocessableEntity && wrong.body.contains("Mật khẩu hiện tại không đúng"))
+            let changed = try await fresh.post("/account/password", pairs: [("current", secret), ("new", "Moi-mat-khau#1"), ("confirm", "Moi-mat-khau#1")])
+            #expect(changed.status == .ok && changed.body.contains("Đã đổi mật khẩu"))
+            #expect(try await fresh.send(.GET, "/periods").status == .ok)
+            #expect(try await Browser(app).signIn("daumoi.stc", password: "Moi-mat-khau#1").status == .seeOther)
+            let actions = try await AuditEntry.query(on: app.db).filter(\.$target == "daumoi.stc").all().map(\.action)
+            for a in ["user_created", "user_updated", "user_disabled", "user_enabled", "password_reset", "password_changed"] { #expect(actions.contains(a), "\(a)") }
+            // The API: the reset answers the temporary password once.
+            let apiReset = try await admin.send(.POST, "/api/v1/users/xem/reset-password", json: [String: String]())
+            #expect(apiReset.status == .ok && apiReset.body.contains("\"password\""))
+            #expect(try await admin.send(.POST, "/api/v1/users/khongco/disable", json: [String: String]()).status == .notFound)
+        }
+    }
+
+    @Test("last year's period copied: the units, the newest framework versions, the dates a year on")
+    func copy() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let ok = try await admin.post("/admin/periods", pairs: [("year", "2025"), ("title", "Đánh giá Chỉ số chuyển đổi số năm 2025"), ("units_listed", "1"),
+                                                                     ("fw_department", "daklak-2023-department@1"), ("units[]", "SNNPTNT"), ("units[]", "STC")]
+                + phases([(.selfAssessment, "2026-01-05", "2026-03-20"), (.evaluation, "2026-03-23", "2026-04-15")]))
+            let period = String(try #require(ok.headers.first(name: .location)).dropFirst("/periods/".count))
+            let copy = try await admin.send(.GET, "/admin/periods/new?from=\(period)")
+            #expect(copy.body.contains("Đã sao chép từ"))
+            #expect(copy.body.contains("value=\"2026\"") && copy.body.contains("năm 2026") && copy.body.contains("value=\"2027-01-05\"") && copy.body.contains("value=\"2027-04-15\""))
+            #expect(copy.body.contains("value=\"SNNPTNT\" checked") && copy.body.contains("value=\"STC\" checked") && !copy.body.contains("value=\"STTTT\" checked"))
+        }
+    }
+}
