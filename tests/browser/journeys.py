@@ -311,6 +311,108 @@ class Journey:
             self.look(admin, "17-period-form")
 
 
+    def season(self):
+        """The administrator's season: a period for a selection of units, the
+        board, an early publication refused with its list, phases re-dated,
+        units marked as not reporting, publication; an account reset and the
+        first sign-in with the temporary password."""
+        today = datetime.date.today()
+        day = lambda n: (today + datetime.timedelta(days=n)).isoformat()
+        admin = self.person("quantri")
+        admin.goto(self.base + "/admin/periods/new")
+        admin.fill("#year", str(today.year))
+        admin.fill("#title", "Kỳ công bố thử trên trình duyệt")
+        dates = {"self_assessment": (-1, 20), "evaluation": (-1, 20), "corrections": (-1, 20), "council_appraisal": (-1, 20),
+                 "consolidation": (21, 25), "publication": (26, 30)}
+        for phase, (a, b) in dates.items():
+            admin.fill(f"#{phase}_from", day(a))
+            admin.fill(f"#{phase}_to", day(b))
+        admin.select_option("#fw_department", "daklak-2023-department@1")
+        group = admin.locator("#units-department")
+        group.get_by_role("button", name="Bỏ chọn tất cả").click()
+        group.locator("input[value='SNNPTNT']").check()
+        group.locator("input[value='STTTT']").check()
+        self.look(admin, "20-period-selection")
+        admin.get_by_role("button", name="Tạo kỳ đánh giá").click()
+        admin.wait_for_url(re.compile(r"/periods/[0-9A-Fa-f-]{36}$"))
+        period = admin.url.rsplit("/", 1)[1]
+        expect(admin.locator("main")).to_contain_text("Đã tạo kỳ đánh giá")
+
+        # The board: two units, searched without diacritics.
+        admin.get_by_role("link", name="Bảng theo dõi").click()
+        expect(admin.locator("main")).to_contain_text("trên 2 đơn vị tham gia")
+        admin.fill("#f-q", "nong nghiep")
+        admin.get_by_role("button", name="Lọc").click()
+        expect(admin.locator("table.board")).to_contain_text("Sở Nông nghiệp")
+        expect(admin.locator("table.board")).not_to_contain_text("Sở Thông tin")
+        self.look(admin, "21-board")
+        if self.name == "desktop":
+            self.scan(admin, "season board")
+
+        # Too early: the page lists what stands in the way; pressing publish is refused with the list.
+        admin.goto(self.base + f"/periods/{period}/publication")
+        admin.get_by_role("button", name="Công bố kết quả chính thức").click()
+        expect(admin.locator("[role=alert]")).to_contain_text("Chưa công bố: còn điều kiện chưa đạt")
+        expect(admin.locator("ul.checks-list")).to_contain_text("Sở Nông nghiệp và Phát triển nông thôn: Chưa nhập")
+        self.look(admin, "22-publication-refused")
+        if self.name == "desktop":
+            self.scan(admin, "publication")
+
+        # Neither unit reported: both marked, with the reason, from the board.
+        admin.goto(self.base + f"/periods/{period}/board")
+        for box in admin.locator("table.board input[type=checkbox]").all():
+            box.check()
+        admin.fill("#m-reason", "Không gửi báo cáo đúng hạn")
+        admin.get_by_role("button", name="Đánh dấu không báo cáo").click()
+        expect(admin.locator("main")).to_contain_text("Đã đánh dấu 2 đơn vị không báo cáo")
+
+        # Scoring is over: the phases re-dated with the reason, publication opened today.
+        admin.goto(self.base + f"/admin/periods/{period}/edit")
+        for phase in ["self_assessment", "evaluation", "corrections", "council_appraisal", "consolidation"]:
+            admin.fill(f"#{phase}_from", day(-1))
+            admin.fill(f"#{phase}_to", day(-1))
+        admin.fill("#publication_from", day(0))
+        admin.get_by_role("button", name="Lưu thay đổi").click()
+        expect(admin.locator("[role=alert]")).to_contain_text("cần ghi lý do")
+        check(admin.locator("#publication_from").input_value() == day(0), f"{self.name}: the refused form lost the typed date")
+        admin.fill("#reason", "Kết thúc chấm điểm theo Kế hoạch 12/KH-STTTT")
+        admin.get_by_role("button", name="Lưu thay đổi").click()
+        expect(admin.locator("main")).to_contain_text("Đã lưu thay đổi của kỳ đánh giá")
+        admin.get_by_role("link", name="Công bố kết quả").click()
+        expect(admin.locator("ul.checks-list")).not_to_contain_text("Chưa đạt")
+        admin.get_by_role("link", name="Xem trước nội dung công bố").click()
+        expect(admin.locator("main")).to_contain_text("BẢN XEM TRƯỚC")
+        admin.go_back()
+        admin.get_by_role("button", name="Công bố kết quả chính thức").click()
+        admin.wait_for_url(re.compile(r"/results/" + period + "$"))
+        expect(admin.locator("main")).to_contain_text("Sở Nông nghiệp")
+        self.look(admin, "23-published")
+
+        # An account reset: the temporary password shown once, changed at the first sign-in.
+        admin.goto(self.base + "/admin/users")
+        admin.get_by_role("link", name="daumoi.kp").click()
+        admin.get_by_role("button", name="Đặt lại mật khẩu").click()
+        secret = admin.locator("code.secret").inner_text().strip()
+        check(len(secret) >= 14, f"{self.name}: no temporary password shown")
+        self.look(admin, "24-password-reset")
+        if self.name == "desktop":
+            self.scan(admin, "account")
+        person = self.person("daumoi.kp", secret)
+        expect(person.locator("main")).to_contain_text("Mật khẩu của bạn vừa được quản trị viên đặt lại")
+        person.goto(self.base + "/periods")
+        check(person.url.endswith("/account/password"), f"{self.name}: after a reset the account reached {person.url}")
+        person.fill("#current", secret)
+        person.fill("#new", "Mat-khau-moi#2026")
+        person.fill("#confirm", "Mat-khau-moi#2026")
+        person.get_by_role("button", name="Đổi mật khẩu").click()
+        expect(person.locator("main")).to_contain_text("Đã đổi mật khẩu")
+        self.look(person, "25-password-changed")
+        if self.name == "desktop":
+            self.scan(person, "password")
+        person.goto(self.base + "/periods")
+        check(person.url.endswith("/periods"), f"{self.name}: the changed password still sends the account to {person.url}")
+
+
 def main():
     started = time.time()
     with sync_playwright() as p:
@@ -321,6 +423,7 @@ def main():
             journey = Journey(browser, server, name, viewport)
             try:
                 journey.run()
+                journey.season()
             except Exception as error:  # an expectation that timed out: report it with where it happened
                 failures.append(f"{name}: {type(error).__name__}: {str(error)[:1500]}")
                 print("  FAIL:", failures[-1], flush=True)

@@ -21,7 +21,7 @@ struct SeasonBoard: Sendable {
             case .draft: return "Đang nhập"
             case .returned: return "Lãnh đạo trả lại"
             case .awaitingApproval: return "Chờ lãnh đạo duyệt"
-            case .submitted: return "Đã gửi"
+            case .submitted: return "Đã gửi, chờ thẩm định"
             case .evaluating: return "Đang thẩm định"
             case .corrections: return "Yêu cầu bổ sung"
             case .appraised: return "Hội đồng đã thẩm định"
