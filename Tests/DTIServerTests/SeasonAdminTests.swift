@@ -236,6 +236,7 @@ struct SeasonAdminTests {
             // Reset: a temporary password shown once; the next sign-in must change it first.
             let reset = try await admin.post("/admin/users/daumoi.stc/reset-password", pairs: [])
             #expect(reset.status == .ok && reset.body.contains("chỉ hiển thị một lần"))
+            #expect(reset.headers.first(name: .cacheControl) == "no-store")
             let secret = try #require(reset.body.range(of: "<code class=\"secret\">").map { String(reset.body[$0.upperBound...].prefix { $0 != "<" }) })
             #expect(try await admin.send(.GET, "/admin/users/daumoi.stc").body.contains(secret) == false, "shown once only")
             #expect(try await Browser(app).signIn("daumoi.stc", password: "Mat-khau#2026").status == .unauthorized, "the old password is gone")

@@ -170,7 +170,9 @@ struct AccountController: RouteCollection {
             case "reset-password":
                 // Shown on this response only, never kept in the session or a redirect.
                 let temporary = try await accounts.resetPassword(user, in: ctx)
-                return try await accountPage(req, user, temporary: temporary)
+                let response = try await accountPage(req, user, temporary: temporary)
+                response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+                return response
             default:
                 throw Abort(.notFound, reason: "Không có thao tác này.")
             }
@@ -208,8 +210,10 @@ struct AccountController: RouteCollection {
         return AccountDirectory.row(user)
     }
 
-    @Sendable func resetPassword(req: Request) async throws -> TemporaryPassword {
-        try await accounts.resetPassword(try await target(req), in: req.context)
+    @Sendable func resetPassword(req: Request) async throws -> Response {
+        let response = try await accounts.resetPassword(try await target(req), in: req.context).encodeResponse(for: req)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
     }
 
     struct PasswordPage: Encodable {
