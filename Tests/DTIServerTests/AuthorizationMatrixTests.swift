@@ -19,6 +19,9 @@ struct AuthorizationMatrixTests {
         case evaluator, councilMember
         /// The scoring form: evaluators and council members.
         case scorers
+        /// Evaluators and council members acting on an object named by its id
+        /// (a complaint): outside an evaluator's scope it is absent (404), as ids reveal nothing.
+        case scorersByID
         /// A correction thread: the unit's focal point and evaluators.
         case correspondents
         /// The live ranking: administrator, evaluators, council.
@@ -152,6 +155,20 @@ struct AuthorizationMatrixTests {
         .init(method: .GET, path: "/periods/:id/publication/preview", access: .admin),
         .init(method: .GET, path: "/periods/:id/publication/decision.docx", access: .admin),
         .init(method: .POST, path: "/periods/:id/publication", access: .admin),
+        // Preliminary results, complaints and their answers, corrections after publication.
+        .init(method: .POST, path: "/periods/:id/publication/preliminary", access: .admin),
+        .init(method: .POST, path: "/api/v1/periods/:id/preliminary", access: .admin),
+        .init(method: .GET, path: "/periods/:id/units/:code/results", access: .assessmentReaders),
+        .init(method: .GET, path: "/api/v1/periods/:id/units/:code/complaints", access: .assessmentReaders),
+        .init(method: .POST, path: "/periods/:id/units/:code/complaints", access: .focalPoint),
+        .init(method: .POST, path: "/api/v1/periods/:id/units/:code/complaints", access: .focalPoint),
+        .init(method: .GET, path: "/periods/:id/complaints", access: .reviewers),
+        .init(method: .GET, path: "/api/v1/periods/:id/complaints", access: .reviewers),
+        .init(method: .POST, path: "/periods/:id/complaints/:complaint/answer", access: .scorersByID),
+        .init(method: .POST, path: "/api/v1/periods/:id/complaints/:complaint/answer", access: .scorersByID),
+        .init(method: .GET, path: "/periods/:id/correction", access: .admin),
+        .init(method: .POST, path: "/periods/:id/correction", access: .admin),
+        .init(method: .POST, path: "/api/v1/periods/:id/corrections", access: .admin),
         // Accounts: the administrator changes them; everyone changes their own password.
         .init(method: .GET, path: "/admin/users/:username", access: .admin),
         .init(method: .POST, path: "/admin/users/:username", access: .admin),
@@ -184,6 +201,7 @@ struct AuthorizationMatrixTests {
             .replacingOccurrences(of: ":criterion", with: "1")
             .replacingOccurrences(of: ":file", with: "00000000-0000-0000-0000-000000000000")
             .replacingOccurrences(of: ":username", with: "xem")
+            .replacingOccurrences(of: ":complaint", with: "00000000-0000-0000-0000-000000000000")
             .replacingOccurrences(of: ":action", with: "unlock")
     }
 
@@ -215,7 +233,7 @@ struct AuthorizationMatrixTests {
                 case .unitLeader: allowed = role == .unitLeader
                 case .evaluator: allowed = role == .evaluator
                 case .councilMember: allowed = role == .councilMember
-                case .scorers: allowed = role == .evaluator || role == .councilMember
+                case .scorers, .scorersByID: allowed = role == .evaluator || role == .councilMember
                 case .correspondents: allowed = role == .evaluator || role == .focalPoint
                 case .reviewers: allowed = role == .administrator || role == .evaluator || role == .councilMember
                 }
@@ -264,7 +282,7 @@ struct AuthorizationMatrixTests {
                 let criterionRoute = rule.path.contains(":criterion")
                 let allowed: Bool
                 switch rule.access {
-                case .everyone, .signedIn, .reviewers: allowed = true
+                case .everyone, .signedIn, .reviewers, .scorersByID: allowed = true
                 case .assessmentReaders: allowed = scope == .otherField
                 case .evaluator, .correspondents, .scorers: allowed = scope == .otherField && !criterionRoute
                 case .admin, .ownUnit, .focalPoint, .unitLeader, .councilMember: allowed = false

@@ -279,3 +279,120 @@ struct SeasonAdminTests {
         }
     }
 }
+
+@Suite("Preliminary results, complaints, final publication and a correction", .serialized)
+struct ComplaintTests {
+    @Test("preliminary results: the unit complains twice, one accepted and one rejected; final publication after the window; a correction is a second version")
+    func season() async throws {
+        try await withDemoApp { app in
+            let clock = FixedClock(Date())
+            app.clock = clock
+            let period = try await periodWithAllPhasesOpen(app, year: 2025, title: "Kỳ khiếu nại thử", frameworks: ["department": "daklak-2023-department@1"])
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            for (user, role) in [("daumoi.tttt", "focal_point"), ("lanhdao.tttt", "unit_leader")] {
+                _ = try await admin.send(.POST, "/api/v1/users", json: ["username": user, "displayName": user, "password": "Mat-khau#2026", "role": role, "unitCode": "STTTT"])
+            }
+            let review = ReviewTests()
+            try await review.fill(app, period, unit: "SNNPTNT", focal: "daumoi.snn", leader: "lanhdao.snn", values: ["90", "100", "80", "75", "60", "70", "350"])
+            try await review.fill(app, period, unit: "STTTT", focal: "daumoi.tttt", leader: "lanhdao.tttt", password: "Mat-khau#2026",
+                                  values: ["100", "100", "90", "80", "70", "80", "340"])
+            // Not before the conditions hold.
+            struct Until: Encodable { var complaintsUntil: String }
+            let today = DateText.todayISO(clock.now())
+            let until = DateText.adding(days: 3, to: today)
+            #expect(try await admin.send(.POST, "/api/v1/periods/\(period)/preliminary", json: Until(complaintsUntil: until)).status == .conflict)
+            try await readyForPublication(app, period)
+            let sent = try await admin.post("/periods/\(period)/publication/preliminary", pairs: [("complaints_until", until)])
+            #expect(sent.status == .seeOther)
+            let board = try await admin.send(.GET, "/periods/\(period)/publication")
+            #expect(board.body.contains("Đã gửi kết quả dự kiến cho các đơn vị"), "\(board.body.suffix(3000))")
+            // Not public: the portal knows nothing yet.
+            #expect(try await Browser(app).send(.GET, "/results/\(period)").status == .notFound)
+
+            // The unit reads its own results; another unit may not.
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            let mine = try await focal.send(.GET, "/periods/\(period)/units/SNNPTNT/results")
+            #expect(mine.status == .ok && mine.body.contains("Kết quả dự kiến") && mine.body.contains("Gửi khiếu nại"))
+            let other = Browser(app)
+            _ = try await other.signIn("daumoi.tttt", password: "Mat-khau#2026")
+            #expect(try await other.send(.GET, "/periods/\(period)/units/SNNPTNT/results").status == .forbidden)
+            // Two complaints: one through the form with a PDF, one through the API; a bad one refused with what was typed kept.
+            let pdf = Data("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".utf8)
+            let first = try await focal.upload("/periods/\(period)/units/SNNPTNT/complaints", fields: [("criterion", "3"), ("text", "Đã có biên bản kiểm tra hạ tầng số 12/BB")],
+                                               file: (field: "file", name: "bien-ban-12.pdf", data: pdf))
+            #expect(first.status == .seeOther, "\(first.body.prefix(800))")
+            let empty = try await focal.upload("/periods/\(period)/units/SNNPTNT/complaints", fields: [("criterion", "4"), ("text", " ")], file: nil)
+            #expect(empty.status == .unprocessableEntity && empty.body.contains("Cần ghi nội dung khiếu nại"))
+            struct File: Encodable { var criterion: String; var text: String }
+            let second = try await focal.send(.POST, "/api/v1/periods/\(period)/units/SNNPTNT/complaints", json: File(criterion: "4", text: "Đề nghị chấm lại nhân lực số"))
+            #expect(second.status == .created, "\(second.body)")
+            #expect(try await other.send(.POST, "/api/v1/periods/\(period)/units/SNNPTNT/complaints", json: File(criterion: "4", text: "x")).status == .forbidden)
+            let listed = try await focal.send(.GET, "/periods/\(period)/units/SNNPTNT/results")
+            #expect(listed.body.contains("bien-ban-12.pdf") && listed.body.contains("Đề nghị chấm lại nhân lực số") && listed.body.contains("Chờ trả lời"))
+
+            // Final publication waits for the window and the answers.
+            let early = try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]())
+            #expect(early.status == .conflict && early.body.contains(#""key":"complaints""#))
+
+            // The evaluator answers: criterion 3 accepted (80 → 85), criterion 4 rejected.
+            let evaluator = Browser(app)
+            _ = try await evaluator.signIn("thamdinh")
+            let page = try await evaluator.send(.GET, "/periods/\(period)/complaints")
+            #expect(page.body.contains("Đã có biên bản kiểm tra hạ tầng số 12/BB"))
+            struct Complaint_: Decodable { var id: UUID; var criterion: String; var status: String }
+            let ids = try JSONDecoder().decode([Complaint_].self, from: Data(try await evaluator.send(.GET, "/api/v1/periods/\(period)/complaints").body.utf8))
+            let c3 = try #require(ids.first { $0.criterion == "3" }), c4 = try #require(ids.first { $0.criterion == "4" })
+            let tooHigh = try await evaluator.post("/periods/\(period)/complaints/\(c3.id)/answer", pairs: [("decision", "accept"), ("points", "150"), ("reason", "x")])
+            #expect(tooHigh.status == .seeOther)
+            #expect(try await evaluator.send(.GET, "/periods/\(period)/complaints").body.contains("vượt điểm tối đa"))
+            _ = try await evaluator.post("/periods/\(period)/complaints/\(c3.id)/answer", pairs: [("decision", "accept"), ("points", "85"), ("reason", "Biên bản 12/BB hợp lệ")])
+            struct Answer_: Encodable { var accept: Bool; var points: String?; var reason: String }
+            let rejected = try await evaluator.send(.POST, "/api/v1/periods/\(period)/complaints/\(c4.id)/answer",
+                                                    json: Answer_(accept: false, points: nil, reason: "Không có tài liệu mới"))
+            #expect(rejected.status == .ok && rejected.body.contains("\"status\":\"rejected\""))
+            #expect(try await evaluator.send(.POST, "/api/v1/periods/\(period)/complaints/\(c4.id)/answer", json: Answer_(accept: false, points: nil, reason: "lần nữa")).status == .conflict)
+            let answered = try await focal.send(.GET, "/periods/\(period)/units/SNNPTNT/results")
+            #expect(answered.body.contains("Biên bản 12/BB hợp lệ") && answered.body.contains("80,00 → 85,00") && answered.body.contains("Không có tài liệu mới"))
+            let actions = try await AuditEntry.query(on: app.db).filter(\.$target == "SNNPTNT").all().map(\.action)
+            #expect(actions.filter { $0 == "complaint_filed" }.count == 2 && actions.contains("complaint_accepted") && actions.contains("complaint_rejected"))
+
+            // Four days later the window is over: published, with the accepted score.
+            clock.advance(4 * 86_400)
+            _ = try await admin.signIn("quantri")
+            let published = try await admin.send(.POST, "/api/v1/periods/\(period)/publish", json: [String: String]())
+            #expect(published.status == .created, "\(published.body.prefix(1500))")
+            let late = Browser(app)
+            _ = try await late.signIn("daumoi.snn")
+            #expect(try await late.send(.POST, "/api/v1/periods/\(period)/units/SNNPTNT/complaints", json: File(criterion: "5", text: "muộn")).status == .conflict)
+            // SNNPTNT 90+100+85+75+60+70+350 = 830 → 0,83.
+            let v1 = try await Browser(app).send(.GET, "/results/\(period)")
+            #expect(v1.body.contains(">0,83<") && !v1.body.contains("Đính chính"))
+            let record1 = try await Browser(app).send(.GET, "/results/\(period)/record.json")
+
+            // A correction: STTTT's criterion 1 was 100, should be 90 — a second version, the first unchanged.
+            struct Fix: Encodable { var changes: [ResultsService.Change]; var reason: String }
+            let noReason = try await admin.send(.POST, "/api/v1/periods/\(period)/corrections", json: Fix(changes: [.init(unit: "STTTT", criterion: "1", points: "90")], reason: ""))
+            #expect(noReason.status == .unprocessableEntity && noReason.body.contains("Cần ghi lý do đính chính"))
+            let unknown = try await admin.send(.POST, "/api/v1/periods/\(period)/corrections", json: Fix(changes: [.init(unit: "STTTT", criterion: "99", points: "1")], reason: "thử"))
+            #expect(unknown.status == .unprocessableEntity && unknown.body.contains("không có tiêu chí"))
+            #expect(try await PublishedRecordRow.query(on: app.db).filter(\.$period.$id == UUID(uuidString: period)!).count() == 1, "nothing written")
+            let fixed = try await admin.post("/periods/\(period)/correction", pairs: [("unit", "STTTT"), ("criterion", "1"), ("points", "90"),
+                                                                                      ("reason", "Sai sót khi tổng hợp tiêu chí 1 của Sở Thông tin và Truyền thông")])
+            #expect(fixed.status == .seeOther, "\(fixed.body.prefix(1500))")
+            let v2 = try await Browser(app).send(.GET, "/results/\(period)")
+            #expect(v2.body.contains("Đính chính") && v2.body.contains("Sai sót khi tổng hợp tiêu chí 1") && v2.body.contains("?version=1"))
+            // STTTT 90+100+90+80+70+80+340 = 850 → 0,85 now.
+            #expect(v2.body.contains(">0,85<"), "\(v2.body.prefix(3000))")
+            let old = try await Browser(app).send(.GET, "/results/\(period)?version=1")
+            #expect(old.status == .ok && old.body.contains("Đây là phiên bản 1") && old.body.contains(">0,86<"))
+            let again1 = try await Browser(app).send(.GET, "/results/\(period)/record.json?version=1")
+            #expect(again1.body == record1.body, "the first version is never changed")
+            #expect(try await Browser(app).send(.GET, "/results/\(period)?version=7").status == .notFound)
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "record_corrected").count() == 1)
+            // Only the administrator corrects.
+            #expect(try await evaluator.send(.POST, "/api/v1/periods/\(period)/corrections", json: Fix(changes: [], reason: "x")).status != .created)
+        }
+    }
+}

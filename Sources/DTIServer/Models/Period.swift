@@ -11,6 +11,10 @@ final class Period: Model, @unchecked Sendable {
     @Field(key: "locked") var locked: Bool
     /// A past decision loaded as results only: no self-assessment, no workflow.
     @Field(key: "results_only") var resultsOnly: Bool
+    /// When the preliminary results went to the units (công bố kết quả dự kiến), if they did.
+    @OptionalField(key: "preliminary_at") var preliminaryAt: Date?
+    /// The last day (ISO, inclusive) a unit may complain about its preliminary results.
+    @OptionalField(key: "complaints_until") var complaintsUntil: String?
     @Children(for: \.$period) var phases: [PeriodPhase]
     @Children(for: \.$period) var frameworks: [PeriodFramework]
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?

@@ -13,13 +13,16 @@ final class PublishedRecordRow: Model, @unchecked Sendable {
     @Field(key: "version") var version: Int
     @Field(key: "sha256") var sha256: String
     @Field(key: "content") var content: String
+    /// Why this version corrects the previous one (empty for the first).
+    @Field(key: "reason") var reason: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}
 
-    init(periodID: UUID, version: Int, sha256: String, content: String) {
+    init(periodID: UUID, version: Int, sha256: String, content: String, reason: String = "") {
         self.$period.id = periodID
         self.version = version
+        self.reason = reason
         self.sha256 = sha256
         self.content = content
     }

@@ -54,6 +54,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M012CreatePublishedRecords())         // the typed published record of each period
     app.migrations.add(M013AddNotificationLinks())           // notifications link to their row and know when they were read
     app.migrations.add(M014AddParticipationAndPasswordChange()) // the units of a period; a password change forced after a reset
+    app.migrations.add(M015AddPreliminaryResultsAndComplaints()) // preliminary results, complaints, corrected record versions
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
@@ -111,6 +112,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: PublicationController())
     try app.register(collection: CorrectionController())
     try app.register(collection: EvidenceController(maxBytes: settings.evidenceMaxMB * 1_048_576))
+    try app.register(collection: ComplaintController(maxBytes: settings.evidenceMaxMB * 1_048_576))
     try app.register(collection: NotificationController())
     try app.register(collection: ResultsController())
     if !settings.smtpHost.isEmpty {

@@ -76,6 +76,17 @@ final class PublishedBytes: Sendable {
         _ = refreshing.withLockedValue { $0.remove(key) }
     }
 
+    /// Drops every kept page whose address contains `text` (a period's id,
+    /// when a corrected version of its record is published).
+    func forget(containing text: String) {
+        entries.withLockedValue { entries in
+            order.withLockedValue { order in
+                for key in entries.keys where key.contains(text) { entries[key] = nil }
+                order.removeAll { $0.contains(text) }
+            }
+        }
+    }
+
     func store(_ key: String, _ entry: Entry) {
         entries.withLockedValue { entries in
             order.withLockedValue { order in

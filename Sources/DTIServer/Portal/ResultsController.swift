@@ -72,7 +72,11 @@ struct ResultsController: RouteCollection {
         guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db) else {
             throw Abort(.notFound, reason: "Không có kết quả công bố này.")
         }
-        let sets = try await ResultArchive.load(period, on: req.db)
+        let version = try? req.query.get(Int.self, at: "version")
+        if let version, try await ResultArchive.recordRow(period, version: version, on: req.db) == nil {
+            throw Abort(.notFound, reason: "Không có phiên bản \(version) của kết quả công bố này.")
+        }
+        let sets = try await ResultArchive.load(period, version: version, on: req.db)
         guard !sets.isEmpty else { throw Abort(.notFound, reason: "Không có kết quả công bố này.") }
         return (period, sets)
     }
@@ -139,15 +143,28 @@ struct ResultsController: RouteCollection {
         var pdfAvailable: Bool
         /// Set on the administrator's preview of a publication: what it will show.
         var preview: Bool = false
+        /// The record's versions when it was corrected (đính chính), and which one this page shows.
+        struct Version: Encodable { var number: Int; var date: String; var reason: String; var href: String; var current: Bool }
+        var versions: [Version] = []
+        var shownVersion: Int = 1
+        var latestVersion: Int = 1
     }
 
     @Sendable func period(req: Request) async throws -> View {
         let (period, sets) = try await published(req)
-        return try await Self.render(req, period: period, sets: sets, preview: false)
+        let rows = try await ResultArchive.versions(period, on: req.db)
+        let latest = rows.last?.version ?? 1
+        let shown = (try? req.query.get(Int.self, at: "version")) ?? latest
+        let versions = rows.count > 1 ? rows.map {
+            PeriodPage.Version(number: $0.version, date: $0.createdAt.map(DateText.dateTime) ?? "", reason: $0.reason,
+                               href: "/results/\(period.id!)" + ($0.version == latest ? "" : "?version=\($0.version)"), current: $0.version == shown)
+        } : []
+        return try await Self.render(req, period: period, sets: sets, preview: false, versions: versions, shown: shown, latest: latest)
     }
 
     /// The results page of `sets`: published, or (preview) about to be.
-    static func render(_ req: Request, period: Period, sets: [ResultArchive.Loaded], preview: Bool) async throws -> View {
+    static func render(_ req: Request, period: Period, sets: [ResultArchive.Loaded], preview: Bool,
+                       versions: [PeriodPage.Version] = [], shown: Int = 1, latest: Int = 1) async throws -> View {
         var groups: [PeriodPage.Group] = []
         for set in sets {
             let writer = ResultsWriter(set.results)
@@ -169,7 +186,7 @@ struct ResultsController: RouteCollection {
             layout: Layout(req, title: period.title), id: period.id!, year: period.year, title: period.title,
             sources: Array(Set(sets.map(\.source))).sorted(), groups: groups,
             analysis: analysis.sections.map { .init(title: $0.title, paragraphs: $0.paragraphs) }, pdfAvailable: req.application.converter.canMakePDF,
-            preview: preview))
+            preview: preview, versions: versions, shownVersion: shown, latestVersion: latest))
     }
 
     struct ScorecardPage: Encodable {
@@ -263,7 +280,7 @@ struct ResultsController: RouteCollection {
     /// checks, with their SHA-256 as a strong ETag and in `X-DTI-SHA256`.
     @Sendable func record(req: Request) async throws -> Response {
         let (period, _) = try await published(req)
-        guard let row = try await ResultArchive.recordRow(period, on: req.db) else {
+        guard let row = try await ResultArchive.recordRow(period, version: try? req.query.get(Int.self, at: "version"), on: req.db) else {
             throw Abort(.notFound, reason: "Kết quả này được công bố trước khi có bản ghi công bố; hãy dùng export.json.")
         }
         var headers = HTTPHeaders()

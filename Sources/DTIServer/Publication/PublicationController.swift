@@ -17,6 +17,9 @@ struct PublicationController: RouteCollection {
         admin.get("periods", ":id", "publication", "preview", use: previewPage)
         admin.get("periods", ":id", "publication", "decision.docx", use: previewDecision)
         admin.post("periods", ":id", "publication", use: publishForm)
+        admin.get("periods", ":id", "correction", use: correctionPage)
+        admin.post("periods", ":id", "correction", use: correctionForm)
+        admin.post("api", "v1", "periods", ":id", "corrections", use: correct)
         // Public once published.
         routes.get("api", "v1", "periods", ":id", "published", use: published)
     }
@@ -122,6 +125,13 @@ struct PublicationController: RouteCollection {
         var published: Bool
         var resultsOnly: Bool
         var message: String?
+        /// The preliminary results: sent (with the window) or not, and the complaints.
+        var preliminarySent: Bool
+        var complaintsUntil: String?
+        var complaintsOpen: Int
+        var complaintsTotal: Int
+        var notice: String?
+        var suggestedUntil: String
     }
 
     /// The guarded publication: each condition and whether it holds, the
@@ -133,9 +143,14 @@ struct PublicationController: RouteCollection {
     func renderPublication(_ req: Request, period: Period, message: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
         let published = try await PublishedRecordRow.query(on: req.db).filter(\.$period.$id == period.id!).first() != nil
         let readiness = try await PublicationReadiness.evaluate(period, today: req.today, on: req.db)
+        let complaints = try await Complaint.query(on: req.db).filter(\.$period.$id == period.id!).all()
+        let notice = req.session.data["publication-flash"]
+        req.session.data["publication-flash"] = nil
         let page = PublicationPage(layout: Layout(req, title: "Công bố kết quả — \(period.title)"), periodID: period.id!, periodTitle: period.title,
                                    checks: readiness.checks, ready: readiness.ready && !published && !period.resultsOnly, published: published,
-                                   resultsOnly: period.resultsOnly, message: message)
+                                   resultsOnly: period.resultsOnly, message: message, preliminarySent: period.preliminaryAt != nil,
+                                   complaintsUntil: period.complaintsUntil.map(DateText.display), complaintsOpen: complaints.filter { $0.state == .open }.count,
+                                   complaintsTotal: complaints.count, notice: notice, suggestedUntil: DateText.adding(days: 7, to: req.today))
         let response = try await req.view.render("publication", page).encodeResponse(for: req)
         response.status = status
         return response
@@ -161,6 +176,63 @@ struct PublicationController: RouteCollection {
             return try await renderPublication(req, period: period, message: "Chưa công bố: còn điều kiện chưa đạt (xem danh sách dưới đây).", status: .conflict)
         } catch let error as DomainError {
             return try await renderPublication(req, period: period, message: error.message, status: error.status)
+        }
+    }
+
+    // MARK: Corrections after publication (đính chính)
+
+    struct CorrectionInput: Content { var changes: [ResultsService.Change]; var reason: String }
+    struct Corrected: Content { var version: Int; var sha256: String; var reason: String }
+
+    @Sendable func correct(req: Request) async throws -> Response {
+        let period = try await period(req)
+        let input = try req.content.decode(CorrectionInput.self)
+        let row = try await ResultsService.correct(period, changes: input.changes, reason: input.reason, in: req.context)
+        req.application.publishedBytes.forget(containing: period.id!.uuidString)
+        return try await Corrected(version: row.version, sha256: row.sha256, reason: row.reason).encodeResponse(status: .created, for: req)
+    }
+
+    struct CorrectionPage: Encodable {
+        struct Choice: Encodable { var value: String; var label: String; var selected: Bool }
+        var layout: Layout
+        var periodID: UUID
+        var periodTitle: String
+        var published: Bool
+        var units: [Choice]
+        var criterion: String
+        var points: String
+        var reason: String
+        var errors: [String]
+        var versions: Int
+    }
+
+    func renderCorrection(_ req: Request, _ period: Period, unit: String = "", criterion: String = "", points: String = "", reason: String = "",
+                          errors: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
+        let versions = try await ResultArchive.versions(period, on: req.db).count
+        let units = try await Participation.units(period, on: req.db).map {
+            CorrectionPage.Choice(value: $0.unit.code, label: $0.unit.name, selected: $0.unit.code == unit)
+        }
+        let page = CorrectionPage(layout: Layout(req, title: "Đính chính — \(period.title)"), periodID: period.id!, periodTitle: period.title,
+                                  published: versions > 0 && !period.resultsOnly, units: units, criterion: criterion, points: points, reason: reason,
+                                  errors: errors, versions: versions)
+        let response = try await req.view.render("correction", page).encodeResponse(for: req)
+        response.status = status
+        return response
+    }
+
+    @Sendable func correctionPage(req: Request) async throws -> Response { try await renderCorrection(req, try await period(req)) }
+
+    @Sendable func correctionForm(req: Request) async throws -> Response {
+        let period = try await period(req)
+        func field(_ name: String) -> String { ((try? req.content.get(String.self, at: name)) ?? "").trimmingCharacters(in: .whitespaces) }
+        let change = ResultsService.Change(unit: field("unit"), criterion: field("criterion"), points: field("points"))
+        do {
+            _ = try await ResultsService.correct(period, changes: [change], reason: field("reason"), in: req.context)
+            req.application.publishedBytes.forget(containing: period.id!.uuidString)
+            return req.redirect(to: "/results/\(period.id!)")
+        } catch let error as DomainError where error != .unauthenticated {
+            return try await renderCorrection(req, period, unit: change.unit, criterion: change.criterion, points: change.points, reason: field("reason"),
+                                              errors: error.message.components(separatedBy: "\n"), status: error.status)
         }
     }
 

@@ -51,6 +51,16 @@ struct PublicationReadiness: Content {
             running.append("\(e.unit.name) được gia hạn \"\(Phase(rawValue: e.phase)?.label ?? e.phase)\" đến hết \(DateText.display(e.until)).")
         }
         checks.append(Check(key: "final", label: "Điểm đã chốt: các giai đoạn nhập và chấm điểm đã kết thúc", holds: running.isEmpty, details: running))
+        // After preliminary results: the complaint window is over and every complaint answered.
+        if period.preliminaryAt != nil {
+            var waiting: [String] = []
+            if let until = period.complaintsUntil, today <= until { waiting.append("Các đơn vị còn được khiếu nại đến hết ngày \(DateText.display(until)).") }
+            let names = Dictionary(board.rows.map { ($0.unit.id!, $0.unit.name) }, uniquingKeysWith: { a, _ in a })
+            for c in try await Complaint.query(on: db).filter(\.$period.$id == period.id!).filter(\.$status == Complaint.Status.open.rawValue).sort(\.$createdAt).all() {
+                waiting.append("\(names[c.$unit.id] ?? ""): khiếu nại tiêu chí \(c.criterion) chờ trả lời")
+            }
+            checks.append(Check(key: "complaints", label: "Đã hết hạn khiếu nại kết quả dự kiến và mọi khiếu nại đã được trả lời", holds: waiting.isEmpty, details: waiting))
+        }
         return PublicationReadiness(checks: checks)
     }
 }

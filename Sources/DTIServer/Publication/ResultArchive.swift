@@ -42,15 +42,26 @@ enum ResultArchive {
         return try await Period.query(on: db).filter(\.$id ~~ Array(ids)).sort(\.$year, .descending).sort(\.$title).all()
     }
 
-    /// The period's published record (its newest version), as stored.
-    static func recordRow(_ period: Period, on db: any Database) async throws -> PublishedRecordRow? {
-        try await PublishedRecordRow.query(on: db).filter(\.$period.$id == period.id!).sort(\.$version, .descending).first()
+    /// The period's published record as stored: its newest version, or the
+    /// version asked for (a correction never changes an earlier one).
+    static func recordRow(_ period: Period, version: Int? = nil, on db: any Database) async throws -> PublishedRecordRow? {
+        var query = PublishedRecordRow.query(on: db).filter(\.$period.$id == period.id!)
+        if let version { query = query.filter(\.$version == version) }
+        return try await query.sort(\.$version, .descending).first()
     }
 
-    /// The levels of the period's published record, typed. A period published
-    /// before records existed is read from its tables, through the same code.
-    static func load(_ period: Period, on db: any Database) async throws -> [Loaded] {
-        if let row = try await recordRow(period, on: db) {
+    /// Every version of the period's record, oldest first, without their content.
+    static func versions(_ period: Period, on db: any Database) async throws -> [PublishedRecordRow] {
+        try await PublishedRecordRow.query(on: db).filter(\.$period.$id == period.id!)
+            .field(\.$id).field(\.$version).field(\.$sha256).field(\.$reason).field(\.$createdAt).field(\.$period.$id)
+            .sort(\.$version).all()
+    }
+
+    /// The levels of the period's published record, typed (its newest version
+    /// unless another is asked for). A period published before records
+    /// existed is read from its tables, through the same code.
+    static func load(_ period: Period, version: Int? = nil, on db: any Database) async throws -> [Loaded] {
+        if let row = try await recordRow(period, version: version, on: db) {
             return try Records.shared.record(row).levels.map(Loaded.init)
         }
         return try await ResultSet.query(on: db).filter(\.$period.$id == period.id!).sort(\.$position).all().map { try Loaded(levelFromTable($0)) }
@@ -83,11 +94,12 @@ enum ResultArchive {
 
     /// Serialises the record once, hashes it and stores it.
     @discardableResult
-    static func storeRecord(_ period: Period, levels: [PublishedRecord.Level], at now: Date, on db: any Database) async throws -> PublishedRecordRow {
+    static func storeRecord(_ period: Period, levels: [PublishedRecord.Level], at now: Date, version: Int = 1, reason: String = "",
+                            on db: any Database) async throws -> PublishedRecordRow {
         let record = PublishedRecord(periodID: period.id!.uuidString, year: period.year, title: period.title,
                                      publishedAt: ISO8601DateFormatter().string(from: now), levels: levels)
         let content = record.serialized()
-        let row = PublishedRecordRow(periodID: period.id!, version: 1, sha256: SHA256.hash(data: Data(content.utf8)).hex, content: content)
+        let row = PublishedRecordRow(periodID: period.id!, version: version, sha256: SHA256.hash(data: Data(content.utf8)).hex, content: content, reason: reason)
         try await row.create(on: db)
         return row
     }

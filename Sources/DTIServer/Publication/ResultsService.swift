@@ -76,6 +76,84 @@ enum ResultsService {
         })
     }
 
+    /// Every unit's inputs and all its scores, the rankings and the framework
+    /// versions: what the snapshot hashes.
+    static func snapshotContent(_ period: Period, _ levels: [LevelResult]) -> String {
+        let units: [JSONValue] = levels.flatMap { level in
+            level.units.sorted { $0.code < $1.code }.map { unit in
+                let answers = level.answers[unit.id!] ?? [:]
+                return JSONValue.object([
+                    ("code", .string(unit.code)), ("name", .string(unit.name)), ("level", .string(unit.level)), ("group", .string(unit.groupName)),
+                    ("answers", .array(answers.keys.sorted().map { code in
+                        let a = answers[code]!
+                        func pts(_ v: Int64?) -> JSONValue { v.map { .number(ScaledDecimal(micros: $0)) } ?? .null }
+                        return .object([
+                            ("criterion", .string(code)), ("value", .string(a.value)), ("b", .string(a.b)), ("explanation", .string(a.explanation)),
+                            ("self", pts(a.selfPoints)), ("evaluator", pts(a.evaluatorPoints)), ("evaluator_comment", .string(a.evaluatorComment)),
+                            ("council", pts(a.councilPoints)), ("council_reason", .string(a.councilReason)), ("final", pts(a.finalPoints)),
+                        ])
+                    })),
+                ])
+            }
+        }
+        return JSONValue.object([
+            ("period", .object([("id", .string(period.id!.uuidString)), ("year", .int(period.year)), ("title", .string(period.title))])),
+            ("frameworks", .array(levels.map { .object([("level", .string($0.level)), ("key", .string($0.frameworkVersion.key)),
+                                                         ("version", .int($0.frameworkVersion.version)), ("sha256", .string($0.frameworkVersion.sha256))]) })),
+            ("rankings", rankingJSON(levels)),
+            ("units", .array(units)),
+        ]).serialized()
+    }
+
+    struct Change: Content { var unit: String; var criterion: String; var points: String }
+
+    /// A correction after publication (đính chính): the changed scores are
+    /// written with the reason, and a new version of the published record is
+    /// stored beside the first, which never changes. The portal shows the
+    /// newest with both versions linked.
+    static func correct(_ period: Period, changes: [Change], reason: String, in ctx: ServiceContext) async throws -> PublishedRecordRow {
+        let user = try ctx.signedIn()
+        guard let latest = try await ResultArchive.recordRow(period, on: ctx.db), !period.resultsOnly else {
+            throw DomainError.conflict("Chỉ đính chính được kết quả đã công bố trên OpenDTI.")
+        }
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [String] = []
+        if reason.isEmpty || reason.count > 4000 { problems.append("Cần ghi lý do đính chính (tối đa 4000 ký tự).") }
+        if changes.isEmpty { problems.append("Cần ít nhất một điểm được đính chính.") }
+        var planned: [(SelfAssessment, String, ScaledDecimal)] = []
+        for (i, change) in changes.enumerated() {
+            let place = "Dòng \(i + 1)"
+            let a: SelfAssessment
+            do { a = try await SelfAssessment.load(ctx, periodID: period.id, unitCode: change.unit) } catch let e as DomainError {
+                problems.append("\(place): \(e.message)"); continue
+            }
+            guard let leaf = a.framework.leafByCode[change.criterion] else { problems.append("\(place): không có tiêu chí \"\(change.criterion.excerpt())\"."); continue }
+            let node = a.framework.nodes[a.framework.leaves[leaf]]
+            switch WrittenNumber.parseVietnamese(change.points) {
+            case .success(let n):
+                if n.value > node.max { problems.append("\(place): điểm \(FrameworkCatalog.text(n.value)) vượt điểm tối đa \(FrameworkCatalog.text(node.max)) của tiêu chí \(change.criterion).") }
+                else { planned.append((a, change.criterion, n.value)) }
+            case .failure(let e): problems.append("\(place): điểm \(e.message(for: change.points))")
+            }
+        }
+        guard problems.isEmpty else { throw DomainError.invalid(problems.joined(separator: "\n")) }
+        let plan = planned
+        let row = try await ctx.db.retryingTransaction { tx -> PublishedRecordRow in
+            for (a, criterion, points) in plan {
+                try await ComplaintService.setOfficialScore(a, criterion: criterion, points: points, note: "Đính chính: \(reason)", by: user, on: tx)
+            }
+            let levels = try await compute(period, on: tx)
+            let inputs = SHA256.hash(data: Data(snapshotContent(period, levels).utf8)).hex
+            let row = try await ResultArchive.storeRecord(period, levels: try ResultArchive.publishedLevels(levels, inputsSHA256: inputs).map(\.record),
+                                                          at: ctx.now, version: latest.version + 1, reason: reason, on: tx)
+            try await AuditLog.record(ctx, actor: user, action: "record_corrected", target: "\(period.year)",
+                                      detail: "phiên bản \(latest.version + 1): " + plan.map { "\($0.0.unit.code) \($0.1) → \(PointsText.points($0.2.micros))" }.joined(separator: ", ")
+                                          + ". Lý do: \(reason)", on: tx)
+            return row
+        }
+        return row
+    }
+
     /// A refused publication, with every condition and whether it holds.
     struct NotReady: Error { var readiness: PublicationReadiness }
 
@@ -97,30 +175,7 @@ enum ResultsService {
         let readiness = try await PublicationReadiness.evaluate(period, today: ctx.today, on: ctx.db)
         guard readiness.ready else { throw NotReady(readiness: readiness) }
         let levels = try await compute(period, on: ctx.db)
-        let units: [JSONValue] = levels.flatMap { level in
-            level.units.sorted { $0.code < $1.code }.map { unit in
-                let answers = level.answers[unit.id!] ?? [:]
-                return JSONValue.object([
-                    ("code", .string(unit.code)), ("name", .string(unit.name)), ("level", .string(unit.level)), ("group", .string(unit.groupName)),
-                    ("answers", .array(answers.keys.sorted().map { code in
-                        let a = answers[code]!
-                        func pts(_ v: Int64?) -> JSONValue { v.map { .number(ScaledDecimal(micros: $0)) } ?? .null }
-                        return .object([
-                            ("criterion", .string(code)), ("value", .string(a.value)), ("b", .string(a.b)), ("explanation", .string(a.explanation)),
-                            ("self", pts(a.selfPoints)), ("evaluator", pts(a.evaluatorPoints)), ("evaluator_comment", .string(a.evaluatorComment)),
-                            ("council", pts(a.councilPoints)), ("council_reason", .string(a.councilReason)), ("final", pts(a.finalPoints)),
-                        ])
-                    })),
-                ])
-            }
-        }
-        let content = JSONValue.object([
-            ("period", .object([("id", .string(period.id!.uuidString)), ("year", .int(period.year)), ("title", .string(period.title))])),
-            ("frameworks", .array(levels.map { .object([("level", .string($0.level)), ("key", .string($0.frameworkVersion.key)),
-                                                         ("version", .int($0.frameworkVersion.version)), ("sha256", .string($0.frameworkVersion.sha256))]) })),
-            ("rankings", rankingJSON(levels)),
-            ("units", .array(units)),
-        ]).serialized()
+        let content = snapshotContent(period, levels)
         let snapshot = PublishedSnapshot(periodID: period.id!, publishedBy: user.username,
                                          sha256: SHA256.hash(data: Data(content.utf8)).hex, content: content)
         try await ctx.db.retryingTransaction { tx in

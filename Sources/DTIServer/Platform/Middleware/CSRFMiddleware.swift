@@ -52,7 +52,7 @@ struct CSRFMiddleware: AsyncMiddleware {
     static func streamsForm(_ request: Request) -> Bool {
         guard request.method == .POST, request.headers.contentType?.subType == "form-data" else { return false }
         let parts = request.url.path.split(separator: "/")
-        return parts.count == 5 && parts[0] == "periods" && parts[2] == "units" && (parts[4] == "evidence" || parts[4] == "workbook")
+        return parts.count == 5 && parts[0] == "periods" && parts[2] == "units" && (parts[4] == "evidence" || parts[4] == "workbook" || parts[4] == "complaints")
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
