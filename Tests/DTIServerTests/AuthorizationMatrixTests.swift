@@ -170,6 +170,8 @@ struct AuthorizationMatrixTests {
         .init(method: .POST, path: "/periods/:id/correction", access: .admin),
         .init(method: .POST, path: "/api/v1/periods/:id/corrections", access: .admin),
         // Accounts: the administrator changes them; everyone changes their own password.
+        .init(method: .POST, path: "/admin/users/import", access: .admin),
+        .init(method: .POST, path: "/api/v1/users/import", access: .admin),
         .init(method: .GET, path: "/admin/users/:username", access: .admin),
         .init(method: .POST, path: "/admin/users/:username", access: .admin),
         .init(method: .POST, path: "/admin/users/:username/:action", access: .admin),

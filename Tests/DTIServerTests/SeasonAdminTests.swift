@@ -396,3 +396,58 @@ struct ComplaintTests {
         }
     }
 }
+
+@Suite("Accounts in bulk", .serialized)
+struct BulkAccountTests {
+    @Test("a CSV with mistakes is refused whole, row and column named; the corrected file creates every account with a printable list of temporary passwords; an Excel file through the API")
+    func bulk() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let before = try await UserAccount.query(on: app.db).count()
+            let bad = "Mã đơn vị,Vai trò,Tên đăng nhập,Họ tên,Thư điện tử\nSTC,đầu mối,,Nguyễn Văn A,a@stc.vn\nKHONGCO,lãnh đạo,,Trần B,\nSTC,thư ký,,Lê C,\nSGDDT,dau moi,daumoi.stc,Phạm D,\n"
+            let refused = try await admin.upload("/admin/users/import", file: (field: "file", name: "tai-khoan.csv", data: Data(bad.utf8)))
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.contains("Dòng 3, cột Mã đơn vị: không có đơn vị mã &quot;KHONGCO&quot;"), "\(refused.body.prefix(3000))")
+            #expect(refused.body.contains("Dòng 4, cột Vai trò") && refused.body.contains("Dòng 5, cột Tên đăng nhập: &quot;daumoi.stc&quot; trùng với dòng 2"))
+            #expect(try await UserAccount.query(on: app.db).count() == before, "nothing created")
+            let good = "Mã đơn vị,Vai trò,Tên đăng nhập,Họ tên,Thư điện tử\nSTC,đầu mối,,Nguyễn Văn A,a@stc.vn\nSTC,lãnh đạo,,Trần Thị B,\nSGDDT,Đầu mối,gd.daumoi,Lê Văn C,\n"
+            let created = try await admin.upload("/admin/users/import", file: (field: "file", name: "tai-khoan.csv", data: Data(good.utf8)))
+            #expect(created.status == .created && created.body.contains("Tài khoản vừa tạo (3)") && created.body.contains("In danh sách"))
+            #expect(created.headers.first(name: .cacheControl) == "no-store")
+            #expect(created.body.contains("<code>daumoi.stc</code>") && created.body.contains("<code>lanhdao.stc</code>") && created.body.contains("<code>gd.daumoi</code>"))
+            var passwords: [String] = []
+            var rest = Substring(created.body)
+            while let r = rest.range(of: "<code class=\"secret\">") {
+                passwords.append(String(rest[r.upperBound...].prefix { $0 != "<" }).replacingOccurrences(of: "&amp;", with: "&"))
+                rest = rest[r.upperBound...]
+            }
+            #expect(passwords.count == 3)
+            let first = Browser(app)
+            let signIn = try await first.signIn("daumoi.stc", password: passwords[0])
+            #expect(signIn.headers.first(name: .location) == "/account/password")
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "users_imported").count() == 1)
+
+            // Excel, as the province keeps its lists, through the API.
+            let xlsx = FileManager.default.temporaryDirectory.appendingPathComponent("accounts-\(UUID().uuidString).xlsx").path
+            _ = try python("""
+                import sys, openpyxl
+                wb = openpyxl.Workbook(); ws = wb.active
+                ws.append(["Mã đơn vị", "Vai trò", "Họ tên"])
+                ws.append(["SNV", "lãnh đạo", "Hoàng Văn E"])
+                ws.append(["SNV", "đầu mối", "Vũ Thị G"])
+                wb.save(sys.argv[1])
+                """, xlsx)
+            let body = try Data(contentsOf: URL(fileURLWithPath: xlsx))
+            let api = try await admin.send(.POST, "/api/v1/users/import?name=tai-khoan.xlsx", data: body, contentType: AssessmentWorkbook.contentType)
+            #expect(api.status == .created, "\(api.body)")
+            #expect(api.body.contains("\"username\":\"lanhdao.snv\"") && api.body.contains("\"username\":\"daumoi.snv\"") && api.body.contains("\"password\""))
+            let snv = try #require(try await UserAccount.query(on: app.db).filter(\.$username == "daumoi.snv").first())
+            #expect(snv.mustChangePassword && snv.displayName == "Vũ Thị G")
+            // Nobody else creates accounts in bulk.
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            #expect(try await focal.upload("/admin/users/import", file: (field: "file", name: "x.csv", data: Data(good.utf8))).status == .forbidden)
+        }
+    }
+}

@@ -118,6 +118,7 @@ class Journey:
         admin.get_by_role("button", name="Tạo kỳ đánh giá").click()
         admin.wait_for_url(re.compile(r"/periods/[0-9A-Fa-f-]{36}$"))
         period = admin.url.rsplit("/", 1)[1]
+        self.period = period
         for username, name, role in [("daumoi.kp", "Nguyễn Văn Đầu Mối", "focal_point"), ("lanhdao.kp", "Trần Thị Lãnh Đạo", "unit_leader")]:
             admin.goto(self.base + "/admin/users")
             admin.fill("#username", username)
@@ -311,6 +312,79 @@ class Journey:
             self.look(admin, "17-period-form")
 
 
+    def complaints(self):
+        """Preliminary results on the first journey's period: the last
+        correction request closed, the silent districts marked, scoring
+        closed with a reason; the unit files two complaints (one with a
+        PDF), the evaluator accepts one with a new score and rejects the other."""
+        today = datetime.date.today()
+        day = lambda n: (today + datetime.timedelta(days=n)).isoformat()
+        period, form_path = self.period, f"/periods/{self.period}/units/KRONGPAC"
+        evaluator = self.person("thamdinh")
+        evaluator.goto(self.base + form_path)
+        self.cell(evaluator, "2.1").get_by_role("button", name="Đóng yêu cầu").click()
+        expect(evaluator.locator("main")).to_contain_text("tiêu chí được khóa lại")
+        admin = self.person("quantri")
+        admin.goto(self.base + f"/periods/{period}/board?status=none")
+        for box in admin.locator("table.board input[type=checkbox]").all():
+            box.check()
+        admin.fill("#m-reason", "Không gửi báo cáo tự đánh giá")
+        admin.get_by_role("button", name="Đánh dấu không báo cáo").click()
+        expect(admin.locator("main")).to_contain_text(re.compile(r"Đã đánh dấu \d+ đơn vị không báo cáo"))
+        admin.goto(self.base + f"/admin/periods/{period}/edit")
+        for phase in ["self_assessment", "evaluation", "corrections", "council_appraisal", "consolidation"]:
+            admin.fill(f"#{phase}_from", day(-1))
+            admin.fill(f"#{phase}_to", day(-1))
+        admin.fill("#publication_from", day(0))
+        admin.fill("#reason", "Hội đồng đã họp xong; chuyển sang công bố")
+        admin.get_by_role("button", name="Lưu thay đổi").click()
+        expect(admin.locator("main")).to_contain_text("Đã lưu thay đổi của kỳ đánh giá")
+        admin.get_by_role("link", name="Công bố kết quả", exact=True).click()
+        expect(admin.locator("ul.checks-list")).not_to_contain_text("Chưa đạt")
+        admin.get_by_role("button", name="Gửi kết quả dự kiến cho các đơn vị").click()
+        expect(admin.locator("main")).to_contain_text("Đã gửi kết quả dự kiến cho các đơn vị")
+        self.look(admin, "30-preliminary-sent")
+
+        focal = self.person("daumoi.kp", NEW_PASSWORD)
+        focal.goto(self.base + "/notifications")
+        focal.get_by_role("link", name=re.compile("Kết quả dự kiến")).first.click()
+        expect(focal.locator("h1")).to_contain_text("Kết quả dự kiến — UBND huyện Krông Pắc")
+        evidence = os.path.join(SHOTS, "bien-ban-hop.pdf")
+        with open(evidence, "wb") as f:
+            f.write(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+        focal.select_option("#k-criterion", "1.3")
+        focal.fill("#k-text", "Biên bản họp ngày 12/3 ghi đủ hai cuộc họp trực tuyến")
+        focal.set_input_files("#k-file", evidence)
+        focal.get_by_role("button", name="Gửi khiếu nại").click()
+        expect(focal.locator("main")).to_contain_text("Đã gửi khiếu nại tiêu chí 1.3")
+        focal.select_option("#k-criterion", "3.3")
+        focal.fill("#k-text", "Đề nghị tính cả chuyên mục cập nhật hằng tuần")
+        focal.get_by_role("button", name="Gửi khiếu nại").click()
+        expect(focal.locator("main")).to_contain_text("Đã gửi khiếu nại tiêu chí 3.3")
+        expect(focal.locator("main")).to_contain_text("bien-ban-hop.pdf")
+        self.look(focal, "31-complaints-filed")
+        if self.name == "desktop":
+            self.scan(focal, "preliminary results (unit)")
+
+        evaluator.goto(self.base + f"/periods/{period}/complaints")
+        first = evaluator.locator("li.complaint", has_text="Biên bản họp ngày 12/3")
+        first.get_by_label("Chấp nhận, điều chỉnh điểm").check()
+        first.get_by_label("Điểm mới (khi chấp nhận)").fill("20")
+        first.get_by_label("Lý do").fill("Biên bản hợp lệ, đủ hai cuộc họp")
+        first.get_by_role("button", name="Trả lời").click()
+        expect(evaluator.locator("main")).to_contain_text("Đã trả lời khiếu nại tiêu chí 1.3: chấp nhận.")
+        second = evaluator.locator("li.complaint", has_text="chuyên mục cập nhật")
+        second.get_by_label("Lý do").fill("Chuyên mục không thuộc cổng thông tin điện tử của huyện")
+        second.get_by_role("button", name="Trả lời").click()
+        expect(evaluator.locator("main")).to_contain_text("Đã trả lời khiếu nại tiêu chí 3.3: không chấp nhận.")
+        self.look(evaluator, "32-complaints-answered")
+        if self.name == "desktop":
+            self.scan(evaluator, "complaints (reviewers)")
+        focal.reload()
+        expect(focal.locator("main")).to_contain_text("Biên bản hợp lệ, đủ hai cuộc họp")
+        expect(focal.locator("main")).to_contain_text("Chuyên mục không thuộc cổng thông tin điện tử của huyện")
+        expect(focal.locator("main")).to_contain_text("→ 20,00")
+
     def season(self):
         """The administrator's season: a period for a selection of units, the
         board, an early publication refused with its list, phases re-dated,
@@ -387,6 +461,22 @@ class Journey:
         admin.wait_for_url(re.compile(r"/results/" + period + "$"))
         expect(admin.locator("main")).to_contain_text("Sở Nông nghiệp")
         self.look(admin, "23-published")
+        # A correction after publication: a second version with its reason, the first kept.
+        admin.goto(self.base + f"/periods/{period}/correction")
+        admin.select_option("#c-unit", "STTTT")
+        admin.fill("#c-criterion", "99")
+        admin.fill("#c-points", "50")
+        admin.fill("#c-reason", "Bổ sung điểm tiêu chí 1 theo Văn bản 30/STTTT")
+        admin.get_by_role("button", name="Đính chính và công bố phiên bản mới").click()
+        expect(admin.locator("[role=alert]")).to_contain_text("không có tiêu chí")
+        check(admin.locator("#c-points").input_value() == "50", f"{self.name}: the refused correction lost the typed points")
+        admin.fill("#c-criterion", "1")
+        admin.get_by_role("button", name="Đính chính và công bố phiên bản mới").click()
+        admin.wait_for_url(re.compile(r"/results/" + period + "$"))
+        expect(admin.locator("main")).to_contain_text("Bổ sung điểm tiêu chí 1 theo Văn bản 30/STTTT")
+        admin.get_by_role("link", name="Phiên bản 1").click()
+        expect(admin.locator("main")).to_contain_text("Đây là phiên bản 1, đã được đính chính")
+        self.look(admin, "26-correction-versions")
 
         # An account reset: the temporary password shown once, changed at the first sign-in.
         admin.goto(self.base + "/admin/users")
@@ -423,6 +513,7 @@ def main():
             journey = Journey(browser, server, name, viewport)
             try:
                 journey.run()
+                journey.complaints()
                 journey.season()
             except Exception as error:  # an expectation that timed out: report it with where it happened
                 failures.append(f"{name}: {type(error).__name__}: {str(error)[:1500]}")

@@ -15,6 +15,8 @@ struct AccountController: RouteCollection {
         admin.get("api", "v1", "users", use: list)
         admin.post("api", "v1", "users", use: create)
         admin.post("api", "v1", "tokens", use: issueToken)
+        admin.on(.POST, "admin", "users", "import", body: .collect(maxSize: "4mb"), use: importForm)
+        admin.on(.POST, "api", "v1", "users", "import", body: .collect(maxSize: "4mb"), use: importFile)
         admin.get("admin", "users", ":username", use: editPage)
         admin.post("admin", "users", ":username", use: updateForm)
         admin.post("admin", "users", ":username", ":action", use: actionForm)
@@ -35,7 +37,8 @@ struct AccountController: RouteCollection {
 
     static let emptyForm = UserInput(username: "", displayName: "", password: "", role: Role.focalPoint.rawValue)
 
-    func page(_ req: Request, form: UserInput = emptyForm, errors: [String] = [], tokenErrors: [String] = [], issued: IssuedToken? = nil, status: HTTPStatus = .ok) async throws -> Response {
+    func page(_ req: Request, form: UserInput = emptyForm, errors: [String] = [], tokenErrors: [String] = [], issued: IssuedToken? = nil,
+              importErrors: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
         let roles = Role.allCases.map { LevelOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == form.role) }
         var shown = form
         shown.password = ""   // never echo a password back
@@ -43,7 +46,7 @@ struct AccountController: RouteCollection {
         req.session.data["users-flash"] = nil
         let page = UsersPage(layout: Layout(req, title: "Tài khoản"), users: try await AccountDirectory.rows(on: req.db), roles: roles,
                              form: shown, errors: errors, tokenErrors: tokenErrors, issued: issued,
-                             units: try await Self.unitChoices(on: req.db), message: message)
+                             units: try await Self.unitChoices(on: req.db), message: message, importErrors: importErrors)
         let response = try await req.view.render("users", page).encodeResponse(for: req)
         response.status = status
         return response
@@ -91,6 +94,53 @@ struct AccountController: RouteCollection {
         switch try await accounts.issueToken(try req.content.decode(TokenInput.self), in: req.context) {
         case .success(let issued):
             return try await issued.encodeResponse(status: .created, for: req)
+        case .failure(let problems): throw problems.abort
+        }
+    }
+
+    // MARK: Accounts in bulk
+
+    struct ImportForm: Content { var file: File }
+
+    struct CreatedPage: Encodable {
+        var layout: Layout
+        var accounts: [BulkAccounts.Created]
+        var file: String
+    }
+
+    @Sendable func importForm(req: Request) async throws -> Response {
+        guard let form = try? req.content.decode(ImportForm.self), form.file.data.readableBytes > 0 else {
+            return try await page(req, importErrors: ["Chưa chọn tệp Excel (.xlsx) hoặc CSV để tạo tài khoản."], status: .unprocessableEntity)
+        }
+        let name = form.file.filename
+        do {
+            let rows = try BulkAccounts.read(Data(form.file.data.readableBytesView), fileName: name)
+            switch try await BulkAccounts.create(rows, file: name, policy: accounts.policy, in: req.context) {
+            case .success(let created):
+                let response = try await req.view.render("accounts-created", CreatedPage(layout: Layout(req, title: "Tài khoản vừa tạo"), accounts: created, file: name))
+                    .encodeResponse(status: .created, for: req)
+                response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+                return response
+            case .failure(let problems):
+                return try await page(req, importErrors: problems.messages, status: .unprocessableEntity)
+            }
+        } catch let error as DomainError {
+            return try await page(req, importErrors: error.message.components(separatedBy: "\n"), status: error.status)
+        }
+    }
+
+    /// The API: the body is the file (CSV, or XLSX), `?name=` its file name.
+    @Sendable func importFile(req: Request) async throws -> Response {
+        guard let body = req.body.data, body.readableBytes > 0 else {
+            throw Abort(.unprocessableEntity, reason: "Thiếu nội dung tệp: cần dòng tiêu đề (Mã đơn vị, Vai trò, Tên đăng nhập, Họ tên, Thư điện tử) và ít nhất một dòng.")
+        }
+        let name = (try? req.query.get(String.self, at: "name")) ?? "tai-khoan.csv"
+        let rows = try BulkAccounts.read(Data(body.readableBytesView), fileName: name)
+        switch try await BulkAccounts.create(rows, file: name, policy: accounts.policy, in: req.context) {
+        case .success(let created):
+            let response = try await created.encodeResponse(status: .created, for: req)
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+            return response
         case .failure(let problems): throw problems.abort
         }
     }

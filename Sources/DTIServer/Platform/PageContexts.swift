@@ -173,6 +173,7 @@ struct UsersPage: Encodable {
     /// The unit picker's choices ("CODE — name").
     var units: [String]
     var message: String?
+    var importErrors: [String] = []
 }
 
 struct UserRow: Content {
