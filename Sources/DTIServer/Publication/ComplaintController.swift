@@ -102,11 +102,12 @@ struct ComplaintController: RouteCollection {
             }
             names[c.$period.id] = map
         }
+        let people = try await AccountDirectory.displayNames(on: db)
         return complaints.map { c in
             ComplaintRow(id: c.id!, unitCode: units[c.$unit.id]?.code ?? "", unitName: units[c.$unit.id]?.name ?? "", criterion: c.criterion,
                          criterionName: names[c.$period.id]?[c.criterion] ?? "", text: c.text, evidenceID: c.evidenceID,
-                         evidenceName: c.evidenceID.flatMap { files[$0] }, filedBy: c.filedBy, filedAt: c.createdAt, status: c.status,
-                         statusLabel: c.state.label, answer: c.answer, answeredBy: c.answeredBy, answeredAt: c.answeredAt,
+                         evidenceName: c.evidenceID.flatMap { files[$0] }, filedBy: people[c.filedBy] ?? c.filedBy, filedAt: c.createdAt, status: c.status,
+                         statusLabel: c.state.label, answer: c.answer, answeredBy: people[c.answeredBy] ?? c.answeredBy, answeredAt: c.answeredAt,
                          pointsBefore: c.pointsBefore.map(PointsText.points), pointsAfter: c.state == .accepted ? c.pointsAfter.map(PointsText.points) : nil)
         }
     }
