@@ -55,6 +55,8 @@ struct AuthorizationMatrixTests {
         .init(method: .GET, path: "/frameworks", access: .everyone),
         .init(method: .GET, path: "/frameworks/:key/:version", access: .everyone),
         .init(method: .GET, path: "/api/v1/frameworks", access: .everyone),
+        .init(method: .GET, path: "/frameworks/:key/:version/framework.xlsx", access: .everyone),
+        .init(method: .POST, path: "/admin/frameworks/file", access: .admin),
         .init(method: .GET, path: "/api/v1/frameworks/:key/:version", access: .everyone),
         .init(method: .GET, path: "/periods", access: .signedIn),
         .init(method: .GET, path: "/periods/:id", access: .signedIn),

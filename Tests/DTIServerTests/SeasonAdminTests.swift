@@ -451,3 +451,65 @@ struct BulkAccountTests {
         }
     }
 }
+
+@Suite("Frameworks by file", .serialized)
+struct FrameworkFileTests {
+    @Test("download a framework as Excel, edit it as Excel would, upload it back: a refused file with row and column, then a preview with what changed, then version 2")
+    func excelRoundTrip() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let page = try await admin.send(.GET, "/frameworks/example-all-rules/1")
+            #expect(page.body.contains("/frameworks/example-all-rules/1/framework.xlsx"))
+            let original = FileManager.default.temporaryDirectory.appendingPathComponent("fw-\(UUID().uuidString).xlsx").path
+            try await Browser(app).download("/frameworks/example-all-rules/1/framework.xlsx").write(to: URL(fileURLWithPath: original))
+            func edited(_ lines: [String]) throws -> Data {
+                let changes = lines.joined(separator: "\n")
+                let out = FileManager.default.temporaryDirectory.appendingPathComponent("fw-\(UUID().uuidString).xlsx").path
+                _ = try python("""
+                    import sys, openpyxl
+                    wb = openpyxl.load_workbook(sys.argv[1]); ws = wb["Cây chỉ số"]
+                    head = [c.value for c in ws[1]]
+                    col = lambda name: head.index(name) + 1
+                    rows = {ws.cell(r, col("Mã")).value: r for r in range(2, ws.max_row + 1)}
+                    exec(sys.argv[3])
+                    wb.save(sys.argv[2])
+                    """, original, out, changes)
+                return try Data(contentsOf: URL(fileURLWithPath: out))
+            }
+            // A refused file: an unknown way of scoring, a tier that is not a number.
+            let bad = try edited([#"ws.cell(rows["2.3"], col("Cách tính điểm")).value = "Có hay không""#,
+                                  #"ws.cell(rows["1.1"], col("Bậc (đạt từ → điểm)")).value = "4 → 20; ba → 15""#])
+            let refused = try await admin.upload("/admin/frameworks/file", file: (field: "file", name: "bo-chi-so.xlsx", data: bad))
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.contains("Trang &quot;Cây chỉ số&quot;, dòng") && refused.body.contains("cột &quot;Cách tính điểm&quot;: &quot;Có hay không&quot; không hợp lệ"), "\(refused.body.prefix(3000))")
+            #expect(refused.body.contains("cột &quot;Bậc (đạt từ → điểm)&quot;"))
+            #expect(try await FrameworkVersion.query(on: app.db).filter(\.$key == "example-all-rules").count() == 1, "nothing saved")
+
+            // A good edit: a name, a per-item score, a rubric.
+            let good = try edited([#"ws.cell(rows["2.3"], col("Tên")).value = "VÍ DỤ: Ban hành kế hoạch chuyển đổi số năm 2026""#,
+                                   #"ws.cell(rows["3.1"], col("Điểm mỗi mục")).value = 2"#,
+                                   #"ws.cell(rows["3.3"], col("Thang chấm")).value = "VÍ DỤ: đủ chuyên mục 5 điểm; cập nhật hằng tuần 5 điểm""#])
+            let preview = try await admin.upload("/admin/frameworks/file", file: (field: "file", name: "bo-chi-so.xlsx", data: good))
+            #expect(preview.status == .ok, "\(preview.body.prefix(2000))")
+            #expect(preview.body.contains("phiên bản 2") && preview.body.contains("Lưu phiên bản 2"))
+            #expect(preview.body.contains("Sửa 3 mục") && preview.body.contains("kế hoạch chuyển đổi số năm 2026") && preview.body.contains("2 điểm cho mỗi mục"), "\(preview.body.suffix(4000))")
+            #expect(try await FrameworkVersion.query(on: app.db).filter(\.$key == "example-all-rules").count() == 1, "a preview saves nothing")
+            let yaml = try #require(preview.body.range(of: "<textarea name=\"yaml\" hidden aria-hidden=\"true\">").map { r in
+                String(preview.body[r.upperBound...].prefix { $0 != "<" })
+            }).replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&#39;", with: "'")
+                .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            let saved = try await admin.send(.POST, "/admin/frameworks", form: ["yaml": yaml])
+            #expect(saved.status == .seeOther && saved.headers.first(name: .location) == "/frameworks/example-all-rules/2", "\(saved.body.prefix(1500))")
+            let v2 = try await admin.send(.GET, "/frameworks/example-all-rules/2")
+            #expect(v2.body.contains("kế hoạch chuyển đổi số năm 2026") && v2.body.contains("2 điểm cho mỗi mục"))
+            // A YAML file goes through the same preview; nobody else uploads.
+            let file = try String(contentsOfFile: TestPaths.frameworks + "/example-all-rules.yaml", encoding: .utf8).replacingOccurrences(of: "version: 1", with: "version: 3")
+            let yamlPreview = try await admin.upload("/admin/frameworks/file", file: (field: "file", name: "example.yaml", data: Data(file.utf8)))
+            #expect(yamlPreview.status == .ok && yamlPreview.body.contains("Lưu phiên bản 3") && yamlPreview.body.contains("so với phiên bản 2"))
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            #expect(try await focal.upload("/admin/frameworks/file", file: (field: "file", name: "x.yaml", data: Data(file.utf8))).status == .forbidden)
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import DTICore
+import DTIFormats
 import Fluent
 import Vapor
 
@@ -12,7 +13,9 @@ struct FrameworkController: RouteCollection {
         routes.get("api", "v1", "frameworks", use: list)
         routes.get("api", "v1", "frameworks", ":key", ":version", use: show)
         // Administrator.
+        routes.get("frameworks", ":key", ":version", "framework.xlsx", use: workbook)
         let admin = routes.grouped(RoleGuard(.administrator))
+        admin.on(.POST, "admin", "frameworks", "file", body: .collect(maxSize: "4mb"), use: fileForm)
         admin.get("admin", "frameworks", "new", use: importPage)
         admin.on(.POST, "admin", "frameworks", body: .collect(maxSize: "2mb"), use: importForm)
         admin.on(.POST, "api", "v1", "frameworks", body: .collect(maxSize: "1mb"), use: importFramework)
@@ -97,6 +100,98 @@ struct FrameworkController: RouteCollection {
         } catch let abort as Abort where abort.status == .unprocessableEntity || abort.status == .conflict {
             return try await importPage(req, yaml: form.yaml, errors: abort.reason.split(separator: "\n").map(String.init), status: abort.status)
         }
+    }
+
+    // MARK: Frameworks by file
+
+    /// Any version as an Excel workbook to edit and upload back as the next version.
+    @Sendable func workbook(req: Request) async throws -> Response {
+        let version = try await find(req)
+        return .attachment(FrameworkWorkbook.data(try FrameworkCatalog.framework(version)), type: AssessmentWorkbook.contentType,
+                           name: "\(version.key)-v\(version.version).xlsx")
+    }
+
+    struct PreviewPage: Encodable {
+        struct Change: Encodable { var code: String; var what: String; var before: String; var after: String }
+        var layout: Layout
+        var file: String
+        var title: String
+        var key: String
+        var version: Int
+        var levelLabel: String
+        var maxPoints: String
+        var nodes: [FrameworkNodeRow]
+        var previous: String?
+        var added: [FrameworkNodeRow]
+        var removed: [FrameworkNodeRow]
+        var changes: [Change]
+        var yaml: String
+        var notice: String?
+    }
+
+    struct FileForm: Content { var file: File }
+
+    /// An uploaded framework file — the YAML, or the Excel workbook — checked
+    /// all or nothing and shown before it is saved: the tree, and what changed
+    /// against the newest stored version of the same framework. A workbook
+    /// becomes the next version number by itself.
+    @Sendable func fileForm(req: Request) async throws -> Response {
+        guard let form = try? req.content.decode(FileForm.self), form.file.data.readableBytes > 0 else {
+            return try await importPage(req, yaml: "", errors: ["Chưa chọn tệp bộ chỉ số (.yaml hoặc .xlsx)."], status: .unprocessableEntity)
+        }
+        let name = form.file.filename
+        let data = Data(form.file.data.readableBytesView)
+        var yaml: String
+        var framework: Framework
+        var notice: String?
+        if data.starts(with: [0x50, 0x4B]) || name.lowercased().hasSuffix(".xlsx") {
+            do {
+                (yaml, framework) = try FrameworkWorkbook.read(data)
+                let newest = try await FrameworkVersion.query(on: req.db).filter(\.$key == framework.id).sort(\.$version, .descending).first()
+                if let newest, newest.version >= framework.version {
+                    (yaml, framework) = try FrameworkWorkbook.read(data, version: newest.version + 1)
+                    notice = "Tệp ghi phiên bản đã có; bản này sẽ được lưu là phiên bản \(newest.version + 1)."
+                }
+            } catch let problems as FrameworkWorkbook.Problems {
+                return try await importPage(req, yaml: "", errors: ["Tệp \(name) chưa nhập được; không có gì được lưu:"] + problems.problems.map(\.description),
+                                            status: .unprocessableEntity)
+            }
+        } else {
+            guard let text = String(data: data, encoding: .utf8) else {
+                return try await importPage(req, yaml: "", errors: ["Tệp \(name) không phải văn bản UTF-8 (YAML) hay tệp Excel (.xlsx)."], status: .unprocessableEntity)
+            }
+            yaml = text
+            do { framework = try FrameworkLoader.parse(text, file: name) } catch {
+                return try await importPage(req, yaml: text, errors: ["Tệp \(name) chưa nhập được; không có gì được lưu:"] + error.problems.map(\.description),
+                                            status: .unprocessableEntity)
+            }
+            if try await FrameworkVersion.query(on: req.db).filter(\.$key == framework.id).filter(\.$version == framework.version).first() != nil {
+                notice = "Phiên bản \(framework.version) của bộ chỉ số này đã có: chỉ lưu được nếu nội dung giống hệt; nếu sửa, hãy tăng \"version\" trong tệp."
+            }
+        }
+        let previous = try await FrameworkVersion.query(on: req.db).filter(\.$key == framework.id).filter(\.$version < framework.version)
+            .sort(\.$version, .descending).first()
+        let nodes = FrameworkCatalog.nodes(framework)
+        var added: [FrameworkNodeRow] = [], removed: [FrameworkNodeRow] = [], changes: [PreviewPage.Change] = []
+        if let previous {
+            let before = Dictionary(FrameworkCatalog.nodes(try FrameworkCatalog.framework(previous)).map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+            let after = Dictionary(nodes.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+            added = nodes.filter { before[$0.code] == nil }
+            removed = try FrameworkCatalog.nodes(try FrameworkCatalog.framework(previous)).filter { after[$0.code] == nil }
+            for node in nodes {
+                guard let old = before[node.code] else { continue }
+                for (what, a, b) in [("Tên", old.name, node.name), ("Điểm tối đa", old.max, node.max), ("Cách tính điểm", old.rule ?? "", node.rule ?? ""),
+                                     ("Áp dụng", old.applicability ?? "", node.applicability ?? ""), ("Tài liệu kiểm chứng", old.evidence ?? "", node.evidence ?? "")]
+                where a != b {
+                    changes.append(.init(code: node.code, what: what, before: a, after: b))
+                }
+            }
+        }
+        let page = PreviewPage(layout: Layout(req, title: "Xem trước bộ chỉ số"), file: name, title: framework.title, key: framework.id,
+                               version: framework.version, levelLabel: Levels.label(framework.level), maxPoints: FrameworkCatalog.text(framework.maxPoints),
+                               nodes: nodes, previous: previous.map { "phiên bản \($0.version)" }, added: added, removed: removed, changes: changes,
+                               yaml: yaml, notice: notice)
+        return try await req.view.render("framework-preview", page).encodeResponse(for: req)
     }
 
     /// Imports a framework version and its audit entry in one transaction.
