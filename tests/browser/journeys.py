@@ -385,6 +385,59 @@ class Journey:
         expect(focal.locator("main")).to_contain_text("Chuyên mục không thuộc cổng thông tin điện tử của huyện")
         expect(focal.locator("main")).to_contain_text("→ 20,00")
 
+    def frameworks_and_accounts(self):
+        """A framework downloaded as Excel, edited, one refused upload, the
+        preview with what changed, version 2 saved; accounts for two units
+        created from a CSV file with the printable list."""
+        import openpyxl
+        admin = self.person("quantri")
+        admin.goto(self.base + "/frameworks/example-all-rules/1")
+        with admin.expect_download() as info:
+            admin.get_by_role("link", name="Tải về bảng tính Excel").click()
+        original = os.path.join(SHOTS, f"{self.name}-example-all-rules-v1.xlsx")
+        info.value.save_as(original)
+
+        def edited(path, changes):
+            wb = openpyxl.load_workbook(original)
+            ws = wb["Cây chỉ số"]
+            head = [c.value for c in ws[1]]
+            rows = {ws.cell(r, head.index("Mã") + 1).value: r for r in range(2, ws.max_row + 1)}
+            for code, column, value in changes:
+                ws.cell(rows[code], head.index(column) + 1).value = value
+            wb.save(path)
+            return path
+
+        bad = edited(os.path.join(SHOTS, "bo-chi-so-loi.xlsx"), [("2.3", "Cách tính điểm", "Có hay không")])
+        admin.goto(self.base + "/admin/frameworks/new")
+        admin.set_input_files("#fw-file", bad)
+        admin.get_by_role("button", name="Kiểm tra và xem trước").click()
+        expect(admin.locator("[role=alert]")).to_contain_text("cột \"Cách tính điểm\": \"Có hay không\" không hợp lệ")
+        self.look(admin, "40-framework-refused")
+        good = edited(os.path.join(SHOTS, "bo-chi-so.xlsx"), [("2.3", "Tên", "VÍ DỤ: Ban hành kế hoạch chuyển đổi số năm 2026"),
+                                                             ("3.1", "Điểm mỗi mục", 2)])
+        admin.set_input_files("#fw-file", good)
+        admin.get_by_role("button", name="Kiểm tra và xem trước").click()
+        expect(admin.locator("h1")).to_contain_text("phiên bản 2")
+        expect(admin.locator("main")).to_contain_text("Sửa 2 mục")
+        self.look(admin, "41-framework-preview")
+        if self.name == "desktop":
+            self.scan(admin, "framework preview")
+        admin.get_by_role("button", name="Lưu phiên bản 2").click()
+        admin.wait_for_url(re.compile(r"/frameworks/example-all-rules/2$"))
+        expect(admin.locator("main")).to_contain_text("kế hoạch chuyển đổi số năm 2026")
+
+        csv = os.path.join(SHOTS, "tai-khoan.csv")
+        with open(csv, "w", encoding="utf-8") as f:
+            f.write("Mã đơn vị,Vai trò,Họ tên\nSTC,đầu mối,Nguyễn Văn A\nSTC,lãnh đạo,Trần Thị B\nSGDDT,đầu mối,Lê Văn C\n")
+        admin.goto(self.base + "/admin/users")
+        admin.set_input_files("#bulk-file", csv)
+        admin.get_by_role("button", name="Tạo các tài khoản").click()
+        expect(admin.locator("h1")).to_have_text("Tài khoản vừa tạo (3)")
+        expect(admin.locator("table.credentials")).to_contain_text("daumoi.stc")
+        self.look(admin, "42-accounts-created")
+        if self.name == "desktop":
+            self.scan(admin, "accounts created")
+
     def season(self):
         """The administrator's season: a period for a selection of units, the
         board, an early publication refused with its list, phases re-dated,
@@ -515,6 +568,7 @@ def main():
                 journey.run()
                 journey.complaints()
                 journey.season()
+                journey.frameworks_and_accounts()
             except Exception as error:  # an expectation that timed out: report it with where it happened
                 failures.append(f"{name}: {type(error).__name__}: {str(error)[:1500]}")
                 print("  FAIL:", failures[-1], flush=True)

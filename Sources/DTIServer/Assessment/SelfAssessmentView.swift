@@ -129,6 +129,8 @@ struct SelfAssessmentView: Content {
     var hasEditableRows: Bool
     var flashMessage: String?
     var flashErrors: [String]
+    /// The unit's preliminary results and complaints, once the administrator sent them.
+    var resultsHref: String?
     var problemRows: [Option]
 
     init(_ a: SelfAssessment, for user: UserAccount, context: AssessmentContext = AssessmentContext()) {
@@ -143,6 +145,7 @@ struct SelfAssessmentView: Content {
         let state = a.submission?.state ?? .draft
         status = state.rawValue
         statusLabel = state.label
+        resultsHref = a.period.preliminaryAt != nil ? SelfAssessmentController.path(a) + "/results" : nil
         returnReason = state == .returned ? a.submission?.returnReason : nil
         version = a.submission?.version ?? 0
         totalPoints = PointsText.points(score.totalPoints)
