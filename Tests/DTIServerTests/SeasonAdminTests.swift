@@ -391,6 +391,10 @@ struct ComplaintTests {
             #expect(again1.body == record1.body, "the first version is never changed")
             #expect(try await Browser(app).send(.GET, "/results/\(period)?version=7").status == .notFound)
             #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "record_corrected").count() == 1)
+            let same = try await admin.send(.POST, "/api/v1/periods/\(period)/corrections", json: Fix(changes: [.init(unit: "STTTT", criterion: "1", points: "90")], reason: "lặp lại"))
+            #expect(same.status == .unprocessableEntity && same.body.contains("không có gì để đính chính"), "\(same.body)")
+            let silent = try await admin.send(.POST, "/api/v1/periods/\(period)/corrections", json: Fix(changes: [.init(unit: "STC", criterion: "1", points: "90")], reason: "thử"))
+            #expect(silent.status == .unprocessableEntity && silent.body.contains("không báo cáo"), "\(silent.body)")
             // Only the administrator corrects.
             #expect(try await evaluator.send(.POST, "/api/v1/periods/\(period)/corrections", json: Fix(changes: [], reason: "x")).status != .created)
         }

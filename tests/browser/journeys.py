@@ -485,13 +485,28 @@ class Journey:
         if self.name == "desktop":
             self.scan(admin, "publication")
 
-        # Neither unit reported: both marked, with the reason, from the board.
+        # SNNPTNT reports (set up through the API: the form itself is the first journey's),
+        # the council confirms it on its page; STTTT, silent, is marked as not reporting with the reason.
+        focal = self.person("daumoi.snn")
+        def api(page, method, path, data=None):
+            token = page.request.get(self.base + "/api/v1/session").json()["csrf"]
+            response = page.request.fetch(self.base + path, method=method, data=data if data is not None else {}, headers={"X-CSRF-Token": token})
+            check(response.ok, f"{self.name}: {method} {path} answered {response.status}: {response.text()[:300]}")
+        for code, value in zip(["1", "2", "3", "4", "5", "6.DVC", "6.KHAC"], ["90", "100", "80", "75", "60", "70", "350"]):
+            api(focal, "PUT", f"/api/v1/periods/{period}/units/SNNPTNT/answers/{code}", {"value": value, "version": 0})
+        api(focal, "POST", f"/api/v1/periods/{period}/units/SNNPTNT/submit")
+        leader = self.person("lanhdao.snn")
+        api(leader, "POST", f"/api/v1/periods/{period}/units/SNNPTNT/approve")
+        council = self.person("hoidong")
+        council.goto(self.base + f"/periods/{period}/units/SNNPTNT")
+        council.get_by_role("button", name="Công nhận tất cả").click()
+        expect(council.locator("p.note.ok")).to_contain_text("Đã lưu điểm Hội đồng 7 tiêu chí")
         admin.goto(self.base + f"/periods/{period}/board")
-        for box in admin.locator("table.board input[type=checkbox]").all():
-            box.check()
+        expect(admin.locator("table.board")).to_contain_text("Hội đồng đã thẩm định")
+        admin.locator("table.board input[value='STTTT']").check()
         admin.fill("#m-reason", "Không gửi báo cáo đúng hạn")
         admin.get_by_role("button", name="Đánh dấu không báo cáo").click()
-        expect(admin.locator("main")).to_contain_text("Đã đánh dấu 2 đơn vị không báo cáo")
+        expect(admin.locator("main")).to_contain_text("Đã đánh dấu 1 đơn vị không báo cáo")
 
         # Scoring is over: the phases re-dated with the reason, publication opened today.
         admin.goto(self.base + f"/admin/periods/{period}/edit")
@@ -516,19 +531,22 @@ class Journey:
         self.look(admin, "23-published")
         # A correction after publication: a second version with its reason, the first kept.
         admin.goto(self.base + f"/periods/{period}/correction")
-        admin.select_option("#c-unit", "STTTT")
+        admin.select_option("#c-unit", "SNNPTNT")
         admin.fill("#c-criterion", "99")
-        admin.fill("#c-points", "50")
-        admin.fill("#c-reason", "Bổ sung điểm tiêu chí 1 theo Văn bản 30/STTTT")
+        admin.fill("#c-points", "80")
+        admin.fill("#c-reason", "Sai sót khi tổng hợp tiêu chí 1 theo Văn bản 30/STTTT")
         admin.get_by_role("button", name="Đính chính và công bố phiên bản mới").click()
         expect(admin.locator("[role=alert]")).to_contain_text("không có tiêu chí")
-        check(admin.locator("#c-points").input_value() == "50", f"{self.name}: the refused correction lost the typed points")
+        check(admin.locator("#c-points").input_value() == "80", f"{self.name}: the refused correction lost the typed points")
         admin.fill("#c-criterion", "1")
         admin.get_by_role("button", name="Đính chính và công bố phiên bản mới").click()
         admin.wait_for_url(re.compile(r"/results/" + period + "$"))
-        expect(admin.locator("main")).to_contain_text("Bổ sung điểm tiêu chí 1 theo Văn bản 30/STTTT")
+        expect(admin.locator("main")).to_contain_text("Sai sót khi tổng hợp tiêu chí 1 theo Văn bản 30/STTTT")
+        # 90+100+80+75+60+70+350 = 825 → 0,825; corrected 815 → 0,815.
+        expect(admin.locator("table.ranking").first).to_contain_text("0,815")
         admin.get_by_role("link", name="Phiên bản 1").click()
         expect(admin.locator("main")).to_contain_text("Đây là phiên bản 1, đã được đính chính")
+        expect(admin.locator("table.ranking").first).to_contain_text("0,825")
         self.look(admin, "26-correction-versions")
 
         # An account reset: the temporary password shown once, changed at the first sign-in.

@@ -72,13 +72,22 @@ struct ResultsController: RouteCollection {
         guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db) else {
             throw Abort(.notFound, reason: "Không có kết quả công bố này.")
         }
-        let version = try? req.query.get(Int.self, at: "version")
+        let version = try Self.version(req)
         if let version, try await ResultArchive.recordRow(period, version: version, on: req.db) == nil {
             throw Abort(.notFound, reason: "Không có phiên bản \(version) của kết quả công bố này.")
         }
         let sets = try await ResultArchive.load(period, version: version, on: req.db)
         guard !sets.isEmpty else { throw Abort(.notFound, reason: "Không có kết quả công bố này.") }
         return (period, sets)
+    }
+
+    /// The record version a request names (`?version=N`), or nil; anything else is refused.
+    static func version(_ req: Request) throws -> Int? {
+        guard let raw = req.url.query?.split(separator: "&").filter({ $0.hasPrefix("version=") }) , !raw.isEmpty else { return nil }
+        guard raw.count == 1, let n = Int(raw[0].dropFirst("version=".count)), n >= 1 else {
+            throw Abort(.badRequest, reason: "Tham số version phải là một số nguyên dương (phiên bản của bản ghi công bố).")
+        }
+        return n
     }
 
     static func province(_ sets: [ResultArchive.Loaded], on db: any Database) async throws -> String {
@@ -148,13 +157,15 @@ struct ResultsController: RouteCollection {
         var versions: [Version] = []
         var shownVersion: Int = 1
         var latestVersion: Int = 1
+        /// "?version=N" on the downloads of an earlier version, else empty.
+        var versionQuery: String = ""
     }
 
     @Sendable func period(req: Request) async throws -> View {
         let (period, sets) = try await published(req)
         let rows = try await ResultArchive.versions(period, on: req.db)
         let latest = rows.last?.version ?? 1
-        let shown = (try? req.query.get(Int.self, at: "version")) ?? latest
+        let shown = try Self.version(req) ?? latest
         let versions = rows.count > 1 ? rows.map {
             PeriodPage.Version(number: $0.version, date: $0.createdAt.map(DateText.dateTime) ?? "", reason: $0.reason,
                                href: "/results/\(period.id!)" + ($0.version == latest ? "" : "?version=\($0.version)"), current: $0.version == shown)
@@ -186,7 +197,8 @@ struct ResultsController: RouteCollection {
             layout: Layout(req, title: period.title), id: period.id!, year: period.year, title: period.title,
             sources: Array(Set(sets.map(\.source))).sorted(), groups: groups,
             analysis: analysis.sections.map { .init(title: $0.title, paragraphs: $0.paragraphs) }, pdfAvailable: req.application.converter.canMakePDF,
-            preview: preview, versions: versions, shownVersion: shown, latestVersion: latest))
+            preview: preview, versions: versions, shownVersion: shown, latestVersion: latest,
+            versionQuery: shown == latest ? "" : "?version=\(shown)"))
     }
 
     struct ScorecardPage: Encodable {
@@ -280,7 +292,7 @@ struct ResultsController: RouteCollection {
     /// checks, with their SHA-256 as a strong ETag and in `X-DTI-SHA256`.
     @Sendable func record(req: Request) async throws -> Response {
         let (period, _) = try await published(req)
-        guard let row = try await ResultArchive.recordRow(period, version: try? req.query.get(Int.self, at: "version"), on: req.db) else {
+        guard let row = try await ResultArchive.recordRow(period, version: try Self.version(req), on: req.db) else {
             throw Abort(.notFound, reason: "Kết quả này được công bố trước khi có bản ghi công bố; hãy dùng export.json.")
         }
         var headers = HTTPHeaders()

@@ -121,17 +121,21 @@ enum ResultsService {
         if reason.isEmpty || reason.count > 4000 { problems.append("Cần ghi lý do đính chính (tối đa 4000 ký tự).") }
         if changes.isEmpty { problems.append("Cần ít nhất một điểm được đính chính.") }
         var planned: [(SelfAssessment, String, ScaledDecimal)] = []
+        let silent = Set(try await Participation.units(period, on: ctx.db).filter { $0.notReporting != nil }.compactMap(\.unit.id))
         for (i, change) in changes.enumerated() {
             let place = "Dòng \(i + 1)"
             let a: SelfAssessment
             do { a = try await SelfAssessment.load(ctx, periodID: period.id, unitCode: change.unit) } catch let e as DomainError {
                 problems.append("\(place): \(e.message)"); continue
             }
+            if silent.contains(a.unit.id!) { problems.append("\(place): đơn vị \(a.unit.name) được đánh dấu không báo cáo; đính chính điểm không thay đổi kết quả."); continue }
+            if a.submission?.state != .submitted { problems.append("\(place): đơn vị \(a.unit.name) không có bản tự đánh giá đã gửi trong kỳ này."); continue }
             guard let leaf = a.framework.leafByCode[change.criterion] else { problems.append("\(place): không có tiêu chí \"\(change.criterion.excerpt())\"."); continue }
             let node = a.framework.nodes[a.framework.leaves[leaf]]
             switch WrittenNumber.parseVietnamese(change.points) {
             case .success(let n):
                 if n.value > node.max { problems.append("\(place): điểm \(FrameworkCatalog.text(n.value)) vượt điểm tối đa \(FrameworkCatalog.text(node.max)) của tiêu chí \(change.criterion).") }
+                else if a.answers[change.criterion]?.finalPoints == n.value.micros { problems.append("\(place): tiêu chí \(change.criterion) đã có đúng \(FrameworkCatalog.text(n.value)) điểm; không có gì để đính chính.") }
                 else { planned.append((a, change.criterion, n.value)) }
             case .failure(let e): problems.append("\(place): điểm \(e.message(for: change.points))")
             }
