@@ -84,3 +84,36 @@ func reportingBackupFailures(_ body: () async throws -> String) async throws {
         throw ExitCode(2)
     }
 }
+
+/// `dti setup-province NAME`: a province as it is since 1 July 2025 — its
+/// communes with official codes, its sở, and the pre-reform districts and
+/// communes linked to the new communes — from the administrative directory.
+struct SetupProvinceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "setup-province",
+        abstract: "Thiết lập một tỉnh theo danh mục hành chính từ 01/07/2025: các xã, phường, đặc khu (mã chính thức), các sở, và các huyện, xã trước sắp xếp kèm liên kết kế thừa. Chạy lại không tạo trùng.")
+
+    @Argument(help: "Tên hoặc mã tỉnh, thành phố (ví dụ \"Đắk Lắk\" hoặc 66).")
+    var province: String
+
+    @Option(name: .long, help: "Tệp danh sách sở (mỗi dòng: MÃ, Tên sở); mặc định directory/departments-2025.csv.")
+    var departments: String?
+
+    @Option(name: .long, help: "Thư mục danh mục hành chính (mặc định ./directory).")
+    var directory: String?
+
+    @Flag(name: .long, help: "Chỉ in những gì sẽ được tạo, không ghi gì.")
+    var dryRun = false
+
+    func run() async throws {
+        do {
+            for line in try await ServerRunner.setupProvince(province, departmentsFile: departments, directory: directory, dryRun: dryRun) { print(line) }
+        } catch let problems as ServerSettings.Problems {
+            FileHandle.standardError.write(Data("\(problems)\n".utf8))
+            throw ExitCode(78)
+        } catch let refusal as ServerRunner.CommandRefusal {
+            FileHandle.standardError.write(Data("Lỗi: \(refusal.message)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

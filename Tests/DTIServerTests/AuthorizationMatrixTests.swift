@@ -175,6 +175,8 @@ struct AuthorizationMatrixTests {
         .init(method: .POST, path: "/admin/users/import", access: .admin),
         .init(method: .POST, path: "/api/v1/users/import", access: .admin),
         .init(method: .GET, path: "/admin/users/:username", access: .admin),
+        .init(method: .GET, path: "/admin/setup-province", access: .admin),
+        .init(method: .POST, path: "/admin/setup-province", access: .admin),
         .init(method: .POST, path: "/admin/users/:username", access: .admin),
         .init(method: .POST, path: "/admin/users/:username/:action", access: .admin),
         .init(method: .PATCH, path: "/api/v1/users/:username", access: .admin),

@@ -517,3 +517,51 @@ struct FrameworkFileTests {
         }
     }
 }
+
+@Suite("Setting up a province from the 2025 directory", .serialized)
+struct ProvinceSetupTests {
+    @Test("Đắk Lắk set up from the page: a preview, then 102 communes with codes and coordinates, its sở, the pre-reform units and their lineage; twice changes nothing")
+    func setUp() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let page = try await admin.send(.GET, "/admin/setup-province")
+            #expect(page.status == .ok && page.body.contains("Tỉnh Đắk Lắk (mã 66)") && page.body.contains("STC, Sở Tài chính"))
+            let defaults = try #require(page.body.range(of: "name=\"departments\" rows=\"12\">").map { r in String(page.body[r.upperBound...].prefix { $0 != "<" }) })
+            let units = try await UnitModel.query(on: app.db).count()
+            let preview = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", defaults), ("action", "preview")])
+            #expect(preview.status == .ok && preview.body.contains("102 xã, phường, đặc khu") && preview.body.contains("Thiết lập tỉnh này"), "\(preview.body.prefix(3000))")
+            #expect(try await UnitModel.query(on: app.db).count() == units, "a preview writes nothing")
+            // The demo's sở (STC, SNV…) are matched by code, not created twice.
+            #expect(preview.body.contains("đơn vị đã có"))
+            let applied = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", defaults), ("action", "apply")])
+            #expect(applied.status == .seeOther)
+            #expect(try await admin.send(.GET, "/admin/setup-province").body.contains("Đã thiết lập"))
+            let bmt = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "24133").first())
+            #expect(bmt.name == "Phường Buôn Ma Thuột" && bmt.level == "commune" && bmt.validFrom == "2025-07-01" && bmt.latitude != nil)
+            #expect(try await UnitModel.query(on: app.db).filter(\.$level == "commune").filter(\.$validFrom == "2025-07-01").count() == 102)
+            let old = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "24118-cu").first())
+            #expect(old.validUntil == "2025-07-01")
+            let link = try await UnitLineage.query(on: app.db).filter(\.$predecessor.$id == old.id!).all()
+            #expect(link.count == 1 && link[0].effectiveOn == "2025-07-01")
+            #expect(try await UnitModel.query(on: app.db).filter(\.$code == "24121").first()?.id == link[0].$successor.id)
+            // Twice: nothing changes.
+            let count = try await UnitModel.query(on: app.db).count(), links = try await UnitLineage.query(on: app.db).count()
+            let again = try await admin.post("/admin/setup-province", pairs: [("province", "dak lak"), ("departments", defaults), ("action", "preview")])
+            #expect(again.body.contains("tạo mới 0 đơn vị") && again.body.contains("0 liên kết kế thừa mới") && again.body.contains("đã được thiết lập đầy đủ"))
+            _ = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", defaults), ("action", "apply")])
+            let countAfter = try await UnitModel.query(on: app.db).count(), linksAfter = try await UnitLineage.query(on: app.db).count()
+            #expect(countAfter == count && linksAfter == links)
+            // Bad input: an unknown province, a broken sở line; nothing written.
+            let unknown = try await admin.post("/admin/setup-province", pairs: [("province", "Atlantis"), ("departments", defaults), ("action", "apply")])
+            #expect(unknown.status == .unprocessableEntity && unknown.body.contains("Không có tỉnh, thành phố &quot;Atlantis&quot;"))
+            let broken = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", "STC Sở Tài chính\nSNV, Sở Nội vụ"), ("action", "apply")])
+            #expect(broken.status == .unprocessableEntity && broken.body.contains("Danh sách sở, dòng 1"))
+            #expect(try await UnitModel.query(on: app.db).count() == count)
+            // Only the administrator.
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            #expect(try await focal.send(.GET, "/admin/setup-province").status == .forbidden)
+        }
+    }
+}

@@ -20,6 +20,9 @@ final class UnitModel: Model, @unchecked Sendable {
     /// ISO dates (yyyy-mm-dd): when the unit existed.
     @OptionalField(key: "valid_from") var validFrom: String?
     @OptionalField(key: "valid_until") var validUntil: String?
+    /// The centroid from the administrative directory, when known.
+    @OptionalField(key: "latitude") var latitude: Double?
+    @OptionalField(key: "longitude") var longitude: Double?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}

@@ -1,3 +1,4 @@
+import DTIFormats
 import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
@@ -55,6 +56,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M013AddNotificationLinks())           // notifications link to their row and know when they were read
     app.migrations.add(M014AddParticipationAndPasswordChange()) // the units of a period; a password change forced after a reset
     app.migrations.add(M015AddPreliminaryResultsAndComplaints()) // preliminary results, complaints, corrected record versions
+    app.migrations.add(M016AddUnitCoordinates())             // units' centroids from the administrative directory
     try await app.autoMigrate()
 
     // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
@@ -104,6 +106,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: HomeController(metrics: metrics))
     try app.register(collection: AuthController(login: login))
     try app.register(collection: UnitController())
+    try app.register(collection: ProvinceSetupController(directory: settings.directoryPath ?? AdminDirectory.defaultDirectory()))
     try app.register(collection: FrameworkController())
     try app.register(collection: PeriodController())
     try app.register(collection: BoardController())

@@ -1,0 +1,201 @@
+import DTICore
+import DTIFormats
+import Fluent
+import Vapor
+
+/// "Thiết lập tỉnh": a province as it is since 1 July 2025, from the
+/// administrative directory — its communes (official codes, types,
+/// centroids), its sở from an editable list, and the pre-reform districts and
+/// communes as history, each linked to the new communes it went to — planned
+/// first (what will be created, what exists, what was renamed), then written
+/// in one transaction. Running it again changes nothing: units are matched by
+/// code, links by their two ends.
+enum ProvinceSetup {
+    struct Draft: Sendable {
+        var code: String
+        var name: String
+        var level: String
+        var group: String
+        var tags: [String]
+        var parentCode: String?
+        var validFrom: String?
+        var validUntil: String?
+        var lat: Double?
+        var lon: Double?
+    }
+
+    struct Link: Sendable, Hashable {
+        var from: String
+        var to: String
+        var kind: UnitLineage.Kind
+    }
+
+    struct Plan: Sendable {
+        var province: AdminDirectory.Province
+        /// Units to create, in an order where parents come first.
+        var create: [Draft]
+        /// Codes that exist already with the same name.
+        var unchanged: Int
+        /// Existing units whose directory name differs: code, stored name, directory name.
+        var renamed: [(code: String, from: String, to: String)]
+        var links: [Link]
+        var linksExisting: Int
+        var communes: Int
+        var legacyCommunes: Int
+        var legacyDistricts: Int
+        var departments: Int
+
+        var summary: String {
+            "\(province.name): \(communes) xã, phường, đặc khu; \(departments) sở, ngành; \(legacyDistricts) huyện và \(legacyCommunes) xã trước sắp xếp (lịch sử); "
+                + "tạo mới \(create.count) đơn vị, \(unchanged) đơn vị đã có, \(renamed.count) đơn vị đổi tên; \(links.count) liên kết kế thừa mới (\(linksExisting) đã có)"
+        }
+    }
+
+    /// A pre-reform commune's unit code: its official code with "-cu" (cũ),
+    /// because many new communes kept the official code of one of the
+    /// communes they were formed from. Districts (3 digits) and provinces
+    /// (2 digits) cannot collide with communes (5 digits) and keep theirs.
+    static func legacyCode(_ official: String) -> String { official + "-cu" }
+
+    static let communeGroup = "Xã, phường, đặc khu"
+    static let departmentGroup = "Sở, ban, ngành"
+    static let districtGroup = "UBND cấp huyện"
+    static let provinceGroup = "Tỉnh, thành phố"
+
+    /// The default sở list as the page's box shows it: "CODE, name" per line.
+    static func defaultDepartments(directory: String) -> String {
+        guard let data = FileManager.default.contents(atPath: directory + "/departments-2025.csv"),
+              let doc = try? CSVReader.parse([UInt8](data), file: "departments-2025.csv") else { return "" }
+        return doc.records.map { $0.fields.prefix(2).joined(separator: ", ") }.joined(separator: "\n")
+    }
+
+    /// "CODE, name" lines, or the problems with them (line numbers).
+    static func departments(_ text: String) -> (list: [(code: String, name: String)], problems: [String]) {
+        var list: [(String, String)] = [], problems: [String] = [], seen = Set<String>()
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty { continue }
+            let parts = line.split(separator: ",", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[1].isEmpty else { problems.append("Danh sách sở, dòng \(i + 1): cần dạng MÃ, Tên sở (ví dụ STC, Sở Tài chính)."); continue }
+            let code = parts[0].uppercased()
+            guard !code.isEmpty, code.count <= 32, code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                problems.append("Danh sách sở, dòng \(i + 1): mã \"\(parts[0].excerpt())\" chỉ gồm chữ không dấu, số, - _ ."); continue
+            }
+            if !seen.insert(code).inserted { problems.append("Danh sách sở, dòng \(i + 1): mã \(code) lặp lại."); continue }
+            list.append((code, VietnameseText.normalized(parts[1])))
+        }
+        if list.count > 100 { problems.append("Danh sách sở quá dài (tối đa 100 dòng).") }
+        return (list, problems)
+    }
+
+    static func plan(_ query: String, departments: [(code: String, name: String)], directory: AdminDirectory, on db: any Database) async throws -> Plan {
+        guard let province = directory.province(query) else {
+            throw DomainError.invalid("Không có tỉnh, thành phố \"\(query.excerpt())\" trong danh mục 34 tỉnh, thành phố từ 01/07/2025 (gõ tên, ví dụ Đắk Lắk, hoặc mã, ví dụ 66).")
+        }
+        let communes = directory.communes.filter { $0.provinceCode == province.code }
+        let codes = Set(communes.map(\.code))
+        let links = directory.links.filter { codes.contains($0.code) }
+        let legacyCodes = Set(links.map(\.legacyCode))
+        let legacy = directory.legacy.filter { legacyCodes.contains($0.code) }
+        var districts: [String: AdminDirectory.LegacyCommune] = [:]
+        for l in legacy where districts[l.districtCode] == nil { districts[l.districtCode] = l }
+        let reform = AdminDirectory.reformDate
+
+        var drafts: [Draft] = [Draft(code: province.code, name: province.name, level: "province", group: provinceGroup, tags: [], parentCode: nil,
+                                     validFrom: nil, validUntil: nil, lat: province.lat, lon: province.lon)]
+        drafts += departments.map { Draft(code: $0.code, name: $0.name, level: "department", group: departmentGroup, tags: [], parentCode: province.code,
+                                          validFrom: nil, validUntil: nil, lat: nil, lon: nil) }
+        drafts += communes.map {
+            Draft(code: $0.code, name: $0.name, level: "commune", group: communeGroup, tags: [VietnameseText.searchKey($0.type).replacingOccurrences(of: " ", with: "-")],
+                  parentCode: province.code, validFrom: reform, validUntil: nil, lat: $0.lat, lon: $0.lon)
+        }
+        drafts += districts.values.sorted { $0.districtCode < $1.districtCode }.map {
+            Draft(code: $0.districtCode, name: $0.districtName + " (\($0.provinceName))", level: "district", group: districtGroup, tags: [],
+                  parentCode: province.code, validFrom: nil, validUntil: reform, lat: nil, lon: nil)
+        }
+        drafts += legacy.sorted { $0.code < $1.code }.map {
+            Draft(code: legacyCode($0.code), name: $0.name + " (\($0.districtName))", level: "commune", group: communeGroup, tags: [], parentCode: $0.districtCode,
+                  validFrom: nil, validUntil: reform, lat: $0.lat, lon: $0.lon)
+        }
+
+        // Links: each pre-reform commune to the new commune(s); each former district to the new communes in it.
+        var successors: [String: Set<String>] = [:], predecessors: [String: Set<String>] = [:]
+        for l in links { successors[l.legacyCode, default: []].insert(l.code); predecessors[l.code, default: []].insert(l.legacyCode) }
+        var planned: [Link] = []
+        for l in links {
+            let kind: UnitLineage.Kind = (successors[l.legacyCode]?.count ?? 0) > 1 ? .split : (predecessors[l.code]?.count ?? 0) > 1 ? .merge : .rename
+            planned.append(Link(from: legacyCode(l.legacyCode), to: l.code, kind: kind))
+        }
+        let districtOf = Dictionary(legacy.map { ($0.code, $0.districtCode) }, uniquingKeysWith: { a, _ in a })
+        var districtLinks = Set<Link>()
+        for l in links { if let d = districtOf[l.legacyCode] { districtLinks.insert(Link(from: d, to: l.code, kind: .split)) } }
+        planned += districtLinks.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
+
+        // Against what exists.
+        let allCodes = drafts.map(\.code)
+        var existing: [String: UnitModel] = [:]
+        for chunk in stride(from: 0, to: allCodes.count, by: 500).map({ Array(allCodes[$0..<min($0 + 500, allCodes.count)]) }) {
+            for unit in try await UnitModel.query(on: db).filter(\.$code ~~ chunk).all() { existing[unit.code] = unit }
+        }
+        var create: [Draft] = [], renamed: [(String, String, String)] = [], unchanged = 0
+        for d in drafts {
+            if let u = existing[d.code] {
+                if u.name == d.name { unchanged += 1 } else { renamed.append((d.code, u.name, d.name)) }
+            } else {
+                create.append(d)
+            }
+        }
+        var linksExisting = 0, newLinks: [Link] = []
+        let ids = Dictionary(existing.values.map { ($0.id!, $0.code) }, uniquingKeysWith: { a, _ in a })
+        var present = Set<String>()
+        if !ids.isEmpty {
+            let idList = Array(ids.keys)
+            for chunk in stride(from: 0, to: idList.count, by: 500).map({ Array(idList[$0..<min($0 + 500, idList.count)]) }) {
+                for row in try await UnitLineage.query(on: db).filter(\.$predecessor.$id ~~ chunk).all() {
+                    if let a = ids[row.$predecessor.id], let b = ids[row.$successor.id] { present.insert("\(a)>\(b)") }
+                }
+            }
+        }
+        for link in planned {
+            if present.contains("\(link.from)>\(link.to)") { linksExisting += 1 } else { newLinks.append(link) }
+        }
+        return Plan(province: province, create: create, unchanged: unchanged, renamed: renamed, links: newLinks, linksExisting: linksExisting,
+                    communes: communes.count, legacyCommunes: legacy.count, legacyDistricts: districts.count, departments: departments.count)
+    }
+
+    /// Writes the plan in one transaction: new units, renamed units' new
+    /// names, links; the audit entry with the summary.
+    static func apply(_ plan: Plan, in ctx: ServiceContext) async throws {
+        let p = plan
+        try await ctx.db.retryingTransaction { tx in
+            var byCode: [String: UUID] = [:]
+            let wanted = Set(p.create.compactMap(\.parentCode) + p.renamed.map(\.code) + p.links.flatMap { [$0.from, $0.to] })
+            let wantedList = Array(wanted)
+            for chunk in stride(from: 0, to: wantedList.count, by: 500).map({ Array(wantedList[$0..<min($0 + 500, wantedList.count)]) }) {
+                for unit in try await UnitModel.query(on: tx).filter(\.$code ~~ chunk).all() { byCode[unit.code] = unit.id }
+            }
+            for d in p.create {
+                let unit = UnitModel(code: d.code, name: d.name, level: d.level, groupName: d.group, tags: d.tags, parentID: d.parentCode.flatMap { byCode[$0] })
+                unit.searchKey = VietnameseText.searchKey(d.name)
+                unit.validFrom = d.validFrom
+                unit.validUntil = d.validUntil
+                unit.latitude = d.lat
+                unit.longitude = d.lon
+                try await unit.create(on: tx)
+                byCode[d.code] = unit.id
+            }
+            for r in p.renamed {
+                guard let id = byCode[r.code], let unit = try await UnitModel.find(id, on: tx) else { continue }
+                unit.name = r.to
+                unit.searchKey = VietnameseText.searchKey(r.to)
+                try await unit.save(on: tx)
+            }
+            for link in p.links {
+                guard let a = byCode[link.from], let b = byCode[link.to] else { continue }
+                try await UnitLineage(predecessorID: a, successorID: b, kind: link.kind, effectiveOn: AdminDirectory.reformDate,
+                                      note: "Sắp xếp đơn vị hành chính từ 01/07/2025").create(on: tx)
+            }
+            try await AuditLog.record(ctx, actor: ctx.actor, action: "province_set_up", target: p.province.code, detail: p.summary, on: tx)
+        }
+    }
+}
