@@ -209,7 +209,7 @@ public enum FrameworkWorkbook {
         }
         if let bands = fact("Xếp loại (tên: % tối thiểu)", required: false) {
             yaml.raw("bands:")
-            for part in bands.split(whereSeparator: { $0 == ";" || $0 == "\n" }) {
+            for part in bands.split(whereSeparator: { $0 == ";" || $0.isNewline }) {
                 let pieces = part.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard pieces.count == 2 else {
                     problems.append(Problem(sheet: infoSheet, row: info[VietnameseText.searchKey("Xếp loại (tên: % tối thiểu)")]?.row, column: "Giá trị",
@@ -283,7 +283,7 @@ public enum FrameworkWorkbook {
                 mark(); yaml.raw("\(inner)  type: \(rule.type)")
                 switch rule.type {
                 case "tiers":
-                    let steps = cell(.tiers).split(whereSeparator: { $0 == ";" || $0 == "\n" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    let steps = cell(.tiers).split(whereSeparator: { $0 == ";" || $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                     if steps.isEmpty { problem(.tiers, "cách tính theo bậc cần các bậc, ví dụ 4 → 20; 3 → 15") }
                     mark(); yaml.raw("\(inner)  tiers:")
                     for step in steps {
@@ -301,7 +301,7 @@ public enum FrameworkWorkbook {
                         mark(); yaml.raw("\(inner)  when_b_is_zero: \(z.key)")
                     }
                 case "choice", "parts":
-                    let lines = cell(.options).split(whereSeparator: { $0 == "\n" || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    let lines = cell(.options).split(whereSeparator: { $0.isNewline || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                     if lines.isEmpty { problem(.options, "cần ít nhất một phương án dạng mã | nội dung | phần điểm") }
                     mark(); yaml.raw("\(inner)  \(rule.type == "choice" ? "options" : "parts"):")
                     for line in lines {

@@ -529,8 +529,9 @@ struct ProvinceSetupTests {
             #expect(page.status == .ok && page.body.contains("Tỉnh Đắk Lắk (mã 66)") && page.body.contains("STC, Sở Tài chính"))
             let defaults = try #require(page.body.range(of: "name=\"departments\" rows=\"12\">").map { r in String(page.body[r.upperBound...].prefix { $0 != "<" }) })
             let units = try await UnitModel.query(on: app.db).count()
-            let preview = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", defaults), ("action", "preview")])
-            #expect(preview.status == .ok && preview.body.contains("102 xã, phường, đặc khu") && preview.body.contains("Thiết lập tỉnh này"), "\(preview.body.prefix(3000))")
+            // As a browser sends a text box: lines ended by CRLF.
+            let preview = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", defaults.replacingOccurrences(of: "\n", with: "\r\n")), ("action", "preview")])
+            #expect(preview.status == .ok && preview.body.contains("102 xã, phường, đặc khu; 14 sở, ngành") && preview.body.contains("Thiết lập tỉnh này"), "\(preview.body.prefix(3000))")
             #expect(try await UnitModel.query(on: app.db).count() == units, "a preview writes nothing")
             // The demo's sở (STC, SNV…) are matched by code, not created twice.
             #expect(preview.body.contains("đơn vị đã có"))

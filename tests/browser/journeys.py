@@ -426,6 +426,19 @@ class Journey:
         admin.wait_for_url(re.compile(r"/frameworks/example-all-rules/2$"))
         expect(admin.locator("main")).to_contain_text("kế hoạch chuyển đổi số năm 2026")
 
+        # A province set up from the 2025 directory: preview, then create.
+        admin.goto(self.base + "/admin/setup-province")
+        admin.select_option("#province", "66")
+        admin.get_by_role("button", name="Xem trước").click()
+        expect(admin.locator("[role=status]")).to_contain_text("102 xã, phường, đặc khu; 14 sở, ngành")
+        self.look(admin, "43-setup-province-preview")
+        if self.name == "desktop":
+            self.scan(admin, "setup province")
+        admin.get_by_role("button", name="Thiết lập tỉnh này").click()
+        expect(admin.locator("main")).to_contain_text("Đã thiết lập")
+        admin.goto(self.base + "/units?q=buon ma thuot")
+        expect(admin.locator("main")).to_contain_text("Phường Buôn Ma Thuột")
+
         csv = os.path.join(SHOTS, "tai-khoan.csv")
         with open(csv, "w", encoding="utf-8") as f:
             f.write("Mã đơn vị,Vai trò,Họ tên\nSTC,đầu mối,Nguyễn Văn A\nSTC,lãnh đạo,Trần Thị B\nSGDDT,đầu mối,Lê Văn C\n")

@@ -72,7 +72,8 @@ enum ProvinceSetup {
     /// "CODE, name" lines, or the problems with them (line numbers).
     static func departments(_ text: String) -> (list: [(code: String, name: String)], problems: [String]) {
         var list: [(String, String)] = [], problems: [String] = [], seen = Set<String>()
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // A browser sends a text box's lines with CRLF ("\r\n" is one Character in Swift).
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             let parts = line.split(separator: ",", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -80,8 +80,7 @@ struct UnitController: RouteCollection {
         let form = try req.content.decode(ImportForm.self)
         let (inputs, lines, parseProblems) = UnitDirectory.parseCSV(form.csv)
         var problems = parseProblems
-        var created: [UnitModel] = []
-        if problems.isEmpty { (created, problems) = try await UnitDirectory.create(inputs, lines: lines, on: req.db, audit: Self.auditImported(req)) }
+        if problems.isEmpty { problems = try await UnitDirectory.create(inputs, lines: lines, on: req.db, audit: Self.auditImported(req)).problems }
         if !problems.isEmpty {
             let response = try await formPage(req, form: .empty, errors: [], importErrors: problems, importText: form.csv).encodeResponse(for: req)
             response.status = .unprocessableEntity

@@ -174,10 +174,11 @@ struct FrameworkController: RouteCollection {
         let nodes = FrameworkCatalog.nodes(framework)
         var added: [FrameworkNodeRow] = [], removed: [FrameworkNodeRow] = [], changes: [PreviewPage.Change] = []
         if let previous {
-            let before = Dictionary(FrameworkCatalog.nodes(try FrameworkCatalog.framework(previous)).map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+            let earlier = FrameworkCatalog.nodes(try FrameworkCatalog.framework(previous))
+            let before = Dictionary(earlier.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
             let after = Dictionary(nodes.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
             added = nodes.filter { before[$0.code] == nil }
-            removed = try FrameworkCatalog.nodes(try FrameworkCatalog.framework(previous)).filter { after[$0.code] == nil }
+            removed = earlier.filter { after[$0.code] == nil }
             for node in nodes {
                 guard let old = before[node.code] else { continue }
                 for (what, a, b) in [("Tên", old.name, node.name), ("Điểm tối đa", old.max, node.max), ("Cách tính điểm", old.rule ?? "", node.rule ?? ""),
