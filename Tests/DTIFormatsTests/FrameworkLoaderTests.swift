@@ -35,6 +35,11 @@ struct FrameworkLoaderTests {
         #expect(national.mainIndices.count == 9)
         #expect(national.framework.maxPoints == ScaledDecimal(1000))
         #expect(national.framework.method == .weighted)
+        // 405/QĐ-BKHCN (2025): three pillars, 400 + 300 + 300.
+        let national2025 = try load("national-405-province-2025.yaml")
+        #expect(national2025.roots.map(\.name) == ["Chính phủ số", "Kinh tế số", "Xã hội số"])
+        #expect(national2025.roots.map(\.max) == [400, 300, 300].map { ScaledDecimal($0) } && national2025.maxPoints == ScaledDecimal(1000))
+        #expect(national2025.provenance?.contains("47 chỉ số thành phần") == true)
         let example = try load("example-all-rules.yaml")
         let types = Set(example.allNodes.compactMap { $0.rule?.typeName })
         #expect(types == ["yes_no", "tiers", "ratio", "choice", "parts", "capped_count", "manual"])
