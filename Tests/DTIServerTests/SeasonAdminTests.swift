@@ -565,4 +565,52 @@ struct ProvinceSetupTests {
             #expect(try await focal.send(.GET, "/admin/setup-province").status == .forbidden)
         }
     }
+
+    @Test("a commune ranking on the portal carries a map: one coloured dot per reporting commune, a hollow one for the silent, all inside the frame")
+    func map() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let setup = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", "STC, Sở Tài chính"), ("action", "apply")])
+            #expect(setup.status == .seeOther)
+            let manifest = """
+                schema: opendti.results/1
+                id: daklak-xa-thu
+                title: Thử bản đồ các xã, phường
+                year: 2026
+                province: Đắk Lắk
+                province_unit: "66"
+                source: "Dữ liệu thử của OpenDTI, không phải kết quả công bố"
+                tables:
+                  - file: xa.csv
+                    level: commune
+                    method: fraction
+                    max: "1"
+                    decimals: 2
+                    bands: "Tốt:80,Khá:65,Trung bình:50,Yếu:0"
+                """
+            let csv = "group,unit,points\nXã phường,Phường Tuy Hòa,\"0,91\"\nXã phường,Phường Bình Kiến,\"0,72\"\nXã phường,Phường Sông Cầu,\"0,55\"\nXã phường,Xã Xuân Lộc,\"0,40\"\nXã phường,Xã Xuân Cảnh,\"0,83\"\nXã phường,Xã Xuân Thọ,\n"
+            struct Import: Encodable { var manifest: String; var files: [String: String] }
+            let imported = try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest, files: ["xa.csv": csv]))
+            #expect(imported.status == .created, "\(imported.body)")
+            struct Item: Decodable { var id: UUID }
+            let id = try JSONDecoder().decode(Item.self, from: Data(imported.body.utf8)).id
+            let page = try await Browser(app).send(.GET, "/results/\(id)")
+            #expect(page.status == .ok)
+            let svg = try #require(page.body.range(of: "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"map\"").map { String(page.body[$0.lowerBound...].prefix { $0 != "\u{0}" }) }
+                .map { String($0[..<($0.range(of: "</svg>")?.upperBound ?? $0.endIndex)]) })
+            func count(_ needle: String) -> Int { svg.components(separatedBy: needle).count - 1 }
+            #expect(count("class=\"dot reported\"") == 5 && count("class=\"dot silent\"") == 1, "\(svg.prefix(2000))")
+            #expect(svg.contains("Phường Tuy Hòa: chỉ số 0,91, hạng 1, Tốt") && svg.contains("Xã Xuân Thọ: không báo cáo"))
+            // Every dot inside the frame.
+            let frame = try #require(svg.range(of: "class=\"frame\" x=\"1\" y=\"1\" width=\"").map { r in svg[r.upperBound...] })
+            let w = Double(frame.prefix { $0 != "\"" })!, h = Double(frame.components(separatedBy: "height=\"")[1].prefix { $0 != "\"" })!
+            for part in svg.components(separatedBy: "<circle class=\"dot").dropFirst() {
+                let cx = Double(part.components(separatedBy: "cx=\"")[1].prefix { $0 != "\"" })!, cy = Double(part.components(separatedBy: "cy=\"")[1].prefix { $0 != "\"" })!
+                #expect(cx > 1 && cx < w + 1 && cy > 1 && cy < h + 1, "(\(cx), \(cy)) outside \(w)×\(h)")
+            }
+            #expect(svg.contains("Tốt (2)") && svg.contains("Không báo cáo (1)"))
+        }
+    }
 }
+

@@ -438,6 +438,21 @@ class Journey:
         expect(admin.locator("main")).to_contain_text("Đã thiết lập")
         admin.goto(self.base + "/units?q=buon ma thuot")
         expect(admin.locator("main")).to_contain_text("Phường Buôn Ma Thuột")
+        # A commune ranking imported for those communes shows them on a map (test data, not a published result).
+        manifest = ("schema: opendti.results/1\nid: xa-thu\ntitle: Thử bản đồ các xã, phường\nyear: 2026\nprovince: Đắk Lắk\nprovince_unit: \"66\"\n"
+                    "source: \"Dữ liệu thử của OpenDTI\"\ntables:\n  - file: xa.csv\n    level: commune\n    method: fraction\n    max: \"1\"\n"
+                    "    decimals: 2\n    bands: \"Tốt:80,Khá:65,Trung bình:50,Yếu:0\"\n")
+        rows = [("Phường Tuy Hòa", "0,91"), ("Phường Bình Kiến", "0,72"), ("Phường Sông Cầu", "0,55"), ("Xã Xuân Lộc", "0,40"),
+                ("Xã Xuân Cảnh", "0,83"), ("Phường Buôn Ma Thuột", "0,88"), ("Xã Ea Kar", "0,61"), ("Xã Xuân Thọ", "")]
+        csv_text = "group,unit,points\n" + "".join(f'Xã phường,{n},"{v}"\n' if v else f"Xã phường,{n},\n" for n, v in rows)
+        token = admin.request.get(self.base + "/api/v1/session").json()["csrf"]
+        made = admin.request.post(self.base + "/api/v1/results", data={"manifest": manifest, "files": {"xa.csv": csv_text}}, headers={"X-CSRF-Token": token})
+        check(made.ok, f"{self.name}: the commune results were not imported: {made.status} {made.text()[:300]}")
+        if made.ok:
+            admin.goto(self.base + "/results/" + made.json()["id"])
+            expect(admin.locator("svg.map circle.dot.reported")).to_have_count(7)
+            admin.locator("svg.map").scroll_into_view_if_needed()
+            self.look(admin, "44-commune-map")
 
         csv = os.path.join(SHOTS, "tai-khoan.csv")
         with open(csv, "w", encoding="utf-8") as f:

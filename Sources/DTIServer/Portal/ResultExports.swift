@@ -25,6 +25,20 @@ enum ResultExports {
         }, max: maxIndex, title: "\(g.group): \(indexName)")
     }
 
+    /// A group's units on a map, coloured by band, when at least three of
+    /// them have coordinates (the communes of a province set up from the 2025
+    /// directory); sở and other units without a place keep the bar chart only.
+    static func groupMap(_ set: ResultArchive.Loaded, members: [RankedUnit], places: [String: (Double, Double)], group: String) -> String {
+        let points = members.compactMap { u -> SVGMap.Point? in
+            guard let code = set.code(of: u.row.unit), let (lat, lon) = places[code] else { return nil }
+            let detail = u.row.reported ? "chỉ số \(u.display), hạng \(u.rankText)" + (u.band.map { ", \($0)" } ?? "") : "không báo cáo"
+            return SVGMap.Point(name: u.row.unit, lat: lat, lon: lon, band: u.row.reported ? (u.band ?? "Có báo cáo") : nil, detail: detail)
+        }
+        guard points.count >= 3 else { return "" }
+        let bands = set.results.settings.bands.map(\.name)
+        return SVGMap.svg(points, bands: bands.isEmpty ? ["Có báo cáo"] : bands, title: "\(group): bản đồ xếp loại")
+    }
+
     // MARK: Excel
 
     static func xlsx(_ period: Period, _ sets: [ResultArchive.Loaded], analysis: ResultsAnalysis) -> Data {

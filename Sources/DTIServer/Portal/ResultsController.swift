@@ -139,6 +139,8 @@ struct ResultsController: RouteCollection {
             var summary: [[String]]
             var notes: [String]
             var chart: String
+            /// Where the group's units lie, coloured by band, when they have coordinates.
+            var map: String
         }
         struct Cell: Encodable { var text: String; var link: String? }
         struct Section: Encodable { var title: String; var paragraphs: [String] }
@@ -177,6 +179,14 @@ struct ResultsController: RouteCollection {
     static func render(_ req: Request, period: Period, sets: [ResultArchive.Loaded], preview: Bool,
                        versions: [PeriodPage.Version] = [], shown: Int = 1, latest: Int = 1) async throws -> View {
         var groups: [PeriodPage.Group] = []
+        // Units' coordinates (from the administrative directory), for the maps.
+        let codes = Array(Set(sets.flatMap { $0.unitCodes.values }))
+        var places: [String: (Double, Double)] = [:]
+        for chunk in stride(from: 0, to: codes.count, by: 500).map({ Array(codes[$0..<min($0 + 500, codes.count)]) }) {
+            for unit in try await UnitModel.query(on: req.db).filter(\.$code ~~ chunk).filter(\.$latitude != nil).all() {
+                if let lat = unit.latitude, let lon = unit.longitude { places[unit.code] = (lat, lon) }
+            }
+        }
         for set in sets {
             let writer = ResultsWriter(set.results)
             for g in set.results.groups {
@@ -189,7 +199,8 @@ struct ResultsController: RouteCollection {
                 }
                 let chart = ResultExports.groupChart(set, group: g)
                 let padded = summary.map { $0 + Array(repeating: "", count: Swift.max(0, header.count - $0.count)) }
-                groups.append(.init(title: g.group, header: header, rows: cells, summary: padded, notes: writer.notes(g), chart: chart))
+                groups.append(.init(title: g.group, header: header, rows: cells, summary: padded, notes: writer.notes(g), chart: chart,
+                                    map: ResultExports.groupMap(set, members: members, places: places, group: g.group)))
             }
         }
         let analysis = ResultArchive.analysis(sets, year: period.year)
