@@ -610,6 +610,8 @@ struct ProvinceSetupTests {
                 #expect(cx > 1 && cx < w + 1 && cy > 1 && cy < h + 1, "(\(cx), \(cy)) outside \(w)×\(h)")
             }
             #expect(svg.contains("Tốt (2)") && svg.contains("Không báo cáo (1)"))
+            // The frame is the province's: its 96 other communes as pale dots.
+            #expect(count("class=\"place\"") == 96)
         }
     }
 }

@@ -25,10 +25,12 @@ public enum SVGMap {
     static let palette = ["#1b7f3b", "#5a9e2f", "#d49b00", "#d4622a", "#b3261e", "#6d2077"]
     static let width = 640.0, pad = 24.0, legendRow = 22.0
 
-    /// The map of `points`; `bands` gives the legend's order.
-    public static func svg(_ points: [Point], bands: [String], title: String) -> String {
+    /// The map of `points`; `bands` gives the legend's order; `context`
+    /// (the province's other units) only draws the province's shape as small
+    /// pale dots and widens the frame to the whole province.
+    public static func svg(_ points: [Point], bands: [String], title: String, context: [(lat: Double, lon: Double)] = []) -> String {
         guard !points.isEmpty else { return "" }
-        let lats = points.map(\.lat), lons = points.map(\.lon)
+        let lats = points.map(\.lat) + context.map(\.lat), lons = points.map(\.lon) + context.map(\.lon)
         let (minLat, maxLat, minLon, maxLon) = (lats.min()!, lats.max()!, lons.min()!, lons.max()!)
         let k = cos((minLat + maxLat) / 2 * .pi / 180)
         let spanX = max((maxLon - minLon) * k, 0.01), spanY = max(maxLat - minLat, 0.01)
@@ -46,6 +48,10 @@ public enum SVGMap {
         <title>\(XMLScan.escape(title))</title>\
         <rect class="frame" x="1" y="1" width="\(f(width - 2))" height="\(f(mapHeight - 2))" fill="#f4f6f8" stroke="#c8ccd0"/>
         """
+        for c in context {
+            let x = pad + (c.lon - minLon) * k * scale, y = pad + (maxLat - c.lat) * scale
+            out += "<circle class=\"place\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"2.5\" fill=\"#cfd4d9\"/>"
+        }
         // Hollow (not reporting) first, so that coloured dots stay on top.
         for p in points.sorted(by: { ($0.band == nil ? 0 : 1) < ($1.band == nil ? 0 : 1) }) {
             let x = pad + (p.lon - minLon) * k * scale, y = pad + (maxLat - p.lat) * scale

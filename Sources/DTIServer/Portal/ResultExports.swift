@@ -28,7 +28,8 @@ enum ResultExports {
     /// A group's units on a map, coloured by band, when at least three of
     /// them have coordinates (the communes of a province set up from the 2025
     /// directory); sở and other units without a place keep the bar chart only.
-    static func groupMap(_ set: ResultArchive.Loaded, members: [RankedUnit], places: [String: (Double, Double)], group: String) -> String {
+    static func groupMap(_ set: ResultArchive.Loaded, members: [RankedUnit], places: [String: (Double, Double)],
+                         shape: [(lat: Double, lon: Double)] = [], group: String) -> String {
         let points = members.compactMap { u -> SVGMap.Point? in
             guard let code = set.code(of: u.row.unit), let (lat, lon) = places[code] else { return nil }
             let detail = u.row.reported ? "chỉ số \(u.display), hạng \(u.rankText)" + (u.band.map { ", \($0)" } ?? "") : "không báo cáo"
@@ -36,7 +37,7 @@ enum ResultExports {
         }
         guard points.count >= 3 else { return "" }
         let bands = set.results.settings.bands.map(\.name)
-        return SVGMap.svg(points, bands: bands.isEmpty ? ["Có báo cáo"] : bands, title: "\(group): bản đồ xếp loại")
+        return SVGMap.svg(points, bands: bands.isEmpty ? ["Có báo cáo"] : bands, title: "\(group): bản đồ xếp loại", context: shape)
     }
 
     // MARK: Excel

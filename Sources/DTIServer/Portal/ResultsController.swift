@@ -182,9 +182,19 @@ struct ResultsController: RouteCollection {
         // Units' coordinates (from the administrative directory), for the maps.
         let codes = Array(Set(sets.flatMap { $0.unitCodes.values }))
         var places: [String: (Double, Double)] = [:]
+        var parents = Set<UUID>()
         for chunk in stride(from: 0, to: codes.count, by: 500).map({ Array(codes[$0..<min($0 + 500, codes.count)]) }) {
             for unit in try await UnitModel.query(on: req.db).filter(\.$code ~~ chunk).filter(\.$latitude != nil).all() {
                 if let lat = unit.latitude, let lon = unit.longitude { places[unit.code] = (lat, lon) }
+                if let parent = unit.$parent.id { parents.insert(parent) }
+            }
+        }
+        // The province's other current units with a place: its shape on the map.
+        var shape: [(lat: Double, lon: Double)] = []
+        if !parents.isEmpty {
+            for unit in try await UnitModel.query(on: req.db).filter(\.$parent.$id ~~ Array(parents)).filter(\.$latitude != nil).all()
+            where unit.validUntil == nil && places[unit.code] == nil {
+                if let lat = unit.latitude, let lon = unit.longitude { shape.append((lat, lon)) }
             }
         }
         for set in sets {
@@ -200,7 +210,7 @@ struct ResultsController: RouteCollection {
                 let chart = ResultExports.groupChart(set, group: g)
                 let padded = summary.map { $0 + Array(repeating: "", count: Swift.max(0, header.count - $0.count)) }
                 groups.append(.init(title: g.group, header: header, rows: cells, summary: padded, notes: writer.notes(g), chart: chart,
-                                    map: ResultExports.groupMap(set, members: members, places: places, group: g.group)))
+                                    map: ResultExports.groupMap(set, members: members, places: places, shape: shape, group: g.group)))
             }
         }
         let analysis = ResultArchive.analysis(sets, year: period.year)
