@@ -23,7 +23,7 @@ public enum SVGMap {
 
     /// Colours for bands in their order (best first), then grey for none.
     static let palette = ["#1b7f3b", "#5a9e2f", "#d49b00", "#d4622a", "#b3261e", "#6d2077"]
-    static let width = 640.0, pad = 24.0, legendRow = 22.0
+    static let width = 640.0, pad = 24.0, legendRow = 30.0
 
     /// The map of `points`; `bands` gives the legend's order; `context`
     /// (the province's other units) only draws the province's shape as small
@@ -59,14 +59,14 @@ public enum SVGMap {
             if p.band == nil {
                 out += "<circle class=\"dot silent\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"5\" fill=\"#ffffff\" stroke=\"#9aa0a6\" stroke-width=\"1.5\" tabindex=\"0\"><title>\(label)</title></circle>"
             } else {
-                out += "<circle class=\"dot reported\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"6\" fill=\"\(color(p.band))\" stroke=\"#ffffff\" stroke-width=\"1\" tabindex=\"0\"><title>\(label)</title></circle>"
+                out += "<circle class=\"dot reported\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"7\" fill=\"\(color(p.band))\" stroke=\"#ffffff\" stroke-width=\"1\" tabindex=\"0\"><title>\(label)</title></circle>"
             }
         }
         for (i, band) in used.enumerated() {
             let y = mapHeight + pad / 2 + Double(i) * legendRow
             let count = points.filter { $0.band == (band.isEmpty ? nil : band) }.count
-            out += "<circle cx=\"\(f(pad + 6))\" cy=\"\(f(y + 6))\" r=\"6\" fill=\"\(band.isEmpty ? "#ffffff" : color(band))\" stroke=\"\(band.isEmpty ? "#9aa0a6" : "#ffffff")\"/>"
-            out += "<text x=\"\(f(pad + 20))\" y=\"\(f(y + 11))\" font-size=\"14\">\(XMLScan.escape(band.isEmpty ? "Không báo cáo" : band)) (\(count))</text>"
+            out += "<circle cx=\"\(f(pad + 8))\" cy=\"\(f(y + 8))\" r=\"8\" fill=\"\(band.isEmpty ? "#ffffff" : color(band))\" stroke=\"\(band.isEmpty ? "#9aa0a6" : "#ffffff")\"/>"
+            out += "<text x=\"\(f(pad + 24))\" y=\"\(f(y + 15))\" font-size=\"20\">\(XMLScan.escape(band.isEmpty ? "Không báo cáo" : band)) (\(count))</text>"
         }
         return out + "</svg>"
     }
