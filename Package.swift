@@ -73,7 +73,7 @@ let package = Package(
             path: "bench/Sources/dti-bench"
         ),
         .testTarget(name: "DTICoreTests", dependencies: ["DTICore"]),
-        .testTarget(name: "DTIFormatsTests", dependencies: ["DTICore", "DTIFormats"]),
+        .testTarget(name: "DTIFormatsTests", dependencies: ["DTICore", "DTIFormats", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "DTIServerTests",
             dependencies: ["DTIServer", .product(name: "VaporTesting", package: "vapor"), .product(name: "Yams", package: "Yams")]

@@ -399,19 +399,10 @@ struct YAMLText {
         lines.append(String(repeating: " ", count: indent) + "\(key): \(Self.quote(value))")
     }
 
+    /// A double-quoted scalar: YAML reads JSON's string escapes, so the JSON
+    /// writer's quoting serves; a carriage return (Excel's line ends in a
+    /// cell) is dropped.
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": break
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\x%02X", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        JSONValue.quote(String(String.UnicodeScalarView(s.unicodeScalars.filter { $0 != "\r" })))
     }
 }

@@ -2,6 +2,7 @@ import DTICore
 import Foundation
 import Testing
 @testable import DTIFormats
+import Yams
 
 @Suite("Frameworks as Excel workbooks")
 struct FrameworkWorkbookTests {
@@ -53,5 +54,16 @@ struct FrameworkWorkbookTests {
             #expect(text.contains { $0.contains("dòng \(row32), cột \"Điểm tối đa\"") && $0.contains("mười lăm") }, "\(text)")
             #expect(text.contains { $0.contains("cột \"Bậc (đạt từ → điểm)\"") && $0.contains("nút 1.1") }, "\(text)")
         }
+    }
+}
+
+@Suite("The workbook's YAML quoting")
+struct YAMLQuoteTests {
+    @Test("a cell's CRLF line end, quotes, backslashes and control characters come back as typed, without the carriage return")
+    func quoting() throws {
+        let typed = "dòng 1\r\ndòng \"2\" \\ \u{1}"
+        let yaml = "v: " + YAMLText.quote(typed) + "\n"
+        let back = try #require(try Yams.load(yaml: yaml) as? [String: String])
+        #expect(back["v"] == "dòng 1\ndòng \"2\" \\ \u{1}")
     }
 }
