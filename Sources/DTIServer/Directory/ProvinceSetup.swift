@@ -62,6 +62,14 @@ enum ProvinceSetup {
     static let districtGroup = "UBND cấp huyện"
     static let provinceGroup = "Tỉnh, thành phố"
 
+    /// The directory in `folder`, or a refusal naming its first problems.
+    static func directory(_ folder: String) throws -> AdminDirectory {
+        do { return try AdminDirectory.load(directory: folder) } catch {
+            let more = error.problems.count > 10 ? "\n… và \(error.problems.count - 10) lỗi khác" : ""
+            throw DomainError.unavailable("Danh mục hành chính (\(folder)) không đọc được:\n" + error.problems.prefix(10).map(\.description).joined(separator: "\n") + more)
+        }
+    }
+
     /// The default sở list as the page's box shows it: "CODE, name" per line.
     static func defaultDepartments(directory: String) -> String {
         guard let data = FileManager.default.contents(atPath: directory + "/departments-2025.csv"),

@@ -29,11 +29,7 @@ struct ProvinceSetupController: RouteCollection {
         var message: String?
     }
 
-    func load() throws -> AdminDirectory {
-        do { return try AdminDirectory.load(directory: directory) } catch {
-            throw DomainError.unavailable("Danh mục hành chính (\(directory)) không đọc được:\n" + error.problems.prefix(10).map(\.description).joined(separator: "\n"))
-        }
-    }
+    func load() throws -> AdminDirectory { try ProvinceSetup.directory(directory) }
 
     func render(_ req: Request, province: String = "", departments: String? = nil, errors: [String] = [], plan: ProvinceSetup.Plan? = nil,
                 status: HTTPStatus = .ok) async throws -> Response {

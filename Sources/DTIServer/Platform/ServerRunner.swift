@@ -30,59 +30,58 @@ public enum ServerRunner {
 
     /// Brings the schema up to date and returns.
     public static func migrate() async throws {
+        try await withConfiguredApp { _, _ in }
+    }
+
+    /// A command's application: configured (the schema brought up to date),
+    /// handed to `body`, shut down however `body` ends.
+    static func withConfiguredApp<T>(_ body: (Application, ServerSettings) async throws -> T) async throws -> T {
         let settings = try ServerSettings.fromEnvironment()
         var env = Environment(name: "production", arguments: ["dti"])
         try bootstrapLogging(&env)
         let app = try await Application.make(env)
         do {
             try await configure(app, settings: settings)
+            let result = try await body(app, settings)
+            try await app.asyncShutdown()
+            return result
         } catch {
             try? await app.asyncShutdown()
             throw error
         }
-        try await app.asyncShutdown()
     }
 
     /// `dti setup-province`: plans the province from the administrative
     /// directory, prints the plan, and (unless `dryRun`) writes it. Returns
     /// the lines to print; a refusal throws with its message.
     public static func setupProvince(_ query: String, departmentsFile: String?, directory: String?, dryRun: Bool) async throws -> [String] {
-        let settings = try ServerSettings.fromEnvironment()
-        var env = Environment(name: "production", arguments: ["dti"])
-        try bootstrapLogging(&env)
-        let app = try await Application.make(env)
         do {
-            try await configure(app, settings: settings)
-            let folder = directory ?? settings.directoryPath ?? AdminDirectory.defaultDirectory()
-            let data: AdminDirectory
-            do { data = try AdminDirectory.load(directory: folder) } catch {
-                throw DomainError.invalid("Danh mục hành chính \(folder) không đọc được:\n" + error.problems.map(\.description).joined(separator: "\n"))
-            }
-            var text = ProvinceSetup.defaultDepartments(directory: folder)
-            if let departmentsFile {
-                guard let content = FileManager.default.contents(atPath: departmentsFile).flatMap({ String(data: $0, encoding: .utf8) }) else {
-                    throw DomainError.invalid("Không đọc được tệp danh sách sở \(departmentsFile).")
+            return try await withConfiguredApp { app, settings in
+                let folder = directory ?? settings.directoryPath ?? AdminDirectory.defaultDirectory()
+                let data = try ProvinceSetup.directory(folder)
+                var text = ProvinceSetup.defaultDepartments(directory: folder)
+                if let departmentsFile {
+                    guard let content = FileManager.default.contents(atPath: departmentsFile).flatMap({ String(data: $0, encoding: .utf8) }) else {
+                        throw DomainError.invalid("Không đọc được tệp danh sách sở \(departmentsFile).")
+                    }
+                    text = content
                 }
-                text = content
+                let (departments, problems) = ProvinceSetup.departments(text)
+                guard problems.isEmpty else { throw DomainError.invalid(problems.joined(separator: "\n")) }
+                let plan = try await ProvinceSetup.plan(query, departments: departments, directory: data, on: app.db)
+                var lines = [plan.summary]
+                lines += plan.renamed.map { "  đổi tên \($0.code): \($0.from) → \($0.to)" }
+                if dryRun {
+                    lines.append("Chạy thử: chưa ghi gì (bỏ --dry-run để thiết lập).")
+                } else {
+                    let ctx = ServiceContext(actor: nil, db: app.db, clock: app.clock, address: "dti setup-province", hashPassword: { _ in "" })
+                    try await ProvinceSetup.apply(plan, in: ctx)
+                    lines.append("Đã thiết lập \(plan.province.name).")
+                }
+                return lines
             }
-            let (departments, problems) = ProvinceSetup.departments(text)
-            guard problems.isEmpty else { throw DomainError.invalid(problems.joined(separator: "\n")) }
-            let plan = try await ProvinceSetup.plan(query, departments: departments, directory: data, on: app.db)
-            var lines = [plan.summary]
-            lines += plan.renamed.map { "  đổi tên \($0.code): \($0.from) → \($0.to)" }
-            if dryRun {
-                lines.append("Chạy thử: chưa ghi gì (bỏ --dry-run để thiết lập).")
-            } else {
-                let ctx = ServiceContext(actor: nil, db: app.db, clock: app.clock, address: "dti setup-province", hashPassword: { _ in "" })
-                try await ProvinceSetup.apply(plan, in: ctx)
-                lines.append("Đã thiết lập \(plan.province.name).")
-            }
-            try await app.asyncShutdown()
-            return lines
-        } catch {
-            try? await app.asyncShutdown()
-            if let refusal = error as? DomainError { throw CommandRefusal(message: refusal.message) }
-            throw error
+        } catch let refusal as DomainError {
+            throw CommandRefusal(message: refusal.message)
         }
     }
 
