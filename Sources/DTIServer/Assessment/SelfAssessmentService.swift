@@ -285,19 +285,8 @@ enum SelfAssessmentService {
             }
         } else {
             guard version == 0 else { throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.") }
-            let created = Answer()
-            created.$submission.id = submission.id!
-            created.criterion = criterion
-            created.value = value
-            created.b = b
-            created.explanation = explanation
-            created.selfPoints = points
-            created.evaluatorComment = ""
-            created.evaluatorBy = ""
-            created.councilReason = ""
-            created.councilBy = ""
-            created.version = 1
-            created.updatedBy = user.username
+            let created = Answer(unsaved: criterion, value: value, b: b, explanation: explanation, selfPoints: points, by: user.username,
+                                 submissionID: submission.id!, version: 1)
             do {
                 try await created.create(on: db)
             } catch {

@@ -130,16 +130,8 @@ extension DemoSeeder {
                 let points = n == leaves.count - 1 ? target - spent
                     : index.multiplied(by: node.max, dividedBy: ScaledDecimal(1)).rounded(decimals: 2)
                 spent += points
-                let answer = Answer()
-                answer.$submission.id = submission.id!
-                answer.criterion = node.code
-                answer.value = points.formatted(decimals: points.significantDecimals, separator: ",")
-                answer.b = ""
-                answer.explanation = "Dữ liệu minh họa"
-                answer.selfPoints = points.micros
-                answer.evaluatorComment = ""; answer.evaluatorBy = ""; answer.councilReason = ""; answer.councilBy = ""
-                answer.version = 1
-                answer.updatedBy = "demo"
+                let answer = Answer(unsaved: node.code, value: points.formatted(decimals: points.significantDecimals, separator: ","), b: "",
+                                    explanation: "Dữ liệu minh họa", selfPoints: points.micros, by: "demo", submissionID: submission.id!, version: 1)
                 try await answer.create(on: db)
             }
         }

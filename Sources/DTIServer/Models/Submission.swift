@@ -71,15 +71,19 @@ final class Answer: Model, @unchecked Sendable {
 
     init() {}
 
-    /// An answer not (yet) stored, with every field set: what a preview scores.
-    init(unsaved criterion: String, value: String, b: String, explanation: String, selfPoints: Int64?, by username: String) {
+    /// An answer with every field set and no reviewer's score yet: not
+    /// stored (what a preview scores, version 0) or about to be created for a
+    /// submission (version 1).
+    init(unsaved criterion: String, value: String, b: String, explanation: String, selfPoints: Int64?, by username: String,
+         submissionID: UUID? = nil, version: Int = 0) {
+        if let submissionID { self.$submission.id = submissionID }
         self.criterion = criterion
         self.value = value
         self.b = b
         self.explanation = explanation
         self.selfPoints = selfPoints
         self.evaluatorComment = ""; self.evaluatorBy = ""; self.councilReason = ""; self.councilBy = ""
-        self.version = 0
+        self.version = version
         self.updatedBy = username
     }
 

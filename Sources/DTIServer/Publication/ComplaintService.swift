@@ -145,13 +145,7 @@ enum ComplaintService {
         if let existing = try await Answer.query(on: db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() {
             answer = existing
         } else {
-            answer = Answer()
-            answer.$submission.id = submission.id!
-            answer.criterion = criterion
-            answer.value = ""; answer.b = ""; answer.explanation = ""
-            answer.evaluatorComment = ""; answer.evaluatorBy = ""; answer.councilReason = ""; answer.councilBy = ""
-            answer.version = 0
-            answer.updatedBy = user.username
+            answer = Answer(unsaved: criterion, value: "", b: "", explanation: "", selfPoints: nil, by: user.username, submissionID: submission.id!)
         }
         let before = answer.finalPoints
         answer.councilPoints = points.micros

@@ -58,13 +58,8 @@ enum ReviewService {
             if answer == nil {
                 // The unit gave no answer: the reviewer still scores the criterion.
                 guard input.version == 0 else { throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản phải là 0.") }
-                let created = Answer()
-                created.$submission.id = submission.id!
-                created.criterion = criterion
-                created.value = ""; created.b = ""; created.explanation = ""
-                created.evaluatorComment = ""; created.evaluatorBy = ""; created.councilReason = ""; created.councilBy = ""
-                created.version = 1
-                created.updatedBy = user.username
+                let created = Answer(unsaved: criterion, value: "", b: "", explanation: "", selfPoints: nil, by: user.username,
+                                     submissionID: submission.id!, version: 1)
                 try await created.create(on: db)
                 answer = created
             } else if answer!.version != input.version {
