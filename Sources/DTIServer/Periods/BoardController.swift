@@ -25,9 +25,7 @@ struct BoardController: RouteCollection {
     }
 
     func load(_ req: Request) async throws -> (Period, SeasonBoard, Filter, [SeasonBoard.Row]) {
-        guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db) else {
-            throw Abort(.notFound, reason: "Không có kỳ đánh giá này.")
-        }
+        let period = try await PeriodService.find(req)
         if period.resultsOnly { throw Abort(.notFound, reason: "Kỳ này chỉ gồm kết quả đã công bố; không có bảng theo dõi.") }
         let board = try await SeasonBoard.load(period, for: req.user, today: req.today, on: req.db)
         let filter = try req.query.decode(Filter.self)
@@ -122,7 +120,7 @@ struct BoardController: RouteCollection {
     struct Marked: Content { var count: Int; var reason: String }
 
     @Sendable func mark(req: Request) async throws -> Marked {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         let input = try req.content.decode(MarkInput.self)
         if input.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && !(req.query[Bool.self, at: "clear"] ?? false) {
             throw Abort(.unprocessableEntity, reason: "Cần ghi lý do đơn vị không báo cáo.")
@@ -134,7 +132,7 @@ struct BoardController: RouteCollection {
     /// The board's form: the ticked units are marked as not reporting with
     /// the reason, or (`clear`) reporting again.
     @Sendable func markForm(req: Request) async throws -> Response {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         let codes = (try? req.content.get([String].self, at: "units")) ?? []
         let clear = ((try? req.content.get(String.self, at: "clear")) ?? "").isEmpty == false
         let reason = clear ? "" : ((try? req.content.get(String.self, at: "reason")) ?? "")
@@ -151,10 +149,4 @@ struct BoardController: RouteCollection {
         return req.redirect(to: "/periods/\(period.id!)/board")
     }
 
-    func period(_ req: Request) async throws -> Period {
-        guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db) else {
-            throw Abort(.notFound, reason: "Không có kỳ đánh giá này.")
-        }
-        return period
-    }
 }

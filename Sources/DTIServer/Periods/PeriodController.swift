@@ -34,12 +34,6 @@ struct PeriodController: RouteCollection {
         try await Period.query(on: db).with(\.$phases).sort(\.$year, .descending).all().map { summary($0, phases: $0.phases, today: today) }
     }
 
-    func find(_ req: Request) async throws -> Period {
-        guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db)
-        else { throw Abort(.notFound, reason: "Không có kỳ đánh giá này.") }
-        return period
-    }
-
     struct PeriodDetail: Content {
         var period: PeriodSummary
         var phases: [PhaseRow]
@@ -62,7 +56,7 @@ struct PeriodController: RouteCollection {
     }
 
     @Sendable func showPage(req: Request) async throws -> View {
-        let period = try await find(req)
+        let period = try await PeriodService.find(req)
         let d = try detail(period, today: req.today)
         // The units whose self-assessment this account may open.
         var units = try await Participation.units(period, on: req.db).map(\.unit)
@@ -88,7 +82,7 @@ struct PeriodController: RouteCollection {
 
     @Sendable func list(req: Request) async throws -> [PeriodSummary] { try await Self.all(on: req.db, today: req.today) }
 
-    @Sendable func show(req: Request) async throws -> PeriodDetail { try detail(try await find(req), today: req.today) }
+    @Sendable func show(req: Request) async throws -> PeriodDetail { try detail(try await PeriodService.find(req), today: req.today) }
 
     @Sendable func create(req: Request) async throws -> Response {
         switch try await PeriodService.create(try req.content.decode(PeriodInput.self), in: req.context) {
@@ -173,7 +167,7 @@ struct PeriodController: RouteCollection {
     }
 
     @Sendable func editPage(req: Request) async throws -> Response {
-        let period = try await find(req)
+        let period = try await PeriodService.find(req)
         if period.locked || period.resultsOnly { throw Abort(.conflict, reason: "Kỳ đánh giá đã khóa; không thể thay đổi.") }
         var dates: [String: (String, String)] = [:]
         for p in period.phases { dates[p.phase] = (p.startsOn, p.endsOn) }
@@ -182,7 +176,7 @@ struct PeriodController: RouteCollection {
     }
 
     @Sendable func updateForm(req: Request) async throws -> Response {
-        let period = try await find(req)
+        let period = try await PeriodService.find(req)
         let form = try PeriodForm(req.content)
         let change = PeriodUpdate(title: form.title, phases: form.phaseInputs,
                                   units: PeriodService.unitsChangeable(period, today: req.today) ? form.units.map { $0.sorted() } : nil, reason: form.reason)
@@ -198,7 +192,7 @@ struct PeriodController: RouteCollection {
     }
 
     @Sendable func update(req: Request) async throws -> PeriodDetail {
-        let period = try await find(req)
+        let period = try await PeriodService.find(req)
         switch try await PeriodService.update(period, with: try req.content.decode(PeriodUpdate.self), in: req.context) {
         case .success(let updated): return try detail(updated, today: req.today)
         case .failure(let problems): throw problems.abort
@@ -206,7 +200,7 @@ struct PeriodController: RouteCollection {
     }
 
     @Sendable func lockForm(req: Request) async throws -> Response {
-        let period = try await find(req)
+        let period = try await PeriodService.find(req)
         try await PeriodService.lock(period, in: req.context)
         return req.redirect(to: "/periods/\(period.id!)")
     }
@@ -216,14 +210,14 @@ struct PeriodController: RouteCollection {
 
     /// A late unit may still act in a phase until a date; the reason is recorded.
     @Sendable func grantException(req: Request) async throws -> Response {
-        let period = try await find(req)
+        let period = try await PeriodService.find(req)
         let granted = try await exception(req, period: period, code: req.parameters.get("code") ?? "", input: try req.content.decode(ExceptionInput.self))
         return try await granted.encodeResponse(status: .created, for: req)
     }
 
     /// The period page's "reopen a phase for one unit" form.
     @Sendable func exceptionForm(req: Request) async throws -> Response {
-        let period = try await find(req)
+        let period = try await PeriodService.find(req)
         let code = (try? req.content.get(String.self, at: "unit")) ?? ""
         let input = ExceptionInput(phase: (try? req.content.get(String.self, at: "phase")) ?? "", until: (try? req.content.get(String.self, at: "until")) ?? "",
                                    reason: (try? req.content.get(String.self, at: "reason")) ?? "")
@@ -258,7 +252,7 @@ struct PeriodController: RouteCollection {
     }
 
     @Sendable func lock(req: Request) async throws -> PeriodSummary {
-        let period = try await find(req)
+        let period = try await PeriodService.find(req)
         try await PeriodService.lock(period, in: req.context)
         return Self.summary(period, phases: period.phases, today: req.today)
     }

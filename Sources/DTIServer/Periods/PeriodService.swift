@@ -107,6 +107,14 @@ struct PeriodFormPage: Encodable {
 
 /// Periods: creation and changes with every check first, locking.
 enum PeriodService {
+    /// The period a route's `:id` names, with its phases and frameworks, or 404.
+    static func find(_ req: Request) async throws -> Period {
+        guard let id = req.parameters.get("id", as: UUID.self), let period = try await load(id, on: req.db) else {
+            throw Abort(.notFound, reason: "Không có kỳ đánh giá này.")
+        }
+        return period
+    }
+
     static func load(_ id: UUID, on db: any Database) async throws -> Period? {
         try await Period.query(on: db).filter(\.$id == id).with(\.$phases).with(\.$frameworks, { $0.with(\.$frameworkVersion) }).first()
     }

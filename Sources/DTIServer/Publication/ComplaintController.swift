@@ -29,19 +29,12 @@ struct ComplaintController: RouteCollection {
         scorers.post("api", "v1", "periods", ":id", "complaints", ":complaint", "answer", use: answerJSON)
     }
 
-    func period(_ req: Request) async throws -> Period {
-        guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db) else {
-            throw Abort(.notFound, reason: "Không có kỳ đánh giá này.")
-        }
-        return period
-    }
-
     // MARK: Preliminary results
 
     struct PreliminaryInput: Content { var complaintsUntil: String }
 
     @Sendable func preliminary(req: Request) async throws -> Response {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         do {
             try await ComplaintService.preliminary(period, until: try req.content.decode(PreliminaryInput.self).complaintsUntil, in: req.context)
         } catch let refused as ResultsService.NotReady {
@@ -52,7 +45,7 @@ struct ComplaintController: RouteCollection {
     }
 
     @Sendable func preliminaryForm(req: Request) async throws -> Response {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         let until = (try? req.content.get(String.self, at: "complaints_until")) ?? ""
         do {
             try await ComplaintService.preliminary(period, until: until, in: req.context)
@@ -113,7 +106,7 @@ struct ComplaintController: RouteCollection {
     }
 
     @Sendable func unitList(req: Request) async throws -> [ComplaintRow] {
-        let a = try await SelfAssessment.load(req.context, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
+        let a = try await SelfAssessmentController().load(req)
         return try await Self.rows(try await Complaint.query(on: req.db).filter(\.$period.$id == a.period.id!).filter(\.$unit.$id == a.unit.id!)
             .sort(\.$createdAt).all(), on: req.db)
     }
@@ -183,7 +176,7 @@ struct ComplaintController: RouteCollection {
     }
 
     @Sendable func unitPage(req: Request) async throws -> Response {
-        let a = try await SelfAssessment.load(req.context, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
+        let a = try await SelfAssessmentController().load(req)
         let message = req.session.data["complaint-flash"]
         req.session.data["complaint-flash"] = nil
         return try await renderUnit(req, a, message: message)
@@ -192,7 +185,7 @@ struct ComplaintController: RouteCollection {
     struct FileInput: Content { var criterion: String; var text: String }
 
     @Sendable func fileJSON(req: Request) async throws -> Response {
-        let a = try await SelfAssessment.load(req.context, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
+        let a = try await SelfAssessmentController().load(req)
         guard let user = req.user, user.role == .focalPoint, user.$unit.id == a.unit.id else {
             throw DomainError.forbidden("Chỉ cán bộ đầu mối của đơn vị được gửi khiếu nại.")
         }
@@ -204,7 +197,7 @@ struct ComplaintController: RouteCollection {
     /// The unit page's form: criterion and text first, then an optional file,
     /// streamed and checked by its content like any evidence.
     @Sendable func fileForm(req: Request) async throws -> Response {
-        let a = try await SelfAssessment.load(req.context, periodID: req.parameters.get("id", as: UUID.self), unitCode: req.parameters.get("code") ?? "")
+        let a = try await SelfAssessmentController().load(req)
         var fields: [String: String] = [:]
         var intake: EvidenceService.Intake?
         var declared: EvidenceKind?
@@ -268,7 +261,7 @@ struct ComplaintController: RouteCollection {
     }
 
     @Sendable func list(req: Request) async throws -> [ComplaintRow] {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         return try await Self.rows(try await scoped(req, period), on: req.db)
     }
 
@@ -283,7 +276,7 @@ struct ComplaintController: RouteCollection {
     }
 
     @Sendable func listPage(req: Request) async throws -> View {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         let message = req.session.data["complaint-flash"]
         req.session.data["complaint-flash"] = nil
         let user = req.user!
@@ -305,7 +298,7 @@ struct ComplaintController: RouteCollection {
     }
 
     @Sendable func answerJSON(req: Request) async throws -> ComplaintRow {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         let c = try await complaint(req, period)
         let input = try req.content.decode(AnswerInput.self)
         try await ComplaintService.answer(c, accept: input.accept, points: input.points ?? "", reason: input.reason, in: req.context)
@@ -313,7 +306,7 @@ struct ComplaintController: RouteCollection {
     }
 
     @Sendable func answerForm(req: Request) async throws -> Response {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         let c = try await complaint(req, period)
         let accept = ((try? req.content.get(String.self, at: "decision")) ?? "") == "accept"
         do {

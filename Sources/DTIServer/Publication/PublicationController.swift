@@ -24,13 +24,6 @@ struct PublicationController: RouteCollection {
         routes.get("api", "v1", "periods", ":id", "published", use: published)
     }
 
-    func period(_ req: Request) async throws -> Period {
-        guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db) else {
-            throw Abort(.notFound, reason: "Không có kỳ đánh giá này.")
-        }
-        return period
-    }
-
     func json(_ text: String, status: HTTPStatus = .ok) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .json
@@ -38,7 +31,7 @@ struct PublicationController: RouteCollection {
     }
 
     @Sendable func liveRanking(req: Request) async throws -> Response {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         return json(JSONValue.object([("period", .string(period.title)), ("live", .bool(true)),
                                       ("levels", ResultsService.rankingJSON(try await ResultsService.compute(period, on: req.db)))]).serialized())
     }
@@ -58,7 +51,7 @@ struct PublicationController: RouteCollection {
     /// rank and band from the current official scores, what changed since
     /// this account last looked (kept in its session), and a chart.
     @Sendable func liveRankingPage(req: Request) async throws -> View {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         let levels = try await ResultsService.compute(period, on: req.db)
         let key = "ranking-view:\(period.id!.uuidString)"
         struct Seen: Codable { var at: Date; var units: [String: [String]] }
@@ -104,7 +97,7 @@ struct PublicationController: RouteCollection {
     /// Publishes, or refuses with 409 and every condition (`checks`) when one does not hold.
     @Sendable func publish(req: Request) async throws -> Response {
         do {
-            let snapshot = try await ResultsService.publish(try await period(req), in: req.context)
+            let snapshot = try await ResultsService.publish(try await PeriodService.find(req), in: req.context)
             return try await Published(sha256: snapshot.sha256, publishedAt: snapshot.publishedAt, publishedBy: snapshot.publishedBy).encodeResponse(status: .created, for: req)
         } catch let refused as ResultsService.NotReady {
             struct Refusal: Content { var error: Bool; var reason: String; var checks: [PublicationReadiness.Check] }
@@ -113,7 +106,7 @@ struct PublicationController: RouteCollection {
     }
 
     @Sendable func readiness(req: Request) async throws -> PublicationReadiness {
-        try await PublicationReadiness.evaluate(try await period(req), today: req.today, on: req.db)
+        try await PublicationReadiness.evaluate(try await PeriodService.find(req), today: req.today, on: req.db)
     }
 
     struct PublicationPage: Encodable {
@@ -137,7 +130,7 @@ struct PublicationController: RouteCollection {
     /// The guarded publication: each condition and whether it holds, the
     /// preview of what will be published, and the button.
     @Sendable func publicationPage(req: Request) async throws -> Response {
-        try await renderPublication(req, period: try await period(req))
+        try await renderPublication(req, period: try await PeriodService.find(req))
     }
 
     func renderPublication(_ req: Request, period: Period, message: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
@@ -157,18 +150,18 @@ struct PublicationController: RouteCollection {
     }
 
     @Sendable func previewPage(req: Request) async throws -> View {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         return try await ResultsController.render(req, period: period, sets: try await ResultsService.preview(period, on: req.db), preview: true)
     }
 
     @Sendable func previewDecision(req: Request) async throws -> Response {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         let docx = try await ResultsController.decision(req, period: period, sets: try await ResultsService.preview(period, on: req.db))
         return .attachment(docx, type: ResultsController.docxType, name: ResultExports.slug(period) + "-du-thao-quyet-dinh-xem-truoc.docx")
     }
 
     @Sendable func publishForm(req: Request) async throws -> Response {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         do {
             _ = try await ResultsService.publish(period, in: req.context)
             return req.redirect(to: "/results/\(period.id!)")
@@ -185,7 +178,7 @@ struct PublicationController: RouteCollection {
     struct Corrected: Content { var version: Int; var sha256: String; var reason: String }
 
     @Sendable func correct(req: Request) async throws -> Response {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         let input = try req.content.decode(CorrectionInput.self)
         let row = try await ResultsService.correct(period, changes: input.changes, reason: input.reason, in: req.context)
         req.application.publishedBytes.forget(containing: period.id!.uuidString)
@@ -220,10 +213,10 @@ struct PublicationController: RouteCollection {
         return response
     }
 
-    @Sendable func correctionPage(req: Request) async throws -> Response { try await renderCorrection(req, try await period(req)) }
+    @Sendable func correctionPage(req: Request) async throws -> Response { try await renderCorrection(req, try await PeriodService.find(req)) }
 
     @Sendable func correctionForm(req: Request) async throws -> Response {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         func field(_ name: String) -> String { ((try? req.content.get(String.self, at: name)) ?? "").trimmingCharacters(in: .whitespaces) }
         let change = ResultsService.Change(unit: field("unit"), criterion: field("criterion"), points: field("points"))
         do {
@@ -238,7 +231,7 @@ struct PublicationController: RouteCollection {
 
     /// The frozen snapshot, exactly as stored; its hash is in `X-Content-SHA256`.
     @Sendable func published(req: Request) async throws -> Response {
-        let period = try await period(req)
+        let period = try await PeriodService.find(req)
         guard let snapshot = try await PublishedSnapshot.query(on: req.db).filter(\.$period.$id == period.id!).first() else {
             throw Abort(.notFound, reason: "Kết quả kỳ đánh giá này chưa được công bố.")
         }
