@@ -59,12 +59,9 @@ extension AccountDirectory {
         if role != .evaluator && !(scopeUnits.isEmpty && scopeFields.isEmpty) && (change.scopeUnits != nil || change.scopeFields != nil) {
             problems.append("Chỉ chuyên viên thẩm định mới có phạm vi đơn vị hoặc lĩnh vực.")
         }
-        if !scopeUnits.isEmpty {
-            let found = Set(try await UnitModel.query(on: ctx.db).filter(\.$code ~~ scopeUnits).all().map(\.code))
-            for code in scopeUnits where !found.contains(code) { problems.append("Phạm vi đơn vị: không có đơn vị mã \"\(code.excerpt())\".") }
-        }
+        problems += try await Self.scopeProblems(scopeUnits, on: ctx.db)
         let email = (change.email ?? user.email).trimmingCharacters(in: .whitespaces)
-        if !email.isEmpty && (email.count > 200 || !email.contains("@") || email.contains(" ") || email.hasPrefix("@") || email.hasSuffix("@")) {
+        if !email.isEmpty && !Self.isValidEmail(email) {
             problems.append("Địa chỉ thư \"\(email.excerpt())\" không hợp lệ.")
         }
         if user.role == .administrator && role != .administrator, try await Self.isLastAdministrator(user, on: ctx.db) {
@@ -124,8 +121,7 @@ extension AccountDirectory {
     /// A new random password, stored only as its hash and shown once; the
     /// account must choose its own at the next sign-in. A lockout is lifted.
     func resetPassword(_ user: UserAccount, in ctx: ServiceContext) async throws -> TemporaryPassword {
-        var password: String
-        repeat { password = Self.temporaryPassword(length: max(14, policy.minLength)) } while policy.problem(password, username: user.username) != nil
+        let password = temporaryPassword(for: user.username)
         user.passwordHash = try await ctx.hashPassword(password)
         user.mustChangePassword = true
         user.lockedUntil = nil
@@ -135,6 +131,13 @@ extension AccountDirectory {
             try await AuditLog.record(ctx, actor: ctx.actor, action: "password_reset", target: user.username, on: tx)
         }
         return TemporaryPassword(username: user.username, password: password)
+    }
+
+    /// A temporary password for `username` that the policy accepts.
+    func temporaryPassword(for username: String) -> String {
+        var password: String
+        repeat { password = Self.temporaryPassword(length: max(14, policy.minLength)) } while policy.problem(password, username: username) != nil
+        return password
     }
 
     /// Characters from an alphabet without look-alikes (no 0/O, 1/l/I),

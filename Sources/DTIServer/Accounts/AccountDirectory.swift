@@ -41,6 +41,22 @@ struct AccountDirectory {
         return names
     }
 
+    /// Letters without diacritics, digits, ".", "_", "-"; at most 64.
+    static func isValidUsername(_ username: String) -> Bool {
+        !username.isEmpty && username.count <= 64 && username.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+
+    static func isValidEmail(_ email: String) -> Bool {
+        email.count <= 200 && email.contains("@") && !email.contains(" ") && !email.hasPrefix("@") && !email.hasSuffix("@")
+    }
+
+    /// An evaluator's unit scope: every code must name a unit.
+    static func scopeProblems(_ codes: [String], on db: any Database) async throws -> [String] {
+        guard !codes.isEmpty else { return [] }
+        let found = Set(try await UnitModel.query(on: db).filter(\.$code ~~ codes).all().map(\.code))
+        return codes.filter { !found.contains($0) }.map { "Phạm vi đơn vị: không có đơn vị mã \"\($0.excerpt())\"." }
+    }
+
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(whereSeparator: { $0 == ";" || $0 == "," || $0 == " " }).map(String.init)
     }
@@ -48,7 +64,7 @@ struct AccountDirectory {
     func create(_ input: UserInput, in ctx: ServiceContext) async throws -> Result<UserAccount, Problems> {
         var problems: [String] = []
         let username = input.username.trimmingCharacters(in: .whitespaces).lowercased()
-        if username.isEmpty || username.count > 64 || !username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+        if !Self.isValidUsername(username) {
             problems.append("Tên đăng nhập chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 64 ký tự).")
         }
         let displayName = input.displayName.trimmingCharacters(in: .whitespaces)
@@ -68,15 +84,12 @@ struct AccountDirectory {
         if role != .evaluator && !(scopeUnits.isEmpty && scopeFields.isEmpty) {
             problems.append("Chỉ chuyên viên thẩm định mới có phạm vi đơn vị hoặc lĩnh vực.")
         }
-        if !scopeUnits.isEmpty {
-            let found = Set(try await UnitModel.query(on: ctx.db).filter(\.$code ~~ scopeUnits).all().map(\.code))
-            for code in scopeUnits where !found.contains(code) { problems.append("Phạm vi đơn vị: không có đơn vị mã \"\(code)\".") }
-        }
+        problems += try await Self.scopeProblems(scopeUnits, on: ctx.db)
         if try await UserAccount.query(on: ctx.db).filter(\.$username == username).first() != nil {
             problems.append("Tên đăng nhập \"\(username)\" đã tồn tại.")
         }
         let email = (input.email ?? "").trimmingCharacters(in: .whitespaces)
-        if !email.isEmpty && (email.count > 200 || !email.contains("@") || email.contains(" ") || email.hasPrefix("@") || email.hasSuffix("@")) {
+        if !email.isEmpty && !Self.isValidEmail(email) {
             problems.append("Địa chỉ thư \"\(email)\" không hợp lệ.")
         }
         guard problems.isEmpty, let role else { return .failure(Problems(messages: problems)) }

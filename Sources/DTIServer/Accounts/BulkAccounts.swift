@@ -102,7 +102,7 @@ enum BulkAccounts {
             if role == nil { problems.append("\(place), cột Vai trò: \"\(row.role.excerpt())\" không hợp lệ; dùng \"đầu mối\" hoặc \"lãnh đạo\".") }
             guard let unit, let role else { continue }
             let username = row.username.isEmpty ? (role == .focalPoint ? "daumoi." : "lanhdao.") + VietnameseText.searchKey(unit.code).replacingOccurrences(of: " ", with: "") : row.username
-            if username.count > 64 || !username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+            if !AccountDirectory.isValidUsername(username) {
                 problems.append("\(place), cột Tên đăng nhập: \"\(username.excerpt())\" chỉ được gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới.")
             }
             if taken.contains(username) { problems.append("\(place), cột Tên đăng nhập: \"\(username)\" đã tồn tại.") }
@@ -110,7 +110,7 @@ enum BulkAccounts {
             seen[username] = row.line
             let name = row.displayName.isEmpty ? "\(role.label) \(unit.name)" : row.displayName
             if name.count > 200 { problems.append("\(place), cột Họ tên: quá dài (tối đa 200 ký tự).") }
-            if !row.email.isEmpty && (row.email.count > 200 || !row.email.contains("@") || row.email.contains(" ")) {
+            if !row.email.isEmpty && !AccountDirectory.isValidEmail(row.email) {
                 problems.append("\(place), cột Thư điện tử: \"\(row.email.excerpt())\" không hợp lệ.")
             }
             planned.append((row, role, unit, username))
@@ -119,8 +119,7 @@ enum BulkAccounts {
         var created: [Created] = []
         var accounts: [UserAccount] = []
         for (row, role, unit, username) in planned {
-            var password: String
-            repeat { password = AccountDirectory.temporaryPassword(length: max(14, policy.minLength)) } while policy.problem(password, username: username) != nil
+            let password = AccountDirectory(policy: policy).temporaryPassword(for: username)
             let account = UserAccount(username: username, displayName: row.displayName.isEmpty ? "\(role.label) \(unit.name)" : row.displayName,
                                       passwordHash: try await ctx.hashPassword(password), role: role, unitID: unit.id)
             account.email = row.email
