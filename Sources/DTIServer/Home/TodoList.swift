@@ -92,18 +92,11 @@ struct TodoList: Encodable {
     /// Each unit of a running period in the account's scope, by status.
     static func work(_ period: Period, for user: UserAccount, ctx: ServiceContext, filter: String?) async throws -> PeriodWork {
         let board = try await SeasonBoard.load(period, for: user, today: ctx.today, on: ctx.db)
-        let submissions = try await Submission.query(on: ctx.db).filter(\.$period.$id == period.id!).all()
-        let ids = submissions.compactMap(\.id)
-        let unitOf = Dictionary(submissions.map { ($0.id!, $0.$unit.id) }, uniquingKeysWith: { a, _ in a })
-        let names = Dictionary(board.rows.map { ($0.unit.id!, $0.unit) }, uniquingKeysWith: { a, _ in a })
+        // The open and answered correction requests, by criterion, from the board's rows.
         var open: [Link] = [], answered: [Link] = []
-        if !ids.isEmpty {
-            for t in try await CorrectionRequest.query(on: ctx.db).filter(\.$submission.$id ~~ ids)
-                .filter(\.$status != CorrectionRequest.Status.closed.rawValue).sort(\.$criterion).all() {
-                guard let unitID = unitOf[t.$submission.id], let unit = names[unitID] else { continue }
-                let link = Link(label: "\(unit.name) — tiêu chí \(t.criterion)", href: "/periods/\(period.id!)/units/\(unit.code.urlPathEncoded)#c-\(t.criterion)")
-                if t.status == CorrectionRequest.Status.answered.rawValue { answered.append(link) } else { open.append(link) }
-            }
+        for (unit, t) in board.rows.flatMap({ row in row.corrections.map { (row.unit, $0) } }).sorted(by: { $0.1.criterion < $1.1.criterion }) {
+            let link = Link(label: "\(unit.name) — tiêu chí \(t.criterion)", href: "/periods/\(period.id!)/units/\(unit.code.urlPathEncoded)#c-\(t.criterion)")
+            if t.status == CorrectionRequest.Status.answered.rawValue { answered.append(link) } else { open.append(link) }
         }
         let rows = board.rows.sorted { VietnameseText.precedes($0.unit.name, $1.unit.name) }.map { r in
             let label = r.status == .submitted && user.role == .councilMember ? "Chờ Hội đồng thẩm định" : r.status.label

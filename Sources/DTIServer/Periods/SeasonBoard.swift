@@ -36,12 +36,15 @@ struct SeasonBoard: Sendable {
         var answered: Int
         var applicable: Int
         var evidence: Int
-        var openCorrections: Int
+        /// The unit's correction requests not yet closed (sent, or answered by the unit).
+        var corrections: [CorrectionRequest]
         var councilScored: Int
         var lastActivity: Date?
         /// Why the unit is late, or nil.
         var overdue: String?
         var notReporting: String?
+
+        var openCorrections: Int { corrections.count }
     }
 
     /// One phase's progress: how many of the units it concerns are past it.
@@ -68,11 +71,11 @@ struct SeasonBoard: Sendable {
         let submissions = try await Submission.query(on: db).filter(\.$period.$id == period.id!).all()
         let byUnit = Dictionary(submissions.map { ($0.$unit.id, $0) }, uniquingKeysWith: { a, _ in a })
         let ids = submissions.compactMap(\.id)
-        var answers: [UUID: [Answer]] = [:], corrections: [UUID: Int] = [:], evidence: [UUID: Int] = [:]
+        var answers: [UUID: [Answer]] = [:], corrections: [UUID: [CorrectionRequest]] = [:], evidence: [UUID: Int] = [:]
         if !ids.isEmpty {
             for a in try await Answer.query(on: db).filter(\.$submission.$id ~~ ids).all() { answers[a.$submission.id, default: []].append(a) }
             for r in try await CorrectionRequest.query(on: db).filter(\.$submission.$id ~~ ids)
-                .filter(\.$status != CorrectionRequest.Status.closed.rawValue).all() { corrections[r.$submission.id, default: 0] += 1 }
+                .filter(\.$status != CorrectionRequest.Status.closed.rawValue).sort(\.$criterion).all() { corrections[r.$submission.id, default: []].append(r) }
             for e in try await EvidenceFile.query(on: db).filter(\.$submission.$id ~~ ids).all() { evidence[e.$submission.id, default: 0] += 1 }
         }
         var exceptions: [UUID: [String: String]] = [:]
@@ -99,7 +102,8 @@ struct SeasonBoard: Sendable {
                     if a.evaluatorPoints != nil { evaluated += 1 }
                 }
             }
-            let open = submission.flatMap { corrections[$0.id!] } ?? 0
+            let threads = submission.flatMap { corrections[$0.id!] } ?? []
+            let open = threads.count
             let status: Status
             if p.notReporting != nil {
                 status = .notReporting
@@ -129,7 +133,7 @@ struct SeasonBoard: Sendable {
             }
             let last = ([submission?.updatedAt] + mine.map(\.updatedAt)).compactMap { $0 }.max()
             return Row(unit: unit, status: status, answered: answered, applicable: applicable, evidence: submission.flatMap { evidence[$0.id!] } ?? 0,
-                       openCorrections: open, councilScored: council, lastActivity: last, overdue: overdue, notReporting: p.notReporting)
+                       corrections: threads, councilScored: council, lastActivity: last, overdue: overdue, notReporting: p.notReporting)
         }
         return SeasonBoard(period: period, rows: rows)
     }
