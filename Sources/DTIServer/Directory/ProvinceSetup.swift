@@ -142,10 +142,7 @@ enum ProvinceSetup {
 
         // Against what exists.
         let allCodes = drafts.map(\.code)
-        var existing: [String: UnitModel] = [:]
-        for chunk in stride(from: 0, to: allCodes.count, by: 500).map({ Array(allCodes[$0..<min($0 + 500, allCodes.count)]) }) {
-            for unit in try await UnitModel.query(on: db).filter(\.$code ~~ chunk).all() { existing[unit.code] = unit }
-        }
+        let existing = Dictionary(try await UnitModel.withCodes(allCodes, on: db).map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         var create: [Draft] = [], renamed: [(String, String, String)] = [], unchanged = 0
         for d in drafts {
             if let u = existing[d.code] {
@@ -177,12 +174,8 @@ enum ProvinceSetup {
     static func apply(_ plan: Plan, in ctx: ServiceContext) async throws {
         let p = plan
         try await ctx.db.retryingTransaction { tx in
-            var byCode: [String: UUID] = [:]
             let wanted = Set(p.create.compactMap(\.parentCode) + p.renamed.map(\.code) + p.links.flatMap { [$0.from, $0.to] })
-            let wantedList = Array(wanted)
-            for chunk in stride(from: 0, to: wantedList.count, by: 500).map({ Array(wantedList[$0..<min($0 + 500, wantedList.count)]) }) {
-                for unit in try await UnitModel.query(on: tx).filter(\.$code ~~ chunk).all() { byCode[unit.code] = unit.id }
-            }
+            var byCode = Dictionary(try await UnitModel.withCodes(Array(wanted), on: tx).map { ($0.code, $0.id!) }, uniquingKeysWith: { a, _ in a })
             for d in p.create {
                 let unit = UnitModel(code: d.code, name: d.name, level: d.level, groupName: d.group, tags: d.tags, parentID: d.parentCode.flatMap { byCode[$0] })
                 unit.searchKey = VietnameseText.searchKey(d.name)

@@ -39,6 +39,19 @@ final class UnitModel: Model, @unchecked Sendable {
 
     var tagList: [String] { tags.split(separator: ";").map(String.init) }
 
+    /// The units with these codes (`placed`: only those with coordinates),
+    /// asked for in slices of 500 (databases bound the number of parameters
+    /// of one statement).
+    static func withCodes(_ codes: [String], placed: Bool = false, on db: any Database) async throws -> [UnitModel] {
+        var out: [UnitModel] = []
+        for start in stride(from: 0, to: codes.count, by: 500) {
+            var query = UnitModel.query(on: db).filter(\.$code ~~ Array(codes[start..<min(start + 500, codes.count)]))
+            if placed { query = query.filter(\.$latitude != nil) }
+            out += try await query.all()
+        }
+        return out
+    }
+
     /// Whether the unit still existed in `year` (a period of that year covers it).
     func exists(in year: Int) -> Bool { validUntil.map { $0 > "\(year)-01-01" } ?? true }
 }

@@ -183,11 +183,10 @@ struct ResultsController: RouteCollection {
         let codes = Array(Set(sets.flatMap { $0.unitCodes.values }))
         var places: [String: (Double, Double)] = [:]
         var parents = Set<UUID>()
-        for chunk in stride(from: 0, to: codes.count, by: 500).map({ Array(codes[$0..<min($0 + 500, codes.count)]) }) {
-            for unit in try await UnitModel.query(on: req.db).filter(\.$code ~~ chunk).filter(\.$latitude != nil).all() {
-                if let lat = unit.latitude, let lon = unit.longitude { places[unit.code] = (lat, lon) }
-                if let parent = unit.$parent.id { parents.insert(parent) }
-            }
+        for unit in try await UnitModel.withCodes(codes, placed: true, on: req.db) {
+            guard let lat = unit.latitude, let lon = unit.longitude else { continue }
+            places[unit.code] = (lat, lon)
+            if let parent = unit.$parent.id { parents.insert(parent) }
         }
         // The province's other current units with a place: its shape on the map.
         var shape: [(lat: Double, lon: Double)] = []
