@@ -47,9 +47,7 @@ struct AccountController: RouteCollection {
         let page = UsersPage(layout: Layout(req, title: "Tài khoản"), users: try await AccountDirectory.rows(on: req.db), roles: roles,
                              form: shown, errors: errors, tokenErrors: tokenErrors, issued: issued,
                              units: try await Self.unitChoices(on: req.db), message: message, importErrors: importErrors)
-        let response = try await req.view.render("users", page).encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("users", page).encodeResponse(status: status, for: req)
     }
 
     @Sendable func listPage(req: Request) async throws -> Response { try await page(req) }
@@ -180,9 +178,7 @@ struct AccountController: RouteCollection {
                                units: try await Self.unitChoices(on: req.db), active: user.active,
                                locked: (user.lockedUntil ?? .distantPast) > req.context.now, mustChange: user.mustChangePassword,
                                errors: errors, message: message, temporary: temporary, isSelf: user.id == req.user?.id)
-        let response = try await req.view.render("account", page).encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("account", page).encodeResponse(status: status, for: req)
     }
 
     func target(_ req: Request) async throws -> UserAccount {
@@ -275,9 +271,7 @@ struct AccountController: RouteCollection {
 
     func passwordPage(_ req: Request, errors: [String] = [], done: Bool = false, status: HTTPStatus = .ok) async throws -> Response {
         let page = PasswordPage(layout: Layout(req, title: "Đổi mật khẩu"), forced: req.user?.mustChangePassword ?? false, errors: errors, done: done)
-        let response = try await req.view.render("password", page).encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("password", page).encodeResponse(status: status, for: req)
     }
 
     @Sendable func passwordPage(req: Request) async throws -> Response { try await passwordPage(req) }

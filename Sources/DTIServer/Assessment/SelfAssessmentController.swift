@@ -265,10 +265,8 @@ struct SelfAssessmentController: RouteCollection {
         let a = try await load(req)
         var view = SelfAssessmentView(a, for: req.user!, context: try await AssessmentContext.load(a, for: req.user!, on: req.db))
         if let flash = SheetFlash.take(req, for: a) { view.apply(flash) }
-        let response = try await req.view.render("self-assessment", Page(layout: Layout(req, title: "Tự đánh giá — \(view.unitName)"), a: view, message: message, errors: errors))
-            .encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("self-assessment", Page(layout: Layout(req, title: "Tự đánh giá — \(view.unitName)"), a: view, message: message, errors: errors))
+            .encodeResponse(status: status, for: req)
     }
 
     @Sendable func page(req: Request) async throws -> Response { try await render(req) }

@@ -46,9 +46,7 @@ struct ProvinceSetupController: RouteCollection {
             province: chosen, nothingToDo: plan.map { $0.create.isEmpty && $0.renamed.isEmpty && $0.links.isEmpty } ?? false,
             message: req.session.data["setup-flash"])
         req.session.data["setup-flash"] = nil
-        let response = try await req.view.render("setup-province", page).encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("setup-province", page).encodeResponse(status: status, for: req)
     }
 
     @Sendable func page(req: Request) async throws -> Response { try await render(req) }

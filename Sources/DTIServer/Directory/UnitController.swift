@@ -155,9 +155,7 @@ struct UnitController: RouteCollection {
             .sorted { VietnameseText.precedes($0.name, $1.name) }.map { UnitDirectory.row($0, parentCode: unit.code) }
         let page = UnitPage(layout: Layout(req, title: unit.name), unit: UnitDirectory.row(unit, parentCode: unit.parent?.code),
                             children: children, lineage: try await UnitLineageService.describe(unit, on: req.db), errors: errors)
-        let response = try await req.view.render("unit", page).encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("unit", page).encodeResponse(status: status, for: req)
     }
 
     func findUnit(_ req: Request) async throws -> UnitModel {

@@ -79,10 +79,8 @@ struct FrameworkController: RouteCollection {
     struct ImportForm: Content { var yaml: String }
 
     func importPage(_ req: Request, yaml: String, errors: [String], status: HTTPStatus) async throws -> Response {
-        let response = try await req.view.render("framework-import", ImportPage(layout: Layout(req, title: "Nhập bộ chỉ số"), yaml: yaml, errors: errors))
-            .encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("framework-import", ImportPage(layout: Layout(req, title: "Nhập bộ chỉ số"), yaml: yaml, errors: errors))
+            .encodeResponse(status: status, for: req)
     }
 
     @Sendable func importPage(req: Request) async throws -> Response { try await importPage(req, yaml: "", errors: [], status: .ok) }

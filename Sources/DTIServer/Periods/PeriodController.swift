@@ -147,9 +147,7 @@ struct PeriodController: RouteCollection {
                                   year: form.year, title: form.title, phases: phases, levels: levels, unitGroups: groups,
                                   unitsLocked: period.map { !PeriodService.unitsChangeable($0, today: req.today) } ?? false,
                                   reason: form.reason, errors: errors, notice: notice)
-        let response = try await req.view.render("period-form", page).encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("period-form", page).encodeResponse(status: status, for: req)
     }
 
     func levelOf(_ req: Request) async throws -> [String: String] {

@@ -33,9 +33,7 @@ struct ResultsController: RouteCollection {
     }
 
     func renderImport(_ req: Request, errors: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
-        let response = try await req.view.render("results-import", ImportPage(layout: Layout(req, title: "Nhập kết quả đã công bố"), errors: errors)).encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("results-import", ImportPage(layout: Layout(req, title: "Nhập kết quả đã công bố"), errors: errors)).encodeResponse(status: status, for: req)
     }
 
     @Sendable func importPage(req: Request) async throws -> Response { try await renderImport(req) }

@@ -170,9 +170,7 @@ struct ComplaintController: RouteCollection {
             canFile: refusal == nil && user.role == .focalPoint && user.$unit.id == a.unit.id,
             choices: lines.map { .init(code: $0.code, label: "\($0.code) — \($0.name)") }, message: message, errors: errors,
             typedCriterion: criterion, typedText: text)
-        let response = try await req.view.render("unit-results", page).encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("unit-results", page).encodeResponse(status: status, for: req)
     }
 
     @Sendable func unitPage(req: Request) async throws -> Response {

@@ -144,9 +144,7 @@ struct PublicationController: RouteCollection {
                                    resultsOnly: period.resultsOnly, message: message, preliminarySent: period.preliminaryAt != nil,
                                    complaintsUntil: period.complaintsUntil.map(DateText.display), complaintsOpen: complaints.filter { $0.state == .open }.count,
                                    complaintsTotal: complaints.count, notice: notice, suggestedUntil: DateText.adding(days: 7, to: req.today))
-        let response = try await req.view.render("publication", page).encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("publication", page).encodeResponse(status: status, for: req)
     }
 
     @Sendable func previewPage(req: Request) async throws -> View {
@@ -208,9 +206,7 @@ struct PublicationController: RouteCollection {
         let page = CorrectionPage(layout: Layout(req, title: "Đính chính — \(period.title)"), periodID: period.id!, periodTitle: period.title,
                                   published: versions > 0 && !period.resultsOnly, units: units, criterion: criterion, points: points, reason: reason,
                                   errors: errors, versions: versions)
-        let response = try await req.view.render("correction", page).encodeResponse(for: req)
-        response.status = status
-        return response
+        return try await req.view.render("correction", page).encodeResponse(status: status, for: req)
     }
 
     @Sendable func correctionPage(req: Request) async throws -> Response { try await renderCorrection(req, try await PeriodService.find(req)) }
