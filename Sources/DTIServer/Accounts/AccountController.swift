@@ -42,8 +42,7 @@ struct AccountController: RouteCollection {
         let roles = Role.allCases.map { LevelOption(value: $0.rawValue, label: $0.label, selected: $0.rawValue == form.role) }
         var shown = form
         shown.password = ""   // never echo a password back
-        let message = req.session.data["users-flash"]
-        req.session.data["users-flash"] = nil
+        let message = req.takeFlash("users-flash")
         let page = UsersPage(layout: Layout(req, title: "Tài khoản"), users: try await AccountDirectory.rows(on: req.db), roles: roles,
                              form: shown, errors: errors, tokenErrors: tokenErrors, issued: issued,
                              units: try await Self.unitChoices(on: req.db), message: message, importErrors: importErrors)
@@ -168,8 +167,7 @@ struct AccountController: RouteCollection {
 
     func accountPage(_ req: Request, _ user: UserAccount, form: AccountUpdate? = nil, errors: [String] = [], temporary: TemporaryPassword? = nil,
                      status: HTTPStatus = .ok) async throws -> Response {
-        let message = req.session.data["account-flash"]
-        req.session.data["account-flash"] = nil
+        let message = req.takeFlash("account-flash")
         let shown = form ?? AccountUpdate(displayName: user.displayName, email: user.email, role: user.role.rawValue,
                                           unitCode: user.unit.map { "\($0.code) — \($0.name)" } ?? "",
                                           scopeUnits: user.scopeUnits, scopeFields: user.scopeFields)

@@ -44,8 +44,7 @@ struct ProvinceSetupController: RouteCollection {
             summary: plan?.summary, renamed: (plan?.renamed ?? []).map { .init(code: $0.code, from: $0.from, to: $0.to) },
             samples: (plan?.create ?? []).filter { $0.level == "commune" && $0.validUntil == nil }.prefix(12).map { "\($0.code) — \($0.name)" },
             province: chosen, nothingToDo: plan.map { $0.create.isEmpty && $0.renamed.isEmpty && $0.links.isEmpty } ?? false,
-            message: req.session.data["setup-flash"])
-        req.session.data["setup-flash"] = nil
+            message: req.takeFlash("setup-flash"))
         return try await req.view.render("setup-province", page).encodeResponse(status: status, for: req)
     }
 

@@ -92,8 +92,7 @@ struct BoardController: RouteCollection {
         }
         let late = board.rows.filter { $0.overdue != nil }.count
         if late > 0 { statuses.append(LevelOption(value: "overdue", label: "Quá hạn (\(late))", selected: filter.status == "overdue")) }
-        let message = req.session.data["board-flash"]
-        req.session.data["board-flash"] = nil
+        let message = req.takeFlash("board-flash")
         var export = URLComponents()
         export.queryItems = [("level", filter.level), ("group", filter.group), ("status", filter.status), ("q", filter.q)]
             .compactMap { k, v in v.flatMap { $0.isEmpty ? nil : URLQueryItem(name: k, value: $0) } }

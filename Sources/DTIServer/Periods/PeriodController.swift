@@ -71,8 +71,7 @@ struct PeriodController: RouteCollection {
             }
         }
         let links = units.map { PeriodPage.UnitLink(code: $0.code, name: $0.name, group: $0.groupName) }
-        let message = req.session.data["period-flash"]
-        req.session.data["period-flash"] = nil
+        let message = req.takeFlash("period-flash")
         return try await req.view.render("period", PeriodPage(layout: Layout(req, title: d.period.title), period: d.period,
                                                               phases: d.phases.map(PeriodPage.PhaseLine.init),
                                                               frameworks: d.frameworks, units: links,

@@ -189,3 +189,13 @@ struct UserRow: Content {
     var active: Bool = true
     var mustChangePassword: Bool = false
 }
+
+extension Request {
+    /// A one-time message a form left in the session for the page it
+    /// redirected to (post/redirect/get): read once, then gone.
+    func takeFlash(_ key: String) -> String? {
+        guard let message = session.data[key] else { return nil }
+        session.data[key] = nil
+        return message
+    }
+}

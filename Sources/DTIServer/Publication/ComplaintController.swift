@@ -175,8 +175,7 @@ struct ComplaintController: RouteCollection {
 
     @Sendable func unitPage(req: Request) async throws -> Response {
         let a = try await SelfAssessmentController().load(req)
-        let message = req.session.data["complaint-flash"]
-        req.session.data["complaint-flash"] = nil
+        let message = req.takeFlash("complaint-flash")
         return try await renderUnit(req, a, message: message)
     }
 
@@ -275,8 +274,7 @@ struct ComplaintController: RouteCollection {
 
     @Sendable func listPage(req: Request) async throws -> View {
         let period = try await PeriodService.find(req)
-        let message = req.session.data["complaint-flash"]
-        req.session.data["complaint-flash"] = nil
+        let message = req.takeFlash("complaint-flash")
         let user = req.user!
         return try await req.view.render("complaints", ListPage(
             layout: Layout(req, title: "Khiếu nại kết quả dự kiến — \(period.title)"), periodID: period.id!, periodTitle: period.title,

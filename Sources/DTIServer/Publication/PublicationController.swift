@@ -137,8 +137,7 @@ struct PublicationController: RouteCollection {
         let published = try await PublishedRecordRow.query(on: req.db).filter(\.$period.$id == period.id!).first() != nil
         let readiness = try await PublicationReadiness.evaluate(period, today: req.today, on: req.db)
         let complaints = try await Complaint.query(on: req.db).filter(\.$period.$id == period.id!).all()
-        let notice = req.session.data["publication-flash"]
-        req.session.data["publication-flash"] = nil
+        let notice = req.takeFlash("publication-flash")
         let page = PublicationPage(layout: Layout(req, title: "Công bố kết quả — \(period.title)"), periodID: period.id!, periodTitle: period.title,
                                    checks: readiness.checks, ready: readiness.ready && !published && !period.resultsOnly, published: published,
                                    resultsOnly: period.resultsOnly, message: message, preliminarySent: period.preliminaryAt != nil,
