@@ -18,6 +18,17 @@ enum EvidenceKind: String, CaseIterable {
 
     var label: String { rawValue.uppercased() }
 
+    /// The kind a file's name declares by its extension, if it is one we take.
+    init?(fileName: String) {
+        let ext = (fileName as NSString).pathExtension.lowercased()
+        guard let kind = EvidenceKind.allCases.first(where: { $0.extensions.contains(ext) }) else { return nil }
+        self = kind
+    }
+
+    static func refusal(_ fileName: String) -> String {
+        "Chỉ nhận tệp PDF, DOCX, XLSX, PNG, JPEG; tệp \"\(fileName.excerpt())\" không thuộc các loại này."
+    }
+
     /// The kind the bytes actually are, from the start of the file and (for
     /// the Office formats, which are ZIP archives) its central directory.
     static func detect(head: Data, tail: Data) -> EvidenceKind? {
@@ -53,6 +64,17 @@ enum EvidenceService {
 
     /// Who may attach, and to which criteria: checked before any byte is read.
     /// Returns the kind the file name declares.
+    /// What is wrong with a file's name as a browser or client sends it: a
+    /// path, a hidden file, control characters, length.
+    static func nameProblems(_ name: String) -> [String] {
+        var problems: [String] = []
+        if name.contains("/") || name.contains("\\") || name.contains("..") || name.hasPrefix(".") || name.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+            problems.append("Tên tệp \"\(name.excerpt())\" không hợp lệ: không được chứa đường dẫn.")
+        }
+        if name.count > 200 { problems.append("Tên tệp quá dài (tối đa 200 ký tự).") }
+        return problems
+    }
+
     static func requireUploader(_ a: SelfAssessment, _ user: UserAccount) throws {
         guard user.role == .focalPoint, user.$unit.id == a.unit.id else {
             throw Abort(.forbidden, reason: "Chỉ cán bộ đầu mối của đơn vị được tải lên tài liệu kiểm chứng.")
@@ -66,13 +88,9 @@ enum EvidenceService {
         var problems: [String] = []
         let name = meta.fileName
         if name.isEmpty { problems.append("Thiếu tên tệp (tham số name).") }
-        if name.contains("/") || name.contains("\\") || name.contains("..") || name.hasPrefix(".") || name.unicodeScalars.contains(where: { $0.value < 0x20 }) {
-            problems.append("Tên tệp \"\(name.excerpt())\" không hợp lệ: không được chứa đường dẫn.")
-        }
-        if name.count > 200 { problems.append("Tên tệp quá dài (tối đa 200 ký tự).") }
-        let ext = (name as NSString).pathExtension.lowercased()
-        guard let declared = EvidenceKind.allCases.first(where: { $0.extensions.contains(ext) }) else {
-            problems.append("Chỉ nhận tệp PDF, DOCX, XLSX, PNG, JPEG; tệp \"\(name.excerpt())\" không thuộc các loại này.")
+        problems += nameProblems(name)
+        guard let declared = EvidenceKind(fileName: name) else {
+            problems.append(EvidenceKind.refusal(name))
             throw Abort(.unsupportedMediaType, reason: problems.joined(separator: "\n"))
         }
         if meta.criteria.isEmpty { problems.append("Cần ít nhất một tiêu chí (tham số criteria).") }

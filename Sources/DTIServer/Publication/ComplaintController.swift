@@ -38,8 +38,7 @@ struct ComplaintController: RouteCollection {
         do {
             try await ComplaintService.preliminary(period, until: try req.content.decode(PreliminaryInput.self).complaintsUntil, in: req.context)
         } catch let refused as ResultsService.NotReady {
-            struct Refusal: Content { var error: Bool; var reason: String; var checks: [PublicationReadiness.Check] }
-            return try await Refusal(error: true, reason: refused.readiness.refusal, checks: refused.readiness.checks).encodeResponse(status: .conflict, for: req)
+            return try await refused.response(for: req)
         }
         return try await PublicationReadiness.evaluate(period, today: req.today, on: req.db).encodeResponse(for: req)
     }
@@ -211,11 +210,9 @@ struct ComplaintController: RouteCollection {
                 case .fileStart(_, let name):
                     guard !name.isEmpty else { return }
                     guard intake == nil else { throw Abort(.unprocessableEntity, reason: "Mỗi khiếu nại chỉ kèm một tệp.") }
-                    let ext = (name as NSString).pathExtension.lowercased()
-                    guard let kind = EvidenceKind.allCases.first(where: { $0.extensions.contains(ext) }) else {
-                        throw Abort(.unsupportedMediaType, reason: "Chỉ nhận tệp PDF, DOCX, XLSX, PNG, JPEG; tệp \"\(name.excerpt())\" không thuộc các loại này.")
-                    }
-                    if name.contains("/") || name.contains("\\") || name.count > 200 { throw Abort(.unprocessableEntity, reason: "Tên tệp \"\(name.excerpt())\" không hợp lệ.") }
+                    guard let kind = EvidenceKind(fileName: name) else { throw Abort(.unsupportedMediaType, reason: EvidenceKind.refusal(name)) }
+                    let problems = EvidenceService.nameProblems(name)
+                    if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
                     fileName = name
                     declared = kind
                     intake = try EvidenceService.Intake(req.application.fileStore, maxBytes: maxBytes)

@@ -100,8 +100,7 @@ struct PublicationController: RouteCollection {
             let snapshot = try await ResultsService.publish(try await PeriodService.find(req), in: req.context)
             return try await Published(sha256: snapshot.sha256, publishedAt: snapshot.publishedAt, publishedBy: snapshot.publishedBy).encodeResponse(status: .created, for: req)
         } catch let refused as ResultsService.NotReady {
-            struct Refusal: Content { var error: Bool; var reason: String; var checks: [PublicationReadiness.Check] }
-            return try await Refusal(error: true, reason: refused.readiness.refusal, checks: refused.readiness.checks).encodeResponse(status: .conflict, for: req)
+            return try await refused.response(for: req)
         }
     }
 

@@ -159,7 +159,15 @@ enum ResultsService {
     }
 
     /// A refused publication, with every condition and whether it holds.
-    struct NotReady: Error { var readiness: PublicationReadiness }
+    struct NotReady: Error {
+        var readiness: PublicationReadiness
+
+        /// The API's answer: 409, the reason as every refusal has it, and every condition.
+        func response(for req: Request) async throws -> Response {
+            struct Refusal: Content { var error: Bool; var reason: String; var checks: [PublicationReadiness.Check] }
+            return try await Refusal(error: true, reason: readiness.refusal, checks: readiness.checks).encodeResponse(status: .conflict, for: req)
+        }
+    }
 
     /// Exactly what publishing now would store, computed without writing.
     static func preview(_ period: Period, on db: any Database) async throws -> [ResultArchive.Loaded] {
