@@ -228,9 +228,9 @@ enum PeriodService {
         if reason.count > 2000 { problems.append("Lý do quá dài (tối đa 2000 ký tự).") }
         let today = ctx.today
         var redated: [String] = [], reopened: [String] = []
+        let old = Dictionary(period.phases.map { ($0.phase, $0) }, uniquingKeysWith: { a, _ in a })
         if let phases = change.phases {
             problems += phaseProblems(phases)
-            let old = Dictionary(period.phases.map { ($0.phase, $0) }, uniquingKeysWith: { a, _ in a })
             for p in phases {
                 guard let label = Phase(rawValue: p.phase)?.label else { continue }
                 if let before = old[p.phase] {
@@ -272,11 +272,10 @@ enum PeriodService {
         }
         guard problems.isEmpty else { return .failure(Problems(messages: problems)) }
         let newUnits = units, changedPhases = change.phases ?? [], redatedText = redated, reopenedText = reopened
-        let before = Dictionary(period.phases.map { ($0.phase, $0) }, uniquingKeysWith: { a, _ in a })
         try await ctx.db.retryingTransaction { tx in
             if title != period.title { period.title = title; try await period.save(on: tx) }
             for p in changedPhases {
-                if let row = before[p.phase] {
+                if let row = old[p.phase] {
                     guard row.startsOn != p.startsOn || row.endsOn != p.endsOn else { continue }
                     row.startsOn = p.startsOn; row.endsOn = p.endsOn
                     try await row.save(on: tx)

@@ -132,9 +132,11 @@ struct PublicationController: RouteCollection {
         try await renderPublication(req, period: try await PeriodService.find(req))
     }
 
-    func renderPublication(_ req: Request, period: Period, message: String? = nil, status: HTTPStatus = .ok) async throws -> Response {
+    func renderPublication(_ req: Request, period: Period, message: String? = nil, status: HTTPStatus = .ok,
+                           readiness known: PublicationReadiness? = nil) async throws -> Response {
         let published = try await PublishedRecordRow.query(on: req.db).filter(\.$period.$id == period.id!).first() != nil
-        let readiness = try await PublicationReadiness.evaluate(period, today: req.today, on: req.db)
+        let readiness: PublicationReadiness
+        if let known { readiness = known } else { readiness = try await PublicationReadiness.evaluate(period, today: req.today, on: req.db) }
         let complaints = try await Complaint.query(on: req.db).filter(\.$period.$id == period.id!).all()
         let notice = req.takeFlash("publication-flash")
         let page = PublicationPage(layout: Layout(req, title: "Công bố kết quả — \(period.title)"), periodID: period.id!, periodTitle: period.title,
@@ -161,8 +163,10 @@ struct PublicationController: RouteCollection {
         do {
             _ = try await ResultsService.publish(period, in: req.context)
             return req.redirect(to: "/results/\(period.id!)")
-        } catch is ResultsService.NotReady {
-            return try await renderPublication(req, period: period, message: "Chưa công bố: còn điều kiện chưa đạt (xem danh sách dưới đây).", status: .conflict)
+        } catch let refused as ResultsService.NotReady {
+            // The conditions were just evaluated: shown as they were, not evaluated again.
+            return try await renderPublication(req, period: period, message: "Chưa công bố: còn điều kiện chưa đạt (xem danh sách dưới đây).",
+                                               status: .conflict, readiness: refused.readiness)
         } catch let error as DomainError {
             return try await renderPublication(req, period: period, message: error.message, status: error.status)
         }
