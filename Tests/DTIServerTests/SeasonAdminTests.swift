@@ -520,43 +520,58 @@ struct FrameworkFileTests {
 
 @Suite("Setting up a province from the 2025 directory", .serialized)
 struct ProvinceSetupTests {
-    @Test("Đắk Lắk set up from the page: a preview, then 102 communes with codes and coordinates, its sở, the pre-reform units and their lineage; twice changes nothing")
+    @Test("the demo is Đắk Lắk as set up: 102 communes, the old huyện matched by name and closed; Khánh Hòa set up from the page: a preview, then 65 communes with codes and coordinates, the pre-reform units and their lineage; twice changes nothing")
     func setUp() async throws {
         try await withDemoApp { app in
             let admin = Browser(app)
             _ = try await admin.signIn("quantri")
-            let page = try await admin.send(.GET, "/admin/setup-province")
-            #expect(page.status == .ok && page.body.contains("Tỉnh Đắk Lắk (mã 66)") && page.body.contains("STC, Sở Tài chính"))
-            let defaults = try #require(page.body.range(of: "name=\"departments\" rows=\"12\">").map { r in String(page.body[r.upperBound...].prefix { $0 != "<" }) })
-            let units = try await UnitModel.query(on: app.db).count()
-            // As a browser sends a text box: lines ended by CRLF.
-            let preview = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", defaults.replacingOccurrences(of: "\n", with: "\r\n")), ("action", "preview")])
-            #expect(preview.status == .ok && preview.body.contains("102 xã, phường, đặc khu; 14 sở, ngành") && preview.body.contains("Thiết lập tỉnh này"), "\(preview.body.prefix(3000))")
-            #expect(try await UnitModel.query(on: app.db).count() == units, "a preview writes nothing")
-            // The demo's sở (STC, SNV…) are matched by code, not created twice.
-            #expect(preview.body.contains("đơn vị đã có"))
-            let applied = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", defaults), ("action", "apply")])
-            #expect(applied.status == .seeOther)
-            #expect(try await admin.send(.GET, "/admin/setup-province").body.contains("Đã thiết lập"))
-            let bmt = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "24133").first())
-            #expect(bmt.name == "Phường Buôn Ma Thuột" && bmt.level == "commune" && bmt.validFrom == "2025-07-01" && bmt.latitude != nil)
+            // The demo ran "Thiết lập tỉnh" for Đắk Lắk: its old huyện (KRONGPAC…) and province (DAKLAK) were
+            // found by name and used, not created again under the directory's codes.
             #expect(try await UnitModel.query(on: app.db).filter(\.$level == "commune").filter(\.$validFrom == "2025-07-01").count() == 102)
+            #expect(try await UnitModel.query(on: app.db).filter(\.$code ~~ ["654", "66"]).count() == 0)
+            let krongpac = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "KRONGPAC").first())
+            #expect(krongpac.validUntil == "2025-07-01")
+            let bmt = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "24133").with(\.$parent).first())
+            #expect(bmt.name == "Phường Buôn Ma Thuột" && bmt.level == "commune" && bmt.latitude != nil && bmt.parent?.code == "DAKLAK")
             let old = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "24118-cu").first())
             #expect(old.validUntil == "2025-07-01")
             let link = try await UnitLineage.query(on: app.db).filter(\.$predecessor.$id == old.id!).all()
             #expect(link.count == 1 && link[0].effectiveOn == "2025-07-01")
             #expect(try await UnitModel.query(on: app.db).filter(\.$code == "24121").first()?.id == link[0].$successor.id)
+            let page = try await admin.send(.GET, "/admin/setup-province")
+            #expect(page.status == .ok && page.body.contains("Tỉnh Đắk Lắk (mã 66)") && page.body.contains("STC, Sở Tài chính"))
+            let defaults = try #require(page.body.range(of: "name=\"departments\" rows=\"12\">").map { r in String(page.body[r.upperBound...].prefix { $0 != "<" }) })
+            let daklak = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", defaults), ("action", "preview")])
+            #expect(daklak.body.contains("tạo mới 0 đơn vị") && daklak.body.contains("đã được thiết lập đầy đủ"), "\(daklak.body.prefix(3000))")
+
+            let units = try await UnitModel.query(on: app.db).count()
+            // As a browser sends a text box: lines ended by CRLF.
+            let preview = try await admin.post("/admin/setup-province", pairs: [("province", "56"), ("departments", defaults.replacingOccurrences(of: "\n", with: "\r\n")), ("action", "preview")])
+            #expect(preview.status == .ok && preview.body.contains("65 xã, phường, đặc khu; 14 sở, ngành; 16 huyện và 194 xã") && preview.body.contains("Thiết lập tỉnh này"), "\(preview.body.prefix(3000))")
+            #expect(try await UnitModel.query(on: app.db).count() == units, "a preview writes nothing")
+            // The installation's sở (STC, SNV…) are matched by code, not created twice.
+            #expect(preview.body.contains("14 đơn vị đã có"))
+            let applied = try await admin.post("/admin/setup-province", pairs: [("province", "56"), ("departments", defaults), ("action", "apply")])
+            #expect(applied.status == .seeOther)
+            #expect(try await admin.send(.GET, "/admin/setup-province").body.contains("Đã thiết lập"))
+            let north = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "22333").first())
+            #expect(north.name == "Phường Bắc Nha Trang" && north.level == "commune" && north.validFrom == "2025-07-01" && north.latitude != nil)
+            #expect(try await UnitModel.query(on: app.db).filter(\.$level == "commune").filter(\.$validFrom == "2025-07-01").count() == 102 + 65)
+            let vinhHoa = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "22327-cu").first())
+            #expect(vinhHoa.validUntil == "2025-07-01" && vinhHoa.name.hasPrefix("Phường Vĩnh Hòa"))
+            let links = try await UnitLineage.query(on: app.db).filter(\.$predecessor.$id == vinhHoa.id!).all()
+            #expect(links.count == 1 && links[0].$successor.id == north.id)
             // Twice: nothing changes.
-            let count = try await UnitModel.query(on: app.db).count(), links = try await UnitLineage.query(on: app.db).count()
-            let again = try await admin.post("/admin/setup-province", pairs: [("province", "dak lak"), ("departments", defaults), ("action", "preview")])
+            let count = try await UnitModel.query(on: app.db).count(), lineage = try await UnitLineage.query(on: app.db).count()
+            let again = try await admin.post("/admin/setup-province", pairs: [("province", "khanh hoa"), ("departments", defaults), ("action", "preview")])
             #expect(again.body.contains("tạo mới 0 đơn vị") && again.body.contains("0 liên kết kế thừa mới") && again.body.contains("đã được thiết lập đầy đủ"))
-            _ = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", defaults), ("action", "apply")])
-            let countAfter = try await UnitModel.query(on: app.db).count(), linksAfter = try await UnitLineage.query(on: app.db).count()
-            #expect(countAfter == count && linksAfter == links)
+            _ = try await admin.post("/admin/setup-province", pairs: [("province", "56"), ("departments", defaults), ("action", "apply")])
+            let countAfter = try await UnitModel.query(on: app.db).count(), lineageAfter = try await UnitLineage.query(on: app.db).count()
+            #expect(countAfter == count && lineageAfter == lineage)
             // Bad input: an unknown province, a broken sở line; nothing written.
             let unknown = try await admin.post("/admin/setup-province", pairs: [("province", "Atlantis"), ("departments", defaults), ("action", "apply")])
             #expect(unknown.status == .unprocessableEntity && unknown.body.contains("Không có tỉnh, thành phố &quot;Atlantis&quot;"))
-            let broken = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", "STC Sở Tài chính\nSNV, Sở Nội vụ"), ("action", "apply")])
+            let broken = try await admin.post("/admin/setup-province", pairs: [("province", "56"), ("departments", "STC Sở Tài chính\nSNV, Sở Nội vụ"), ("action", "apply")])
             #expect(broken.status == .unprocessableEntity && broken.body.contains("Danh sách sở, dòng 1"))
             #expect(try await UnitModel.query(on: app.db).count() == count)
             // Only the administrator.
@@ -571,15 +586,14 @@ struct ProvinceSetupTests {
         try await withDemoApp { app in
             let admin = Browser(app)
             _ = try await admin.signIn("quantri")
-            let setup = try await admin.post("/admin/setup-province", pairs: [("province", "66"), ("departments", "STC, Sở Tài chính"), ("action", "apply")])
-            #expect(setup.status == .seeOther)
+            // The demo has set up Đắk Lắk (its province unit is the demo's DAKLAK, matched by name).
             let manifest = """
                 schema: opendti.results/1
                 id: daklak-xa-thu
                 title: Thử bản đồ các xã, phường
                 year: 2026
                 province: Đắk Lắk
-                province_unit: "66"
+                province_unit: DAKLAK
                 source: "Dữ liệu thử của OpenDTI, không phải kết quả công bố"
                 tables:
                   - file: xa.csv
@@ -614,5 +628,53 @@ struct ProvinceSetupTests {
             #expect(count("class=\"place\"") == 96)
         }
     }
-}
 
+    @Test("history across the reform: a new commune's page and scorecard show its former district's index and the mean of its predecessor communes, each said for what it is")
+    func historyAcrossTheReform() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            // The demo: Xã Krông Pắc (24490) lies in the former UBND huyện Krông Pắc, published 2021 (0,6696) and 2023 (0,9051).
+            let page = try await Browser(app).send(.GET, "/units/24490")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("Qua các năm") && page.body.contains("0,6696") && page.body.contains("0,9051"))
+            #expect(page.body.contains("chỉ số của UBND huyện Krông Pắc, nơi đơn vị thuộc về trước 01/07/2025 (không phải chỉ số riêng của đơn vị)"))
+            #expect(page.body.contains("/units/KRONGPAC\""), "the figure links to the district's scorecard")
+
+            // A 2024 table of pre-reform communes (named bare where the name is unique in the province that
+            // year, in full where Phú Yên had a Xã Hòa An too), then a 2026 table of new ones.
+            struct Import: Encodable { var manifest: String; var files: [String: String] }
+            struct Item: Decodable { var id: UUID }
+            func manifest(_ id: String, _ year: Int) -> String {
+                """
+                schema: opendti.results/1
+                id: \(id)
+                title: Thử kết quả các xã \(year)
+                year: \(year)
+                province: Đắk Lắk
+                province_unit: DAKLAK
+                source: "Dữ liệu thử của OpenDTI, không phải kết quả công bố"
+                tables:
+                  - {file: xa.csv, level: commune, method: fraction, max: "1", decimals: 2}
+                """
+            }
+            let old = "group,unit,points\nXã,Xã Ea Yông,\"0,60\"\nXã,Xã Hòa An (Huyện Krông Pắc),\"0,80\"\nXã,Xã Ea Kênh,\"0,50\"\n"
+            let y2024 = try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest("xa-2024", 2024), files: ["xa.csv": old]))
+            #expect(y2024.status == .created, "\(y2024.body)")
+            let new = "group,unit,points\nXã,Xã Krông Pắc,\"0,75\"\nXã,Phường Buôn Ma Thuột,\"0,90\"\nXã,Phường Tân An,\"0,70\"\n"
+            let y2026 = try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest("xa-2026", 2026), files: ["xa.csv": new]))
+            #expect(y2026.status == .created, "\(y2026.body)")
+            let id = try JSONDecoder().decode(Item.self, from: Data(y2026.body.utf8)).id
+            #expect(try await UnitModel.query(on: app.db).filter(\.$name == "Xã Krông Pắc").count() == 1, "the import used the directory's commune")
+            #expect(try await UnitModel.query(on: app.db).filter(\.$name == "Xã Ea Yông").count() == 0, "the bare name found the pre-reform commune")
+            let card = try await Browser(app).send(.GET, "/results/\(id)/units/24490")
+            #expect(card.status == .ok)
+            // 2024: Ea Yông and Hòa An went to Xã Krông Pắc (Ea Kênh did not): (0,60 + 0,80) / 2.
+            #expect(card.body.contains("trung bình 2 đơn vị tiền thân: Xã Ea Yông (Huyện Krông Pắc); Xã Hòa An (Huyện Krông Pắc)"), "\(card.body.suffix(4000))")
+            #expect(card.body.contains("0,7000"))
+            // 2021 and 2023 still come from the district; 2026 is the commune's own (rank 2 of 3).
+            #expect(card.body.contains("chỉ số của UBND huyện Krông Pắc") && card.body.contains("0,9051"))
+            #expect(card.body.contains("<td class=\"num\">2/3</td>"))
+        }
+    }
+}

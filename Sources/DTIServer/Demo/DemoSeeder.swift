@@ -7,8 +7,12 @@ import Vapor
 /// Loads the demo province into an empty database: Đắk Lắk with its 18 sở
 /// and 15 huyện of 2023 (decision of 2024, seed 000), every shipped
 /// framework, the published results of Đắk Lắk 2021 and 2023 and Kon Tum
-/// 2022 as results-only periods, a 2025 period in evaluation, and one
-/// account per role.
+/// 2022 as results-only periods, a 2025 period in evaluation; then the
+/// province as it is since 1 July 2025 ("Thiết lập tỉnh" from the
+/// administrative directory: its sở and 102 xã, phường, the old huyện
+/// linked to the communes they went to, so that 2021 and 2023 reach the new
+/// communes' pages) and a 2026 period in self-assessment for the sở and the
+/// communes; and one account per role.
 public enum DemoSeeder {
     /// The demo password of every demo account (shown at start; demo only).
     public static let password = "OpenDTI@2026"
@@ -21,7 +25,7 @@ public enum DemoSeeder {
 
     /// Seeds when the database has no account yet; returns the logins, or
     /// an empty list when there was something already.
-    public static func seedIfEmpty(_ app: Application, frameworksDirectory: String?) async throws -> [Login] {
+    public static func seedIfEmpty(_ app: Application, frameworksDirectory: String?, directory: String? = nil) async throws -> [Login] {
         let db = app.db
         guard try await UserAccount.query(on: db).count() == 0 else { return [] }
         guard let url = Bundle.module.url(forResource: "daklak-2023-units", withExtension: "csv", subdirectory: "Resources/Demo"),
@@ -34,9 +38,8 @@ public enum DemoSeeder {
         guard createProblems.isEmpty else { throw Abort(.internalServerError, reason: createProblems.joined(separator: "\n")) }
 
         // Frameworks: every file shipped under frameworks/.
-        let directory = frameworksDirectory ?? FrameworkFiles.defaultDirectory()
         var byKey: [String: FrameworkVersion] = [:]
-        for file in try FrameworkFiles.list(directory) {
+        for file in try FrameworkFiles.list(frameworksDirectory ?? FrameworkFiles.defaultDirectory()) {
             let text = try String(contentsOfFile: file, encoding: .utf8)
             switch try await FrameworkCatalog.importYAML(text, file: file, on: db) {
             case .imported(let v), .alreadyPresent(let v): byKey[v.key] = v
@@ -47,6 +50,7 @@ public enum DemoSeeder {
         for name in ["daklak-2021", "kontum-2022", "daklak-2023"] { try await importResults(name, on: db) }
 
         try await seedPeriodInEvaluation(db, units: units, byKey: byKey)
+        let commune = try await seedReorganisedProvince(app, directory: directory ?? AdminDirectory.defaultDirectory(), byKey: byKey)
 
         // One account per role.
         let agriculture = units.first { $0.code == "SNNPTNT" }?.id
@@ -57,6 +61,8 @@ public enum DemoSeeder {
             ("daumoi.snn", "Cán bộ đầu mối Sở Nông nghiệp và PTNT", .focalPoint, agriculture),
             ("lanhdao.snn", "Lãnh đạo Sở Nông nghiệp và PTNT", .unitLeader, agriculture),
             ("xem", "Lãnh đạo tỉnh (xem)", .viewer, nil),
+            ("daumoi.xa", "Cán bộ đầu mối \(commune.name)", .focalPoint, commune.id),
+            ("lanhdao.xa", "Lãnh đạo \(commune.name)", .unitLeader, commune.id),
         ]
         let hash = try await app.password.async.hash(password)
         var logins: [Login] = []
@@ -64,7 +70,7 @@ public enum DemoSeeder {
             let account = UserAccount(username: username, displayName: name, passwordHash: hash, role: role, unitID: unit)
             account.email = "\(username)@dti.daklak.example"
             try await account.create(on: db)
-            logins.append(Login(username: username, role: role.label, unit: unit == nil ? nil : "Sở Nông nghiệp và Phát triển nông thôn"))
+            logins.append(Login(username: username, role: role.label, unit: unit == nil ? nil : unit == commune.id ? commune.name : "Sở Nông nghiệp và Phát triển nông thôn"))
         }
         return logins
     }
@@ -135,6 +141,50 @@ extension DemoSeeder {
                 try await answer.create(on: db)
             }
         }
+    }
+}
+
+extension DemoSeeder {
+    /// The demo commune with accounts: Phường Buôn Ma Thuột.
+    static let demoCommune = "24133"
+
+    /// Đắk Lắk since 1 July 2025, set up as an administrator would with
+    /// "Thiết lập tỉnh" (the old huyện and the province are matched by name,
+    /// so their published results are linked, not copied), and a 2026 period
+    /// in self-assessment for its 14 sở and 102 communes, with the
+    /// illustrative commune framework next to the sở framework. Returns the
+    /// commune that gets the demo's commune accounts.
+    static func seedReorganisedProvince(_ app: Application, directory folder: String, byKey: [String: FrameworkVersion]) async throws -> UnitModel {
+        let db = app.db
+        let data = try ProvinceSetup.directory(folder)
+        let (departments, problems) = ProvinceSetup.departments(ProvinceSetup.defaultDepartments(directory: folder))
+        guard problems.isEmpty else { throw Abort(.internalServerError, reason: problems.joined(separator: "\n")) }
+        let plan = try await ProvinceSetup.plan("66", departments: departments, directory: data, on: db)
+        let ctx = ServiceContext(actor: nil, db: db, clock: app.clock, address: "dữ liệu mẫu", hashPassword: { _ in "" })
+        try await ProvinceSetup.apply(plan, in: ctx)
+
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let now = app.clock.now()
+        func day(_ offset: Int) -> String { DateText.todayISO(calendar.date(byAdding: .day, value: offset, to: now)!) }
+        let period = Period(year: 2026, title: "Đánh giá Chỉ số chuyển đổi số năm 2026 — sở, ngành và xã, phường (dữ liệu minh họa, đang tự đánh giá)")
+        try await period.create(on: db)
+        let phases: [(Phase, Int, Int)] = [(.selfAssessment, -10, 20), (.evaluation, 21, 40), (.corrections, 21, 45),
+                                           (.councilAppraisal, 46, 60), (.consolidation, 61, 70), (.publication, 71, 80)]
+        for (phase, from, to) in phases {
+            try await PeriodPhase(periodID: period.id!, phase: phase, startsOn: day(from), endsOn: day(to)).create(on: db)
+        }
+        for (level, key) in [("department", "daklak-2023-department"), ("commune", "demo-2026-commune")] {
+            guard let v = byKey[key] else { throw Abort(.internalServerError, reason: "Thiếu bộ chỉ số mẫu \(key).") }
+            try await PeriodFramework(periodID: period.id!, level: level, frameworkVersionID: v.id!).create(on: db)
+        }
+        let communes = data.communes.filter { $0.provinceCode == plan.province.code }.map(\.code)
+        let units = try await UnitModel.withCodes(departments.map(\.code) + communes, on: db)
+        for unit in units { try await PeriodUnit(periodID: period.id!, unitID: unit.id!).create(on: db) }
+        guard let commune = units.first(where: { $0.code == demoCommune }) else {
+            throw Abort(.internalServerError, reason: "Danh mục hành chính thiếu xã, phường mã \(demoCommune).")
+        }
+        return commune
     }
 }
 

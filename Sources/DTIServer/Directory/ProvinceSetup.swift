@@ -1,6 +1,7 @@
 import DTICore
 import DTIFormats
 import Fluent
+import NIOConcurrencyHelpers
 import Vapor
 
 /// "Thiết lập tỉnh": a province as it is since 1 July 2025, from the
@@ -22,6 +23,9 @@ enum ProvinceSetup {
         var validUntil: String?
         var lat: Double?
         var lon: Double?
+        /// The directory's own name, for matching a unit a province created
+        /// before with its own code (a former district, the province).
+        var directoryName: String? = nil
     }
 
     struct Link: Sendable, Hashable {
@@ -38,6 +42,10 @@ enum ProvinceSetup {
         var unchanged: Int
         /// Existing units whose directory name differs: code, stored name, directory name.
         var renamed: [(code: String, from: String, to: String)]
+        /// Units the province had already under its own code, found by name
+        /// and used in place of the directory's: directory code, existing code, existing name.
+        /// A matched former district stops existing on the reform date.
+        var matched: [(code: String, existing: String, name: String, closes: Bool)] = []
         var links: [Link]
         var linksExisting: Int
         var communes: Int
@@ -45,9 +53,13 @@ enum ProvinceSetup {
         var legacyDistricts: Int
         var departments: Int
 
+        var nothingToDo: Bool { create.isEmpty && renamed.isEmpty && links.isEmpty && !matched.contains(where: \.closes) }
+
         var summary: String {
             "\(province.name): \(communes) xã, phường, đặc khu; \(departments) sở, ngành; \(legacyDistricts) huyện và \(legacyCommunes) xã trước sắp xếp (lịch sử); "
-                + "tạo mới \(create.count) đơn vị, \(unchanged) đơn vị đã có, \(renamed.count) đơn vị đổi tên; \(links.count) liên kết kế thừa mới (\(linksExisting) đã có)"
+                + "tạo mới \(create.count) đơn vị, \(unchanged) đơn vị đã có, \(renamed.count) đơn vị đổi tên"
+                + (matched.isEmpty ? "" : ", \(matched.count) đơn vị cũ đã có (khớp theo tên)")
+                + "; \(links.count) liên kết kế thừa mới (\(linksExisting) đã có)"
         }
     }
 
@@ -62,9 +74,24 @@ enum ProvinceSetup {
     static let districtGroup = "UBND cấp huyện"
     static let provinceGroup = "Tỉnh, thành phố"
 
+    /// Directories read so far, by folder and the files' modification times:
+    /// reading the 20,000 rows takes a noticeable moment, and the demo and
+    /// the page read the same files again and again.
+    private static let loaded = NIOLockedValueBox<[String: AdminDirectory]>([:])
+
     /// The directory in `folder`, or a refusal naming its first problems.
     static func directory(_ folder: String) throws -> AdminDirectory {
-        do { return try AdminDirectory.load(directory: folder) } catch {
+        let stamp = ["provinces.csv", "communes.csv", "legacy-communes.csv", "lineage-2025.csv"].map { name -> String in
+            let date = (try? FileManager.default.attributesOfItem(atPath: folder + "/" + name))?[.modificationDate] as? Date
+            return date.map { "\($0.timeIntervalSince1970)" } ?? "-"
+        }.joined(separator: ",")
+        let key = folder + "|" + stamp
+        if let cached = loaded.withLockedValue({ $0[key] }) { return cached }
+        do {
+            let directory = try AdminDirectory.load(directory: folder)
+            loaded.withLockedValue { $0[key] = directory }
+            return directory
+        } catch {
             let more = error.problems.count > 10 ? "\n… và \(error.problems.count - 10) lỗi khác" : ""
             throw DomainError.unavailable("Danh mục hành chính (\(folder)) không đọc được:\n" + error.problems.prefix(10).map(\.description).joined(separator: "\n") + more)
         }
@@ -111,7 +138,7 @@ enum ProvinceSetup {
         let reform = AdminDirectory.reformDate
 
         var drafts: [Draft] = [Draft(code: province.code, name: province.name, level: "province", group: provinceGroup, tags: [], parentCode: nil,
-                                     validFrom: nil, validUntil: nil, lat: province.lat, lon: province.lon)]
+                                     validFrom: nil, validUntil: nil, lat: province.lat, lon: province.lon, directoryName: province.name)]
         drafts += departments.map { Draft(code: $0.code, name: $0.name, level: "department", group: departmentGroup, tags: [], parentCode: province.code,
                                           validFrom: nil, validUntil: nil, lat: nil, lon: nil) }
         drafts += communes.map {
@@ -120,7 +147,7 @@ enum ProvinceSetup {
         }
         drafts += districts.values.sorted { $0.districtCode < $1.districtCode }.map {
             Draft(code: $0.districtCode, name: $0.districtName + " (\($0.provinceName))", level: "district", group: districtGroup, tags: [],
-                  parentCode: province.code, validFrom: nil, validUntil: reform, lat: nil, lon: nil)
+                  parentCode: province.code, validFrom: nil, validUntil: reform, lat: nil, lon: nil, directoryName: $0.districtName)
         }
         drafts += legacy.sorted { $0.code < $1.code }.map {
             Draft(code: legacyCode($0.code), name: $0.name + " (\($0.districtName))", level: "commune", group: communeGroup, tags: [], parentCode: $0.districtCode,
@@ -140,8 +167,33 @@ enum ProvinceSetup {
         for l in links { if let d = districtOf[l.legacyCode] { districtLinks.insert(Link(from: d, to: l.code, kind: .split)) } }
         planned += districtLinks.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
 
+        // The province and its former districts, where the province created them before under its own
+        // codes ("UBND huyện Krông Pắc", KRONGPAC): found by name and used instead, so that their
+        // published results are linked rather than copied under a second code.
+        var matched: [(String, String, String, Bool)] = []
+        let byCode = Set(try await UnitModel.withCodes(drafts.filter { $0.directoryName != nil }.map(\.code), on: db).map(\.code))
+        var alias: [String: String] = [:]
+        for level in ["province", "district"] {
+            let wanted = drafts.filter { $0.level == level && $0.directoryName != nil && !byCode.contains($0.code) }
+            guard !wanted.isEmpty else { continue }
+            let candidates = Dictionary(grouping: try await UnitModel.query(on: db).filter(\.$level == level).all()) { nameKey($0.name) }
+            for d in wanted {
+                guard let found = candidates[nameKey(d.directoryName!)], found.count == 1 else { continue }
+                alias[d.code] = found[0].code
+                matched.append((d.code, found[0].code, found[0].name, level == "district" && found[0].validUntil == nil))
+            }
+        }
+        if !alias.isEmpty {
+            drafts = drafts.filter { alias[$0.code] == nil }.map { d in
+                var d = d
+                d.parentCode = d.parentCode.map { alias[$0] ?? $0 }
+                return d
+            }
+            planned = planned.map { Link(from: alias[$0.from] ?? $0.from, to: alias[$0.to] ?? $0.to, kind: $0.kind) }
+        }
+
         // Against what exists.
-        let allCodes = drafts.map(\.code)
+        let allCodes = drafts.map(\.code) + alias.values
         let existing = Dictionary(try await UnitModel.withCodes(allCodes, on: db).map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         var create: [Draft] = [], renamed: [(String, String, String)] = [], unchanged = 0
         for d in drafts {
@@ -165,8 +217,17 @@ enum ProvinceSetup {
         for link in planned {
             if present.contains("\(link.from)>\(link.to)") { linksExisting += 1 } else { newLinks.append(link) }
         }
-        return Plan(province: province, create: create, unchanged: unchanged, renamed: renamed, links: newLinks, linksExisting: linksExisting,
+        return Plan(province: province, create: create, unchanged: unchanged, renamed: renamed, matched: matched, links: newLinks, linksExisting: linksExisting,
                     communes: communes.count, legacyCommunes: legacy.count, legacyDistricts: districts.count, departments: departments.count)
+    }
+
+    /// A name as compared for matching: without diacritics, spaces,
+    /// punctuation and a leading "UBND" ("UBND huyện Krông Ana" and
+    /// "Huyện Krông A Na" are the same district).
+    static func nameKey(_ name: String) -> String {
+        var key = VietnameseText.searchKey(name)
+        if key.hasPrefix("ubnd ") { key.removeFirst(5) }
+        return String(key.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
     }
 
     /// Writes the plan in one transaction: new units, renamed units' new
@@ -174,7 +235,7 @@ enum ProvinceSetup {
     static func apply(_ plan: Plan, in ctx: ServiceContext) async throws {
         let p = plan
         try await ctx.db.retryingTransaction { tx in
-            let wanted = Set(p.create.compactMap(\.parentCode) + p.renamed.map(\.code) + p.links.flatMap { [$0.from, $0.to] })
+            let wanted = Set(p.create.compactMap(\.parentCode) + p.renamed.map(\.code) + p.matched.map(\.existing) + p.links.flatMap { [$0.from, $0.to] })
             var byCode = Dictionary(try await UnitModel.withCodes(Array(wanted), on: tx).map { ($0.code, $0.id!) }, uniquingKeysWith: { a, _ in a })
             for d in p.create {
                 let unit = UnitModel(code: d.code, name: d.name, level: d.level, groupName: d.group, tags: d.tags, parentID: d.parentCode.flatMap { byCode[$0] })
@@ -190,6 +251,11 @@ enum ProvinceSetup {
                 guard let id = byCode[r.code], let unit = try await UnitModel.find(id, on: tx) else { continue }
                 unit.name = r.to
                 unit.searchKey = VietnameseText.searchKey(r.to)
+                try await unit.save(on: tx)
+            }
+            for m in p.matched where m.closes {
+                guard let id = byCode[m.existing], let unit = try await UnitModel.find(id, on: tx), unit.validUntil == nil else { continue }
+                unit.validUntil = AdminDirectory.reformDate
                 try await unit.save(on: tx)
             }
             for link in p.links {

@@ -23,6 +23,8 @@ struct ProvinceSetupController: RouteCollection {
         var errors: [String]
         var summary: String?
         var renamed: [Renamed]
+        /// Units the province had under its own codes, used for the directory's ("code: existing name (existing code)").
+        var matched: [String]
         var samples: [String]
         var province: String
         var nothingToDo: Bool
@@ -42,8 +44,9 @@ struct ProvinceSetupController: RouteCollection {
                 .map { Page.Choice(value: $0.code, label: "\($0.name) (mã \($0.code))", selected: $0.code == chosen) },
             departments: departments ?? ProvinceSetup.defaultDepartments(directory: directory), errors: errors,
             summary: plan?.summary, renamed: (plan?.renamed ?? []).map { .init(code: $0.code, from: $0.from, to: $0.to) },
+            matched: (plan?.matched ?? []).map { "\($0.code) → \($0.name) (\($0.existing))" + ($0.closes ? ", hết hiệu lực từ 01/07/2025" : "") },
             samples: (plan?.create ?? []).filter { $0.level == "commune" && $0.validUntil == nil }.prefix(12).map { "\($0.code) — \($0.name)" },
-            province: chosen, nothingToDo: plan.map { $0.create.isEmpty && $0.renamed.isEmpty && $0.links.isEmpty } ?? false,
+            province: chosen, nothingToDo: plan.map(\.nothingToDo) ?? false,
             message: req.takeFlash("setup-flash"))
         return try await req.view.render("setup-province", page).encodeResponse(status: status, for: req)
     }

@@ -146,6 +146,8 @@ struct UnitController: RouteCollection {
         var unit: UnitRow
         var children: [UnitRow]
         var lineage: [String]
+        /// Published results of the unit and, before a reorganisation, of its predecessors.
+        var history: HistoryView
         var errors: [String]
     }
 
@@ -154,7 +156,8 @@ struct UnitController: RouteCollection {
         let children = try await UnitModel.query(on: req.db).filter(\.$parent.$id == unit.id!).all()
             .sorted { VietnameseText.precedes($0.name, $1.name) }.map { UnitDirectory.row($0, parentCode: unit.code) }
         let page = UnitPage(layout: Layout(req, title: unit.name), unit: UnitDirectory.row(unit, parentCode: unit.parent?.code),
-                            children: children, lineage: try await UnitLineageService.describe(unit, on: req.db), errors: errors)
+                            children: children, lineage: try await UnitLineageService.describe(unit, on: req.db),
+                            history: HistoryView(try await Scorecard.history(code: unit.code, on: req.db)), errors: errors)
         return try await req.view.render("unit", page).encodeResponse(status: status, for: req)
     }
 

@@ -16,7 +16,7 @@ public enum ServerRunner {
         do {
             try await configure(app, settings: settings)
             if demo {
-                let logins = try await DemoSeeder.seedIfEmpty(app, frameworksDirectory: settings.frameworksDirectory)
+                let logins = try await DemoSeeder.seedIfEmpty(app, frameworksDirectory: settings.frameworksDirectory, directory: settings.directoryPath)
                 printDemo(logins, periods: logins.isEmpty ? [] : try await demoPeriods(app.db))
             }
             print("OpenDTI đang chạy tại http://\(hostname):\(port)")
@@ -71,6 +71,7 @@ public enum ServerRunner {
                 let plan = try await ProvinceSetup.plan(query, departments: departments, directory: data, on: app.db)
                 var lines = [plan.summary]
                 lines += plan.renamed.map { "  đổi tên \($0.code): \($0.from) → \($0.to)" }
+                lines += plan.matched.map { "  đã có \($0.existing) (\($0.name)) thay cho mã \($0.code)" }
                 if dryRun {
                     lines.append("Chạy thử: chưa ghi gì (bỏ --dry-run để thiết lập).")
                 } else {

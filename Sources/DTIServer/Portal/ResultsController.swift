@@ -222,7 +222,6 @@ struct ResultsController: RouteCollection {
     struct ScorecardPage: Encodable {
         struct Part: Encodable { var name: String; var value: String; var average: String; var max: String }
         struct Loss: Encodable { var code: String; var name: String; var lost: String; var max: String }
-        struct History: Encodable { var year: Int; var title: String; var link: String; var normalised: String; var display: String; var rank: String; var note: String }
         var layout: Layout
         var periodID: UUID
         var periodTitle: String
@@ -237,8 +236,7 @@ struct ResultsController: RouteCollection {
         var losses: [Loss]
         var criteria: [Scorecard.Criterion]
         var whatIf: String?
-        var history: [History]
-        var historyChart: String?
+        var history: HistoryView
     }
 
     @Sendable func scorecard(req: Request) async throws -> View {
@@ -266,14 +264,6 @@ struct ResultsController: RouteCollection {
             }
             partsChart = SVGChart.bars(bars, max: ScaledDecimal(100), title: "Điểm từng trụ cột, chỉ số chính (% điểm tối đa)", secondaryLabel: "trung bình của nhóm")
         }
-        let history = card.history.map {
-            ScorecardPage.History(year: $0.year, title: $0.periodTitle, link: "/results/\($0.periodID)/units/\(code.urlPathEncoded)",
-                                  normalised: $0.normalised.map { $0.formatted(decimals: 4, separator: ",") } ?? "-", display: $0.display, rank: $0.rank, note: $0.note)
-        }
-        let historyChart = card.history.contains { $0.normalised != nil }
-            ? SVGChart.bars(card.history.map { SVGChart.Bar(label: "\($0.year)", value: $0.normalised ?? .zero,
-                                                            text: $0.normalised.map { $0.formatted(decimals: 4, separator: ",") } ?? "-") },
-                            max: ScaledDecimal(1), title: "Chỉ số chuẩn hóa (0–1) qua các năm") : nil
         let whatIf = card.whatIf.map {
             "Nếu đạt thêm \(t($0.gained, 2)) điểm ở \($0.items.joined(separator: ", ")) (những chỗ mất điểm nhiều nhất), đơn vị đạt \($0.display) và đứng hạng \($0.rank)/\(card.groupSize) (hiện hạng \(card.rank))."
         }
@@ -282,7 +272,7 @@ struct ResultsController: RouteCollection {
             unitName: card.unitName, code: code, group: card.group, display: card.display,
             rank: card.reported ? "\(card.rank)/\(card.groupSize)" : "không báo cáo", band: card.band, parts: parts, partsChart: partsChart,
             losses: card.losses.prefix(10).map { .init(code: $0.code, name: $0.name, lost: t($0.lost, 2), max: t($0.max, $0.max.significantDecimals)) },
-            criteria: card.criteria, whatIf: whatIf, history: history, historyChart: historyChart))
+            criteria: card.criteria, whatIf: whatIf, history: HistoryView(card.history)))
     }
 
     // MARK: Files

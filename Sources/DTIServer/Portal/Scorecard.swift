@@ -10,7 +10,9 @@ struct Scorecard {
     struct Part { var name: String; var value: ScaledDecimal?; var average: ScaledDecimal?; var max: ScaledDecimal?; var decimals: Int }
     struct Loss { var code: String; var name: String; var lost: ScaledDecimal; var max: ScaledDecimal }
     struct Criterion: Encodable { var code: String; var name: String; var max: String; var selfPoints: String; var evaluator: String; var council: String; var final: String }
-    struct HistoryPoint { var year: Int; var periodTitle: String; var periodID: UUID; var normalised: ScaledDecimal?; var display: String; var rank: String; var note: String }
+    struct HistoryPoint { var year: Int; var periodTitle: String; var periodID: UUID; var normalised: ScaledDecimal?; var display: String; var rank: String; var note: String
+        /// The scorecard the figure comes from (the unit's, or its one predecessor's); nil for a mean.
+        var source: String? }
     struct WhatIf { var gained: ScaledDecimal; var display: String; var rank: Int; var items: [String] }
 
     var unitName: String
@@ -90,32 +92,73 @@ struct Scorecard {
     }
 
     /// The unit across every published period, by normalised index. Where a
-    /// period predates a merger, the unit is compared with the average of
-    /// its predecessors, as the national DTI does.
+    /// period predates a reorganisation, the figure comes through the
+    /// lineage and says exactly what it is: the mean of the predecessors of
+    /// the unit's own level that were assessed (merged sở, the communes a
+    /// commune was formed from), else the index of the former larger unit
+    /// the unit lay in (the district a commune was part of before 1 July
+    /// 2025) — never the unit's own result.
     static func history(code: String, on db: any Database) async throws -> [HistoryPoint] {
-        var predecessors: [String] = []
+        var own: [UnitModel] = [], wider: [UnitModel] = [], since = ""
         if let unit = try await UnitModel.query(on: db).filter(\.$code == code).first() {
             let links = try await UnitLineage.query(on: db).filter(\.$successor.$id == unit.id!).with(\.$predecessor).all()
-            predecessors = links.map(\.predecessor.code)
+            var seen = Set<UUID>()
+            for link in links.sorted(by: { VietnameseText.precedes($0.predecessor.name, $1.predecessor.name) }) where seen.insert(link.predecessor.id!).inserted {
+                if link.predecessor.level == unit.level { own.append(link.predecessor) } else { wider.append(link.predecessor) }
+                since = max(since, link.effectiveOn)
+            }
         }
+        let date = since.isEmpty ? "" : " trước \(DateText.display(since))"
         var points: [HistoryPoint] = []
         for period in try await ResultArchive.publishedPeriods(on: db) {
             let sets = try await ResultArchive.load(period, on: db)
             if let set = sets.first(where: { $0.unit(code) != nil }), let u = set.unit(code) {
                 points.append(HistoryPoint(year: period.year, periodTitle: period.title, periodID: period.id!, normalised: NormalisedIndex.of(u, under: set.results.settings),
                                            display: u.display, rank: u.row.reported ? "\(u.rank)/\(set.results.units.filter { $0.row.group == u.row.group }.count)" : "-",
-                                           note: u.row.reported ? "" : "không báo cáo"))
+                                           note: u.row.reported ? "" : "không báo cáo", source: code))
                 continue
             }
-            let found = predecessors.compactMap { p in sets.first(where: { $0.unit(p) != nil }).flatMap { s in s.unit(p).flatMap { NormalisedIndex.of($0, under: s.results.settings) } } }
-            if !found.isEmpty {
-                let avg = NormalisedIndex.predecessorsMean(found)
-                points.append(HistoryPoint(year: period.year, periodTitle: period.title, periodID: period.id!, normalised: avg,
-                                           display: avg.map { $0.formatted(decimals: 4, separator: ",") } ?? "-", rank: "-",
-                                           note: "trung bình \(found.count) đơn vị tiền thân"))
+            func found(_ units: [UnitModel]) -> [(name: String, code: String, index: ScaledDecimal, display: String)] {
+                units.compactMap { p in
+                    guard let set = sets.first(where: { $0.unit(p.code) != nil }), let u = set.unit(p.code),
+                          let index = NormalisedIndex.of(u, under: set.results.settings) else { return nil }
+                    return (p.name, p.code, index, u.display)
+                }
             }
+            let peers = found(own), larger = found(wider)
+            let (figures, note): ([(name: String, code: String, index: ScaledDecimal, display: String)], String)
+            if !peers.isEmpty {
+                (figures, note) = (peers, peers.count == 1 ? "chỉ số của đơn vị tiền thân \(peers[0].name)"
+                                   : "trung bình \(peers.count) đơn vị tiền thân: " + peers.map(\.name).joined(separator: "; "))
+            } else if !larger.isEmpty {
+                (figures, note) = (larger, larger.count == 1 ? "chỉ số của \(larger[0].name), nơi đơn vị thuộc về\(date) (không phải chỉ số riêng của đơn vị)"
+                                   : "trung bình chỉ số của \(larger.count) đơn vị cũ có địa bàn nay thuộc đơn vị: " + larger.map(\.name).joined(separator: "; "))
+            } else { continue }
+            let avg = NormalisedIndex.predecessorsMean(figures.map(\.index))
+            points.append(HistoryPoint(year: period.year, periodTitle: period.title, periodID: period.id!, normalised: avg,
+                                       display: figures.count == 1 ? figures[0].display : avg.map { $0.formatted(decimals: 4, separator: ",") } ?? "-", rank: "-", note: note,
+                                       source: figures.count == 1 ? figures[0].code : nil))
         }
         return points.sorted { $0.year < $1.year }
+    }
+}
+
+/// The "Qua các năm" table and chart, as the scorecard and the unit's page show them.
+struct HistoryView: Encodable {
+    struct Row: Encodable { var year: Int; var title: String; var link: String; var normalised: String; var display: String; var rank: String; var note: String }
+    var rows: [Row]
+    var chart: String?
+
+    init(_ points: [Scorecard.HistoryPoint]) {
+        rows = points.map {
+            Row(year: $0.year, title: $0.periodTitle,
+                link: "/results/\($0.periodID)" + ($0.source.map { "/units/\($0.urlPathEncoded)" } ?? ""),
+                normalised: $0.normalised.map { $0.formatted(decimals: 4, separator: ",") } ?? "-", display: $0.display, rank: $0.rank, note: $0.note)
+        }
+        chart = points.contains { $0.normalised != nil }
+            ? SVGChart.bars(points.map { SVGChart.Bar(label: "\($0.year)", value: $0.normalised ?? .zero,
+                                                      text: $0.normalised.map { $0.formatted(decimals: 4, separator: ",") } ?? "-") },
+                            max: ScaledDecimal(1), title: "Chỉ số chuẩn hóa (0–1) qua các năm") : nil
     }
 }
 

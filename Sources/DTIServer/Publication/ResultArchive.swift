@@ -151,9 +151,21 @@ enum ResultArchive {
             if let code = manifest.provinceUnit {
                 province = directory.first { $0.code == code }
             }
-            // Names are matched within the province only: Kon Tum's "Sở Công Thương" is not Đắk Lắk's.
-            let candidates = province.map { p in directory.filter { $0.$parent.id == p.id } } ?? (manifest.provinceUnit == nil ? directory : [])
+            // Names are matched within the province only (its units and theirs: the communes of a former
+            // district): Kon Tum's "Sở Công Thương" is not Đắk Lắk's; and only among units that existed in the
+            // table's year, so a 2024 "Phường Tân An" is the pre-reform ward, not the 2025 one.
+            let inProvince = province.map { p in
+                let children = Set(directory.filter { $0.$parent.id == p.id }.map(\.id))
+                return directory.filter { $0.$parent.id == p.id || children.contains($0.$parent.id) }
+            } ?? (manifest.provinceUnit == nil ? directory : [])
+            let candidates = inProvince.filter { $0.exists(in: manifest.year) && ($0.validFrom ?? "") <= "\(manifest.year)-12-31" }
             var byKey = Dictionary(candidates.map { (key($0.name), $0.code) }, uniquingKeysWith: { first, _ in first })
+            // A pre-reform commune is stored as "Xã Ea Yông (Huyện Krông Pắc)"; a table names it "Xã Ea Yông":
+            // that name also finds it when exactly one unit of the year bears it.
+            let bare = Dictionary(grouping: candidates.filter { $0.name.hasSuffix(")") }) { unit -> String in
+                key(unit.name[..<(unit.name.lastIndex(of: "(") ?? unit.name.endIndex)].trimmingCharacters(in: .whitespaces))
+            }
+            for (name, units) in bare where units.count == 1 && byKey[name] == nil { byKey[name] = units[0].code }
             if let code = manifest.provinceUnit {
                 if province == nil {
                     let unit = UnitModel(code: code, name: "UBND tỉnh \(manifest.province ?? code)", level: "province", groupName: "Tỉnh")
