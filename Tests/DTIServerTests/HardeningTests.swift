@@ -221,7 +221,7 @@ struct HardeningTests {
             let admin = Browser(app)
             _ = try await admin.signIn("quantri")
             let created = try await admin.send(.POST, "/admin/periods", form: [
-                "year": "2025", "title": "Thử số Excel",
+                "year": "2024", "title": "Thử số Excel",
                 "self_assessment_from": "2020-01-01", "self_assessment_to": "2099-12-31",
                 "evaluation_from": "2100-01-01", "evaluation_to": "2100-02-01", "fw_district": "example-all-rules@1"])
             let period = String(try #require(created.headers.first(name: .location)).dropFirst("/periods/".count))

@@ -50,7 +50,7 @@ struct SeasonAdminTests {
                 units: [historic.code]))
             #expect(old.status == .unprocessableEntity)
             #expect(old.body.contains("không còn tồn tại trong năm 2026"), "\(old.body)")
-            #expect(try await Period.query(on: app.db).filter(\.$year == 2026).count() == 0)
+            #expect(try await Period.query(on: app.db).filter(\.$title == "Kỳ có đơn vị cũ").count() == 0)
 
             // Two units chosen.
             let ok = try await admin.post("/admin/periods", pairs: [("year", "2026"), ("title", "Đánh giá năm 2026"), ("units_listed", "1"),
@@ -152,7 +152,8 @@ struct SeasonAdminTests {
                 rows = [[c.value for c in r] for r in ws.iter_rows()]
                 print(rows[0][1], len(rows) - 1, any(r[0] == 'STC' for r in rows), any(r[0] == 'SNNPTNT' for r in rows))
                 """, file)
-            #expect(read.trimmingCharacters(in: .whitespacesAndNewlines) == "Đơn vị 17 True False", "\(read)")
+            // 21 sở (the demo's 18 and VPUBND, SNNMT, SDTTG of the 2025 list), less SNNPTNT with a draft and the board's other statuses.
+            #expect(read.trimmingCharacters(in: .whitespacesAndNewlines) == "Đơn vị 20 True False", "\(read)")
             // Not reporting, with a reason; refused without one.
             let noReason = try await admin.post("/admin/periods/\(period)/not-reporting", pairs: [("units[]", "STC"), ("reason", " ")])
             #expect(noReason.status == .seeOther)
@@ -556,7 +557,8 @@ struct ProvinceSetupTests {
             #expect(try await admin.send(.GET, "/admin/setup-province").body.contains("Đã thiết lập"))
             let north = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "22333").first())
             #expect(north.name == "Phường Bắc Nha Trang" && north.level == "commune" && north.validFrom == "2025-07-01" && north.latitude != nil)
-            #expect(try await UnitModel.query(on: app.db).filter(\.$level == "commune").filter(\.$validFrom == "2025-07-01").count() == 102 + 65)
+            let communes: Int = 102 + 65
+            #expect(try await UnitModel.query(on: app.db).filter(\.$level == "commune").filter(\.$validFrom == "2025-07-01").count() == communes)
             let vinhHoa = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "22327-cu").first())
             #expect(vinhHoa.validUntil == "2025-07-01" && vinhHoa.name.hasPrefix("Phường Vĩnh Hòa"))
             let links = try await UnitLineage.query(on: app.db).filter(\.$predecessor.$id == vinhHoa.id!).all()
@@ -626,6 +628,19 @@ struct ProvinceSetupTests {
             #expect(svg.contains("Tốt (2)") && svg.contains("Không báo cáo (1)"))
             // The frame is the province's: its 96 other communes as pale dots.
             #expect(count("class=\"place\"") == 96)
+
+            // The Word appendix carries the same map as a picture after the group's chart.
+            let converter = StandInConverter()
+            app.converter = converter
+            let docx = try tempFile(try await Browser(app).download("/results/\(id)/decision.docx"))
+            #expect(try python("import docx, sys; d = docx.Document(sys.argv[1]); print(len(d.inline_shapes), [s._inline.docPr.get('descr') for s in d.inline_shapes])", docx)
+                    == "2 ['Biểu đồ Xã phường', 'Bản đồ Xã phường']\n")
+            let drawn = try #require(converter.svgs.first { $0.contains("class=\"map\"") })
+            #expect(drawn.contains("Phường Tuy Hòa: chỉ số 0,91, hạng 1, Tốt") && drawn.components(separatedBy: "class=\"dot reported\"").count - 1 == 5)
+            // With librsvg where this machine has it: a real PNG of the map.
+            if let png = InstalledTools().png(fromSVG: drawn) {
+                #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) && png.count > 2_000)
+            }
         }
     }
 
@@ -675,6 +690,43 @@ struct ProvinceSetupTests {
             // 2021 and 2023 still come from the district; 2026 is the commune's own (rank 2 of 3).
             #expect(card.body.contains("chỉ số của UBND huyện Krông Pắc") && card.body.contains("0,9051"))
             #expect(card.body.contains("<td class=\"num\">2/3</td>"))
+        }
+    }
+
+    @Test("a period of 2025 takes the units that exist at the year's end (the 102 communes, not the huyện dissolved on 1 July); a dissolved huyện can still be named, a new commune cannot be put in a 2024 period")
+    func selectionAcrossTheReform() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            struct Body: Encodable {
+                struct P: Encodable { var phase: String; var startsOn: String; var endsOn: String }
+                struct F: Encodable { var level: String; var key: String; var version: Int }
+                var year: Int; var title: String; var phases: [P]; var frameworks: [F]; var units: [String]?
+            }
+            func body(_ year: Int, _ title: String, units: [String]?) -> Body {
+                Body(year: year, title: title, phases: [.init(phase: "self_assessment", startsOn: "2020-01-01", endsOn: "2099-12-31")],
+                     frameworks: [.init(level: "district", key: "daklak-2023-district", version: 1), .init(level: "commune", key: "demo-2026-commune", version: 1)],
+                     units: units)
+            }
+            let made = try await admin.send(.POST, "/api/v1/periods", json: body(2025, "Kỳ 2025 sau sắp xếp", units: nil))
+            #expect(made.status == .created, "\(made.body.prefix(800))")
+            let period = try #require(try await Period.query(on: app.db).filter(\.$title == "Kỳ 2025 sau sắp xếp").first())
+            let rows = try await PeriodUnit.query(on: app.db).filter(\.$period.$id == period.id!).with(\.$unit).all()
+            #expect(rows.count == 102 && rows.allSatisfy { $0.unit.level == "commune" && $0.unit.validFrom == "2025-07-01" }, "\(rows.count)")
+            // The form for 2025 (sent back for a missing title) lists the dissolved huyện unticked, with its end date,
+            // and the new communes ticked.
+            let form = try await admin.post("/admin/periods", pairs: [("year", "2025"), ("title", ""), ("fw_district", "daklak-2023-district@1"),
+                                                                       ("fw_commune", "demo-2026-commune@1")])
+            #expect(form.status == .unprocessableEntity)
+            #expect(form.body.contains("UBND huyện Krông Pắc (hết hiệu lực từ 01/07/2025)"), "\(form.body.prefix(2000))")
+            #expect(form.body.contains("value=\"KRONGPAC\"") && !form.body.contains("value=\"KRONGPAC\" checked"))
+            #expect(form.body.contains("value=\"24490\" checked"))
+            // Named explicitly, a huyện that existed until 1 July 2025 may take part in a 2025 period.
+            let named = try await admin.send(.POST, "/api/v1/periods", json: body(2025, "Kỳ 2025 huyện cũ", units: ["KRONGPAC"]))
+            #expect(named.status == .created, "\(named.body.prefix(800))")
+            // A commune formed on 1 July 2025 is not part of a 2024 period.
+            let early = try await admin.send(.POST, "/api/v1/periods", json: body(2024, "Kỳ 2024", units: ["24490"]))
+            #expect(early.status == .unprocessableEntity && early.body.contains("Xã Krông Pắc (24490) chưa tồn tại trong năm 2024 (hiệu lực từ 01/07/2025)"), "\(early.body)")
         }
     }
 }

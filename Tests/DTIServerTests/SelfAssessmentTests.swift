@@ -221,7 +221,8 @@ struct SelfAssessmentTests {
     @Test("points while typing come from the server's rules: the preview equals Rule.evaluate for every rule type, and writes nothing")
     func previewMatchesRules() async throws {
         try await withDemoApp { app in
-            let period = try await periodWithAllPhasesOpen(app, year: 2026, title: "Xem trước điểm", frameworks: ["district": "example-all-rules@1"])
+            // 2024: the demo's huyện were dissolved on 1 July 2025.
+            let period = try await periodWithAllPhasesOpen(app, year: 2024, title: "Xem trước điểm", frameworks: ["district": "example-all-rules@1"])
             let admin = Browser(app)
             _ = try await admin.signIn("quantri")
             _ = try await admin.send(.POST, "/api/v1/users", json: ["username": "daumoi.kp", "displayName": "Đầu mối Krông Pắc",

@@ -15,7 +15,7 @@ struct WorkbookTests {
         let admin = Browser(app)
         _ = try await admin.signIn("quantri")
         let r = try await admin.send(.POST, "/admin/periods", form: [
-            "year": "2025", "title": "Thử nhập Excel",
+            "year": "2024", "title": "Thử nhập Excel",
             "self_assessment_from": "2020-01-01", "self_assessment_to": "2099-12-31",
             "evaluation_from": "2100-01-01", "evaluation_to": "2100-02-01",
             "fw_district": "example-all-rules@1", "fw_department": "daklak-2023-department@1"])
@@ -74,7 +74,7 @@ struct WorkbookTests {
             let template = try await focal.send(.GET, page + "/workbook.xlsx")
             #expect(template.status == .ok)
             #expect(template.headers.contentType == AssessmentWorkbook.contentType)
-            #expect(template.headers.first(name: .contentDisposition)?.contains("tu-danh-gia-KRONGPAC-2025.xlsx") == true)
+            #expect(template.headers.first(name: .contentDisposition)?.contains("tu-danh-gia-KRONGPAC-2024.xlsx") == true)
             // What openpyxl sees: the header, each criterion with its rule and maximum, the hidden version column.
             let peek = """
             import openpyxl, sys

@@ -38,7 +38,9 @@ struct HomeController: RouteCollection {
         if let user = req.user { todo = try await TodoList.load(for: user, ctx: req.context, filter: filter) }
         let page = HomePage(
             layout: Layout(req, title: req.user == nil ? "OpenDTI" : "Việc cần làm — OpenDTI"),
-            unitCount: try await UnitModel.query(on: req.db).count(),
+            // Units as they are today: not the huyện dissolved in 2025 nor the units known only from an old table.
+            unitCount: try await UnitModel.query(on: req.db).group(.or) { $0.filter(\.$validUntil == nil).filter(\.$validUntil > req.today) }
+                .group(.or) { $0.filter(\.$validFrom == nil).filter(\.$validFrom <= req.today) }.count(),
             frameworkCount: try await FrameworkVersion.query(on: req.db).count(),
             periods: req.user == nil ? [] : try await PeriodController.all(on: req.db, today: req.today),
             todo: todo)

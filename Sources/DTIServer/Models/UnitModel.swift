@@ -52,6 +52,13 @@ final class UnitModel: Model, @unchecked Sendable {
         return out
     }
 
-    /// Whether the unit still existed in `year` (a period of that year covers it).
-    func exists(in year: Int) -> Bool { validUntil.map { $0 > "\(year)-01-01" } ?? true }
+    /// Whether the unit existed at some time in `year` (a period of that year may cover it).
+    func exists(in year: Int) -> Bool {
+        (validUntil.map { $0 > "\(year)-01-01" } ?? true) && (validFrom.map { $0 <= "\(year)-12-31" } ?? true)
+    }
+
+    /// Whether the unit still exists at the end of `year`: a period of that year covers it
+    /// unless the administrator says otherwise (a huyện dissolved on 1 July 2025 is listed
+    /// for a 2025 period, not ticked).
+    func lasts(through year: Int) -> Bool { exists(in: year) && (validUntil.map { $0 > "\(year)-12-31" } ?? true) }
 }

@@ -135,7 +135,8 @@ struct PeriodController: RouteCollection {
             let units = eligible.filter { $0.level == level.value }
             guard !units.isEmpty else { return nil }
             return PeriodFormPage.UnitGroup(id: "units-" + level.value, label: level.label, units: units.map {
-                PeriodFormPage.UnitChoice(code: $0.code, name: $0.name, checked: form.units?.contains($0.code) ?? true, locked: false)
+                PeriodFormPage.UnitChoice(code: $0.code, name: $0.name + ($0.lasts(through: year) ? "" : " (hết hiệu lực từ \($0.validUntil.map(DateText.display) ?? ""))"),
+                                          checked: form.units?.contains($0.code) ?? $0.lasts(through: year), locked: false)
             })
         }
         let editing = period != nil

@@ -148,11 +148,15 @@ enum PeriodService {
         return problems
     }
 
-    /// The participating units named by `codes` (nil: every eligible unit of
-    /// `levels`), or the problems with them.
+    /// The participating units named by `codes` (nil: every unit of `levels`
+    /// that still exists at the end of the year), or the problems with them.
     static func chooseUnits(_ codes: [String]?, year: Int, levels: Set<String>, on db: any Database) async throws -> (units: [UnitModel], problems: [String]) {
         let eligible = try await Participation.eligible(year: year, levels: levels, on: db)
-        guard let codes else { return (eligible, eligible.isEmpty && !levels.isEmpty ? ["Không có đơn vị nào thuộc các cấp đã chọn còn tồn tại trong năm \(year)."] : []) }
+        guard let codes else {
+            // Not named: every unit that still exists at the end of the year.
+            let lasting = eligible.filter { $0.lasts(through: year) }
+            return (lasting, lasting.isEmpty && !levels.isEmpty ? ["Không có đơn vị nào thuộc các cấp đã chọn còn tồn tại trong năm \(year)."] : [])
+        }
         let byCode = Dictionary(uniqueKeysWithValues: eligible.map { ($0.code, $0) })
         var problems: [String] = [], units: [UnitModel] = [], seen = Set<String>()
         for code in codes where seen.insert(code).inserted {
@@ -160,6 +164,8 @@ enum PeriodService {
             if let unit = try await UnitModel.query(on: db).filter(\.$code == code).first() {
                 if !levels.contains(unit.level) {
                     problems.append("Đơn vị \(unit.name) (\(code)) thuộc cấp \(Levels.label(unit.level)) nhưng kỳ đánh giá chưa có bộ chỉ số cho cấp này.")
+                } else if let from = unit.validFrom, from > "\(year)-12-31" {
+                    problems.append("Đơn vị \(unit.name) (\(code)) chưa tồn tại trong năm \(year) (hiệu lực từ \(DateText.display(from))).")
                 } else {
                     problems.append("Đơn vị \(unit.name) (\(code)) không còn tồn tại trong năm \(year) (hiệu lực đến \(unit.validUntil.map(DateText.display) ?? "")).")
                 }

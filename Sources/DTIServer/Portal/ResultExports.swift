@@ -1,5 +1,6 @@
 import DTICore
 import DTIFormats
+import Fluent
 import Foundation
 import Vapor
 
@@ -28,16 +29,15 @@ enum ResultExports {
     /// A group's units on a map, coloured by band, when at least three of
     /// them have coordinates (the communes of a province set up from the 2025
     /// directory); sở and other units without a place keep the bar chart only.
-    static func groupMap(_ set: ResultArchive.Loaded, members: [RankedUnit], places: [String: (Double, Double)],
-                         shape: [(lat: Double, lon: Double)] = [], group: String) -> String {
+    static func groupMap(_ set: ResultArchive.Loaded, members: [RankedUnit], places: MapPlaces, group: String) -> String {
         let points = members.compactMap { u -> SVGMap.Point? in
-            guard let code = set.code(of: u.row.unit), let (lat, lon) = places[code] else { return nil }
+            guard let code = set.code(of: u.row.unit), let (lat, lon) = places.byCode[code] else { return nil }
             let detail = u.row.reported ? "chỉ số \(u.display), hạng \(u.rankText)" + (u.band.map { ", \($0)" } ?? "") : "không báo cáo"
             return SVGMap.Point(name: u.row.unit, lat: lat, lon: lon, band: u.row.reported ? (u.band ?? "Có báo cáo") : nil, detail: detail)
         }
         guard points.count >= 3 else { return "" }
         let bands = set.results.settings.bands.map(\.name)
-        return SVGMap.svg(points, bands: bands.isEmpty ? ["Có báo cáo"] : bands, title: "\(group): bản đồ xếp loại", context: shape)
+        return SVGMap.svg(points, bands: bands.isEmpty ? ["Có báo cáo"] : bands, title: "\(group): bản đồ xếp loại", context: places.shape)
     }
 
     // MARK: Excel
@@ -147,7 +147,7 @@ enum ResultExports {
 
     /// The draft decision and its appendix (tables per group, then the analysis).
     static func docx(_ period: Period, _ sets: [ResultArchive.Loaded], analysis: ResultsAnalysis, province: String,
-                     converter: any DocumentConverter) throws -> Data {
+                     places: MapPlaces = MapPlaces(), converter: any DocumentConverter) throws -> Data {
         let t = try decisionTemplate()
         let values = ["province": province, "year": String(period.year), "decision_year": String(period.year + 1),
                       "source": sets.first?.source ?? ""]
@@ -202,6 +202,11 @@ enum ResultExports {
                 if let chart = converter.png(fromSVG: groupChart(set, group: g)) {
                     blocks.append(.picture(png: chart, widthMm: 160, description: "Biểu đồ \(g.group)"))
                 }
+                // Where the group's units have places (communes from the directory): the map, as on the page.
+                let map = groupMap(set, members: set.results.units.filter { $0.row.group == g.group }, places: places, group: g.group)
+                if !map.isEmpty, let png = converter.png(fromSVG: map) {
+                    blocks.append(.picture(png: png, widthMm: 150, description: "Bản đồ \(g.group)"))
+                }
             }
         }
         blocks.append(.paragraph(P(f(t.analysisTitle), bold: true, alignment: .center, spaceAfter: 6)))
@@ -212,5 +217,32 @@ enum ResultExports {
         let m = t.page.marginsMm
         return WordDocument(blocks: blocks, font: t.page.font, fontSize: t.page.fontSize,
                             margins: (m["top"] ?? 20, m["bottom"] ?? 20, m["left"] ?? 30, m["right"] ?? 15)).data()
+    }
+}
+
+/// The places of a result set's units (from the administrative directory)
+/// and the pale dots of the province's other current units: what a map
+/// needs, for the page and the Word appendix alike.
+struct MapPlaces: Sendable {
+    var byCode: [String: (Double, Double)] = [:]
+    var shape: [(lat: Double, lon: Double)] = []
+
+    static func load(_ sets: [ResultArchive.Loaded], on db: any Database) async throws -> MapPlaces {
+        var places = MapPlaces()
+        let codes = Array(Set(sets.flatMap { $0.unitCodes.values }))
+        var parents = Set<UUID>()
+        for unit in try await UnitModel.withCodes(codes, placed: true, on: db) {
+            guard let lat = unit.latitude, let lon = unit.longitude else { continue }
+            places.byCode[unit.code] = (lat, lon)
+            if let parent = unit.$parent.id { parents.insert(parent) }
+        }
+        // The province's other current units with a place: its shape on the map.
+        if !parents.isEmpty {
+            for unit in try await UnitModel.query(on: db).filter(\.$parent.$id ~~ Array(parents)).filter(\.$latitude != nil).all()
+            where unit.validUntil == nil && places.byCode[unit.code] == nil {
+                if let lat = unit.latitude, let lon = unit.longitude { places.shape.append((lat, lon)) }
+            }
+        }
+        return places
     }
 }

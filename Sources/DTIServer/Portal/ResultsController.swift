@@ -177,23 +177,7 @@ struct ResultsController: RouteCollection {
     static func render(_ req: Request, period: Period, sets: [ResultArchive.Loaded], preview: Bool,
                        versions: [PeriodPage.Version] = [], shown: Int = 1, latest: Int = 1) async throws -> View {
         var groups: [PeriodPage.Group] = []
-        // Units' coordinates (from the administrative directory), for the maps.
-        let codes = Array(Set(sets.flatMap { $0.unitCodes.values }))
-        var places: [String: (Double, Double)] = [:]
-        var parents = Set<UUID>()
-        for unit in try await UnitModel.withCodes(codes, placed: true, on: req.db) {
-            guard let lat = unit.latitude, let lon = unit.longitude else { continue }
-            places[unit.code] = (lat, lon)
-            if let parent = unit.$parent.id { parents.insert(parent) }
-        }
-        // The province's other current units with a place: its shape on the map.
-        var shape: [(lat: Double, lon: Double)] = []
-        if !parents.isEmpty {
-            for unit in try await UnitModel.query(on: req.db).filter(\.$parent.$id ~~ Array(parents)).filter(\.$latitude != nil).all()
-            where unit.validUntil == nil && places[unit.code] == nil {
-                if let lat = unit.latitude, let lon = unit.longitude { shape.append((lat, lon)) }
-            }
-        }
+        let places = try await MapPlaces.load(sets, on: req.db)
         for set in sets {
             let writer = ResultsWriter(set.results)
             for g in set.results.groups {
@@ -207,7 +191,7 @@ struct ResultsController: RouteCollection {
                 let chart = ResultExports.groupChart(set, group: g)
                 let padded = summary.map { $0 + Array(repeating: "", count: Swift.max(0, header.count - $0.count)) }
                 groups.append(.init(title: g.group, header: header, rows: cells, summary: padded, notes: writer.notes(g), chart: chart,
-                                    map: ResultExports.groupMap(set, members: members, places: places, shape: shape, group: g.group)))
+                                    map: ResultExports.groupMap(set, members: members, places: places, group: g.group)))
             }
         }
         let analysis = ResultArchive.analysis(sets, year: period.year)
@@ -321,7 +305,7 @@ struct ResultsController: RouteCollection {
 
     static func decision(_ req: Request, period: Period, sets: [ResultArchive.Loaded]) async throws -> Data {
         try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await province(sets, on: req.db),
-                               converter: req.application.converter)
+                               places: try await MapPlaces.load(sets, on: req.db), converter: req.application.converter)
     }
 
     @Sendable func decisionDOCX(req: Request) async throws -> Response {
