@@ -108,7 +108,12 @@ class Journey:
         # The administrator opens a period for every phase a reviewer needs today, and two accounts for a district.
         admin = self.person("quantri")
         admin.goto(self.base + "/admin/periods/new")
-        admin.fill("#year", str(today.year))
+        # 2024: the demo's huyện were dissolved on 1 July 2025; typing the year brings that year's units.
+        expect(admin.locator("#units-district")).to_have_count(0)
+        admin.fill("#year", "2024")
+        admin.locator("#year").press("Tab")
+        expect(admin.locator("#units-status")).to_contain_text("Danh sách đơn vị của năm 2024")
+        expect(admin.locator("input[value='KRONGPAC']")).to_be_checked()
         admin.fill("#title", "Đánh giá DTI thử nghiệm trên trình duyệt")
         for phase, (a, b) in {"self_assessment": (-1, 20), "evaluation": (-1, 20), "corrections": (-1, 20), "council_appraisal": (-1, 20),
                               "consolidation": (21, 25), "publication": (26, 30)}.items():
@@ -426,20 +431,48 @@ class Journey:
         admin.wait_for_url(re.compile(r"/frameworks/example-all-rules/2$"))
         expect(admin.locator("main")).to_contain_text("kế hoạch chuyển đổi số năm 2026")
 
-        # A province set up from the 2025 directory: preview, then create.
+        # The demo is Đắk Lắk as set up from the 2025 directory: a preview says there is nothing to do.
         admin.goto(self.base + "/admin/setup-province")
         admin.select_option("#province", "66")
         admin.get_by_role("button", name="Xem trước").click()
-        expect(admin.locator("[role=status]")).to_contain_text("102 xã, phường, đặc khu; 14 sở, ngành")
+        expect(admin.locator("[role=status]")).to_contain_text("đã được thiết lập đầy đủ")
+        # Another province: preview, then create.
+        admin.select_option("#province", "56")
+        admin.get_by_role("button", name="Xem trước").click()
+        expect(admin.locator("[role=status]")).to_contain_text("65 xã, phường, đặc khu; 14 sở, ngành")
         self.look(admin, "43-setup-province-preview")
         if self.name == "desktop":
             self.scan(admin, "setup province")
         admin.get_by_role("button", name="Thiết lập tỉnh này").click()
         expect(admin.locator("main")).to_contain_text("Đã thiết lập")
-        admin.goto(self.base + "/units?q=buon ma thuot")
-        expect(admin.locator("main")).to_contain_text("Phường Buôn Ma Thuột")
+        admin.goto(self.base + "/units?q=bac nha trang")
+        expect(admin.locator("main")).to_contain_text("Phường Bắc Nha Trang")
+
+        # A new commune's page: its former district's published results, said for what they are.
+        reader = self.person("xem")
+        reader.goto(self.base + "/units?q=krong pac")
+        reader.get_by_role("link", name="Xã Krông Pắc", exact=True).click()
+        expect(reader.locator("h1")).to_have_text("Xã Krông Pắc")
+        expect(reader.locator("main")).to_contain_text("chỉ số của UBND huyện Krông Pắc, nơi đơn vị thuộc về trước 01/07/2025")
+        expect(reader.locator("main")).to_contain_text("0,9051")
+        reader.get_by_role("heading", name="Qua các năm").scroll_into_view_if_needed()
+        self.look(reader, "45-commune-history")
+        if self.name == "desktop":
+            self.scan(reader, "commune history")
+
+        # The demo's commune focal point fills the 2026 commune form: the one criterion with known text, by choice.
+        commune = self.person("daumoi.xa")
+        expect(commune.locator("h1")).to_have_text("Việc cần làm")
+        commune.locator(".todo > li", has_text="2026").get_by_role("link", name="Mở bản tự đánh giá").click()
+        expect(commune.locator("main")).to_contain_text("Người đứng đầu xã, phường, thị trấn")
+        self.field(commune, "v", "1.1").select_option("pho")
+        expect(commune.locator('[data-points="1.1"]')).to_have_text("10,00")
+        commune.get_by_role("button", name="Lưu tất cả thay đổi").click()
+        commune.wait_for_load_state()
+        expect(commune.locator("p.note.ok")).to_contain_text("Đã lưu 1 tiêu chí")
+        self.look(commune, "46-commune-form")
         # A commune ranking imported for those communes shows them on a map (test data, not a published result).
-        manifest = ("schema: opendti.results/1\nid: xa-thu\ntitle: Thử bản đồ các xã, phường\nyear: 2026\nprovince: Đắk Lắk\nprovince_unit: \"66\"\n"
+        manifest = ("schema: opendti.results/1\nid: xa-thu\ntitle: Thử bản đồ các xã, phường\nyear: 2026\nprovince: Đắk Lắk\nprovince_unit: DAKLAK\n"
                     "source: \"Dữ liệu thử của OpenDTI\"\ntables:\n  - file: xa.csv\n    level: commune\n    method: fraction\n    max: \"1\"\n"
                     "    decimals: 2\n    bands: \"Tốt:80,Khá:65,Trung bình:50,Yếu:0\"\n")
         rows = [("Phường Tuy Hòa", "0,91"), ("Phường Bình Kiến", "0,72"), ("Phường Sông Cầu", "0,55"), ("Xã Xuân Lộc", "0,40"),

@@ -68,6 +68,8 @@ struct TodoList: Encodable {
             list.isUnit = true
             guard let unitID = user.$unit.id, let unit = try await UnitModel.find(unitID, on: ctx.db) else { return list }
             for period in periods where period.frameworks.contains(where: { $0.level == unit.level }) {
+                // A period for other units (the 2026 one for the sở and communes after the reform) is not this unit's work.
+                guard try await Participation.includes(period, unit: unit, on: ctx.db) else { continue }
                 let a = try await SelfAssessment.load(ctx, periodID: period.id, unitCode: unit.code)
                 let view = SelfAssessmentView(a, for: user, context: try await AssessmentContext.load(a, for: user, on: ctx.db))
                 let href = SelfAssessmentController.path(a)

@@ -95,7 +95,10 @@ struct PeriodController: RouteCollection {
     /// units, the newest versions of its frameworks, its dates a year on.
     @Sendable func newPage(req: Request) async throws -> Response {
         guard let from = req.query[UUID.self, at: "from"], let source = try await PeriodService.load(from, on: req.db) else {
-            return try await formPage(req, form: PeriodForm.blank)
+            // ?year=: the units of that year (the form asks again when the year typed changes).
+            var form = PeriodForm.blank
+            if let year = req.query[Int.self, at: "year"], (2000...2100).contains(year) { form.year = String(year) }
+            return try await formPage(req, form: form)
         }
         var frameworks: [String: String] = [:]
         for link in source.frameworks {
