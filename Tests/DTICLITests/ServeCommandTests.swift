@@ -47,8 +47,11 @@ struct ServeCommandTests {
         #expect(printed.contains("OpenDTI đang chạy tại http://127.0.0.1:\(port)"))
         #expect(printed.contains("mật khẩu chung: OpenDTI@2026"))
         #expect(printed.contains("daumoi.snn"))
-        // Every period the demo loaded is named, the open 2025 one included.
-        for period in ["năm 2021 (kết quả đã công bố)", "năm 2022", "năm 2023", "năm 2025 (dữ liệu minh họa, đang thẩm định) (đang mở)"] {
+        // The province as it is since 1 July 2025: a commune's accounts.
+        #expect(printed.contains("daumoi.xa    Cán bộ đầu mối — Phường Buôn Ma Thuột"))
+        // Every period the demo loaded is named, the open 2025 and 2026 ones included.
+        for period in ["năm 2021 (kết quả đã công bố)", "năm 2022", "năm 2023", "năm 2025 (dữ liệu minh họa, đang thẩm định) (đang mở)",
+                       "năm 2026 — sở, ngành và xã, phường (dữ liệu minh họa, đang tự đánh giá) (đang mở)"] {
             #expect(printed.contains(period), "\(period) in \(printed)")
         }
     }

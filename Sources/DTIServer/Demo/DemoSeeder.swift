@@ -180,7 +180,7 @@ extension DemoSeeder {
         }
         let communes = data.communes.filter { $0.provinceCode == plan.province.code }.map(\.code)
         let units = try await UnitModel.withCodes(departments.map(\.code) + communes, on: db)
-        for unit in units { try await PeriodUnit(periodID: period.id!, unitID: unit.id!).create(on: db) }
+        try await units.map { PeriodUnit(periodID: period.id!, unitID: $0.id!) }.create(on: db)
         guard let commune = units.first(where: { $0.code == demoCommune }) else {
             throw Abort(.internalServerError, reason: "Danh mục hành chính thiếu xã, phường mã \(demoCommune).")
         }

@@ -237,15 +237,22 @@ enum ProvinceSetup {
         try await ctx.db.retryingTransaction { tx in
             let wanted = Set(p.create.compactMap(\.parentCode) + p.renamed.map(\.code) + p.matched.map(\.existing) + p.links.flatMap { [$0.from, $0.to] })
             var byCode = Dictionary(try await UnitModel.withCodes(Array(wanted), on: tx).map { ($0.code, $0.id!) }, uniquingKeysWith: { a, _ in a })
+            // Identifiers given here, so that children name their parents before anything is written;
+            // then 500 rows per INSERT (parents come first in the plan's order) rather than one per unit.
+            var fresh: [UnitModel] = []
             for d in p.create {
                 let unit = UnitModel(code: d.code, name: d.name, level: d.level, groupName: d.group, tags: d.tags, parentID: d.parentCode.flatMap { byCode[$0] })
+                unit.id = UUID()
                 unit.searchKey = VietnameseText.searchKey(d.name)
                 unit.validFrom = d.validFrom
                 unit.validUntil = d.validUntil
                 unit.latitude = d.lat
                 unit.longitude = d.lon
-                try await unit.create(on: tx)
+                fresh.append(unit)
                 byCode[d.code] = unit.id
+            }
+            for start in stride(from: 0, to: fresh.count, by: 500) {
+                try await Array(fresh[start..<min(start + 500, fresh.count)]).create(on: tx)
             }
             for r in p.renamed {
                 guard let id = byCode[r.code], let unit = try await UnitModel.find(id, on: tx) else { continue }
@@ -258,10 +265,13 @@ enum ProvinceSetup {
                 unit.validUntil = AdminDirectory.reformDate
                 try await unit.save(on: tx)
             }
-            for link in p.links {
-                guard let a = byCode[link.from], let b = byCode[link.to] else { continue }
-                try await UnitLineage(predecessorID: a, successorID: b, kind: link.kind, effectiveOn: AdminDirectory.reformDate,
-                                      note: "Sắp xếp đơn vị hành chính từ 01/07/2025").create(on: tx)
+            let links = p.links.compactMap { link -> UnitLineage? in
+                guard let a = byCode[link.from], let b = byCode[link.to] else { return nil }
+                return UnitLineage(predecessorID: a, successorID: b, kind: link.kind, effectiveOn: AdminDirectory.reformDate,
+                                   note: "Sắp xếp đơn vị hành chính từ 01/07/2025")
+            }
+            for start in stride(from: 0, to: links.count, by: 500) {
+                try await Array(links[start..<min(start + 500, links.count)]).create(on: tx)
             }
             try await AuditLog.record(ctx, actor: ctx.actor, action: "province_set_up", target: p.province.code, detail: p.summary, on: tx)
         }

@@ -121,7 +121,7 @@ public enum ServerRunner {
             print("Cơ sở dữ liệu đã có dữ liệu: không nạp lại dữ liệu mẫu.")
             return
         }
-        print("Đã nạp dữ liệu mẫu: đơn vị của Đắk Lắk và Kon Tum, các bộ chỉ số và \(periods.count) kỳ đánh giá:")
+        print("Đã nạp dữ liệu mẫu: đơn vị của Đắk Lắk (trước và sau sắp xếp 01/07/2025) và Kon Tum, các bộ chỉ số và \(periods.count) kỳ đánh giá:")
         for period in periods { print("  - \(period)") }
         print("Tài khoản mẫu (mật khẩu chung: \(DemoSeeder.password)):")
         for login in logins {
