@@ -1,4 +1,5 @@
 import Testing
+import Vapor
 @testable import DTIServer
 
 @Suite("Configuration from the environment")
@@ -23,14 +24,37 @@ struct SettingsTests {
         do {
             _ = try ServerSettings.fromEnvironment([
                 "DATABASE_URL": "mysql://x", "DTI_SECURE_COOKIES": "có", "DTI_SESSION_IDLE_MINUTES": "ba mươi", "DTI_PASSWORD_MIN_LENGTH": "4",
+                "DTI_METRICS": "tắt",
             ])
             Issue.record("bad settings were accepted")
         } catch {
             let text = error.description
-            for variable in ["DATABASE_URL", "DTI_SECURE_COOKIES", "DTI_SESSION_IDLE_MINUTES", "DTI_PASSWORD_MIN_LENGTH"] {
+            for variable in ["DATABASE_URL", "DTI_SECURE_COOKIES", "DTI_SESSION_IDLE_MINUTES", "DTI_PASSWORD_MIN_LENGTH", "DTI_METRICS"] {
                 #expect(text.contains(variable), "\(variable) in \(text)")
             }
             #expect(text.hasPrefix("Cấu hình không hợp lệ, máy chủ không khởi động:"))
+        }
+    }
+
+    @Test("DTI_METRICS=off: no request counters, and /metrics says so with a 404; on by default, it counts")
+    func metricsSwitch() async throws {
+        #expect(try ServerSettings.fromEnvironment([:]).metrics)
+        #expect(try !ServerSettings.fromEnvironment(["DTI_METRICS": "off"]).metrics)
+        for on in [true, false] {
+            let app = try await Application.make(.testing)
+            var settings = ServerSettings(storage: .sqliteMemory, frameworksDirectory: TestPaths.frameworks)
+            settings.metrics = on
+            do {
+                try await configure(app, settings: settings)
+                _ = try await Browser(app).send(.GET, "/healthz")
+                let metrics = try await Browser(app).send(.GET, "/metrics")
+                if on {
+                    #expect(metrics.status == .ok && metrics.body.contains("dti_http_requests_total"))
+                } else {
+                    #expect(metrics.status == .notFound && metrics.body.contains("DTI_METRICS=off"))
+                }
+            } catch { Issue.record(error) }
+            try await app.asyncShutdown()
         }
     }
 }

@@ -3,7 +3,8 @@ import Vapor
 
 /// The front page and operations endpoints.
 struct HomeController: RouteCollection {
-    let metrics: RequestMetrics
+    /// Nil when the operator turned metrics off (`DTI_METRICS=off`).
+    let metrics: RequestMetrics?
 
     func boot(routes: any RoutesBuilder) throws {
         // Public.
@@ -16,6 +17,7 @@ struct HomeController: RouteCollection {
     /// Prometheus metrics. Public like /healthz: counters only, no data;
     /// restrict it in the reverse proxy where needed (docs/DEPLOY.md).
     @Sendable func metricsText(req: Request) async throws -> Response {
+        guard let metrics else { throw Abort(.notFound, reason: "Số đo đã được tắt trên máy chủ này (DTI_METRICS=off).") }
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
         return Response(status: .ok, headers: headers, body: .init(string: metrics.exposition()))

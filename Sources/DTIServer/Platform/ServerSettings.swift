@@ -26,6 +26,8 @@ public struct ServerSettings: Sendable {
     public var lockoutMinutes: Int
     /// Largest evidence file accepted, in megabytes.
     public var evidenceMaxMB: Int = 20
+    /// Prometheus counters of requests (`DTI_METRICS`, default on); off, `/metrics` answers 404.
+    public var metrics: Bool = true
     /// SMTP delivery of notifications (none when the host is empty).
     public var smtpHost: String = ""
     public var smtpPort: Int = 25
@@ -68,7 +70,7 @@ public struct ServerSettings: Sendable {
 
     /// Reads `DTI_DATA_DIR`, `DATABASE_URL`, `DTI_FRAMEWORKS_DIR`,
     /// `DTI_SECURE_COOKIES`, `DTI_SESSION_IDLE_MINUTES`, `DTI_SESSION_MAX_HOURS`,
-    /// `DTI_PASSWORD_MIN_LENGTH`, `DTI_MAX_FAILED_LOGINS`, `DTI_LOCKOUT_MINUTES`, `DTI_EVIDENCE_MAX_MB`.
+    /// `DTI_PASSWORD_MIN_LENGTH`, `DTI_MAX_FAILED_LOGINS`, `DTI_LOCKOUT_MINUTES`, `DTI_EVIDENCE_MAX_MB`, `DTI_METRICS`.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Problems) -> ServerSettings {
         var problems: [Problem] = []
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
@@ -103,6 +105,11 @@ public struct ServerSettings: Sendable {
         settings.maxFailedLogins = integer("DTI_MAX_FAILED_LOGINS", 5, 1...100)
         settings.lockoutMinutes = integer("DTI_LOCKOUT_MINUTES", 15, 1...1440)
         settings.evidenceMaxMB = integer("DTI_EVIDENCE_MAX_MB", 20, 1...500)
+        switch env["DTI_METRICS"]?.lowercased() {
+        case nil, "", "on", "true", "1", "yes": settings.metrics = true
+        case "off", "false", "0", "no": settings.metrics = false
+        case let other?: problems.append(Problem(variable: "DTI_METRICS", message: "\"\(other)\" không hợp lệ; dùng on hoặc off"))
+        }
         settings.smtpHost = env["DTI_SMTP_HOST"] ?? ""
         settings.smtpPort = integer("DTI_SMTP_PORT", 25, 1...65535)
         settings.smtpUser = env["DTI_SMTP_USER"].flatMap { $0.isEmpty ? nil : $0 }

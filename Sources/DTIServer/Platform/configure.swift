@@ -84,8 +84,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     if app.environment != .testing { app.middleware.use(RouteLoggingMiddleware(logLevel: .info)) }
     app.middleware.use(SecurityHeadersMiddleware(strictTransport: settings.secureCookies))  // CSP, framing, sniffing, referrer
     app.middleware.use(ErrorMiddleware.default(environment: app.environment))  // last resort
-    let metrics = RequestMetrics()
-    app.middleware.use(MetricsMiddleware(metrics: metrics))
+    let metrics = settings.metrics ? RequestMetrics() : nil
+    if let metrics { app.middleware.use(MetricsMiddleware(metrics: metrics)) }
     app.publishedBytes = PublishedBytes()
     app.middleware.use(PublishedBytesMiddleware(cache: app.publishedBytes))  // published pages: rendered once, then bytes with ETag/304
     app.middleware.use(ErrorPageMiddleware())

@@ -1,0 +1,73 @@
+"""Request logging and metrics: what they cost at results-day rates (issue
+"Results day and the deadline rush", goal 6: < 10 % of throughput).
+
+Two release servers on the same fresh demo data: one as shipped
+(LOG_LEVEL=info: a log line per request, written to a file as a service's
+output would be; DTI_METRICS=on), one with both off (LOG_LEVEL=warning,
+DTI_METRICS=off). wrk alternates between them, page by page, for `--rounds`
+rounds; the medians and their ratio are printed and written as JSON.
+
+    python3 bench/web/observability.py .build/release/dti OUT_DIR [--seconds 8] [--rounds 3]
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import Server, wrk  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dti")
+    parser.add_argument("out")
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    configs = {
+        "shipped (log line per request, metrics)": {"LOG_LEVEL": "info", "DTI_METRICS": "on"},
+        "logging and metrics off": {"LOG_LEVEL": "warning", "DTI_METRICS": "off"},
+    }
+    servers = {}
+    try:
+        for name, env in configs.items():
+            servers[name] = Server(args.dti, tempfile.mkdtemp(prefix="dti-obs-", dir=args.out), env)
+        any_server = next(iter(servers.values()))
+        periods = json.load(urllib.request.urlopen(any_server.base + "/api/v1/results"))
+        period = next(p["id"] for p in periods if p["year"] == 2023)
+        pages = {"published ranking page": f"/results/{period}", "published JSON": f"/api/v1/results/{period}", "home page": "/"}
+        runs = {(page, name): [] for page in pages for name in configs}
+        for round_ in range(args.rounds):
+            for page, path in pages.items():
+                order = list(configs) if round_ % 2 == 0 else list(reversed(configs))
+                for name in order:
+                    runs[(page, name)].append(wrk(servers[name].base + path, args.seconds))
+        rows = []
+        shipped, off = list(configs)
+        for page in pages:
+            a = statistics.median(r["rps"] for r in runs[(page, shipped)])
+            b = statistics.median(r["rps"] for r in runs[(page, off)])
+            p99a = statistics.median(r["p99_ms"] for r in runs[(page, shipped)])
+            p99b = statistics.median(r["p99_ms"] for r in runs[(page, off)])
+            rows.append({"page": page, "shipped_rps": a, "off_rps": b, "ratio": a / b, "cost_percent": (1 - a / b) * 100,
+                         "shipped_p99_ms": p99a, "off_p99_ms": p99b,
+                         "all_shipped_rps": [r["rps"] for r in runs[(page, shipped)]], "all_off_rps": [r["rps"] for r in runs[(page, off)]]})
+        lines = [f"{'page':<26} {'shipped req/s':>14} {'off req/s':>10} {'ratio':>6} {'cost':>6} {'p99 shipped/off (ms)':>21}"]
+        for r in rows:
+            lines.append(f"{r['page']:<26} {r['shipped_rps']:>14,.0f} {r['off_rps']:>10,.0f} {r['ratio']:>6.3f} {r['cost_percent']:>5.1f}% "
+                         f"{r['shipped_p99_ms']:>10.1f} / {r['off_p99_ms']:.1f}")
+        print("\n".join(lines))
+        with open(os.path.join(args.out, "observability.json"), "w") as f:
+            json.dump({"seconds": args.seconds, "rounds": args.rounds, "rows": rows}, f, indent=2)
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
