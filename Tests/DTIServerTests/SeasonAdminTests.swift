@@ -729,4 +729,29 @@ struct ProvinceSetupTests {
             #expect(early.status == .unprocessableEntity && early.body.contains(#"Xã Krông Pắc (24490) chưa tồn tại trong năm 2024 (hiệu lực từ 01\/07\/2025)"#), "\(early.body)")
         }
     }
+
+    @Test("a unit known only from an earlier table (Kon Tum 2022) is found again by the next year's table, not created twice")
+    func unitsOfEarlierTables() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let before = try await UnitModel.query(on: app.db).filter(\.$name == "Sở Công Thương").all()
+            struct Import: Encodable { var manifest: String; var files: [String: String] }
+            let manifest = """
+                schema: opendti.results/1
+                id: kontum-2023-thu
+                title: Thử Kon Tum 2023
+                year: 2023
+                province: Kon Tum
+                province_unit: KONTUM
+                source: thử
+                tables:
+                  - {file: t.csv, level: department, method: fraction, max: "1", decimals: 2}
+                """
+            let made = try await admin.send(.POST, "/api/v1/results", json: Import(manifest: manifest, files: ["t.csv": "group,unit,points\nSở,Sở Công Thương,\"0,8\"\nSở,Văn phòng Ủy ban nhân dân tỉnh,\"0,7\"\n"]))
+            #expect(made.status == .created, "\(made.body.prefix(500))")
+            let after = try await UnitModel.query(on: app.db).filter(\.$name == "Sở Công Thương").all()
+            #expect(after.count == before.count, "\(after.map(\.code))")
+        }
+    }
 }

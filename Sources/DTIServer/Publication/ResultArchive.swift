@@ -158,8 +158,12 @@ enum ResultArchive {
                 let children = Set(directory.filter { $0.$parent.id == p.id }.map(\.id))
                 return directory.filter { $0.$parent.id == p.id || children.contains($0.$parent.id) }
             } ?? (manifest.provinceUnit == nil ? directory : [])
-            let candidates = inProvince.filter { $0.exists(in: manifest.year) && ($0.validFrom ?? "") <= "\(manifest.year)-12-31" }
-            var byKey = Dictionary(candidates.map { (key($0.name), $0.code) }, uniquingKeysWith: { first, _ in first })
+            let formed = inProvince.filter { ($0.validFrom ?? "") <= "\(manifest.year)-12-31" }
+            let candidates = formed.filter { $0.exists(in: manifest.year) }
+            // Units of the year first; then any unit formed by then (a unit known only from an earlier
+            // table ends with that table's year, and the next year's table must still find it).
+            var byKey = Dictionary(formed.map { (key($0.name), $0.code) }, uniquingKeysWith: { first, _ in first })
+            byKey.merge(Dictionary(candidates.map { (key($0.name), $0.code) }, uniquingKeysWith: { first, _ in first })) { _, ofTheYear in ofTheYear }
             // A pre-reform commune is stored as "Xã Ea Yông (Huyện Krông Pắc)"; a table names it "Xã Ea Yông":
             // that name also finds it when exactly one unit of the year bears it.
             let bare = Dictionary(grouping: candidates.filter { $0.name.hasSuffix(")") }) { unit -> String in
