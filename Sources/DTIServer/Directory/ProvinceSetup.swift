@@ -2,6 +2,7 @@ import DTICore
 import DTIFormats
 import Fluent
 import NIOConcurrencyHelpers
+import SQLKit
 import Vapor
 
 /// "Thiết lập tỉnh": a province as it is since 1 July 2025, from the
@@ -237,22 +238,26 @@ enum ProvinceSetup {
         try await ctx.db.retryingTransaction { tx in
             let wanted = Set(p.create.compactMap(\.parentCode) + p.renamed.map(\.code) + p.matched.map(\.existing) + p.links.flatMap { [$0.from, $0.to] })
             var byCode = Dictionary(try await UnitModel.withCodes(Array(wanted), on: tx).map { ($0.code, $0.id!) }, uniquingKeysWith: { a, _ in a })
-            // Identifiers given here, so that children name their parents before anything is written;
-            // then 500 rows per INSERT (parents come first in the plan's order) rather than one per unit.
-            var fresh: [UnitModel] = []
+            // Identifiers given here, so that children name their parents before anything is written; then
+            // rows of 500 per INSERT through SQLKit (parents come first in the plan's order): a province's
+            // ~800 units and links are written by every demo start and every test, and building Fluent
+            // models for them cost more than the database did.
+            guard let sql = tx as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+            func value(_ v: (any Encodable & Sendable)?) -> any SQLExpression { v.map { SQLBind($0) } ?? SQLLiteral.null }
+            let now = Date()
+            var rows: [[any SQLExpression]] = []
             for d in p.create {
-                let unit = UnitModel(code: d.code, name: d.name, level: d.level, groupName: d.group, tags: d.tags, parentID: d.parentCode.flatMap { byCode[$0] })
-                unit.id = UUID()
-                unit.searchKey = VietnameseText.searchKey(d.name)
-                unit.validFrom = d.validFrom
-                unit.validUntil = d.validUntil
-                unit.latitude = d.lat
-                unit.longitude = d.lon
-                fresh.append(unit)
-                byCode[d.code] = unit.id
+                let id = UUID()
+                rows.append([value(id), value(d.code), value(d.name), value(VietnameseText.searchKey(d.name)), value(d.level), value(d.group),
+                             value(d.tags.joined(separator: ";")), value(d.parentCode.flatMap { byCode[$0] }), value(d.validFrom), value(d.validUntil),
+                             value(d.lat), value(d.lon), value(now)])
+                byCode[d.code] = id
             }
-            for start in stride(from: 0, to: fresh.count, by: 500) {
-                try await Array(fresh[start..<min(start + 500, fresh.count)]).create(on: tx)
+            for start in stride(from: 0, to: rows.count, by: 500) {
+                try await sql.insert(into: UnitModel.schema)
+                    .columns("id", "code", "name", "search_key", "level", "group_name", "tags", "parent_id", "valid_from", "valid_until",
+                             "latitude", "longitude", "created_at")
+                    .rows(rows[start..<min(start + 500, rows.count)]).run()
             }
             for r in p.renamed {
                 guard let id = byCode[r.code], let unit = try await UnitModel.find(id, on: tx) else { continue }
@@ -260,18 +265,19 @@ enum ProvinceSetup {
                 unit.searchKey = VietnameseText.searchKey(r.to)
                 try await unit.save(on: tx)
             }
-            for m in p.matched where m.closes {
-                guard let id = byCode[m.existing], let unit = try await UnitModel.find(id, on: tx), unit.validUntil == nil else { continue }
-                unit.validUntil = AdminDirectory.reformDate
-                try await unit.save(on: tx)
+            let closing = p.matched.filter(\.closes).compactMap { byCode[$0.existing] }
+            if !closing.isEmpty {
+                try await UnitModel.query(on: tx).filter(\.$id ~~ closing).filter(\.$validUntil == nil)
+                    .set(\.$validUntil, to: AdminDirectory.reformDate).update()
             }
-            let links = p.links.compactMap { link -> UnitLineage? in
+            let note = "Sắp xếp đơn vị hành chính từ 01/07/2025"
+            let links: [[any SQLExpression]] = p.links.compactMap { link in
                 guard let a = byCode[link.from], let b = byCode[link.to] else { return nil }
-                return UnitLineage(predecessorID: a, successorID: b, kind: link.kind, effectiveOn: AdminDirectory.reformDate,
-                                   note: "Sắp xếp đơn vị hành chính từ 01/07/2025")
+                return [value(UUID()), value(a), value(b), value(link.kind.rawValue), value(AdminDirectory.reformDate), value(note)]
             }
             for start in stride(from: 0, to: links.count, by: 500) {
-                try await Array(links[start..<min(start + 500, links.count)]).create(on: tx)
+                try await sql.insert(into: UnitLineage.schema).columns("id", "predecessor_id", "successor_id", "kind", "effective_on", "note")
+                    .rows(links[start..<min(start + 500, links.count)]).run()
             }
             try await AuditLog.record(ctx, actor: ctx.actor, action: "province_set_up", target: p.province.code, detail: p.summary, on: tx)
         }
