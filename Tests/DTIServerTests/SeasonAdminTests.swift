@@ -15,6 +15,13 @@ extension Browser {
 
 /// The administrator's season: the units of a period, its phases, the board,
 /// the guarded publication, and the accounts — through the pages and the API.
+/// A period as `POST /api/v1/periods` takes it (units nil: the default selection).
+struct PeriodBody: Encodable {
+    struct P: Encodable { var phase: String; var startsOn: String; var endsOn: String }
+    struct F: Encodable { var level: String; var key: String; var version: Int }
+    var year: Int; var title: String; var phases: [P]; var frameworks: [F]; var units: [String]?
+}
+
 @Suite("The administrator's season", .serialized)
 struct SeasonAdminTests {
     func phases(_ p: [(Phase, String, String)]) -> [(String, String)] {
@@ -39,12 +46,7 @@ struct SeasonAdminTests {
             #expect(bad.body.contains("Cần chọn bộ chỉ số cho ít nhất một cấp"))
             #expect(bad.body.contains("Cần chọn ít nhất một đơn vị tham gia"))
             // The API names a unit of another year.
-            struct Body: Encodable {
-                struct P: Encodable { var phase: String; var startsOn: String; var endsOn: String }
-                struct F: Encodable { var level: String; var key: String; var version: Int }
-                var year: Int; var title: String; var phases: [P]; var frameworks: [F]; var units: [String]
-            }
-            let old = try await admin.send(.POST, "/api/v1/periods", json: Body(year: 2026, title: "Kỳ có đơn vị cũ",
+            let old = try await admin.send(.POST, "/api/v1/periods", json: PeriodBody(year: 2026, title: "Kỳ có đơn vị cũ",
                 phases: [.init(phase: "self_assessment", startsOn: "2020-01-01", endsOn: "2099-12-31")],
                 frameworks: [.init(level: historic.level, key: historic.level == "district" ? "daklak-2023-district" : "daklak-2023-department", version: 1)],
                 units: [historic.code]))
@@ -698,13 +700,8 @@ struct ProvinceSetupTests {
         try await withDemoApp { app in
             let admin = Browser(app)
             _ = try await admin.signIn("quantri")
-            struct Body: Encodable {
-                struct P: Encodable { var phase: String; var startsOn: String; var endsOn: String }
-                struct F: Encodable { var level: String; var key: String; var version: Int }
-                var year: Int; var title: String; var phases: [P]; var frameworks: [F]; var units: [String]?
-            }
-            func body(_ year: Int, _ title: String, units: [String]?) -> Body {
-                Body(year: year, title: title, phases: [.init(phase: "self_assessment", startsOn: "2020-01-01", endsOn: "2099-12-31")],
+            func body(_ year: Int, _ title: String, units: [String]?) -> PeriodBody {
+                PeriodBody(year: year, title: title, phases: [.init(phase: "self_assessment", startsOn: "2020-01-01", endsOn: "2099-12-31")],
                      frameworks: [.init(level: "district", key: "daklak-2023-district", version: 1), .init(level: "commune", key: "demo-2026-commune", version: 1)],
                      units: units)
             }

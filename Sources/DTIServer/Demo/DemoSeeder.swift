@@ -104,16 +104,9 @@ extension DemoSeeder {
             guard parts.count == 2, case .success(let n) = WrittenNumber.parse(parts[1].replacingOccurrences(of: "\"", with: "")) else { continue }
             results[parts[0]] = n.value
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        func day(_ offset: Int) -> String { DateText.todayISO(calendar.date(byAdding: .day, value: offset, to: Date())!) }
-        let period = Period(year: 2025, title: "Đánh giá Chỉ số chuyển đổi số năm 2025 (dữ liệu minh họa, đang thẩm định)")
-        try await period.create(on: db)
-        let phases: [(Phase, Int, Int)] = [(.selfAssessment, -60, -15), (.evaluation, -14, 14), (.corrections, -14, 21),
-                                           (.councilAppraisal, 22, 35), (.consolidation, 36, 50), (.publication, 51, 60)]
-        for (phase, from, to) in phases {
-            try await PeriodPhase(periodID: period.id!, phase: phase, startsOn: day(from), endsOn: day(to)).create(on: db)
-        }
+        let period = try await createPeriod(db, year: 2025, title: "Đánh giá Chỉ số chuyển đổi số năm 2025 (dữ liệu minh họa, đang thẩm định)", now: Date(),
+                                            phases: [(.selfAssessment, -60, -15), (.evaluation, -14, 14), (.corrections, -14, 21),
+                                                     (.councilAppraisal, 22, 35), (.consolidation, 36, 50), (.publication, 51, 60)])
         var frameworks: [String: CompiledFramework] = [:]
         for (level, key) in [("department", "daklak-2023-department"), ("district", "daklak-2023-district")] {
             guard let v = byKey[key] else { continue }
@@ -145,6 +138,19 @@ extension DemoSeeder {
 }
 
 extension DemoSeeder {
+    /// A demo period whose phases lie `phases` days (start, end) from `now`, in Việt Nam's calendar.
+    static func createPeriod(_ db: any Database, year: Int, title: String, now: Date, phases: [(Phase, Int, Int)]) async throws -> Period {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        func day(_ offset: Int) -> String { DateText.todayISO(calendar.date(byAdding: .day, value: offset, to: now)!) }
+        let period = Period(year: year, title: title)
+        try await period.create(on: db)
+        for (phase, from, to) in phases {
+            try await PeriodPhase(periodID: period.id!, phase: phase, startsOn: day(from), endsOn: day(to)).create(on: db)
+        }
+        return period
+    }
+
     /// The demo commune with accounts: Phường Buôn Ma Thuột.
     static let demoCommune = "24133"
 
@@ -163,17 +169,10 @@ extension DemoSeeder {
         let ctx = ServiceContext(actor: nil, db: db, clock: app.clock, address: "dữ liệu mẫu", hashPassword: { _ in "" })
         try await ProvinceSetup.apply(plan, in: ctx)
 
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        let now = app.clock.now()
-        func day(_ offset: Int) -> String { DateText.todayISO(calendar.date(byAdding: .day, value: offset, to: now)!) }
-        let period = Period(year: 2026, title: "Đánh giá Chỉ số chuyển đổi số năm 2026 — sở, ngành và xã, phường (dữ liệu minh họa, đang tự đánh giá)")
-        try await period.create(on: db)
-        let phases: [(Phase, Int, Int)] = [(.selfAssessment, -10, 20), (.evaluation, 21, 40), (.corrections, 21, 45),
-                                           (.councilAppraisal, 46, 60), (.consolidation, 61, 70), (.publication, 71, 80)]
-        for (phase, from, to) in phases {
-            try await PeriodPhase(periodID: period.id!, phase: phase, startsOn: day(from), endsOn: day(to)).create(on: db)
-        }
+        let period = try await createPeriod(db, year: 2026, title: "Đánh giá Chỉ số chuyển đổi số năm 2026 — sở, ngành và xã, phường (dữ liệu minh họa, đang tự đánh giá)",
+                                            now: app.clock.now(),
+                                            phases: [(.selfAssessment, -10, 20), (.evaluation, 21, 40), (.corrections, 21, 45),
+                                                     (.councilAppraisal, 46, 60), (.consolidation, 61, 70), (.publication, 71, 80)])
         for (level, key) in [("department", "daklak-2023-department"), ("commune", "demo-2026-commune")] {
             guard let v = byKey[key] else { throw Abort(.internalServerError, reason: "Thiếu bộ chỉ số mẫu \(key).") }
             try await PeriodFramework(periodID: period.id!, level: level, frameworkVersionID: v.id!).create(on: db)

@@ -172,15 +172,16 @@ enum ProvinceSetup {
         // codes ("UBND huyện Krông Pắc", KRONGPAC): found by name and used instead, so that their
         // published results are linked rather than copied under a second code.
         var matched: [(String, String, String, Bool)] = []
-        let byCode = Set(try await UnitModel.withCodes(drafts.filter { $0.directoryName != nil }.map(\.code), on: db).map(\.code))
+        var existing = Dictionary(try await UnitModel.withCodes(drafts.map(\.code), on: db).map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         var alias: [String: String] = [:]
         for level in ["province", "district"] {
-            let wanted = drafts.filter { $0.level == level && $0.directoryName != nil && !byCode.contains($0.code) }
+            let wanted = drafts.filter { $0.level == level && $0.directoryName != nil && existing[$0.code] == nil }
             guard !wanted.isEmpty else { continue }
             let candidates = Dictionary(grouping: try await UnitModel.query(on: db).filter(\.$level == level).all()) { nameKey($0.name) }
             for d in wanted {
                 guard let found = candidates[nameKey(d.directoryName!)], found.count == 1 else { continue }
                 alias[d.code] = found[0].code
+                existing[found[0].code] = found[0]
                 matched.append((d.code, found[0].code, found[0].name, level == "district" && found[0].validUntil == nil))
             }
         }
@@ -193,9 +194,7 @@ enum ProvinceSetup {
             planned = planned.map { Link(from: alias[$0.from] ?? $0.from, to: alias[$0.to] ?? $0.to, kind: $0.kind) }
         }
 
-        // Against what exists.
-        let allCodes = drafts.map(\.code) + alias.values
-        let existing = Dictionary(try await UnitModel.withCodes(allCodes, on: db).map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        // Against what exists (the matched units included, for the links they already have).
         var create: [Draft] = [], renamed: [(String, String, String)] = [], unchanged = 0
         for d in drafts {
             if let u = existing[d.code] {
