@@ -47,6 +47,8 @@ struct ServeCommandTests {
         #expect(printed.contains("OpenDTI đang chạy tại http://127.0.0.1:\(port)"))
         #expect(printed.contains("mật khẩu chung: OpenDTI@2026"))
         #expect(printed.contains("daumoi.snn"))
+        // One log line per request, with its status and time, flushed when the server stops.
+        #expect(printed.contains("[ INFO ] GET /api/v1/me 200 "), "the request log line in \(printed.suffix(600))")
         // The province as it is since 1 July 2025: a commune's accounts.
         #expect(printed.contains("daumoi.xa    Cán bộ đầu mối — Phường Buôn Ma Thuột"))
         // Every period the demo loaded is named, the open 2025 and 2026 ones included.

@@ -180,6 +180,45 @@ struct SessionSweepTests {
     }
 }
 
+@Suite("Sessions written only when they change", .serialized)
+struct QuietSessionTests {
+    @Test("a signed-in request writes its session back only when it changed: the last-seen time moves at most once a minute, and the idle limit still holds")
+    func lastSeenOncePerMinute() async throws {
+        try await withDemoApp { app in
+            let clock = FixedClock(Date(timeIntervalSince1970: 1_780_000_000))
+            app.clock = clock
+            let b = Browser(app)
+            #expect(try await b.signIn("daumoi.snn").status == .seeOther)
+            func lastSeen() async throws -> String? {
+                try await SessionRecord.query(on: app.db).all().first { $0.data["user_id"] != nil }?.data["last_seen"]
+            }
+            /// Session rows written so far, as /metrics counts them.
+            func writes() async throws -> Int {
+                let text = try await Browser(app).send(.GET, "/metrics").body
+                let line = text.split(separator: "\n").first { $0.hasPrefix("dti_session_writes_total ") }
+                return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
+            }
+            let signedInAt = try await lastSeen()
+            #expect(signedInAt != nil)
+            let before = try await writes()
+            #expect(before > 0, "signing in wrote the session")
+            clock.advance(30)
+            #expect(try await b.send(.GET, "/api/v1/me").status == .ok)
+            #expect(try await b.send(.GET, "/").status == .ok)
+            #expect(try await b.send(.GET, "/periods").status == .ok)
+            #expect(try await writes() == before, "nothing changed: nothing written")
+            #expect(try await lastSeen() == signedInAt)
+            clock.advance(31)
+            #expect(try await b.send(.GET, "/api/v1/me").status == .ok)
+            #expect(try await writes() == before + 1, "a minute on, the last-seen time is written once")
+            #expect(try await lastSeen() == String(clock.now().timeIntervalSince1970))
+            // Idle past the 30-minute limit (counted from the last time written): signed out.
+            clock.advance(30 * 60 + 1)
+            #expect(try await b.send(.GET, "/api/v1/me").status == .unauthorized)
+        }
+    }
+}
+
 @Suite("Public listings kept a few seconds", .serialized)
 struct ListingBytesTests {
     @Test("the home page, frameworks, units and the list of results are kept 10 s for anonymous readers; an administrator's new unit shows after that, and at once to signed-in readers")

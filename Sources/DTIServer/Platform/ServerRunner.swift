@@ -20,6 +20,7 @@ public enum ServerRunner {
                 printDemo(logins, periods: logins.isEmpty ? [] : try await demoPeriods(app.db))
             }
             print("OpenDTI đang chạy tại http://\(hostname):\(port)")
+            fflush(nil)  // standard output; log lines are written in batches (TextLogHandler); this one is awaited by people and scripts
             try await app.execute()
         } catch {
             try? await app.asyncShutdown()
@@ -92,17 +93,18 @@ public enum ServerRunner {
         public var description: String { message }
     }
 
-    /// `DTI_LOG_FORMAT=json` writes one JSON object per line; otherwise Vapor's console format.
+    /// `DTI_LOG_FORMAT=json` writes one JSON object per line; otherwise Vapor's console format,
+    /// written in batches (`TextLogHandler`). The level is `LOG_LEVEL` (info when unset).
     static func bootstrapLogging(_ env: inout Environment) throws {
+        let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info") ?? .info
         if ProcessInfo.processInfo.environment["DTI_LOG_FORMAT"] == "json" {
-            let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info") ?? .info
             LoggingSystem.bootstrap { label in
                 var handler = JSONLogHandler(label: label)
                 handler.logLevel = level
                 return handler
             }
         } else {
-            try LoggingSystem.bootstrap(from: &env)
+            LoggingSystem.bootstrap { label in TextLogHandler(label: label, level: level) }
         }
     }
 

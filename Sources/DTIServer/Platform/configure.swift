@@ -59,9 +59,10 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M016AddUnitCoordinates())             // units' centroids from the administrative directory
     try await app.autoMigrate()
 
-    // Sessions in the database; the cookie is HttpOnly, SameSite=Strict, and
-    // Secure when the site is served over HTTPS (Vapor's default is none of these).
-    app.sessions.use(.fluent)
+    // Sessions in the database, written only when they change; the cookie is HttpOnly,
+    // SameSite=Strict, and Secure when the site is served over HTTPS (Vapor's default is none of these).
+    let metrics = settings.metrics ? RequestMetrics() : nil
+    app.sessions.use { app in QuietSessions(base: app.fluent.sessions.driver(), metrics: metrics) }
     let secure = settings.secureCookies
     app.sessions.configuration = SessionsConfiguration(cookieName: "dti_session") { id in
         HTTPCookies.Value(string: id.string, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .strict)
@@ -81,10 +82,9 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         sandboxDirectory: app.directory.viewsDirectory, viewDirectory: app.directory.viewsDirectory))
 
     app.middleware = Middlewares()
-    if app.environment != .testing { app.middleware.use(RouteLoggingMiddleware(logLevel: .info)) }
+    if app.environment != .testing { app.middleware.use(RequestLogMiddleware()) }  // a line per request, with status and time
     app.middleware.use(SecurityHeadersMiddleware(strictTransport: settings.secureCookies))  // CSP, framing, sniffing, referrer
     app.middleware.use(ErrorMiddleware.default(environment: app.environment))  // last resort
-    let metrics = settings.metrics ? RequestMetrics() : nil
     if let metrics { app.middleware.use(MetricsMiddleware(metrics: metrics)) }
     app.publishedBytes = PublishedBytes()
     app.middleware.use(PublishedBytesMiddleware(cache: app.publishedBytes))  // published pages: rendered once, then bytes with ETag/304

@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Prometheus
+import NIOConcurrencyHelpers
 import Vapor
 
 /// Request counters and durations through swift-metrics, exposed in the
@@ -12,6 +13,14 @@ final class RequestMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
     let started: Metrics.Gauge
+    let duration: Metrics.Timer
+    /// Session rows written (created, changed, deleted): a signed-in request that changes nothing writes none.
+    let sessionWrites: Metrics.Counter
+    /// One counter per method and status, made once: building one through
+    /// the factory on every request (a locked lookup by label and
+    /// dimensions, the dimension strings made anew) was most of what the
+    /// metrics cost (bench/web/observability.py).
+    private let counters = NIOLockedValueBox<[Key: Metrics.Counter]>([:])
 
     init() {
         registry = PrometheusCollectorRegistry()
@@ -21,11 +30,31 @@ final class RequestMetrics: Sendable {
         self.factory = factory
         started = Metrics.Gauge(label: "dti_process_start_time_seconds", factory: factory)
         started.record(Int(Date().timeIntervalSince1970))
+        duration = Metrics.Timer(label: "dti_http_request_duration_seconds", dimensions: [], factory: factory)
+        sessionWrites = Metrics.Counter(label: "dti_session_writes_total", dimensions: [], factory: factory)
     }
 
     func record(method: HTTPMethod, status: HTTPResponseStatus, nanoseconds: Int64) {
-        Metrics.Counter(label: "dti_http_requests_total", dimensions: [("method", method.rawValue), ("status", String(status.code))], factory: factory).increment()
-        Metrics.Timer(label: "dti_http_request_duration_seconds", dimensions: [], factory: factory).recordNanoseconds(nanoseconds)
+        counter(method: method, status: status).increment()
+        duration.recordNanoseconds(nanoseconds)
+    }
+
+    private func counter(method: HTTPMethod, status: HTTPResponseStatus) -> Metrics.Counter {
+        let key = Key(method: method, status: status.code)
+        if let kept = counters.withLockedValue({ $0[key] }) { return kept }
+        let made = Metrics.Counter(label: "dti_http_requests_total", dimensions: [("method", method.rawValue), ("status", String(status.code))], factory: factory)
+        counters.withLockedValue { $0[key] = made }
+        return made
+    }
+
+    private struct Key: Hashable {
+        var method: HTTPMethod
+        var status: UInt
+        static func == (a: Key, b: Key) -> Bool { a.status == b.status && a.method == b.method }
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(status)
+            hasher.combine(method.rawValue)
+        }
     }
 
     func exposition() -> String { registry.emitToString() }

@@ -1,9 +1,13 @@
 import Vapor
 
 /// Ends a signed-in session after an idle period or an absolute lifetime.
+/// The last-seen time moves at most once a minute: a session unchanged is
+/// not written back (`QuietSessions`), so most requests write nothing, and
+/// an idle limit of minutes is kept to within a minute.
 struct SessionTimeoutMiddleware: AsyncMiddleware {
     let idle: TimeInterval
     let absolute: TimeInterval
+    static let lastSeenStep: TimeInterval = 60
 
     static let loginAtKey = "login_at"
     static let lastSeenKey = "last_seen"
@@ -17,7 +21,7 @@ struct SessionTimeoutMiddleware: AsyncMiddleware {
                 request.session.data[SessionUserAuthenticator.userKey] = nil
                 request.session.data[Self.loginAtKey] = nil
                 request.session.data[Self.lastSeenKey] = nil
-            } else {
+            } else if now - lastSeen >= Self.lastSeenStep {
                 request.session.data[Self.lastSeenKey] = String(now)
             }
         }

@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// Log lines as Vapor's console logger writes them (`[ INFO ] GET /path
+/// [request-id: …]`), through the C library's buffer on standard output.
+///
+/// Vapor's console logger flushes standard output after every line: a
+/// system call per request, most of what the request log cost at results-day
+/// rates (bench/web/observability.py). Here a line goes into the buffer and
+/// the buffer is written when full, within 100 ms, and at once for warnings
+/// and errors; `print` shares the same buffer, so the order of the output
+/// is kept. A crash may lose the last 100 ms of info lines. ADR 0020.
+struct TextLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+
+    init(label: String, level: Logger.Level) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var line = Self.prefix(event.level)
+        line.append(event.message.description)
+        if let extra = event.metadata, !extra.isEmpty || event.error != nil {
+            var all = metadata
+            all.merge(extra) { $1 }
+            if let error = event.error { all["error"] = "\(error)" }
+            Self.append(all, to: &line)
+        } else if let error = event.error {
+            var all = metadata
+            all["error"] = "\(error)"
+            Self.append(all, to: &line)
+        } else if !metadata.isEmpty {
+            Self.append(metadata, to: &line)
+        }
+        if event.level <= .debug { line.append(" (\(event.file):\(event.line))") }
+        line.append("\n")
+        LogOutput.write(line, urgent: event.level >= .warning)
+    }
+
+    private static func prefix(_ level: Logger.Level) -> String {
+        switch level {
+        case .trace: "[ TRACE ] "
+        case .debug: "[ DEBUG ] "
+        case .info: "[ INFO ] "
+        case .notice: "[ NOTICE ] "
+        case .warning: "[ WARNING ] "
+        case .error: "[ ERROR ] "
+        case .critical: "[ CRITICAL ] "
+        }
+    }
+
+    /// ` [key: value, …]`, keys in order (one key, the request id, needs no sorting).
+    private static func append(_ metadata: Logger.Metadata, to line: inout String) {
+        line.append(" [")
+        var first = true
+        for key in metadata.count == 1 ? Array(metadata.keys) : metadata.keys.sorted() {
+            if !first { line.append(", ") }
+            first = false
+            line.append(key)
+            line.append(": ")
+            line.append(metadata[key]!.description)
+        }
+        line.append("]")
+    }
+}
+
+/// Standard output, flushed in batches: when the C library's buffer is
+/// full, 100 ms after the first line waiting, or at once when urgent.
+enum LogOutput {
+    private static let flushPending = NIOLockedValueBox(false)
+
+    static func write(_ text: String, urgent: Bool) {
+        print(text, terminator: "")
+        if urgent {
+            fflush(nil)  // every output stream: standard output is the one buffered
+            return
+        }
+        let schedule = flushPending.withLockedValue { pending in
+            defer { pending = true }
+            return !pending
+        }
+        if schedule {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) {
+                flushPending.withLockedValue { $0 = false }
+                fflush(nil)
+            }
+        }
+    }
+}
