@@ -8,7 +8,7 @@ off (LOG_LEVEL=warning, DTI_METRICS=off), the order reversed each round, for
 `--rounds` rounds; the medians and their ratio to "both off" are printed and
 written as JSON.
 
-    python3 bench/web/observability.py .build/release/dti OUT_DIR [--seconds 8] [--rounds 3]
+    python3 bench/web/observability.py .build/release/dti OUT_DIR [--seconds 8] [--rounds 3] [--pair]
 """
 import argparse
 import json
@@ -28,6 +28,7 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pair", action="store_true", help="only as shipped and both off (more rounds in the same time)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     # The baseline (both off) comes last; every other configuration is compared with it.
@@ -37,6 +38,8 @@ def main():
         "metrics only": {"LOG_LEVEL": "warning", "DTI_METRICS": "on"},
         "logging and metrics off": {"LOG_LEVEL": "warning", "DTI_METRICS": "off"},
     }
+    if args.pair:
+        configs = {name: env for name, env in configs.items() if name.startswith("shipped") or name.endswith("off")}
     # One server at a time: with both running, whichever started second served the kept pages about
     # 4x slower in either order (first attempt, 2026-12-01), which measured the setup, not the logging.
     runs = {}
