@@ -29,7 +29,9 @@ struct SelfAssessment {
         guard let periodID, let period = try await PeriodService.load(periodID, on: ctx.db) else {
             throw DomainError.notFound("Không có kỳ đánh giá này.")
         }
-        guard let unit = try await UnitModel.query(on: ctx.db).filter(\.$code == unitCode).first() else {
+        guard let sql = ctx.db as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+        // The unit, its submission and its answers are read as SQL rows (RowModel): every form view and every save asks.
+        guard let unit = try await UnitModel.rows(sql, where: "code = \(bind: unitCode)").first else {
             throw DomainError.notFound("Không có đơn vị mã \"\(unitCode)\".")
         }
         let scope = AccountDirectory.list(user.scopeUnits)
@@ -50,17 +52,26 @@ struct SelfAssessment {
             throw DomainError.conflict("Kỳ đánh giá \"\(period.title)\" chưa có bộ chỉ số cho cấp \(Levels.label(unit.level)).")
         }
         let framework = try FrameworkCatalog.compiled(link.frameworkVersion)
-        let submission = try await Submission.query(on: ctx.db).filter(\.$period.$id == periodID).filter(\.$unit.$id == unit.id!).first()
+        let submission = try await Submission.rows(sql, where: "period_id = \(bind: periodID) AND unit_id = \(bind: unit.id!)").first
         var answers: [String: Answer] = [:]
         var open: Set<String> = []
+        // The open corrections and the exceptions are read as SQL rows: each
+        // Fluent query costs its SQL serialisation and a model reflection,
+        // and every form view and every save asks these (PERFORMANCE.md).
         if let submission {
-            for answer in try await Answer.query(on: ctx.db).filter(\.$submission.$id == submission.id!).all() { answers[answer.criterion] = answer }
-            open = Set(try await CorrectionRequest.query(on: ctx.db).filter(\.$submission.$id == submission.id!)
-                .filter(\.$status != CorrectionRequest.Status.closed.rawValue).all().map(\.criterion))
+            for answer in try await Answer.rows(sql, where: "submission_id = \(bind: submission.id!)") { answers[answer.criterion] = answer }
+            for row in try await sql.raw("""
+                SELECT criterion FROM correction_requests WHERE submission_id = \(bind: submission.id!) AND status <> \(bind: CorrectionRequest.Status.closed.rawValue)
+                """).all() {
+                open.insert(try row.decode(column: "criterion", as: String.self))
+            }
         }
         var exceptions: [String: String] = [:]
-        for e in try await PhaseException.query(on: ctx.db).filter(\.$period.$id == periodID).filter(\.$unit.$id == unit.id!).all() {
-            exceptions[e.phase] = max(exceptions[e.phase] ?? "", e.until)
+        for row in try await sql.raw("""
+            SELECT phase, "until" FROM phase_exceptions WHERE period_id = \(bind: periodID) AND unit_id = \(bind: unit.id!)
+            """).all() {
+            let phase = try row.decode(column: "phase", as: String.self), until = try row.decode(column: "until", as: String.self)
+            exceptions[phase] = max(exceptions[phase] ?? "", until)
         }
         return SelfAssessment(period: period, unit: unit, frameworkVersion: link.frameworkVersion, framework: framework,
                               submission: submission, answers: answers, openCorrections: open, exceptions: exceptions, today: ctx.today)
@@ -268,21 +279,27 @@ enum SelfAssessmentService {
     static func write(_ answer: CheckedAnswer, version: Int, submission: Submission, by user: UserAccount, reason: String = "",
                       on db: any Database) async throws -> SaveOutcome {
         let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
-        let old = try await Answer.query(on: db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first()
         guard let sql = db as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+        let old = try await Answer.rows(sql, where: "submission_id = \(bind: submission.id!) AND criterion = \(bind: criterion)").first
         if let old {
             guard old.version == version else { return .conflict(current: old) }
+            let now = Date()
             let rows = try await sql.raw("""
                 UPDATE answers SET value = \(bind: value), b = \(bind: b), explanation = \(bind: explanation),
-                self_points = \(bind: points), updated_by = \(bind: user.username), updated_at = \(bind: Date()), version = version + 1
+                self_points = \(bind: points), updated_by = \(bind: user.username), updated_at = \(bind: now), version = version + 1
                 WHERE id = \(bind: old.id!) AND version = \(bind: version) RETURNING version
                 """).all()
-            guard !rows.isEmpty else {
+            guard let returned = rows.first else {
                 return .conflict(current: try await Answer.find(old.id!, on: db) ?? old)
             }
             for (field, before, after) in [("value", old.value, value), ("b", old.b, b), ("explanation", old.explanation, explanation)] where before != after {
-                try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: field, old: before, new: after, reason: reason).create(on: db)
+                try await logChange(sql, submission: submission.id!, criterion: criterion, actor: user.username, field: field, old: before, new: after, reason: reason)
             }
+            // The saved answer is the row read under the write lock with the values just written: no second read.
+            old.value = value; old.b = b; old.explanation = explanation; old.selfPoints = points
+            old.updatedBy = user.username; old.updatedAt = now
+            old.version = try returned.decode(column: "version", as: Int.self)
+            return .saved(old)
         } else {
             guard version == 0 else { throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.") }
             let created = Answer(unsaved: criterion, value: value, b: b, explanation: explanation, selfPoints: points, by: user.username,
@@ -297,13 +314,20 @@ enum SelfAssessmentService {
                 throw error
             }
             for (field, after) in [("value", value), ("b", b), ("explanation", explanation)] where !after.isEmpty {
-                try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: field, old: "", new: after, reason: reason).create(on: db)
+                try await logChange(sql, submission: submission.id!, criterion: criterion, actor: user.username, field: field, old: "", new: after, reason: reason)
             }
+            return .saved(created)
         }
-        guard let saved = try await Answer.query(on: db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() else {
-            throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.")
-        }
-        return .saved(saved)
+    }
+
+    /// One change-log entry, as `ChangeEntry` stores it, in one SQL statement
+    /// (a Fluent create serialises the statement and reflects the model each time).
+    static func logChange(_ sql: any SQLDatabase, submission: UUID, criterion: String, actor: String, field: String,
+                          old: String, new: String, reason: String) async throws {
+        try await sql.raw("""
+            INSERT INTO change_log (id, "at", submission_id, criterion, actor, field, old_value, new_value, reason)
+            VALUES (\(bind: UUID()), \(bind: Date()), \(bind: submission), \(bind: criterion), \(bind: actor), \(bind: field), \(bind: old), \(bind: new), \(bind: reason))
+            """).run()
     }
 
     static func submission(for assessment: SelfAssessment, on db: any Database) async throws -> Submission {

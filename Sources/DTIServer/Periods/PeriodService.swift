@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// What an administrator submits to create a period (JSON).
@@ -115,8 +116,27 @@ enum PeriodService {
         return period
     }
 
+    /// The period with its phases and frameworks (each with its version), as
+    /// Fluent's eager loading would give them, read as SQL rows (RowModel):
+    /// every form view and every save asks.
     static func load(_ id: UUID, on db: any Database) async throws -> Period? {
-        try await Period.query(on: db).filter(\.$id == id).with(\.$phases).with(\.$frameworks, { $0.with(\.$frameworkVersion) }).first()
+        guard let sql = db as? any SQLDatabase else {
+            return try await Period.query(on: db).filter(\.$id == id).with(\.$phases).with(\.$frameworks, { $0.with(\.$frameworkVersion) }).first()
+        }
+        guard let period = try await Period.rows(sql, where: "id = \(bind: id)").first else { return nil }
+        period.$phases.value = try await PeriodPhase.rows(sql, where: "period_id = \(bind: id)")
+        let links = try await PeriodFramework.rows(sql, where: "period_id = \(bind: id)")
+        let versions = try await sql.raw("""
+            SELECT framework_versions.* FROM framework_versions JOIN period_frameworks ON period_frameworks.framework_version_id = framework_versions.id
+            WHERE period_frameworks.period_id = \(bind: id)
+            """).all().map { try FrameworkVersion.decode(row: $0) }
+        let byID = Dictionary(versions.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
+        for link in links {
+            guard let version = byID[link.$frameworkVersion.id] else { throw DomainError.failure("Kỳ đánh giá trỏ tới một bộ chỉ số không còn lưu trữ.") }
+            link.$frameworkVersion.value = version
+        }
+        period.$frameworks.value = links
+        return period
     }
 
     /// The phases' own problems: dates, duplicates, and their order

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// Signs in the account recorded in the session. Unlike Vapor's session
@@ -9,9 +10,15 @@ struct SessionUserAuthenticator: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.hasSession, let text = request.session.data[Self.userKey], let id = UUID(uuidString: text),
-           let user = try await UserAccount.find(id, on: request.db), user.active {
+           let user = try await Self.account(id, on: request.db), user.active {
             request.auth.login(user)
         }
         return try await next.respond(to: request)
+    }
+
+    /// The account, read as an SQL row (every signed-in request asks: RowModel).
+    static func account(_ id: UUID, on db: any Database) async throws -> UserAccount? {
+        guard let sql = db as? any SQLDatabase else { return try await UserAccount.find(id, on: db) }
+        return try await UserAccount.rows(sql, where: "id = \(bind: id)").first
     }
 }

@@ -1,0 +1,84 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+@testable import DTIServer
+
+@Suite("Models read from SQL rows", .serialized)
+struct RowModelTests {
+    /// Every stored property, as JSON with sorted keys (an unread field would stop the encoder).
+    func json<M: Model>(_ model: M) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return String(decoding: try encoder.encode(model), as: UTF8.self)
+    }
+
+    func same<M: RowModel>(_ type: M.Type, _ app: Application, id: (M) -> UUID?) async throws -> Int {
+        let sql = try #require(app.db as? any SQLDatabase)
+        let fluent = try await M.query(on: app.db).all()
+        let rows = try await sql.raw("SELECT * FROM \(unsafeRaw: M.schema)").all().map { try M.decode(row: $0) }
+        #expect(rows.count == fluent.count)
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { (id($0)!, $0) })
+        for model in fluent {
+            let read = try #require(byID[id(model)!])
+            #expect(try json(read) == json(model), "\(M.schema) \(id(model)!)")
+            #expect(read._$idExists, "read as stored: a save updates, never inserts")
+            #expect(!read.hasChanges, "nothing changed by reading")
+        }
+        return fluent.count
+    }
+
+    @Test("accounts, units, submissions and answers read as SQL rows are the models Fluent reads, field for field, stored and unchanged")
+    func sameAsFluent() async throws {
+        try await withDemoApp { app in
+            let accounts = try await same(UserAccount.self, app) { $0.id }
+            let units = try await same(UnitModel.self, app) { $0.id }
+            let submissions = try await same(Submission.self, app) { $0.id }
+            let answers = try await same(Answer.self, app) { $0.id }
+            #expect(accounts > 5 && units > 100 && submissions > 10 && answers > 100, "\(accounts) \(units) \(submissions) \(answers)")
+            #expect(try await same(Period.self, app) { $0.id } >= 5)
+            #expect(try await same(PeriodPhase.self, app) { $0.id } > 5)
+            #expect(try await same(PeriodFramework.self, app) { $0.id } > 0)
+            #expect(try await same(FrameworkVersion.self, app) { $0.id } >= 3)
+            // A period with its phases and frameworks, as Fluent's eager loading gives it.
+            for fluent in try await Period.query(on: app.db).with(\.$phases).with(\.$frameworks, { $0.with(\.$frameworkVersion) }).all() {
+                let read = try #require(try await PeriodService.load(fluent.id!, on: app.db))
+                #expect(try json(read) == json(fluent))
+                #expect(try read.phases.map(json).sorted() == fluent.phases.map(json).sorted())
+                #expect(try read.frameworks.map { try json($0) + json($0.frameworkVersion) }.sorted()
+                        == fluent.frameworks.map { try json($0) + json($0.frameworkVersion) }.sorted())
+            }
+            #expect(try await PeriodService.load(UUID(), on: app.db) == nil)
+        }
+    }
+
+    @Test("a bearer token still signs in through the one SQL statement: revoked, expired and locked are refused")
+    func bearerHolder() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let issued = try await admin.send(.POST, "/api/v1/tokens", json: ["username": "daumoi.snn", "name": "máy"])
+            #expect(issued.status == .created || issued.status == .ok)
+            let token = try #require((try JSONSerialization.jsonObject(with: Data(issued.body.utf8)) as? [String: Any])?["token"] as? String)
+            let client = Browser(app)
+            let me = try await client.send(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"])
+            #expect(me.status == .ok)
+            #expect(me.body.contains(#""unitCode":"SNNPTNT""#))
+            // Expired: refused.
+            let sql = try #require(app.db as? any SQLDatabase)
+            try await sql.raw("UPDATE api_tokens SET expires_at = \(bind: Date(timeIntervalSinceNow: -60))").run()
+            #expect(try await client.send(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]).status == .unauthorized)
+            try await sql.raw("UPDATE api_tokens SET expires_at = \(bind: Date(timeIntervalSinceNow: 3600))").run()
+            #expect(try await client.send(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]).status == .ok)
+            // The account locked: refused; revoked: refused.
+            try await sql.raw("UPDATE users SET locked_until = \(bind: Date(timeIntervalSinceNow: 600)) WHERE username = 'daumoi.snn'").run()
+            #expect(try await client.send(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]).status == .unauthorized)
+            try await sql.raw("UPDATE users SET locked_until = NULL WHERE username = 'daumoi.snn'").run()
+            try await sql.raw("UPDATE api_tokens SET revoked = \(bind: true)").run()
+            #expect(try await client.send(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]).status == .unauthorized)
+        }
+    }
+}

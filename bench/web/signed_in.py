@@ -1,0 +1,53 @@
+"""The signed-in part of bench/web/run.py alone, for quick before/after
+measurements of the save path and the form: a release server on a fresh
+demo (SQLite), the self-assessment period and a focal point with an API
+token per unit as run.py sets them up, then `wrk` on one unit's form with
+its focal point's cookie, and the save driver at 50 and 200 clients (every
+acknowledged save read back). With `--perf FILE`, `perf record` samples the
+server during the 50-client saves.
+
+    python3 bench/web/signed_in.py .build/release/dti [--seconds 8] [--perf /tmp/perf.data]
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import Server, Session, saves, setup_saves, wrk  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dti")
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--perf")
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="dti-signed-in-")
+    server = Server(args.dti, work)
+    results = {}
+    try:
+        period, tokens, _ = setup_saves(server, work, 200)
+        focal = Session(server.base, "bench.snnptnt", "Mat-khau#2026")
+        results["form"] = wrk(f"{server.base}/periods/{period}/units/SNNPTNT", args.seconds, headers=[f"Cookie: {focal.cookie()}"])
+        print("a unit's form, its focal point signed in:", results["form"], flush=True)
+        for clients in (50, 200):
+            perf = None
+            if args.perf and clients == 50:
+                perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(server.process.pid), "-o", args.perf],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            results[f"saves{clients}"] = saves(server, period, tokens, clients, args.seconds)
+            if perf:
+                perf.send_signal(signal.SIGINT)
+                perf.wait()
+            print(f"answer saves, {clients} clients, SQLite:", results[f"saves{clients}"], flush=True)
+    finally:
+        server.stop()
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
