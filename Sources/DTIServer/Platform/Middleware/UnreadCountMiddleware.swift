@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// The header's unread count: for a signed-in account's page request
@@ -8,9 +9,17 @@ struct UnreadCountMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.method == .GET, let user = request.user, !request.url.path.hasPrefix("/api/") {
-            request.storage[Key.self] = (try? await OutboxMessage.query(on: request.db).filter(\.$recipient == user.username)
-                .filter(\.$readAt == nil).count()) ?? 0
+            request.storage[Key.self] = (try? await Self.unread(user.username, on: request.db)) ?? 0
         }
         return try await next.respond(to: request)
+    }
+
+    /// One SQL count (every signed-in page asks; a Fluent query costs its serialisation and reflection: RowModel).
+    static func unread(_ username: String, on db: any Database) async throws -> Int {
+        guard let sql = db as? any SQLDatabase else {
+            return try await OutboxMessage.query(on: db).filter(\.$recipient == username).filter(\.$readAt == nil).count()
+        }
+        let row = try await sql.raw("SELECT COUNT(*) AS n FROM outbox WHERE recipient = \(bind: username) AND read_at IS NULL").first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 }
