@@ -39,13 +39,8 @@ struct AccountDirectory {
     /// Two columns read as SQL rows: Fluent's model decoding (reflection per
     /// row) made this a quarter of a signed-in form's time with 200 accounts.
     static func displayNames(on db: any Database) async throws -> [String: String] {
-        guard let sql = db as? any SQLDatabase else {
-            var names: [String: String] = [:]
-            for account in try await UserAccount.query(on: db).field(\.$username).field(\.$displayName).all() { names[account.username] = account.displayName }
-            return names
-        }
         var names: [String: String] = [:]
-        for row in try await sql.select().column("username").column("display_name").from(UserAccount.schema).all() {
+        for row in try await db.sql.select().column("username").column("display_name").from(UserAccount.schema).all() {
             names[try row.decode(column: "username", as: String.self)] = try row.decode(column: "display_name", as: String.self)
         }
         return names

@@ -29,7 +29,7 @@ struct SelfAssessment {
         guard let periodID, let period = try await PeriodService.load(periodID, on: ctx.db) else {
             throw DomainError.notFound("Không có kỳ đánh giá này.")
         }
-        guard let sql = ctx.db as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+        let sql = try ctx.db.sql
         // The unit, its submission and its answers are read as SQL rows (RowModel): every form view and every save asks.
         guard let unit = try await UnitModel.rows(sql, where: "code = \(bind: unitCode)").first else {
             throw DomainError.notFound("Không có đơn vị mã \"\(unitCode)\".")
@@ -279,7 +279,7 @@ enum SelfAssessmentService {
     static func write(_ answer: CheckedAnswer, version: Int, submission: Submission, by user: UserAccount, reason: String = "",
                       on db: any Database) async throws -> SaveOutcome {
         let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
-        guard let sql = db as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+        let sql = try db.sql
         let old = try await Answer.rows(sql, where: "submission_id = \(bind: submission.id!) AND criterion = \(bind: criterion)").first
         if let old {
             guard old.version == version else { return .conflict(current: old) }
@@ -407,7 +407,7 @@ enum SelfAssessmentService {
         let version = submission.version, id = submission.id!, unitID = submission.$unit.id
         // The status, its change-log entry and its audit entry commit together or not at all.
         try await ctx.db.retryingTransaction { tx in
-            guard let sql = tx as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+            let sql = try tx.sql
             let rows = try await sql.raw("""
                 UPDATE submissions SET status = \(bind: state.rawValue), return_reason = \(bind: state == .returned ? reason : ""),
                 submitted_at = \(bind: submittedAt), version = version + 1

@@ -241,7 +241,7 @@ enum ProvinceSetup {
             // rows of 500 per INSERT through SQLKit (parents come first in the plan's order): a province's
             // ~800 units and links are written by every demo start and every test, and building Fluent
             // models for them cost more than the database did.
-            guard let sql = tx as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+            let sql = try tx.sql
             func value(_ v: (any Encodable & Sendable)?) -> any SQLExpression { v.map { SQLBind($0) } ?? SQLLiteral.null }
             let now = Date()
             var rows: [[any SQLExpression]] = []

@@ -34,20 +34,12 @@ enum Participation {
     /// Whether `unit` takes part in `period`.
     /// One SQL statement (every form view and every save asks this).
     static func includes(_ period: Period, unit: UnitModel, on db: any Database) async throws -> Bool {
-        let listed: Bool, anyListed: Bool
-        if let sql = db as? any SQLDatabase {
-            let row = try await sql.raw("""
-                SELECT (SELECT COUNT(*) FROM period_units WHERE period_id = \(bind: period.id!) AND unit_id = \(bind: unit.id!)) AS mine,
-                (SELECT COUNT(*) FROM period_units WHERE period_id = \(bind: period.id!)) AS listed
-                """).first()
-            listed = try (row?.decode(column: "mine", as: Int.self) ?? 0) > 0
-            anyListed = try (row?.decode(column: "listed", as: Int.self) ?? 0) > 0
-        } else {
-            listed = try await PeriodUnit.query(on: db).filter(\.$period.$id == period.id!).filter(\.$unit.$id == unit.id!).first() != nil
-            anyListed = try await PeriodUnit.query(on: db).filter(\.$period.$id == period.id!).count() > 0
-        }
-        if listed { return true }
-        guard !anyListed else { return false }
+        let row = try await db.sql.raw("""
+            SELECT (SELECT COUNT(*) FROM period_units WHERE period_id = \(bind: period.id!) AND unit_id = \(bind: unit.id!)) AS mine,
+            (SELECT COUNT(*) FROM period_units WHERE period_id = \(bind: period.id!)) AS listed
+            """).first()
+        if try (row?.decode(column: "mine", as: Int.self) ?? 0) > 0 { return true }
+        guard try (row?.decode(column: "listed", as: Int.self) ?? 0) == 0 else { return false }
         return period.frameworks.contains { $0.level == unit.level } && unit.exists(in: period.year)
     }
 

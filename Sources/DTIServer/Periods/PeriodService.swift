@@ -120,9 +120,7 @@ enum PeriodService {
     /// Fluent's eager loading would give them, read as SQL rows (RowModel):
     /// every form view and every save asks.
     static func load(_ id: UUID, on db: any Database) async throws -> Period? {
-        guard let sql = db as? any SQLDatabase else {
-            return try await Period.query(on: db).filter(\.$id == id).with(\.$phases).with(\.$frameworks, { $0.with(\.$frameworkVersion) }).first()
-        }
+        let sql = try db.sql
         guard let period = try await Period.rows(sql, where: "id = \(bind: id)").first else { return nil }
         period.$phases.value = try await PeriodPhase.rows(sql, where: "period_id = \(bind: id)")
         let links = try await PeriodFramework.rows(sql, where: "period_id = \(bind: id)")

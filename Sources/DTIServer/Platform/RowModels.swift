@@ -30,6 +30,16 @@ extension RowModel {
     }
 }
 
+extension Database {
+    /// The database as SQL (SQLite and PostgreSQL both are); hand-written statements need it.
+    var sql: any SQLDatabase {
+        get throws {
+            guard let sql = self as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+            return sql
+        }
+    }
+}
+
 /// An SQL row as Fluent's properties read it (FluentSQL's own is internal).
 struct RowOutput: DatabaseOutput {
     let row: any SQLRow

@@ -53,7 +53,7 @@ enum ReviewService {
         guard let submission = a.submission else { throw DomainError.conflict("Đơn vị chưa gửi bản tự đánh giá.") }
         // The score and its change-log entry commit together or not at all.
         return try await ctx.db.retryingTransaction { db in
-            guard let sql = db as? any SQLDatabase else { throw DomainError.failure("Cơ sở dữ liệu không hỗ trợ câu lệnh SQL cần thiết.") }
+            let sql = try db.sql
             var answer = a.answers[criterion]
             if answer == nil {
                 // The unit gave no answer: the reviewer still scores the criterion.

@@ -19,11 +19,7 @@ extension BearerTokenAuthenticator {
     /// The account holding an unrevoked token with this hash, and the token's expiry: one SQL
     /// statement, the account read as a row (every API request with a token asks: RowModel).
     static func holder(of hash: String, on db: any Database) async throws -> (UserAccount, Date?)? {
-        guard let sql = db as? any SQLDatabase else {
-            guard let token = try await ApiToken.query(on: db).filter(\.$tokenHash == hash).filter(\.$revoked == false).with(\.$user).first() else { return nil }
-            return (token.user, token.expiresAt)
-        }
-        guard let row = try await sql.raw("""
+        guard let row = try await db.sql.raw("""
             SELECT users.*, api_tokens.expires_at AS token_expires_at FROM api_tokens JOIN users ON users.id = api_tokens.user_id
             WHERE api_tokens.token_hash = \(bind: hash) AND api_tokens.revoked = \(bind: false)
             """).first() else { return nil }

@@ -18,7 +18,6 @@ struct SessionUserAuthenticator: AsyncMiddleware {
 
     /// The account, read as an SQL row (every signed-in request asks: RowModel).
     static func account(_ id: UUID, on db: any Database) async throws -> UserAccount? {
-        guard let sql = db as? any SQLDatabase else { return try await UserAccount.find(id, on: db) }
-        return try await UserAccount.rows(sql, where: "id = \(bind: id)").first
+        try await UserAccount.rows(db.sql, where: "id = \(bind: id)").first
     }
 }

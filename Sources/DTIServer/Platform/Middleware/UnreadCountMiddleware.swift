@@ -16,10 +16,7 @@ struct UnreadCountMiddleware: AsyncMiddleware {
 
     /// One SQL count (every signed-in page asks; a Fluent query costs its serialisation and reflection: RowModel).
     static func unread(_ username: String, on db: any Database) async throws -> Int {
-        guard let sql = db as? any SQLDatabase else {
-            return try await OutboxMessage.query(on: db).filter(\.$recipient == username).filter(\.$readAt == nil).count()
-        }
-        let row = try await sql.raw("SELECT COUNT(*) AS n FROM outbox WHERE recipient = \(bind: username) AND read_at IS NULL").first()
+        let row = try await db.sql.raw("SELECT COUNT(*) AS n FROM outbox WHERE recipient = \(bind: username) AND read_at IS NULL").first()
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 }
