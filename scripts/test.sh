@@ -8,6 +8,19 @@ cd "$(dirname "$0")/.."
 # Per-case start lines and compiler progress are noise in CI logs; results and failures stay.
 quiet() { grep -Ev '^(◇|↳)|^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Wrapping|Linking|Write|Applying|Merging)' || true; }
 
+# On a bare machine the tools the tests use (chromium, PostgreSQL, the Python
+# harnesses) take minutes to install: do it while Swift builds.
+tools_log=$(mktemp)
+bash scripts/install-test-tools.sh >"$tools_log" 2>&1 &
+tools=$!
+
+echo "== build =="
+swift build --build-tests 2>&1 | quiet
+status=${PIPESTATUS[0]}
+[ "$status" -eq 0 ] || exit "$status"
+wait "$tools"
+cat "$tools_log"
+
 echo "== OpenAPI document =="
 python3 -c "import openapi_spec_validator, yaml" 2>/dev/null || pip install -q openapi-spec-validator pyyaml
 python3 -c "
@@ -28,7 +41,7 @@ if ! command -v rsvg-convert >/dev/null && [ "$(id -u)" = 0 ]; then
 fi
 
 echo "== all tests, SQLite =="
-swift test 2>&1 | quiet
+swift test --skip-build 2>&1 | quiet
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || exit "$status"
 
@@ -48,5 +61,5 @@ if [ "${DTI_SKIP_POSTGRES:-0}" = "1" ]; then
 fi
 echo "== server tests, PostgreSQL =="
 url=$(bash scripts/start-postgres.sh) || { echo "PostgreSQL could not be started"; exit 1; }
-DTI_TEST_DATABASE_URL="$url" swift test --filter "DTIServerTests|TwoServersTests" 2>&1 | quiet
+DTI_TEST_DATABASE_URL="$url" swift test --skip-build --filter "DTIServerTests|TwoServersTests" 2>&1 | quiet
 exit "${PIPESTATUS[0]}"
