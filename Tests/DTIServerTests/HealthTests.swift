@@ -13,6 +13,26 @@ struct PublicPageTests {
         }
     }
 
+    @Test("the public folder's styles and scripts are served; any other path is a route or 404, never a file outside it")
+    func publicFiles() async throws {
+        try await withDemoApp { app in
+            let browser = Browser(app)
+            let styles = try await browser.send(.GET, "/styles.css")
+            #expect(styles.status == .ok)
+            #expect(styles.headers.first(name: .contentType)?.hasPrefix("text/css") == true)
+            #expect(styles.body.contains("{"))
+            let script = try await browser.send(.GET, "/assessment.js")
+            #expect(script.status == .ok && script.body.contains("fetch"))
+            #expect(try await browser.send(.GET, "/missing.css").status == .notFound)
+            for path in ["/../Package.swift", "/styles.css/../../Package.swift", "/%2e%2e/Package.swift"] {
+                let r = try await browser.send(.GET, path)
+                #expect(r.status != .ok && !r.body.contains("PackageDescription"), "\(path)")
+            }
+            // Pages are still routes.
+            #expect(try await browser.send(.GET, "/frameworks").status == .ok)
+        }
+    }
+
     @Test("the home page, in Vietnamese, for everyone")
     func home() async throws {
         try await withDemoApp { app in

@@ -23,9 +23,17 @@ func openPeriod(_ app: Application) async throws -> String {
 }
 
 struct SavedAnswer: Decodable {
+    struct Totals: Decodable, Equatable {
+        var totalPoints: String
+        var applicableMax: String
+        var index: String
+        var applicable: Int
+        var answered: Int
+    }
     var criterion: String
     var version: Int
     var points: String
+    var totals: Totals
 }
 
 @Suite("Self-assessment: answers, submission, two-account approval", .serialized)
@@ -61,6 +69,18 @@ struct SelfAssessmentTests {
             let view = try await focal.send(.GET, "/api/v1/periods/\(period)/units/SNNPTNT/self-assessment")
             #expect(view.body.contains(#""totalPoints":"85,50""#))
             #expect(view.body.contains(#""applicableMax":"1000""#))
+            // A save answers with the totals the whole form shows, not the whole form.
+            struct Form: Decodable {
+                struct Checklist: Decodable { var applicable: Int; var answered: Int }
+                var totalPoints: String; var applicableMax: String; var index: String; var checklist: Checklist
+            }
+            let second = try await put(focal, period, "SNNPTNT", "2", value: "70", version: 0)
+            let saved = try second.json(SavedAnswer.self)
+            let form = try await focal.send(.GET, "/api/v1/periods/\(period)/units/SNNPTNT/self-assessment").json(Form.self)
+            #expect(saved.totals == .init(totalPoints: form.totalPoints, applicableMax: form.applicableMax, index: form.index,
+                                          applicable: form.checklist.applicable, answered: form.checklist.answered))
+            #expect(saved.totals.answered == 2 && saved.totals.totalPoints != "85,50")
+            #expect(!second.body.contains("\"rows\""))
         }
     }
 

@@ -42,11 +42,13 @@ struct SelfAssessmentController: RouteCollection {
         return SelfAssessmentView(a, for: req.user!, context: try await AssessmentContext.load(a, for: req.user!, on: req.db))
     }
 
+    /// A save's answer: the row as written and the form's totals after it
+    /// (not the whole form: `GET` the self-assessment for that; ADR 0023).
     struct Saved: Content {
         var criterion: String
         var version: Int
         var points: String
-        var view: SelfAssessmentView
+        var totals: SelfAssessmentView.Totals
     }
 
     struct ConflictAnswer: Content {
@@ -66,11 +68,11 @@ struct SelfAssessmentController: RouteCollection {
         let permit = try assessment.permit(req.user, criterion: criterion)
         switch try await SelfAssessmentService.save(assessment, permit: permit, input: try req.content.decode(AnswerInput.self), in: req.context) {
         case .saved(let answer):
-            // The page model from what was loaded and the saved row: no second load.
+            // The totals from what was loaded and the saved row: no second load.
             var fresh = assessment
             fresh.answers[criterion] = answer
             return try await Saved(criterion: criterion, version: answer.version,
-                                   points: PointsText.points(answer.selfPoints), view: SelfAssessmentView(fresh, for: req.user!)).encodeResponse(for: req)
+                                   points: PointsText.points(answer.selfPoints), totals: .init(fresh)).encodeResponse(for: req)
         case .conflict(let current):
             let response = try await ConflictAnswer(
                 error: true, reason: "Tiêu chí \(criterion) vừa được \(current.updatedBy) lưu (phiên bản \(current.version)); số liệu của bạn chưa được lưu. Hãy xem giá trị hiện tại rồi lưu lại.",

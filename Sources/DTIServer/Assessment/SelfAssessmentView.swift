@@ -249,6 +249,26 @@ struct SelfAssessmentView: Content {
         problemRows = []
     }
 
+    /// The form's totals, as its header shows them, without the rows.
+    struct Totals: Content {
+        var totalPoints: String
+        var applicableMax: String
+        var index: String
+        /// Applicable criteria, and how many of them have an answer.
+        var applicable: Int
+        var answered: Int
+
+        init(_ a: SelfAssessment) {
+            let fw = a.framework, score = a.score, tags = Set(a.unit.tagList)
+            totalPoints = PointsText.points(score.totalPoints)
+            applicableMax = FrameworkCatalog.text(score.totalApplicableMax)
+            index = SelfAssessmentView.indexText(score, in: fw)
+            let leaves = fw.leaves.map { fw.nodes[$0] }.filter { $0.applicability.applies(toUnitTagged: tags) }
+            applicable = leaves.count
+            answered = leaves.filter { a.answers[$0.code] != nil }.count
+        }
+    }
+
     /// A unit's index from a score, as the form shows it (as if reported), in the framework's number format.
     static func indexText(_ score: UnitScore, in fw: CompiledFramework) -> String {
         let display = fw.framework.display

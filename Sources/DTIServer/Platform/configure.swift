@@ -88,16 +88,21 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     if let metrics { app.middleware.use(MetricsMiddleware(metrics: metrics)) }
     app.publishedBytes = PublishedBytes()
     app.middleware.use(PublishedBytesMiddleware(cache: app.publishedBytes))  // published pages: rendered once, then bytes with ETag/304
-    app.middleware.use(ErrorPageMiddleware())
-    app.middleware.use(MethodNotAllowedMiddleware())                // 405 with Allow for a path that exists with another method
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    // The async middlewares run in chains, one task per chain (AsyncChain, ADR 0023).
+    app.middleware.use(AsyncChain([
+        ErrorPageMiddleware(),
+        MethodNotAllowedMiddleware(),                                 // 405 with Allow for a path that exists with another method
+        PublicFilesMiddleware(publicDirectory: app.directory.publicDirectory),  // styles and scripts
+    ]))
     app.middleware.use(app.sessions.middleware)
-    app.middleware.use(SessionTimeoutMiddleware(idle: Double(settings.sessionIdleMinutes) * 60, absolute: Double(settings.sessionMaxHours) * 3600))
-    app.middleware.use(SessionUserAuthenticator())
-    app.middleware.use(BearerTokenAuthenticator())
-    app.middleware.use(UnreadCountMiddleware())                    // the header's unread notifications
-    app.middleware.use(MultipartGuardMiddleware())                  // our parser reads every multipart body before Vapor's may
-    app.middleware.use(CSRFMiddleware())
+    app.middleware.use(AsyncChain([
+        SessionTimeoutMiddleware(idle: Double(settings.sessionIdleMinutes) * 60, absolute: Double(settings.sessionMaxHours) * 3600),
+        SessionUserAuthenticator(),
+        BearerTokenAuthenticator(),
+        UnreadCountMiddleware(),                                      // the header's unread notifications
+        MultipartGuardMiddleware(),                                   // our parser reads every multipart body before Vapor's may
+        CSRFMiddleware(),
+    ]))
 
     // Forms and JSON bodies are small; uploads will stream (later).
     app.routes.defaultMaxBodySize = "64kb"
