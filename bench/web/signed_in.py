@@ -2,7 +2,7 @@
 measurements of the save path and the form: a release server on a fresh
 demo (SQLite), the self-assessment period and a focal point with an API
 token per unit as run.py sets them up, then `wrk` on one unit's form with
-its focal point's cookie, and the save driver at 50 and 200 clients (every
+its focal point's cookie, `/api/v1/me` with a token, and the save driver at 50 and 200 clients (every
 acknowledged save read back). With `--perf FILE`, `perf record` samples the
 server during the 50-client saves.
 
@@ -34,6 +34,10 @@ def main():
         focal = Session(server.base, "bench.snnptnt", "Mat-khau#2026")
         results["form"] = wrk(f"{server.base}/periods/{period}/units/SNNPTNT", args.seconds, headers=[f"Cookie: {focal.cookie()}"])
         print("a unit's form, its focal point signed in:", results["form"], flush=True)
+        with open(tokens, encoding="utf-8") as f:
+            token = json.load(f)[0]["token"]
+        results["me"] = wrk(f"{server.base}/api/v1/me", args.seconds, headers=[f"Authorization: Bearer {token}"])
+        print("/api/v1/me with a token:", results["me"], flush=True)
         for clients in (50, 200):
             perf = None
             if args.perf and clients == 50:
