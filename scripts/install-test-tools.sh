@@ -2,8 +2,9 @@
 # Installs what the tests need from outside Swift, best effort and
 # idempotent: Debian's chromium, PostgreSQL (started, as the PostgreSQL pass
 # expects) and librsvg2-bin when run as root; the Python test harnesses with
-# pip. scripts/test.sh runs this in the background while Swift builds, and
-# each step still checks (and installs) what it needs itself.
+# pip. scripts/test.sh runs this in the background while Swift builds and
+# then only checks; schemathesis.sh and tests/browser/run.sh, which also run
+# on their own, install what they need if it is missing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)

@@ -22,8 +22,9 @@ status=${PIPESTATUS[0]}
 wait "$tools"
 cat "$tools_log"
 
+# What follows was installed by scripts/install-test-tools.sh (above); here
+# each need is only checked.
 echo "== OpenAPI document =="
-python3 -c "import openapi_spec_validator, yaml" 2>/dev/null || pip install -q openapi-spec-validator pyyaml
 python3 -c "
 import yaml
 from openapi_spec_validator import validate
@@ -33,13 +34,11 @@ print('Sources/DTIServer/Resources/openapi.yaml: valid OpenAPI 3.1')
 
 # The notification test delivers to a real SMTP listener on loopback; the
 # Office tests read and write Excel and Word files with openpyxl and python-docx.
-python3 -c "import aiosmtpd" 2>/dev/null || pip install -q aiosmtpd || echo "aiosmtpd not installed: the SMTP test will be skipped"
-python3 -c "import openpyxl, docx" 2>/dev/null || pip install -q openpyxl python-docx || { echo "openpyxl and python-docx are needed by the tests"; exit 1; }
+python3 -c "import aiosmtpd" 2>/dev/null || echo "aiosmtpd not installed: the SMTP test will be skipped"
+python3 -c "import openpyxl, docx" 2>/dev/null || { echo "openpyxl and python-docx are needed by the tests"; exit 1; }
 
 # The Word appendix draws its charts with librsvg's rsvg-convert (Debian's librsvg2-bin).
-if ! command -v rsvg-convert >/dev/null && [ "$(id -u)" = 0 ]; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq librsvg2-bin) >/dev/null 2>&1 || echo "librsvg2-bin not installed: Word exports will have no charts"
-fi
+command -v rsvg-convert >/dev/null || echo "librsvg2-bin not installed: Word exports will have no charts"
 
 echo "== all tests, SQLite =="
 swift test --skip-build 2>&1 | quiet
