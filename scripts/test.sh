@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Per-case start lines and compiler progress are noise in CI logs; results and failures stay.
-quiet() { grep -Ev '^(◇|↳)|^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Wrapping|Linking|Write|Applying|Merging)' || true; }
+quiet() { grep -Ev '^(◇|↳)|^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Wrapping|Linking|Write|Applying|Merging)|\[FluentKit\] \[Migrator\]' || true; }
 
 # On a bare machine the tools the tests use (chromium, PostgreSQL, the Python
 # harnesses) take minutes to install: do it while Swift builds.
@@ -79,5 +79,11 @@ else
   pg_status=$?
   cat "$pg_log"
 fi
+# The last lines of a CI log say which of the two parallel steps failed.
+echo "== summary =="
+verdict() { [ "$2" -eq 0 ] && echo "$1: passed" || echo "$1: FAILED (exit $2)"; }
+echo "build, SQLite tests, API conformance: passed"
+verdict "browser journeys" "$journeys_status"
+[ "${DTI_SKIP_POSTGRES:-0}" = "1" ] || verdict "server tests on PostgreSQL" "$pg_status"
 [ "$journeys_status" -eq 0 ] || exit "$journeys_status"
 exit "$pg_status"

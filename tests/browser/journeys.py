@@ -109,11 +109,15 @@ class Journey:
         admin = self.person("quantri")
         admin.goto(self.base + "/admin/periods/new")
         # 2024: the demo's huyện were dissolved on 1 July 2025; typing the year brings that year's units.
+        # A tick taken off before the list changes stays off: the unit is listed for both years.
         expect(admin.locator("#units-district")).to_have_count(0)
+        admin.locator("input[value='STTTT']").uncheck()
         admin.fill("#year", "2024")
         admin.locator("#year").press("Tab")
         expect(admin.locator("#units-status")).to_contain_text("Danh sách đơn vị của năm 2024")
         expect(admin.locator("input[value='KRONGPAC']")).to_be_checked()
+        expect(admin.locator("input[value='STTTT']")).not_to_be_checked()
+        admin.locator("input[value='STTTT']").check()
         admin.fill("#title", "Đánh giá DTI thử nghiệm trên trình duyệt")
         for phase, (a, b) in {"self_assessment": (-1, 20), "evaluation": (-1, 20), "corrections": (-1, 20), "council_appraisal": (-1, 20),
                               "consolidation": (21, 25), "publication": (26, 30)}.items():
