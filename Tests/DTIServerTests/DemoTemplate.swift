@@ -68,8 +68,8 @@ struct DemoTemplate: Sendable {
                     try await sql.raw("PRAGMA defer_foreign_keys = ON").run()
                     for table in tables {
                         let columns = try await sql.raw("SELECT name FROM pragma_table_info(\(bind: table))").all()
-                            .map { "\"" + (try $0.decode(column: "name", as: String.self)) + "\"" }.joined(separator: ", ")
-                        try await sql.raw("INSERT INTO main.\"\(unsafeRaw: table)\" (\(unsafeRaw: columns)) SELECT \(unsafeRaw: columns) FROM demo.\"\(unsafeRaw: table)\"").run()
+                            .map { try $0.decode(column: "name", as: String.self) }
+                        try await Self.copyRows(of: table, columns: columns, from: "demo", to: "main", on: sql)
                     }
                     try await sql.raw("COMMIT").run()
                 } catch {
@@ -91,11 +91,20 @@ struct DemoTemplate: Sendable {
                     """).all().map { (try $0.decode(column: "child", as: String.self), try $0.decode(column: "parent", as: String.self)) }
                 for table in try Self.parentsFirst(tables, edges: edges) {
                     let columns = try await sql.raw("SELECT column_name FROM information_schema.columns WHERE table_schema = \(bind: schema) AND table_name = \(bind: table) ORDER BY ordinal_position").all()
-                        .map { "\"" + (try $0.decode(column: "column_name", as: String.self)) + "\"" }.joined(separator: ", ")
-                    try await sql.raw("INSERT INTO \"\(unsafeRaw: table)\" (\(unsafeRaw: columns)) SELECT \(unsafeRaw: columns) FROM \"\(unsafeRaw: schema)\".\"\(unsafeRaw: table)\"").run()
+                        .map { try $0.decode(column: "column_name", as: String.self) }
+                    try await Self.copyRows(of: table, columns: columns, from: schema, to: nil, on: sql)
                 }
             }
         }
+    }
+
+    /// `INSERT INTO target.table (columns) SELECT columns FROM source.table`, columns by name
+    /// (the template's column order need not be the test database's); `target` nil is the
+    /// connection's own schema.
+    private static func copyRows(of table: String, columns: [String], from source: String, to target: String?, on sql: any SQLDatabase) async throws {
+        let quoted = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+        let into = (target.map { "\"\($0)\"." } ?? "") + "\"\(table)\""
+        try await sql.raw("INSERT INTO \(unsafeRaw: into) (\(unsafeRaw: quoted)) SELECT \(unsafeRaw: quoted) FROM \"\(unsafeRaw: source)\".\"\(unsafeRaw: table)\"").run()
     }
 
     /// Tables ordered so that every table comes after those it refers to

@@ -148,9 +148,10 @@ struct SelfAssessmentView: Content {
         resultsHref = a.period.preliminaryAt != nil ? SelfAssessmentController.path(a) + "/results" : nil
         returnReason = state == .returned ? a.submission?.returnReason : nil
         version = a.submission?.version ?? 0
-        totalPoints = PointsText.points(score.totalPoints)
-        applicableMax = FrameworkCatalog.text(score.totalApplicableMax)
-        index = Self.indexText(score, in: fw)
+        let totals = Totals(a, score: score)
+        totalPoints = totals.totalPoints
+        applicableMax = totals.applicableMax
+        index = totals.index
         indexLabel = fw.framework.method.label
         let names = context.names
         func name(_ username: String) -> String { names[username] ?? username }
@@ -233,7 +234,7 @@ struct SelfAssessmentView: Content {
         let phaseEnd = a.period.phases.first(where: { $0.phase == Phase.selfAssessment.rawValue })?.endsOn
         let deadline = a.exceptions[Phase.selfAssessment.rawValue] ?? phaseEnd
         let daysLeft = deadline.flatMap { DateText.days(from: a.today, to: $0) }
-        checklist = Checklist(applicable: leaves.count, answered: leaves.filter { !$0.unanswered }.count,
+        checklist = Checklist(applicable: totals.applicable, answered: totals.answered,
                               needsEvidence: leaves.filter(\.needsEvidence).map(\.option), unanswered: leaves.filter(\.unanswered).map(\.option),
                               openCorrections: rows.filter(\.correctionOpen).map(\.option),
                               deadline: deadline.map(DateText.display), daysLeft: daysLeft,
@@ -258,8 +259,9 @@ struct SelfAssessmentView: Content {
         var applicable: Int
         var answered: Int
 
-        init(_ a: SelfAssessment) {
-            let fw = a.framework, score = a.score, tags = Set(a.unit.tagList)
+        /// `score` is `a.score`, passed in by a caller that has already computed it.
+        init(_ a: SelfAssessment, score: UnitScore? = nil) {
+            let fw = a.framework, score = score ?? a.score, tags = Set(a.unit.tagList)
             totalPoints = PointsText.points(score.totalPoints)
             applicableMax = FrameworkCatalog.text(score.totalApplicableMax)
             index = SelfAssessmentView.indexText(score, in: fw)
