@@ -6,7 +6,7 @@ import Testing
 
 /// Two `dti serve` processes on one PostgreSQL, nothing between them but
 /// their ports: a session opened on one is valid on the other.
-@Suite("Two server processes share sessions", .enabled(if: ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"] != nil))
+@Suite("Two server processes share sessions and see each other's changes to a period", .enabled(if: ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"] != nil))
 struct TwoServersTests {
     final class Server {
         let process = Process()
@@ -84,5 +84,37 @@ struct TwoServersTests {
         #expect(body.contains(#""username":"quantri""#))
         let (anonymous, _, _) = try await HTTP.send("GET", b.base + "/api/v1/me", cookie: nil)
         #expect(anonymous == 401)
+
+        // A period kept by process A (PeriodCache) is re-dated on process B: A's next save is refused.
+        let admin = try await signIn(b, "quantri")
+        let year = Calendar.current.component(.year, from: Date()) + 1
+        let (created, periodBody, _) = try await HTTP.send("POST", b.base + "/api/v1/periods", cookie: admin.cookie, csrf: admin.csrf, json: """
+            {"year": \(year), "title": "Kỳ hai máy chủ \(UUID().uuidString.prefix(8))",
+             "phases": [{"phase": "self_assessment", "startsOn": "2020-01-01", "endsOn": "2099-12-31"}],
+             "frameworks": [{"level": "department", "key": "daklak-2023-department", "version": 1}]}
+            """)
+        #expect(created == 200 || created == 201, "\(periodBody.prefix(300))")
+        let period = try #require(((try JSONSerialization.jsonObject(with: Data(periodBody.utf8)) as? [String: Any])?["period"] as? [String: Any])?["id"] as? String)
+        let focal = try await signIn(a, "daumoi.snn")
+        let answer = a.base + "/api/v1/periods/\(period)/units/SNNPTNT/answers/1"
+        let (first, firstBody, _) = try await HTTP.send("PUT", answer, cookie: focal.cookie, csrf: focal.csrf, json: #"{"value": "10", "version": 0}"#)
+        #expect(first == 200, "\(firstBody.prefix(300))")
+        let (redated, redatedBody, _) = try await HTTP.send("PATCH", b.base + "/api/v1/periods/\(period)", cookie: admin.cookie, csrf: admin.csrf, json: """
+            {"phases": [{"phase": "self_assessment", "startsOn": "2020-01-01", "endsOn": "2020-06-30"}], "reason": "Hết hạn, đổi trên máy chủ B"}
+            """)
+        #expect(redated == 200, "\(redatedBody.prefix(300))")
+        let (second, secondBody, _) = try await HTTP.send("PUT", answer, cookie: focal.cookie, csrf: focal.csrf, json: #"{"value": "11", "version": 1}"#)
+        #expect(second == 409 && secondBody.contains("Ngoài thời gian tự đánh giá"), "\(second) \(secondBody.prefix(300))")
+    }
+
+    /// Signs in on `server`: the session cookie and its CSRF token.
+    func signIn(_ server: Server, _ username: String) async throws -> (cookie: String, csrf: String) {
+        let (_, body, cookie0) = try await HTTP.send("GET", server.base + "/api/v1/session", cookie: nil)
+        let csrf = try #require((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["csrf"] as? String)
+        let (status, signedIn, cookie1) = try await HTTP.send("POST", server.base + "/api/v1/session", cookie: cookie0, csrf: csrf,
+                                                              json: #"{"username":"\#(username)","password":"OpenDTI@2026"}"#)
+        #expect(status == 200)
+        let fresh = (try JSONSerialization.jsonObject(with: Data(signedIn.utf8)) as? [String: Any])?["csrf"] as? String
+        return (try #require(cookie1 ?? cookie0), fresh ?? csrf)
     }
 }

@@ -166,7 +166,7 @@ def setup_saves(server, work, clients):
 
 
 def saves(server, period, tokens, clients, seconds):
-    out = subprocess.run([sys.executable, os.path.join(HERE, "saves.py"), server.base, period, tokens, str(clients), str(seconds)],
+    out = subprocess.run([sys.executable, os.path.join(HERE, "saves.py"), server.base, period, tokens, str(clients), str(seconds), str(server.process.pid)],
                          capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(out.stderr)

@@ -5,11 +5,15 @@ no HTTP library: the client must cost little beside the server). Prints
 saves/s, latency percentiles and conflicts; then reads every pair back and
 counts acknowledged saves whose value is not the stored one (lost saves).
 
-    python3 bench/web/saves.py BASE_URL PERIOD_ID TOKENS.json CLIENTS SECONDS
+    python3 bench/web/saves.py BASE_URL PERIOD_ID TOKENS.json CLIENTS SECONDS [SERVER_PID]
+With SERVER_PID (a server on this machine), the server's CPU time over the
+saving (user + system, from /proc, the read-back left out) is divided by the
+saves: "cpu_ms_per_save".
 TOKENS.json: [{"unit": CODE, "criterion": CODE, "token": TOKEN, "version": N}, ...]
 """
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -54,16 +58,25 @@ async def client(host, port, path, token, version, deadline, latencies, state):
     return acknowledged
 
 
-async def run(base, period, pairs, clients, seconds):
+def cpu_seconds(pid):
+    """User + system CPU of a process so far, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run(base, period, pairs, clients, seconds, pid=None):
     url = urlparse(base)
     deadline = time.monotonic() + seconds
     latencies, state = [], {"errors": 0, "conflicts": 0}
     chosen = pairs[:clients]
+    cpu_before = cpu_seconds(pid) if pid else None
     started = time.monotonic()
     acked = await asyncio.gather(*[
         client(url.hostname, url.port, f"/api/v1/periods/{period}/units/{p['unit']}/answers/{p['criterion']}", p["token"], p["version"],
                deadline, latencies, state) for p in chosen])
     elapsed = time.monotonic() - started
+    cpu = cpu_seconds(pid) - cpu_before if pid else None
     latencies.sort()
     pct = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0
     # Every acknowledged value is read back.
@@ -80,9 +93,12 @@ async def run(base, period, pairs, clients, seconds):
     result = {"clients": clients, "saves": len(latencies), "saves_per_s": round(len(latencies) / elapsed, 1),
               "p50_ms": round(pct(0.50), 1), "p99_ms": round(pct(0.99), 1), "conflicts": state["conflicts"],
               "errors": state["errors"], "lost": lost}
+    if cpu is not None and latencies:
+        result["cpu_ms_per_save"] = round(cpu * 1000 / len(latencies), 2)
     print(json.dumps(result))
 
 
 if __name__ == "__main__":
     base, period, tokens, clients, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
-    asyncio.run(run(base, period, json.load(open(tokens)), clients, seconds))
+    pid = int(sys.argv[6]) if len(sys.argv) > 6 else None
+    asyncio.run(run(base, period, json.load(open(tokens)), clients, seconds, pid))

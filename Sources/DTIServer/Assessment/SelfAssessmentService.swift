@@ -26,7 +26,7 @@ struct SelfAssessment {
     /// and the unit's own accounts. Nobody else, before publication.
     static func load(_ ctx: ServiceContext, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
         let user = try ctx.signedIn()
-        guard let periodID, let period = try await PeriodService.load(periodID, on: ctx.db) else {
+        guard let periodID, let period = try await PeriodService.load(periodID, on: ctx.db, cache: ctx.periods) else {
             throw DomainError.notFound("Không có kỳ đánh giá này.")
         }
         let sql = try ctx.db.sql

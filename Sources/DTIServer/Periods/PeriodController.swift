@@ -86,7 +86,7 @@ struct PeriodController: RouteCollection {
     @Sendable func create(req: Request) async throws -> Response {
         switch try await PeriodService.create(try req.content.decode(PeriodInput.self), in: req.context) {
         case .success(let period):
-            return try await detail(try await PeriodService.load(period.id!, on: req.db)!, today: req.today).encodeResponse(status: .created, for: req)
+            return try await detail(try await PeriodService.load(period.id!, on: req.db, cache: req.application.periodCache)!, today: req.today).encodeResponse(status: .created, for: req)
         case .failure(let problems): throw problems.abort
         }
     }
@@ -94,7 +94,7 @@ struct PeriodController: RouteCollection {
     /// The blank form, or (`?from=ID`) last year's period copied: its
     /// units, the newest versions of its frameworks, its dates a year on.
     @Sendable func newPage(req: Request) async throws -> Response {
-        guard let from = req.query[UUID.self, at: "from"], let source = try await PeriodService.load(from, on: req.db) else {
+        guard let from = req.query[UUID.self, at: "from"], let source = try await PeriodService.load(from, on: req.db, cache: req.application.periodCache) else {
             // ?year=: the units of that year (the form asks again when the year typed changes).
             var form = PeriodForm.blank
             if let year = req.query[Int.self, at: "year"], (2000...2100).contains(year) { form.year = String(year) }

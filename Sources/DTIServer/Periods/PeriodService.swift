@@ -118,16 +118,31 @@ enum PeriodService {
 
     /// The period with its phases and frameworks (each with its version), as
     /// Fluent's eager loading would give them, read as SQL rows (RowModel):
-    /// every form view and every save asks.
-    static func load(_ id: UUID, on db: any Database) async throws -> Period? {
+    /// every form view and every save asks. With `cache`, the phases and
+    /// frameworks kept under the period's current revision are used instead
+    /// of three more reads (PeriodCache); inside a transaction, never.
+    static func load(_ id: UUID, on db: any Database, cache: PeriodCache? = nil) async throws -> Period? {
         let sql = try db.sql
-        guard let period = try await Period.rows(sql, where: "id = \(bind: id)").first else { return nil }
-        period.$phases.value = try await PeriodPhase.rows(sql, where: "period_id = \(bind: id)")
-        let links = try await PeriodFramework.rows(sql, where: "period_id = \(bind: id)")
-        let versions = try await sql.raw("""
-            SELECT framework_versions.* FROM framework_versions JOIN period_frameworks ON period_frameworks.framework_version_id = framework_versions.id
-            WHERE period_frameworks.period_id = \(bind: id)
-            """).all().map { try FrameworkVersion.decode(row: $0) }
+        guard let row = try await sql.raw("SELECT * FROM periods WHERE id = \(bind: id)").first() else { return nil }
+        let period = try Period.decode(row: row)
+        let cache = db.inTransaction ? nil : cache
+        let revision = try row.decode(column: "revision", as: Int.self)
+        let children: PeriodCache.Children
+        if let kept = cache?.children(of: id, revision: revision) {
+            children = kept
+        } else {
+            children = PeriodCache.Children(
+                phases: try await sql.raw("SELECT * FROM period_phases WHERE period_id = \(bind: id)").all(),
+                links: try await sql.raw("SELECT * FROM period_frameworks WHERE period_id = \(bind: id)").all(),
+                versions: try await sql.raw("""
+                    SELECT framework_versions.* FROM framework_versions JOIN period_frameworks ON period_frameworks.framework_version_id = framework_versions.id
+                    WHERE period_frameworks.period_id = \(bind: id)
+                    """).all())
+            cache?.keep(children, of: id, revision: revision)
+        }
+        period.$phases.value = try children.phases.map { try PeriodPhase.decode(row: $0) }
+        let links = try children.links.map { try PeriodFramework.decode(row: $0) }
+        let versions = try children.versions.map { try FrameworkVersion.decode(row: $0) }
         let byID = Dictionary(versions.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a })
         for link in links {
             guard let version = byID[link.$frameworkVersion.id] else { throw DomainError.failure("Kỳ đánh giá trỏ tới một bộ chỉ số không còn lưu trữ.") }

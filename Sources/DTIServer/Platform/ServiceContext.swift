@@ -15,6 +15,8 @@ struct ServiceContext: Sendable {
     var hashPassword: @Sendable (String) async throws -> String
     /// Whether a password matches a stored hash.
     var verifyPassword: @Sendable (String, String) async throws -> Bool = { _, _ in false }
+    /// This process's kept periods (PeriodCache), when the context comes from a request.
+    var periods: PeriodCache? = nil
 
     var now: Date { clock.now() }
     /// Today in Việt Nam, ISO.
@@ -42,6 +44,7 @@ extension Request {
             ?? remoteAddress?.ipAddress ?? ""
         return ServiceContext(actor: user, db: db, clock: application.clock, address: address,
                               hashPassword: { try await request.password.async.hash($0) },
-                              verifyPassword: { try await request.password.async.verify($0, created: $1) })
+                              verifyPassword: { try await request.password.async.verify($0, created: $1) },
+                              periods: application.periodCache)
     }
 }

@@ -57,6 +57,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M014AddParticipationAndPasswordChange()) // the units of a period; a password change forced after a reset
     app.migrations.add(M015AddPreliminaryResultsAndComplaints()) // preliminary results, complaints, corrected record versions
     app.migrations.add(M016AddUnitCoordinates())             // units' centroids from the administrative directory
+    app.migrations.add(M017AddPeriodRevision())              // a period's revision, raised by triggers (PeriodCache)
     try await app.autoMigrate()
 
     // Sessions in the database, written only when they change; the cookie is HttpOnly,
@@ -87,6 +88,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.middleware.use(ErrorMiddleware.default(environment: app.environment))  // last resort
     if let metrics { app.middleware.use(MetricsMiddleware(metrics: metrics)) }
     app.publishedBytes = PublishedBytes()
+    app.periodCache = PeriodCache()
     app.middleware.use(PublishedBytesMiddleware(cache: app.publishedBytes))  // published pages: rendered once, then bytes with ETag/304
     // The async middlewares run in chains, one task per chain (AsyncChain, ADR 0023).
     app.middleware.use(AsyncChain([

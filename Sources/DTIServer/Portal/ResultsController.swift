@@ -67,7 +67,7 @@ struct ResultsController: RouteCollection {
 
     /// A published period and its tables, or 404 — unpublished periods do not exist here.
     func published(_ req: Request) async throws -> (Period, [ResultArchive.Loaded]) {
-        guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db) else {
+        guard let id = req.parameters.get("id", as: UUID.self), let period = try await PeriodService.load(id, on: req.db, cache: req.application.periodCache) else {
             throw Abort(.notFound, reason: "Không có kết quả công bố này.")
         }
         let version = try Self.version(req)
