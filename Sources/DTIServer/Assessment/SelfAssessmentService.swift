@@ -30,10 +30,14 @@ struct SelfAssessment {
             throw DomainError.notFound("Không có kỳ đánh giá này.")
         }
         let sql = try ctx.db.sql
-        // The unit, its submission and its answers are read as SQL rows (RowModel): every form view and every save asks.
-        guard let unit = try await UnitModel.rows(sql, where: "code = \(bind: unitCode)").first else {
+        // The unit, its submission and its answers are read as SQL rows (RowModel): every form view and every
+        // save asks. The unit's row carries whether it takes part in the period (one statement for both).
+        guard let unitRow = try await sql.raw("""
+            SELECT units.*, \(Participation.counts(period: periodID, unit: "units.id")) FROM units WHERE code = \(bind: unitCode)
+            """).first() else {
             throw DomainError.notFound("Không có đơn vị mã \"\(unitCode)\".")
         }
+        let unit = try UnitModel.decode(row: unitRow)
         let scope = AccountDirectory.list(user.scopeUnits)
         let allowed: Bool
         switch user.role {
@@ -45,7 +49,7 @@ struct SelfAssessment {
         guard allowed else {
             throw DomainError.forbidden("Tài khoản \(user.username) (\(user.role.label)) không có quyền xem bản tự đánh giá của đơn vị này.")
         }
-        guard try await Participation.includes(period, unit: unit, on: ctx.db) else {
+        guard try Participation.includes(period, unit: unit, counts: unitRow) else {
             throw DomainError.notFound("Đơn vị \(unit.name) không tham gia kỳ đánh giá \"\(period.title)\".")
         }
         guard let link = period.frameworks.first(where: { $0.level == unit.level }) else {
@@ -60,18 +64,22 @@ struct SelfAssessment {
         // and every form view and every save asks these (PERFORMANCE.md).
         if let submission {
             for answer in try await Answer.rows(sql, where: "submission_id = \(bind: submission.id!)") { answers[answer.criterion] = answer }
-            for row in try await sql.raw("""
-                SELECT criterion FROM correction_requests WHERE submission_id = \(bind: submission.id!) AND status <> \(bind: CorrectionRequest.Status.closed.rawValue)
-                """).all() {
-                open.insert(try row.decode(column: "criterion", as: String.self))
-            }
         }
+        // The open corrections and the deadline exceptions in one statement: each row is one or the other.
         var exceptions: [String: String] = [:]
         for row in try await sql.raw("""
-            SELECT phase, "until" FROM phase_exceptions WHERE period_id = \(bind: periodID) AND unit_id = \(bind: unit.id!)
+            SELECT 'correction' AS kind, criterion AS name, '' AS "until" FROM correction_requests
+            WHERE submission_id = \(bind: submission?.id) AND status <> \(bind: CorrectionRequest.Status.closed.rawValue)
+            UNION ALL
+            SELECT 'exception' AS kind, phase AS name, "until" FROM phase_exceptions WHERE period_id = \(bind: periodID) AND unit_id = \(bind: unit.id!)
             """).all() {
-            let phase = try row.decode(column: "phase", as: String.self), until = try row.decode(column: "until", as: String.self)
-            exceptions[phase] = max(exceptions[phase] ?? "", until)
+            let name = try row.decode(column: "name", as: String.self)
+            if try row.decode(column: "kind", as: String.self) == "correction" {
+                open.insert(name)
+            } else {
+                let until = try row.decode(column: "until", as: String.self)
+                exceptions[name] = max(exceptions[name] ?? "", until)
+            }
         }
         return SelfAssessment(period: period, unit: unit, frameworkVersion: link.frameworkVersion, framework: framework,
                               submission: submission, answers: answers, openCorrections: open, exceptions: exceptions, today: ctx.today)

@@ -34,10 +34,21 @@ enum Participation {
     /// Whether `unit` takes part in `period`.
     /// One SQL statement (every form view and every save asks this).
     static func includes(_ period: Period, unit: UnitModel, on db: any Database) async throws -> Bool {
-        let row = try await db.sql.raw("""
-            SELECT (SELECT COUNT(*) FROM period_units WHERE period_id = \(bind: period.id!) AND unit_id = \(bind: unit.id!)) AS mine,
-            (SELECT COUNT(*) FROM period_units WHERE period_id = \(bind: period.id!)) AS listed
-            """).first()
+        let row = try await db.sql.raw("SELECT \(counts(period: period.id!, unit: "\(bind: unit.id!)"))").first()
+        return try includes(period, unit: unit, counts: row)
+    }
+
+    /// The two counts `includes` decides on, as SQL select items (`mine`, `listed`), for a
+    /// statement that reads the unit too: `unit` is a bound id or a column.
+    static func counts(period: UUID, unit: SQLQueryString) -> SQLQueryString {
+        """
+        (SELECT COUNT(*) FROM period_units WHERE period_id = \(bind: period) AND unit_id = \(unit)) AS mine,
+        (SELECT COUNT(*) FROM period_units WHERE period_id = \(bind: period)) AS listed
+        """
+    }
+
+    /// `includes` from a row that carries `counts`.
+    static func includes(_ period: Period, unit: UnitModel, counts row: (any SQLRow)?) throws -> Bool {
         if try (row?.decode(column: "mine", as: Int.self) ?? 0) > 0 { return true }
         guard try (row?.decode(column: "listed", as: Int.self) ?? 0) == 0 else { return false }
         return period.frameworks.contains { $0.level == unit.level } && unit.exists(in: period.year)
