@@ -81,6 +81,12 @@ struct SelfAssessmentTests {
                                           applicable: form.checklist.applicable, answered: form.checklist.answered))
             #expect(saved.totals.answered == 2 && saved.totals.totalPoints != "85,50")
             #expect(!second.body.contains("\"rows\""))
+            // A save that changes the value and the explanation logs both, each with what it replaced; nothing else.
+            let third = try await put(focal, period, "SNNPTNT", "2", value: "72", version: 1, explanation: "Theo báo cáo số 12/BC")
+            #expect(third.status == .ok, "\(third.body)")
+            let log = try await ChangeEntry.query(on: app.db).filter(\.$criterion == "2").all()
+                .map { "\($0.field): \($0.oldValue) → \($0.newValue)" }.sorted()
+            #expect(log == ["explanation:  → Theo báo cáo số 12/BC", "value:  → 70", "value: 70 → 72"], "\(log)")
         }
     }
 

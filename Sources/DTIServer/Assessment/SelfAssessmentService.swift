@@ -226,7 +226,7 @@ enum SelfAssessmentService {
         let submission = try await submission(for: assessment, on: ctx.db)
         // The answer and its change-log entries commit together or not at all.
         do {
-            return try await ctx.db.retryingTransaction { tx in
+            return try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
                 try await write(checked, version: input.version, submission: submission, by: user, on: tx)
             }
         } catch {
@@ -265,7 +265,7 @@ enum SelfAssessmentService {
         if !checked.isEmpty {
             let submission = try await submission(for: assessment, on: ctx.db)
             let checked = checked
-            let written = try await ctx.db.retryingTransaction { tx in
+            let written = try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
                 var written: [(String, SaveOutcome)] = []
                 for (answer, version) in checked {
                     written.append((answer.criterion, try await write(answer, version: version, submission: submission, by: user, on: tx)))
@@ -288,7 +288,17 @@ enum SelfAssessmentService {
                       on db: any Database) async throws -> SaveOutcome {
         let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
         let sql = try db.sql
-        let old = try await Answer.rows(sql, where: "submission_id = \(bind: submission.id!) AND criterion = \(bind: criterion)").first
+        let old: Answer?
+        if sql.dialect.name == "sqlite" {
+            // A write that changes nothing claims SQLite's write lock before anything is read (so the
+            // transaction is not refused at its first real write because another committed meanwhile),
+            // and returns the row as it stands: the lock and the read in one statement.
+            old = try await sql.raw("""
+                UPDATE answers SET version = version WHERE submission_id = \(bind: submission.id!) AND criterion = \(bind: criterion) RETURNING *
+                """).all().first.map { try Answer.decode(row: $0) }
+        } else {
+            old = try await Answer.rows(sql, where: "submission_id = \(bind: submission.id!) AND criterion = \(bind: criterion)").first
+        }
         if let old {
             guard old.version == version else { return .conflict(current: old) }
             let now = Date()
@@ -300,9 +310,8 @@ enum SelfAssessmentService {
             guard let returned = rows.first else {
                 return .conflict(current: try await Answer.find(old.id!, on: db) ?? old)
             }
-            for (field, before, after) in [("value", old.value, value), ("b", old.b, b), ("explanation", old.explanation, explanation)] where before != after {
-                try await logChange(sql, submission: submission.id!, criterion: criterion, actor: user.username, field: field, old: before, new: after, reason: reason)
-            }
+            try await logChanges(sql, submission: submission.id!, criterion: criterion, actor: user.username, reason: reason,
+                                 [("value", old.value, value), ("b", old.b, b), ("explanation", old.explanation, explanation)])
             // The saved answer is the row read under the write lock with the values just written: no second read.
             old.value = value; old.b = b; old.explanation = explanation; old.selfPoints = points
             old.updatedBy = user.username; old.updatedAt = now
@@ -321,20 +330,25 @@ enum SelfAssessmentService {
                 }
                 throw error
             }
-            for (field, after) in [("value", value), ("b", b), ("explanation", explanation)] where !after.isEmpty {
-                try await logChange(sql, submission: submission.id!, criterion: criterion, actor: user.username, field: field, old: "", new: after, reason: reason)
-            }
+            try await logChanges(sql, submission: submission.id!, criterion: criterion, actor: user.username, reason: reason,
+                                 [("value", "", value), ("b", "", b), ("explanation", "", explanation)])
             return .saved(created)
         }
     }
 
-    /// One change-log entry, as `ChangeEntry` stores it, in one SQL statement
-    /// (a Fluent create serialises the statement and reflects the model each time).
-    static func logChange(_ sql: any SQLDatabase, submission: UUID, criterion: String, actor: String, field: String,
-                          old: String, new: String, reason: String) async throws {
+    /// The change-log entries of one answer's fields that changed, as `ChangeEntry` stores
+    /// them, in one SQL statement (a Fluent create serialises the statement and reflects the
+    /// model each time; a save that changes a value and its explanation writes both at once).
+    static func logChanges(_ sql: any SQLDatabase, submission: UUID, criterion: String, actor: String, reason: String,
+                           _ fields: [(field: String, old: String, new: String)]) async throws {
+        let changed = fields.filter { $0.old != $0.new }
+        guard !changed.isEmpty else { return }
+        let at = Date()
+        let rows: [SQLQueryString] = changed.map {
+            "(\(bind: UUID()), \(bind: at), \(bind: submission), \(bind: criterion), \(bind: actor), \(bind: $0.field), \(bind: $0.old), \(bind: $0.new), \(bind: reason))"
+        }
         try await sql.raw("""
-            INSERT INTO change_log (id, "at", submission_id, criterion, actor, field, old_value, new_value, reason)
-            VALUES (\(bind: UUID()), \(bind: Date()), \(bind: submission), \(bind: criterion), \(bind: actor), \(bind: field), \(bind: old), \(bind: new), \(bind: reason))
+            INSERT INTO change_log (id, "at", submission_id, criterion, actor, field, old_value, new_value, reason) VALUES \(rows.joined(separator: ", "))
             """).run()
     }
 

@@ -13,12 +13,15 @@ extension Database {
     /// statement that writes nothing, so it waits for the lock (the busy
     /// timeout) before it reads, instead of reading first and being refused
     /// when it comes to write because another writer committed meanwhile.
-    func retryingTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    /// `bodyWritesFirst`: the body's first statement is itself a write (an
+    /// answer's save reads its row with one), so that statement claims the lock.
+    func retryingTransaction<T: Sendable>(bodyWritesFirst: Bool = false,
+                                          _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
                 return try await transaction { tx in
-                    if let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
+                    if !bodyWritesFirst, let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
                         try await sql.raw("UPDATE units SET code = code WHERE 0").run()
                     }
                     return try await body(tx)
