@@ -25,6 +25,13 @@ struct SelfAssessment {
     /// administrator, evaluators (within their unit scope), council members,
     /// and the unit's own accounts. Nobody else, before publication.
     static func load(_ ctx: ServiceContext, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
+        // Its five or so reads on one connection, taken from the pool once (PERFORMANCE.md).
+        try await ctx.db.withConnection { connection in
+            try await load(on: ctx.on(connection), periodID: periodID, unitCode: unitCode)
+        }
+    }
+
+    private static func load(on ctx: ServiceContext, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
         let user = try ctx.signedIn()
         guard let periodID, let period = try await PeriodService.load(periodID, on: ctx.db, cache: ctx.periods) else {
             throw DomainError.notFound("Không có kỳ đánh giá này.")
