@@ -209,4 +209,12 @@ struct UnitIsolationTests {
             #expect(try await evaluator.send(.GET, "/api/v1/units/SNNPTNT/accounts").status == .forbidden)
         }
     }
+
+    @Test("tokens and records are hashed as the standard SHA-256 hex (stored hashes stay valid)")
+    func hexDigests() {
+        // FIPS 180-2's examples: a wrong digit order would still agree with itself, not with these.
+        #expect(Digests.sha256Hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Digests.sha256Hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect([UInt8]([0x00, 0x0f, 0xa0, 0xff]).lowercaseHex == "000fa0ff")
+    }
 }

@@ -33,7 +33,7 @@ struct AnswerSheet {
     /// The digest a row's shown values have: the page writes it, a save compares it.
     static func digest(value: String, b: String, explanation: String) -> String {
         let text = [value, b, normalised(explanation)].joined(separator: "\u{1F}")
-        return SHA256.hash(data: Data(text.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(text.utf8)).prefix(12).lowercaseHex
     }
 
     /// Browsers send a textarea's line breaks as CR LF.

@@ -2,6 +2,13 @@ import Foundation
 
 /// Dates as stored (ISO yyyy-mm-dd) and as shown (dd/mm/yyyy).
 enum DateText {
+    /// The Gregorian calendar in Việt Nam's time zone, made once (every save asks for today).
+    static let vietnam: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        return calendar
+    }()
+
     static func parseISO(_ text: String) -> DateComponents? {
         let parts = text.split(separator: "-").map { Int($0) }
         guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2],
@@ -19,17 +26,13 @@ enum DateText {
 
     /// Today in Việt Nam, as ISO.
     static func todayISO(_ now: Date = Date()) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        let c = calendar.dateComponents([.year, .month, .day], from: now)
+        let c = vietnam.dateComponents([.year, .month, .day], from: now)
         return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 
     /// A moment in Việt Nam time: "23/11/2026 14:05".
     static func dateTime(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let c = vietnam.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         return String(format: "%02d/%02d/%04d %02d:%02d", c.day!, c.month!, c.year!, c.hour!, c.minute!)
     }
 

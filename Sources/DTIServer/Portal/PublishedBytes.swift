@@ -104,7 +104,7 @@ final class PublishedBytes: Sendable {
     static func make(body: ByteBuffer, headers: HTTPHeaders, now: Date, keep seconds: TimeInterval?) -> Entry {
         let bytes = Data(body.readableBytesView)
         // A route's own ETag stays (record.json's is the record's SHA-256).
-        let etag = headers.first(name: .eTag) ?? "\"" + SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+        let etag = headers.first(name: .eTag) ?? "\"" + SHA256.hash(data: bytes).prefix(16).lowercaseHex + "\""
         let type = headers.first(name: .contentType) ?? "application/octet-stream"
         let skipped: Set<String> = ["content-length", "date", "set-cookie", "etag", "last-modified", "cache-control", "vary", "connection",
                                     "content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy", "strict-transport-security"]

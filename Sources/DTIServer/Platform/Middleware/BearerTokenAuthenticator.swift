@@ -28,5 +28,5 @@ extension BearerTokenAuthenticator {
 }
 
 extension Digest {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
+    var hex: String { lowercaseHex }
 }
