@@ -25,15 +25,18 @@ struct SelfAssessment {
     /// administrator, evaluators (within their unit scope), council members,
     /// and the unit's own accounts. Nobody else, before publication.
     static func load(_ ctx: ServiceContext, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
-        // Its five or so reads on one connection, taken from the pool once (PERFORMANCE.md).
-        try await ctx.db.withConnection { connection in
-            try await load(on: ctx.on(connection), periodID: periodID, unitCode: unitCode)
+        // Its five or so reads on one connection, taken from the pool once (PERFORMANCE.md). Whether
+        // the kept periods may serve is decided before: Fluent's PostgreSQL driver marks every
+        // connection it lends as in a transaction.
+        let periods = ctx.db.inTransaction ? nil : ctx.periods
+        return try await ctx.db.withConnection { connection in
+            try await load(on: ctx.on(connection), periods: periods, periodID: periodID, unitCode: unitCode)
         }
     }
 
-    private static func load(on ctx: ServiceContext, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
+    private static func load(on ctx: ServiceContext, periods: PeriodCache?, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
         let user = try ctx.signedIn()
-        guard let periodID, let period = try await PeriodService.load(periodID, on: ctx.db, cache: ctx.periods) else {
+        guard let periodID, let period = try await PeriodService.load(periodID, on: ctx.db, cache: periods) else {
             throw DomainError.notFound("Không có kỳ đánh giá này.")
         }
         let sql = try ctx.db.sql

@@ -10,8 +10,8 @@ import Vapor
 /// revision is the one kept, the three other reads are skipped. The
 /// database's triggers raise the revision on every change of those rows
 /// (M017AddPeriodRevision), so a change made by another process is seen on
-/// the next read. Nothing read inside a transaction is kept or used: it may
-/// yet roll back. ADR 0024.
+/// the next read. Nothing read inside a transaction may be kept or used (it
+/// may yet roll back): callers inside one pass no cache. ADR 0024.
 final class PeriodCache: Sendable {
     struct Children: Sendable {
         var phases: [any SQLRow]

@@ -120,12 +120,14 @@ enum PeriodService {
     /// Fluent's eager loading would give them, read as SQL rows (RowModel):
     /// every form view and every save asks. With `cache`, the phases and
     /// frameworks kept under the period's current revision are used instead
-    /// of three more reads (PeriodCache); inside a transaction, never.
+    /// of three more reads (PeriodCache). Never pass a cache with a database
+    /// inside a transaction: what it reads may yet roll back. (`db.inTransaction`
+    /// cannot tell here: Fluent's PostgreSQL driver sets it on every lent
+    /// connection, so the caller decides before it takes one.)
     static func load(_ id: UUID, on db: any Database, cache: PeriodCache? = nil) async throws -> Period? {
         let sql = try db.sql
         guard let row = try await sql.raw("SELECT * FROM periods WHERE id = \(bind: id)").first() else { return nil }
         let period = try Period.decode(row: row)
-        let cache = db.inTransaction ? nil : cache
         let revision = try row.decode(column: "revision", as: Int.self)
         let children: PeriodCache.Children
         if let kept = cache?.children(of: id, revision: revision) {
