@@ -44,12 +44,28 @@ struct RowModelTests {
             #expect(try await same(PeriodFramework.self, app) { $0.id } > 0)
             #expect(try await same(FrameworkVersion.self, app) { $0.id } >= 3)
             // A period with its phases and frameworks, as Fluent's eager loading gives it.
+            // Read, then read again from the kept rows (PeriodCache): the same each time.
+            let cache = PeriodCache()
             for fluent in try await Period.query(on: app.db).with(\.$phases).with(\.$frameworks, { $0.with(\.$frameworkVersion) }).all() {
-                let read = try #require(try await PeriodService.load(fluent.id!, on: app.db))
-                #expect(try json(read) == json(fluent))
-                #expect(try read.phases.map(json).sorted() == fluent.phases.map(json).sorted())
-                #expect(try read.frameworks.map { try json($0) + json($0.frameworkVersion) }.sorted()
-                        == fluent.frameworks.map { try json($0) + json($0.frameworkVersion) }.sorted())
+                for kept in [nil, cache, cache] {
+                    let read = try #require(try await PeriodService.load(fluent.id!, on: app.db, cache: kept))
+                    #expect(try json(read) == json(fluent))
+                    #expect(try read.phases.map(json).sorted() == fluent.phases.map(json).sorted())
+                    #expect(try read.frameworks.map { try json($0) + json($0.frameworkVersion) }.sorted()
+                            == fluent.frameworks.map { try json($0) + json($0.frameworkVersion) }.sorted())
+                }
+            }
+            #expect(cache.count >= 5)
+            // A submission read beside its unit, its columns under a prefix (as a save loads it).
+            let sql = try #require(app.db as? any SQLDatabase)
+            let prefixed = Submission.columns.map { "submissions.\($0) AS sub_\($0)" }.joined(separator: ", ")
+            let fluentSubmissions = Dictionary(uniqueKeysWithValues: try await Submission.query(on: app.db).all().map { ($0.id!, $0) })
+            let joined = try await sql.raw("SELECT units.*, \(unsafeRaw: prefixed) FROM units JOIN submissions ON submissions.unit_id = units.id").all()
+            #expect(joined.count == fluentSubmissions.count)
+            for row in joined {
+                let read = try Submission.decode(row: row, prefix: "sub_")
+                #expect(try json(read) == json(try #require(fluentSubmissions[read.id!])))
+                #expect(read._$idExists && !read.hasChanges)
             }
             #expect(try await PeriodService.load(UUID(), on: app.db) == nil)
             try await bearerHolder(app)

@@ -41,9 +41,13 @@ struct SelfAssessment {
         }
         let sql = try ctx.db.sql
         // The unit, its submission and its answers are read as SQL rows (RowModel): every form view and every
-        // save asks. The unit's row carries whether it takes part in the period (one statement for both).
+        // save asks. The unit's row carries whether it takes part in the period and its submission, if any
+        // (its columns prefixed `sub_`): one statement for the three.
+        let submissionColumns = Submission.columns.map { "submissions.\($0) AS sub_\($0)" }.joined(separator: ", ")
         guard let unitRow = try await sql.raw("""
-            SELECT units.*, \(Participation.counts(period: periodID, unit: "units.id")) FROM units WHERE code = \(bind: unitCode)
+            SELECT units.*, \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: submissionColumns)
+            FROM units LEFT JOIN submissions ON submissions.period_id = \(bind: periodID) AND submissions.unit_id = units.id
+            WHERE units.code = \(bind: unitCode)
             """).first() else {
             throw DomainError.notFound("Không có đơn vị mã \"\(unitCode)\".")
         }
@@ -66,7 +70,7 @@ struct SelfAssessment {
             throw DomainError.conflict("Kỳ đánh giá \"\(period.title)\" chưa có bộ chỉ số cho cấp \(Levels.label(unit.level)).")
         }
         let framework = try FrameworkCatalog.compiled(link.frameworkVersion)
-        let submission = try await Submission.rows(sql, where: "period_id = \(bind: periodID) AND unit_id = \(bind: unit.id!)").first
+        let submission = try unitRow.decodeNil(column: "sub_id") ? nil : Submission.decode(row: unitRow, prefix: "sub_")
         var answers: [String: Answer] = [:]
         var open: Set<String> = []
         // The open corrections and the exceptions are read as SQL rows: each

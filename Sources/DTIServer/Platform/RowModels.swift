@@ -24,6 +24,14 @@ extension RowModel {
         return model
     }
 
+    /// A model from a row that carries its columns under a prefix (`sub_id`, `sub_status`…),
+    /// as a join reads a second table beside the first.
+    static func decode(row: any SQLRow, prefix: String) throws -> Self {
+        let model = Self()
+        try model.read(RowOutput(row: row, prefix: prefix))
+        return model
+    }
+
     /// `SELECT * FROM schema WHERE …`, each row decoded.
     static func rows(_ sql: any SQLDatabase, where condition: SQLQueryString) async throws -> [Self] {
         try await sql.raw("SELECT * FROM \(unsafeRaw: schema) WHERE " + condition).all().map { try decode(row: $0) }
@@ -43,11 +51,13 @@ extension Database {
 /// An SQL row as Fluent's properties read it (FluentSQL's own is internal).
 struct RowOutput: DatabaseOutput {
     let row: any SQLRow
+    /// Put before every column name (a joined table's columns, aliased).
+    var prefix = ""
     var description: String { "\(row)" }
     func schema(_ schema: String) -> any DatabaseOutput { self }
-    func contains(_ key: FieldKey) -> Bool { row.contains(column: key.description) }
-    func decodeNil(_ key: FieldKey) throws -> Bool { try row.decodeNil(column: key.description) }
-    func decode<T: Decodable>(_ key: FieldKey, as type: T.Type) throws -> T { try row.decode(column: key.description, as: T.self) }
+    func contains(_ key: FieldKey) -> Bool { row.contains(column: prefix + key.description) }
+    func decodeNil(_ key: FieldKey) throws -> Bool { try row.decodeNil(column: prefix + key.description) }
+    func decode<T: Decodable>(_ key: FieldKey, as type: T.Type) throws -> T { try row.decode(column: prefix + key.description, as: T.self) }
 }
 
 extension UserAccount: RowModel {
@@ -69,6 +79,9 @@ extension UnitModel: RowModel {
 }
 
 extension Submission: RowModel {
+    /// Its columns, for a statement that reads it beside another table under a prefix.
+    static let columns = ["id", "period_id", "unit_id", "status", "return_reason", "submitted_at", "version", "updated_at"]
+
     func read(_ o: any DatabaseOutput) throws {
         try $id.output(from: o); try $period.output(from: o); try $unit.output(from: o); try $status.output(from: o)
         try $returnReason.output(from: o); try $submittedAt.output(from: o); try $version.output(from: o); try $updatedAt.output(from: o)
