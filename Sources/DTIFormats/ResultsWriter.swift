@@ -43,6 +43,12 @@ public struct ResultsWriter: Sendable {
         }
     }
 
+    /// A group's units in display order (the rows of `grid`).
+    public func units(in group: String) -> [RankedUnit] { unitsByGroup[group] ?? [] }
+
+    /// A group's average index as the tables print it.
+    public func averageText(_ g: GroupSummary) -> String { text(g.average, g.decimals) }
+
     /// Header and cells of one group, in display order.
     public func grid(_ group: String) -> (header: [String], rows: [[String]], summary: [[String]]) {
         var header = ["TT", "Đơn vị"]

@@ -129,6 +129,7 @@ struct AuthorizationMatrixTests {
         // The portal: public; an unpublished period is 404 for everyone (PortalTests).
         .init(method: .GET, path: "/results", access: .everyone),
         .init(method: .GET, path: "/results/:id", access: .everyone),
+        .init(method: .GET, path: "/results/:id/groups/:group", access: .everyone),
         .init(method: .GET, path: "/results/:id/units/:code", access: .everyone),
         .init(method: .GET, path: "/results/:id/export.xlsx", access: .everyone),
         .init(method: .GET, path: "/results/:id/export.csv", access: .everyone),

@@ -19,7 +19,7 @@ struct PublishedBytesTests {
     func bytesAndRevalidation() async throws {
         try await withDemoApp { app in
             let id = try await publishedPeriod(app)
-            for path in ["/results/\(id)", "/results/\(id)/units/SNNPTNT", "/api/v1/results/\(id)", "/results/\(id)/export.csv", "/results/\(id)/record.json"] {
+            for path in ["/results/\(id)", "/results/\(id)/groups/1", "/results/\(id)/units/SNNPTNT", "/api/v1/results/\(id)", "/results/\(id)/export.csv", "/results/\(id)/record.json"] {
                 var first: (HTTPStatus, HTTPHeaders, ByteBuffer)?
                 try await app.testing().test(.GET, path) { res in first = (res.status, res.headers, res.body) }
                 let (status, headers, body) = try #require(first)
@@ -226,7 +226,15 @@ struct ListingBytesTests {
         try await withDemoApp { app in
             let clock = FixedClock(Date(timeIntervalSince1970: 1_780_000_000))
             app.clock = clock
-            for path in ["/", "/frameworks", "/units", "/results", "/units?q=krong"] {
+            // A search is rendered each time and never kept: made-up queries cannot fill the store.
+            for _ in 0..<2 {
+                try await app.testing().test(.GET, "/units?q=krong") { res in
+                    #expect(res.status == .ok)
+                    #expect(res.headers.first(name: .cacheControl) == nil)
+                }
+            }
+            #expect(app.publishedBytes.entry("/units?q=krong", now: clock.now()) == nil)
+            for path in ["/", "/frameworks", "/units", "/results"] {
                 var etag: String?
                 try await app.testing().test(.GET, path) { res in
                     #expect(res.status == .ok)

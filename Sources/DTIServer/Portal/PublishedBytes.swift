@@ -32,12 +32,21 @@ final class PublishedBytes: Sendable {
     /// listings (home, frameworks, units, the list of results) a few seconds —
     /// an administrator's change shows within that — and nothing else.
     static func keep(_ target: String) -> TimeInterval?? {
+        guard onlyChoosingParameters(target) else { return nil }
         if isPublishedPath(target) { return .some(nil) }
         let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
         return ["/", "/frameworks", "/units", "/results"].contains(path) ? .some(listingSeconds) : nil
     }
 
     static let listingSeconds: TimeInterval = 10
+
+    /// Whether every query parameter only chooses which kept page is shown (a record's
+    /// `version`, a long group's `page`). A search (`q`) or any other parameter is rendered
+    /// each time and never kept, so no stream of made-up addresses can fill the store.
+    static func onlyChoosingParameters(_ target: String) -> Bool {
+        guard let query = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first else { return true }
+        return query.split(separator: "&").allSatisfy { $0.hasPrefix("version=") || $0.hasPrefix("page=") }
+    }
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
     private let order = NIOLockedValueBox<[String]>([])

@@ -12,18 +12,17 @@ enum ResultExports {
         "dti-\(period.year)-" + VietnameseText.searchKey(period.title).split(separator: " ").prefix(6).joined(separator: "-")
     }
 
-    /// A group's indices as bars (pages and the Word appendix).
-    static func groupChart(_ set: ResultArchive.Loaded, group g: GroupSummary) -> String {
-        groupChart(set.results, group: g, indexName: ResultsWriter(set.results).indexHeader)
-    }
-
     /// A group's indices as bars, from any ranking (published or live).
     static func groupChart(_ results: RankedResults, group g: GroupSummary, indexName: String) -> String {
-        let members = results.units.filter { $0.row.group == g.group }
+        groupChart(results.units.filter { $0.row.group == g.group }, title: "\(g.group): \(indexName)")
+    }
+
+    /// `members`' indices as bars, in their order (a group, or one page of a long group).
+    static func groupChart(_ members: [RankedUnit], title: String) -> String {
         let maxIndex = members.compactMap(\.index).max() ?? .zero
         return SVGChart.bars(members.filter(\.row.reported).map { u in
             SVGChart.Bar(label: u.row.unit, value: u.index ?? .zero, text: u.display)
-        }, max: maxIndex, title: "\(g.group): \(indexName)")
+        }, max: maxIndex, title: title)
     }
 
     /// A group's units on a map, coloured by band, when at least three of
@@ -199,11 +198,11 @@ enum ResultExports {
                 tableRows += summary.map { r in (r + Array(repeating: "", count: Swift.max(0, header.count - r.count))).enumerated().map { i, s in cell(s, bold: true, numeric: i != 1) } }
                 blocks.append(.table(.init(rows: tableRows, widths: widths)))
                 for note in writer.notes(g) { blocks.append(.paragraph(P(note, size: 13, alignment: .left, spaceAfter: 2))) }
-                if let chart = converter.png(fromSVG: groupChart(set, group: g)) {
+                if let chart = converter.png(fromSVG: groupChart(writer.units(in: g.group), title: "\(g.group): \(writer.indexHeader)")) {
                     blocks.append(.picture(png: chart, widthMm: 160, description: "Biểu đồ \(g.group)"))
                 }
                 // Where the group's units have places (communes from the directory): the map, as on the page.
-                let map = groupMap(set, members: set.results.units.filter { $0.row.group == g.group }, places: places, group: g.group)
+                let map = groupMap(set, members: writer.units(in: g.group), places: places, group: g.group)
                 if !map.isEmpty, let png = converter.png(fromSVG: map) {
                     blocks.append(.picture(png: png, widthMm: 150, description: "Bản đồ \(g.group)"))
                 }
@@ -228,8 +227,12 @@ struct MapPlaces: Sendable {
     var shape: [(lat: Double, lon: Double)] = []
 
     static func load(_ sets: [ResultArchive.Loaded], on db: any Database) async throws -> MapPlaces {
+        try await load(codes: Array(Set(sets.flatMap { $0.unitCodes.values })), on: db)
+    }
+
+    /// The places of the units with `codes` (one page of a long ranking).
+    static func load(codes: [String], on db: any Database) async throws -> MapPlaces {
         var places = MapPlaces()
-        let codes = Array(Set(sets.flatMap { $0.unitCodes.values }))
         var parents = Set<UUID>()
         for unit in try await UnitModel.withCodes(codes, placed: true, on: db) {
             guard let lat = unit.latitude, let lon = unit.longitude else { continue }

@@ -11,6 +11,7 @@ struct ResultsController: RouteCollection {
         // Everyone: only periods with published results are found.
         routes.get("results", use: index)
         routes.get("results", ":id", use: period)
+        routes.get("results", ":id", "groups", ":group", use: group)
         routes.get("results", ":id", "units", ":code", use: scorecard)
         routes.get("results", ":id", "export.xlsx", use: exportXLSX)
         routes.get("results", ":id", "export.csv", use: exportCSV)
@@ -159,6 +160,16 @@ struct ResultsController: RouteCollection {
         var latestVersion: Int = 1
         /// "?version=N" on the downloads of an earlier version, else empty.
         var versionQuery: String = ""
+        /// A record too long for one page (RankingPages): its groups as links, and a search.
+        var paged = false
+        struct GroupLink: Encodable { var number: Int; var title: String; var href: String; var units: Int; var reported: Int; var average: String; var pages: Int }
+        var groupLinks: [GroupLink] = []
+        var unitCount = 0
+        var indexHeader = ""
+        struct Found: Encodable { var name: String; var group: String; var groupHref: String; var index: String; var rank: String; var band: String; var href: String? }
+        var query = ""
+        var found: [Found] = []
+        var foundMore = 0
     }
 
     @Sendable func period(req: Request) async throws -> View {
@@ -173,34 +184,82 @@ struct ResultsController: RouteCollection {
         return try await Self.render(req, period: period, sets: sets, preview: false, versions: versions, shown: shown, latest: latest)
     }
 
-    /// The results page of `sets`: published, or (preview) about to be.
+    /// The results page of `sets`: published, or (preview) about to be. A published record
+    /// too long for one page lists its groups and finds units by name (RankingPages).
     static func render(_ req: Request, period: Period, sets: [ResultArchive.Loaded], preview: Bool,
                        versions: [PeriodPage.Version] = [], shown: Int = 1, latest: Int = 1) async throws -> View {
-        var groups: [PeriodPage.Group] = []
-        let places = try await MapPlaces.load(sets, on: req.db)
-        for set in sets {
-            let writer = ResultsWriter(set.results)
-            for g in set.results.groups {
-                let (header, rows, summary) = writer.grid(g.group)
-                let members = set.results.units.filter { $0.row.group == g.group }
-                let cells = rows.enumerated().map { i, row in
-                    row.enumerated().map { c, text in
-                        PeriodPage.Cell(text: text, link: c == 1 ? set.code(of: members[i].row.unit).map { "/results/\(period.id!)/units/\($0.urlPathEncoded)" } : nil)
-                    }
+        var page = PeriodPage(
+            layout: Layout(req, title: period.title), id: period.id!, year: period.year, title: period.title,
+            sources: Array(Set(sets.map(\.source))).sorted(), groups: [], analysis: [], pdfAvailable: req.application.converter.canMakePDF,
+            preview: preview, versions: versions, shownVersion: shown, latestVersion: latest,
+            versionQuery: shown == latest ? "" : "?version=\(shown)")
+        if !preview && RankingPages.isPaged(sets) {
+            let numbered = RankingPages.groups(sets)
+            let version = shown == latest ? nil : shown
+            page.paged = true
+            page.groupLinks = RankingPages.links(numbered, periodID: period.id!, version: version)
+            page.unitCount = sets.reduce(0) { $0 + $1.results.units.count }
+            page.indexHeader = numbered.first?.writer.indexHeader ?? ""
+            page.query = String(((try? req.query.get(String.self, at: "q")) ?? "").trimmingCharacters(in: .whitespaces).prefix(100))
+            (page.found, page.foundMore) = RankingPages.search(page.query, in: numbered, periodID: period.id!, version: version)
+        } else {
+            let places = try await MapPlaces.load(sets, on: req.db)
+            for set in sets {
+                let writer = ResultsWriter(set.results)
+                for g in set.results.groups {
+                    page.groups.append(.init(set, writer: writer, group: g, periodID: period.id!, places: places))
                 }
-                let chart = ResultExports.groupChart(set, group: g)
-                let padded = summary.map { $0 + Array(repeating: "", count: Swift.max(0, header.count - $0.count)) }
-                groups.append(.init(title: g.group, header: header, rows: cells, summary: padded, notes: writer.notes(g), chart: chart,
-                                    map: ResultExports.groupMap(set, members: members, places: places, group: g.group)))
             }
         }
-        let analysis = ResultArchive.analysis(sets, year: period.year)
-        return try await req.view.render("result", PeriodPage(
-            layout: Layout(req, title: period.title), id: period.id!, year: period.year, title: period.title,
-            sources: Array(Set(sets.map(\.source))).sorted(), groups: groups,
-            analysis: analysis.sections.map { .init(title: $0.title, paragraphs: $0.paragraphs) }, pdfAvailable: req.application.converter.canMakePDF,
-            preview: preview, versions: versions, shownVersion: shown, latestVersion: latest,
-            versionQuery: shown == latest ? "" : "?version=\(shown)"))
+        page.analysis = ResultArchive.analysis(sets, year: period.year).sections.map { .init(title: $0.title, paragraphs: $0.paragraphs) }
+        return try await req.view.render("result", page)
+    }
+
+    struct GroupPage: Encodable {
+        struct PageLink: Encodable { var number: Int; var href: String; var current: Bool }
+        var layout: Layout
+        var id: UUID
+        var periodTitle: String
+        var periodHref: String
+        var number: Int
+        var groupCount: Int
+        var units: Int
+        var firstRow: Int
+        var lastRow: Int
+        var pages: [PageLink]
+        var previous: String?
+        var next: String?
+        var olderVersion: Int?
+        var g: PeriodPage.Group
+    }
+
+    /// One group of a record too long for one page, one page of its rows at a time.
+    @Sendable func group(req: Request) async throws -> View {
+        let (period, sets) = try await published(req)
+        let numbered = RankingPages.groups(sets)
+        let raw = req.parameters.get("group") ?? ""
+        guard let n = Int(raw), let entry = numbered.first(where: { $0.number == n }) else {
+            throw Abort(.notFound, reason: "Không có nhóm \"\(raw)\" trong kết quả công bố này (các nhóm được đánh số từ 1 đến \(numbered.count)).")
+        }
+        let version = try Self.version(req)
+        let members = entry.writer.units(in: entry.summary.group)
+        let pageCount = RankingPages.pageCount(members.count)
+        let page = try RankingPages.requestedPage(req)
+        guard page <= pageCount else {
+            throw Abort(.notFound, reason: "Nhóm \"\(entry.summary.group)\" chỉ có \(pageCount) trang.")
+        }
+        let rows = (page - 1) * RankingPages.rowsPerPage ..< min(members.count, page * RankingPages.rowsPerPage)
+        let places = try await MapPlaces.load(codes: members[rows].compactMap { entry.set.code(of: $0.row.unit) }, on: req.db)
+        let id = period.id!
+        return try await req.view.render("result-group", GroupPage(
+            layout: Layout(req, title: "\(entry.summary.group) — \(period.title)"), id: id, periodTitle: period.title,
+            periodHref: "/results/\(id)" + (version.map { "?version=\($0)" } ?? ""), number: n, groupCount: numbered.count,
+            units: members.count, firstRow: rows.lowerBound + 1, lastRow: rows.upperBound,
+            pages: (1...pageCount).map { .init(number: $0, href: RankingPages.href(id, group: n, page: $0, version: version), current: $0 == page) },
+            previous: n > 1 ? RankingPages.href(id, group: n - 1, version: version) : nil,
+            next: n < numbered.count ? RankingPages.href(id, group: n + 1, version: version) : nil,
+            olderVersion: version,
+            g: .init(entry.set, writer: entry.writer, group: entry.summary, periodID: id, places: places, rows: rows)))
     }
 
     struct ScorecardPage: Encodable {
