@@ -106,6 +106,7 @@ struct RankingPagesTests {
             let hits = found.body.components(separatedBy: "<tr><td><a href=\"/results/\(id)/units/").dropFirst()
             #expect(hits.count == 11, "\(found.body.prefix(4000))")
             #expect(found.body.contains(#">Xã Hòa Thắng Bắc 315</a>"#))
+            #expect(!found.body.contains("Xếp loại"), "a ranking without bands shows no band column")
             var pages: Set<String> = []
             for hit in hits {
                 let name = String(hit[try #require(hit.range(of: "\">")).upperBound...].prefix { $0 != "<" })

@@ -506,6 +506,68 @@ class Journey:
         if self.name == "desktop":
             self.scan(admin, "accounts created")
 
+    def long_ranking(self):
+        """A published ranking of 400 communes, too long for one page: a reader
+        finds a commune by typing its name without accents, opens the page of
+        its group that shows it, turns to the group's second page and goes on
+        to the next group."""
+        admin = self.person("quantri")
+        manifest = ("schema: opendti.results/1\nid: xa-dai\ntitle: Thử xếp hạng 400 xã\nyear: 2031\nprovince: Đắk Lắk\nprovince_unit: DAKLAK\n"
+                    "source: \"Dữ liệu thử của OpenDTI\"\ntables:\n  - {file: t.csv, level: commune, method: raw, decimals: 0}\n")
+        lines = ["group,unit,points"]
+        for group, size in [("Vùng Bắc", 320), ("Vùng Trung", 40), ("Vùng Nam", 40)]:
+            for n in range(1, size + 1):
+                lines.append(f"{group},Xã Hòa Thắng {group[5:]} {n},{'-' if n % 10 == 0 else (n * 37) % 1000}")
+        token = admin.request.get(self.base + "/api/v1/session").json()["csrf"]
+        made = admin.request.post(self.base + "/api/v1/results", data={"manifest": manifest, "files": {"t.csv": "\n".join(lines) + "\n"}},
+                                  headers={"X-CSRF-Token": token})
+        check(made.ok, f"{self.name}: the 400-commune ranking was not imported: {made.status} {made.text()[:300]}")
+        admin.context.close()
+        reader = self.browser.new_context(viewport=self.viewport, locale="vi-VN").new_page()
+        reader.context.set_default_timeout(15000)
+        # The list of results is kept 10 s for anonymous readers: a new period shows within that.
+        for _ in range(12):
+            reader.goto(self.base + "/results")
+            if reader.get_by_role("link", name="Thử xếp hạng 400 xã").count():
+                break
+            time.sleep(1)
+        reader.get_by_role("link", name="Thử xếp hạng 400 xã").click()
+        expect(reader.locator("h1")).to_have_text("Thử xếp hạng 400 xã")
+        expect(reader.locator("main")).to_contain_text("400 đơn vị trong 3 nhóm")
+        expect(reader.locator("table.groups tbody tr")).to_have_count(3)
+        expect(reader.locator("table.ranking")).to_have_count(0)
+        self.look(reader, "50-long-ranking")
+        if self.name == "desktop":
+            self.scan(reader, "long ranking")
+        reader.get_by_label("Tìm đơn vị trong kết quả này").fill("hoa thang bac 315")
+        reader.get_by_role("button", name="Tìm").click()
+        expect(reader.locator("h2", has_text="Kết quả tìm")).to_have_text('Kết quả tìm "hoa thang bac 315"')
+        expect(reader.locator("table.found tbody tr")).to_have_count(1)
+        expect(reader.get_by_label("Tìm đơn vị trong kết quả này")).to_have_value("hoa thang bac 315")
+        self.look(reader, "51-long-ranking-search")
+        reader.locator("table.found").get_by_role("link", name="Vùng Bắc").click()
+        expect(reader.locator("h1")).to_have_text("Vùng Bắc")
+        expect(reader.locator("table.ranking")).to_contain_text("Xã Hòa Thắng Bắc 315")
+        if reader.locator("nav.pager").first.locator("[aria-current=page]").inner_text() != "1":
+            reader.locator("nav.pager").first.get_by_role("link", name="1", exact=True).click()
+        expect(reader.locator("main")).to_contain_text("trang này hiện hàng 1–300")
+        expect(reader.locator("table.ranking tbody tr:not(.summary)")).to_have_count(300)
+        self.look(reader, "52-long-group")
+        reader.locator("nav.pager").first.get_by_role("link", name="2", exact=True).click()
+        expect(reader.locator("main")).to_contain_text("trang này hiện hàng 301–320")
+        expect(reader.locator("table.ranking tbody tr:not(.summary)")).to_have_count(20)
+        expect(reader.locator("nav.pager").first.locator("[aria-current=page]")).to_have_text("2")
+        self.look(reader, "53-long-group-page-2")
+        if self.name == "desktop":
+            self.scan(reader, "long group")
+        reader.get_by_role("link", name="Nhóm sau →").click()
+        expect(reader.locator("h1")).to_have_text("Vùng Trung")
+        expect(reader.locator("table.ranking tbody tr:not(.summary)")).to_have_count(40)
+        expect(reader.locator("nav.pager")).to_have_count(0)
+        reader.get_by_role("link", name="Các nhóm và tìm đơn vị").click()
+        expect(reader.locator("h1")).to_have_text("Thử xếp hạng 400 xã")
+        reader.context.close()
+
     def season(self):
         """The administrator's season: a period for a selection of units, the
         board, an early publication refused with its list, phases re-dated,
@@ -655,6 +717,7 @@ def main():
                 journey.complaints()
                 journey.season()
                 journey.frameworks_and_accounts()
+                journey.long_ranking()
             except Exception as error:  # an expectation that timed out: report it with where it happened
                 failures.append(f"{name}: {type(error).__name__}: {str(error)[:1500]}")
                 print("  FAIL:", failures[-1], flush=True)

@@ -72,7 +72,7 @@ struct ResultsController: RouteCollection {
             throw Abort(.notFound, reason: "Không có kết quả công bố này.")
         }
         let version = try Self.version(req)
-        if let version, try await ResultArchive.recordRow(period, version: version, on: req.db) == nil {
+        if let version, try await ResultArchive.recordHead(period, version: version, on: req.db) == nil {
             throw Abort(.notFound, reason: "Không có phiên bản \(version) của kết quả công bố này.")
         }
         let sets = try await ResultArchive.load(period, version: version, on: req.db)
@@ -166,6 +166,8 @@ struct ResultsController: RouteCollection {
         var groupLinks: [GroupLink] = []
         var unitCount = 0
         var indexHeader = ""
+        /// Whether the found units have a band (xếp loại) to show.
+        var bands = false
         struct Found: Encodable { var name: String; var group: String; var groupHref: String; var index: String; var rank: String; var band: String; var href: String? }
         var query = ""
         var found: [Found] = []
@@ -200,6 +202,7 @@ struct ResultsController: RouteCollection {
             page.groupLinks = RankingPages.links(numbered, periodID: period.id!, version: version)
             page.unitCount = sets.reduce(0) { $0 + $1.results.units.count }
             page.indexHeader = numbered.first?.writer.indexHeader ?? ""
+            page.bands = sets.contains { !$0.results.settings.bands.isEmpty }
             page.query = String(((try? req.query.get(String.self, at: "q")) ?? "").trimmingCharacters(in: .whitespaces).prefix(100))
             (page.found, page.foundMore) = RankingPages.search(page.query, in: numbered, periodID: period.id!, version: version)
         } else {
@@ -399,6 +402,7 @@ struct ResultsController: RouteCollection {
         let period = try await ResultArchive.importManifest(manifest, files: files, at: req.now, on: req.db) { tx in
             try await AuditLog.record(ctx, actor: ctx.actor, action: "results_imported", target: "\(manifest.year)", detail: manifest.title, on: tx)
         }
+        await ResultArchive.warm(period, on: req.db)
         return (period, manifest)
     }
 

@@ -50,6 +50,15 @@ enum ResultArchive {
         return try await query.sort(\.$version, .descending).first()
     }
 
+    /// The period's record (the latest, or `version`) without its content: which version, and
+    /// its hash — all a kept record needs to be found (`Records`), without reading megabytes.
+    static func recordHead(_ period: Period, version: Int? = nil, on db: any Database) async throws -> PublishedRecordRow? {
+        var query = PublishedRecordRow.query(on: db).filter(\.$period.$id == period.id!)
+        if let version { query = query.filter(\.$version == version) }
+        return try await query.field(\.$id).field(\.$version).field(\.$sha256).field(\.$reason).field(\.$createdAt).field(\.$period.$id)
+            .sort(\.$version, .descending).first()
+    }
+
     /// Every version of the period's record, oldest first, without their content.
     static func versions(_ period: Period, on db: any Database) async throws -> [PublishedRecordRow] {
         try await PublishedRecordRow.query(on: db).filter(\.$period.$id == period.id!)
@@ -61,10 +70,16 @@ enum ResultArchive {
     /// unless another is asked for). A period published before records
     /// existed is read from its tables, through the same code.
     static func load(_ period: Period, version: Int? = nil, on db: any Database) async throws -> [Loaded] {
-        if let row = try await recordRow(period, version: version, on: db) {
-            return try Records.shared.record(row).levels.map(Loaded.init)
+        if let head = try await recordHead(period, version: version, on: db) {
+            return try await Records.shared.record(head, on: db).levels.map(Loaded.init)
         }
         return try await ResultSet.query(on: db).filter(\.$period.$id == period.id!).sort(\.$position).all().map { try Loaded(levelFromTable($0)) }
+    }
+
+    /// Reads and parses a record just stored (after its transaction), so that its first
+    /// reader does not wait for the parse. A failure here only leaves that to the first reader.
+    static func warm(_ period: Period, on db: any Database) async {
+        _ = try? await load(period, on: db)
     }
 
     /// Records never change once written: each is parsed once, keyed by its id and hash.
@@ -74,8 +89,19 @@ enum ResultArchive {
         // Guarded by `lock`.
         private var entries: [String: PublishedRecord] = [:]
 
+        /// The record of `head` (a row read without its content): kept, or read and parsed now.
+        func record(_ head: PublishedRecordRow, on db: any Database) async throws -> PublishedRecord {
+            if let hit = lock.withLock({ entries[Self.key(head)] }) { return hit }
+            guard let id = head.id, let row = try await PublishedRecordRow.find(id, on: db) else {
+                throw Abort(.notFound, reason: "Không còn bản ghi công bố này.")
+            }
+            return try record(row)
+        }
+
+        static func key(_ row: PublishedRecordRow) -> String { "\(row.id?.uuidString ?? "")#\(row.sha256)" }
+
         func record(_ row: PublishedRecordRow) throws -> PublishedRecord {
-            let key = "\(row.id?.uuidString ?? "")#\(row.sha256)"
+            let key = Self.key(row)
             if let hit = lock.withLock({ entries[key] }) { return hit }
             let record = try PublishedRecord.parse(Data(row.content.utf8))
             lock.withLock { entries[key] = record }

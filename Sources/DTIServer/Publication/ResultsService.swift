@@ -197,6 +197,7 @@ enum ResultsService {
             try await period.save(on: tx)
             try await AuditLog.record(ctx, actor: user, action: "period_published", target: "\(period.year)", detail: snapshot.sha256, on: tx)
         }
+        await ResultArchive.warm(period, on: ctx.db)
         return snapshot
     }
 }
