@@ -13,8 +13,7 @@ enum DateText {
         let parts = text.split(separator: "-").map { Int($0) }
         guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2],
               (1900...2200).contains(y), (1...12).contains(m), (1...31).contains(d) else { return nil }
-        var c = DateComponents(calendar: Calendar(identifier: .gregorian), year: y, month: m, day: d)
-        c.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
+        let c = DateComponents(calendar: vietnam, timeZone: vietnam.timeZone, year: y, month: m, day: d)
         return c.isValidDate ? c : nil
     }
 

@@ -18,11 +18,7 @@ protocol RowModel: Model {
 }
 
 extension RowModel {
-    static func decode(row: any SQLRow) throws -> Self {
-        let model = Self()
-        try model.read(RowOutput(row: row))
-        return model
-    }
+    static func decode(row: any SQLRow) throws -> Self { try decode(row: row, prefix: "") }
 
     /// A model from a row that carries its columns under a prefix (`sub_id`, `sub_status`…),
     /// as a join reads a second table beside the first.
