@@ -160,9 +160,10 @@ struct PortalTests {
             #expect(pdf == StandInConverter.pdfBytes)
             #expect(converter.docxCount == 1)
             // Without LibreOffice: a clear answer, and no PDF link on the page. (The tools are
-            // looked up once at start; a signed-in reader gets pages rendered for them, not the
-            // bytes kept from the first anonymous request, so the swapped converter is what answers.)
+            // looked up once at start, and a download is kept as bytes for every reader: the kept
+            // bytes are forgotten, as a server started without the tools never had them.)
             app.converter = InstalledTools(environment: ["PATH": "/nonexistent", "DTI_SOFFICE": "/nonexistent/soffice"])
+            app.publishedBytes.forget(containing: base)
             let reader = Browser(app)
             _ = try await reader.signIn("xem")
             let missing = try await reader.send(.GET, base + "/decision.pdf")
@@ -176,6 +177,7 @@ struct PortalTests {
             let installed = InstalledTools()
             if installed.canMakePDF {
                 app.converter = installed
+                app.publishedBytes.forget(containing: base)
                 let real = try await reader.download(base + "/decision.pdf")
                 #expect(real.prefix(5) == Data("%PDF-".utf8))
             }

@@ -71,6 +71,10 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.passwords.use(.bcrypt)
     // Outside tools, looked up once (not on every results page).
     app.converter = InstalledTools()
+    // Word documents are built on a thread of their own, one at a time (DocumentWork).
+    let documentWork = DocumentWork()
+    app.documentWork = documentWork
+    app.lifecycle.use(documentWork)
     // Evidence lives under the data directory, never under the public folder.
     app.fileStore = try LocalFileStore(directory: settings.storage == .sqliteMemory
         ? FileManager.default.temporaryDirectory.appendingPathComponent("opendti-evidence-\(UUID().uuidString)").path

@@ -66,6 +66,41 @@ final class PublishedBytes: Sendable {
         return false
     }
 
+    /// A published download (an export, the decision, the record, the open-data JSON): the same
+    /// bytes for every reader, so kept and served to signed-in readers too. Pages are not: a
+    /// signed-in reader's page carries their name and form token.
+    static func isDownload(_ target: String) -> Bool {
+        guard isPublishedPath(target) else { return false }
+        let path = target.split(separator: "?", maxSplits: 1).first ?? ""
+        return path.hasPrefix("/api/v1/results/") || (path.split(separator: "/").last?.contains(".") ?? false)
+    }
+
+    /// Renders under way, by key. A request that finds one waits for it and is then served its
+    /// bytes, instead of rendering the same page again: the first minutes of results day, or
+    /// a 4,000-unit decision that takes half a minute to build, are rendered once.
+    private let inFlight = NIOLockedValueBox<[String: EventLoopFuture<Void>]>([:])
+
+    enum Claim {
+        /// This request renders; complete the promise when it is over (kept or not).
+        case render(EventLoopPromise<Void>)
+        /// Another request is rendering: wait for it.
+        case wait(EventLoopFuture<Void>)
+    }
+
+    func claim(_ key: String, on loop: any EventLoop) -> Claim {
+        inFlight.withLockedValue { running in
+            if let future = running[key] { return .wait(future) }
+            let promise = loop.makePromise(of: Void.self)
+            running[key] = promise.futureResult
+            return .render(promise)
+        }
+    }
+
+    func rendered(_ key: String, _ promise: EventLoopPromise<Void>) {
+        _ = inFlight.withLockedValue { $0.removeValue(forKey: key) }
+        promise.succeed(())
+    }
+
     /// Keys being rendered again after their entry expired.
     private let refreshing = NIOLockedValueBox<Set<String>>([])
 
@@ -144,12 +179,27 @@ struct PublishedBytesMiddleware: Middleware {
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let raw = request.url.string
+        let signedIn = request.headers.first(name: .authorization) != nil
+            || (request.headers.first(name: .cookie)?.contains(request.application.sessions.configuration.cookieName + "=") ?? false)
         guard request.method == .GET || request.method == .HEAD, let keep = PublishedBytes.keep(raw),
-              request.headers.first(name: .authorization) == nil,
-              !(request.headers.first(name: .cookie)?.contains(request.application.sessions.configuration.cookieName + "=") ?? false) else {
+              !signedIn || PublishedBytes.isDownload(raw) else {
             return next.respond(to: request)
         }
         if let entry = cache.entry(raw, now: request.now) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
+        let cache = self.cache
+        switch cache.claim(raw, on: request.eventLoop) {
+        case .wait(let running):
+            return running.hop(to: request.eventLoop).flatMap {
+                if let entry = cache.entry(raw, now: request.now) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
+                return next.respond(to: request)
+            }
+        case .render(let promise):
+            return render(request, raw: raw, keep: keep, chainingTo: next).always { _ in cache.rendered(raw, promise) }
+        }
+    }
+
+    /// Renders the page and keeps it when it is a 200 without a cookie.
+    private func render(_ request: Request, raw: String, keep: TimeInterval?, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let cache = self.cache
         return next.respond(to: request).always { _ in cache.refreshed(raw) }.flatMap { response in
             guard response.status == .ok, response.headers[.setCookie].isEmpty else { return request.eventLoop.makeSucceededFuture(response) }

@@ -365,9 +365,16 @@ struct ResultsController: RouteCollection {
         return (period, try await Self.decision(req, period: period, sets: sets))
     }
 
+    /// The draft decision as Word, built on the documents' thread (`DocumentWork`), not on the
+    /// threads every other request needs.
     static func decision(_ req: Request, period: Period, sets: [ResultArchive.Loaded]) async throws -> Data {
-        try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: try await province(sets, on: req.db),
-                               places: try await MapPlaces.load(sets, on: req.db), converter: req.application.converter)
+        let province = try await province(sets, on: req.db)
+        let places = try await MapPlaces.load(sets, on: req.db)
+        let converter = req.application.converter
+        return try await req.application.documentWork.run {
+            try ResultExports.docx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year), province: province,
+                                   places: places, converter: converter)
+        }
     }
 
     @Sendable func decisionDOCX(req: Request) async throws -> Response {
