@@ -130,7 +130,9 @@ struct RankingPagesTests {
             #expect(app.publishedBytes.entry("/results/\(id)?q=hoa", now: Date()) == nil)
             // A scorecard reached from a search answers.
             let code = try #require(found.body.range(of: "/results/\(id)/units/").map { found.body[$0.upperBound...].prefix { $0 != "\"" } })
-            #expect(try await reader.send(.GET, "/results/\(id)/units/\(code)").status == .ok)
+            let card = try await reader.send(.GET, "/results/\(id)/units/\(code)")
+            #expect(card.status == .ok)
+            #expect(card.body.contains(#"<dt>Nhóm</dt><dd><a href="/results/\#(id)/groups/1"#), "the scorecard links to the page of its group that shows it")
         }
     }
 

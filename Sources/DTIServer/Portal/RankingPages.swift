@@ -57,6 +57,16 @@ enum RankingPages {
         return n
     }
 
+    /// The page of its group that shows the unit named `unit` of the level `level`.
+    static func href(of unit: String, level: String, in groups: [Numbered], periodID: UUID) -> String? {
+        for g in groups where g.set.level == level {
+            if let position = g.writer.units(in: g.summary.group).firstIndex(where: { $0.row.unit == unit }) {
+                return href(periodID, group: g.number, page: page(holding: position))
+            }
+        }
+        return nil
+    }
+
     /// The overview's table of groups.
     static func links(_ groups: [Numbered], periodID: UUID, version: Int?) -> [ResultsController.PeriodPage.GroupLink] {
         groups.map { g in

@@ -274,6 +274,8 @@ struct ResultsController: RouteCollection {
         var unitName: String
         var code: String
         var group: String
+        /// The page of its group that shows the unit (RankingPages).
+        var groupHref: String?
         var display: String
         var rank: String
         var band: String?
@@ -315,7 +317,9 @@ struct ResultsController: RouteCollection {
         }
         return try await req.view.render("scorecard", ScorecardPage(
             layout: Layout(req, title: "\(card.unitName) — \(period.title)"), periodID: period.id!, periodTitle: period.title,
-            unitName: card.unitName, code: code, group: card.group, display: card.display,
+            unitName: card.unitName, code: code, group: card.group,
+            groupHref: RankingPages.href(of: card.unitName, level: card.loaded.level, in: RankingPages.groups(sets), periodID: period.id!),
+            display: card.display,
             rank: card.reported ? "\(card.rank)/\(card.groupSize)" : "không báo cáo", band: card.band, parts: parts, partsChart: partsChart,
             losses: card.losses.prefix(10).map { .init(code: $0.code, name: $0.name, lost: t($0.lost, 2), max: t($0.max, $0.max.significantDecimals)) },
             criteria: card.criteria, whatIf: whatIf, history: HistoryView(card.history)))
