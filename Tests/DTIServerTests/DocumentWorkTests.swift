@@ -31,7 +31,9 @@ struct DocumentWorkTests {
     }
 
     @Test("two readers download a decision while it is being built: it is built once, both get its bytes, and a signed-in page answers meanwhile",
-          .timeLimit(.minutes(1)))
+          // A guard against the deadlock this test would find, not a timing: with every suite running
+          // at once on PostgreSQL beside the browser journeys, a test here took 60–85 s to finish.
+          .timeLimit(.minutes(5)))
     func builtOnce() async throws {
         try await withDemoApp { app in
             let converter = GatedConverter()
