@@ -128,6 +128,14 @@ struct RankingPagesTests {
             let again = try await reader.send(.GET, "/results/\(id)")
             #expect(again.headers.first(name: .eTag) != nil && again.body == plain.body)
             #expect(app.publishedBytes.entry("/results/\(id)?q=hoa", now: Date()) == nil)
+            // Only the parameters that choose a kept page, written the one way, are kept: a made-up
+            // page number on an address that has no pages, or a number written otherwise, is rendered and not kept.
+            for address in ["/results/\(id)?page=7", "/results/\(id)/groups/1?page=02", "/results/\(id)/groups/1?version=01", "/units?page=2"] {
+                #expect(try await reader.send(.GET, address).status == .ok, "\(address)")
+                #expect(app.publishedBytes.entry(address, now: Date()) == nil, "\(address) is not kept")
+            }
+            _ = try await reader.send(.GET, "/results/\(id)/groups/1?page=2")
+            #expect(app.publishedBytes.entry("/results/\(id)/groups/1?page=2", now: Date()) != nil)
             // A scorecard reached from a search answers.
             let code = try #require(found.body.range(of: "/results/\(id)/units/").map { found.body[$0.upperBound...].prefix { $0 != "\"" } })
             let card = try await reader.send(.GET, "/results/\(id)/units/\(code)")

@@ -40,12 +40,19 @@ final class PublishedBytes: Sendable {
 
     static let listingSeconds: TimeInterval = 10
 
-    /// Whether every query parameter only chooses which kept page is shown (a record's
-    /// `version`, a long group's `page`). A search (`q`) or any other parameter is rendered
-    /// each time and never kept, so no stream of made-up addresses can fill the store.
+    /// Whether every query parameter only chooses which kept page is shown: a record's
+    /// `version`, and a long group's `page` on a group's address, each a number written the one
+    /// way (`2`, not `02`). A search (`q`), any other parameter, or a number written otherwise
+    /// is rendered each time and never kept, so no stream of made-up addresses can fill the store.
     static func onlyChoosingParameters(_ target: String) -> Bool {
-        guard let query = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first else { return true }
-        return query.split(separator: "&").allSatisfy { $0.hasPrefix("version=") || $0.hasPrefix("page=") }
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return true }
+        let grouped = parts[0].contains("/groups/")
+        return parts[1].split(separator: "&").allSatisfy { parameter in
+            let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2, pair[0] == "version" || (grouped && pair[0] == "page"), let n = Int(pair[1]), n >= 1 else { return false }
+            return String(n) == pair[1]
+        }
     }
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
