@@ -50,11 +50,7 @@ enum RankingPages {
 
     /// The page a request names (`?page=N`), 1 when none; anything else is refused.
     static func requestedPage(_ req: Request) throws -> Int {
-        guard let raw = req.url.query?.split(separator: "&").filter({ $0.hasPrefix("page=") }), !raw.isEmpty else { return 1 }
-        guard raw.count == 1, let n = Int(raw[0].dropFirst("page=".count)), n >= 1 else {
-            throw Abort(.badRequest, reason: "Tham số page phải là một số nguyên dương (số thứ tự trang của nhóm).")
-        }
-        return n
+        try ResultsController.positiveParameter(req, "page", meaning: "số thứ tự trang của nhóm") ?? 1
     }
 
     /// The page of its group that shows the unit named `unit` of the level `level`.

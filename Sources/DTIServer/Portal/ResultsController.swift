@@ -82,9 +82,16 @@ struct ResultsController: RouteCollection {
 
     /// The record version a request names (`?version=N`), or nil; anything else is refused.
     static func version(_ req: Request) throws -> Int? {
-        guard let raw = req.url.query?.split(separator: "&").filter({ $0.hasPrefix("version=") }) , !raw.isEmpty else { return nil }
-        guard raw.count == 1, let n = Int(raw[0].dropFirst("version=".count)), n >= 1 else {
-            throw Abort(.badRequest, reason: "Tham số version phải là một số nguyên dương (phiên bản của bản ghi công bố).")
+        try positiveParameter(req, "version", meaning: "phiên bản của bản ghi công bố")
+    }
+
+    /// The query parameter `name` as a positive integer, or nil when absent; written twice, or
+    /// as anything else, it is refused with `meaning` in the reason.
+    static func positiveParameter(_ req: Request, _ name: String, meaning: String) throws -> Int? {
+        let prefix = name + "="
+        guard let raw = req.url.query?.split(separator: "&").filter({ $0.hasPrefix(prefix) }), !raw.isEmpty else { return nil }
+        guard raw.count == 1, let n = Int(raw[0].dropFirst(prefix.count)), n >= 1 else {
+            throw Abort(.badRequest, reason: "Tham số \(name) phải là một số nguyên dương (\(meaning)).")
         }
         return n
     }
