@@ -49,26 +49,67 @@ public indirect enum JSONValue: Sendable {
 
     /// Pretty-printed with two-space indentation.
     public func serialized(indent: Int = 0) -> String {
-        let pad = String(repeating: "  ", count: indent + 1)
-        let close = String(repeating: "  ", count: indent)
+        var out = ""
+        write(into: &out, indent: indent)
+        return out
+    }
+
+    /// Appends the pretty-printed text to `out`: one buffer for the whole
+    /// document (a 4,000-unit ranking is 2.6 MB; joining each level's
+    /// strings copied it once per level of nesting).
+    public func write(into out: inout String, indent: Int = 0) {
         switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .int(let i): return String(i)
-        case .number(let d): return d.formatted(decimals: d.significantDecimals, separator: ".")
-        case .written(let n): return n.value.formatted(decimals: n.decimals, separator: ".")
-        case .string(let s): return Self.quote(s)
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .number(let d): out += d.formatted(decimals: d.significantDecimals, separator: ".")
+        case .written(let n): out += n.value.formatted(decimals: n.decimals, separator: ".")
+        case .string(let s): Self.quote(s, into: &out)
         case .array(let items):
-            if items.isEmpty { return "[]" }
-            return "[\n" + items.map { pad + $0.serialized(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)]"
+            if items.isEmpty { out += "[]"; return }
+            out += "[\n"
+            for (n, item) in items.enumerated() {
+                if n > 0 { out += ",\n" }
+                Self.pad(&out, indent + 1)
+                item.write(into: &out, indent: indent + 1)
+            }
+            out += "\n"
+            Self.pad(&out, indent)
+            out += "]"
         case .object(let pairs):
-            if pairs.isEmpty { return "{}" }
-            return "{\n" + pairs.map { pad + Self.quote($0.0) + ": " + $0.1.serialized(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)}"
+            if pairs.isEmpty { out += "{}"; return }
+            out += "{\n"
+            for (n, pair) in pairs.enumerated() {
+                if n > 0 { out += ",\n" }
+                Self.pad(&out, indent + 1)
+                Self.quote(pair.0, into: &out)
+                out += ": "
+                pair.1.write(into: &out, indent: indent + 1)
+            }
+            out += "\n"
+            Self.pad(&out, indent)
+            out += "}"
         }
     }
 
+    private static func pad(_ out: inout String, _ indent: Int) {
+        for _ in 0..<indent { out += "  " }
+    }
+
     static func quote(_ s: String) -> String {
-        var out = "\""
+        var out = ""
+        quote(s, into: &out)
+        return out
+    }
+
+    static func quote(_ s: String, into out: inout String) {
+        out += "\""
+        // Most strings need no escape: appended whole.
+        if !s.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -81,7 +122,7 @@ public indirect enum JSONValue: Sendable {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        return out + "\""
+        out += "\""
     }
 }
 

@@ -100,10 +100,11 @@ struct DemoTemplate: Sendable {
 
     /// `INSERT INTO target.table (columns) SELECT columns FROM source.table`, columns by name
     /// (the template's column order need not be the test database's); `target` nil is the
-    /// connection's own schema.
+    /// connection's own schema. Rows a migration wrote (the directory's revision) are replaced.
     private static func copyRows(of table: String, columns: [String], from source: String, to target: String?, on sql: any SQLDatabase) async throws {
         let quoted = columns.map { "\"\($0)\"" }.joined(separator: ", ")
         let into = (target.map { "\"\($0)\"." } ?? "") + "\"\(table)\""
+        try await sql.raw("DELETE FROM \(unsafeRaw: into)").run()
         try await sql.raw("INSERT INTO \(unsafeRaw: into) (\(unsafeRaw: quoted)) SELECT \(unsafeRaw: quoted) FROM \"\(unsafeRaw: source)\".\"\(unsafeRaw: table)\"").run()
     }
 

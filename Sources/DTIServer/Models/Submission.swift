@@ -86,9 +86,6 @@ final class Answer: Model, @unchecked Sendable {
         self.version = version
         self.updatedBy = username
     }
-
-    /// The score that counts: the council's, else the evaluator's, else the unit's own.
-    var finalPoints: Int64? { councilPoints ?? evaluatorPoints ?? selfPoints }
 }
 
 /// Append-only history of every change to an answer or a submission.

@@ -58,6 +58,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M015AddPreliminaryResultsAndComplaints()) // preliminary results, complaints, corrected record versions
     app.migrations.add(M016AddUnitCoordinates())             // units' centroids from the administrative directory
     app.migrations.add(M017AddPeriodRevision())              // a period's revision, raised by triggers (PeriodCache)
+    app.migrations.add(M018AddScoreRevisions())              // answers', participation's and the directory's revisions (LiveRanking)
     try await app.autoMigrate()
 
     // Sessions in the database, written only when they change; the cookie is HttpOnly,
@@ -93,6 +94,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     if let metrics { app.middleware.use(MetricsMiddleware(metrics: metrics)) }
     app.publishedBytes = PublishedBytes()
     app.periodCache = PeriodCache()
+    app.liveRanking = LiveRanking()
     app.middleware.use(PublishedBytesMiddleware(cache: app.publishedBytes))  // published pages: rendered once, then bytes with ETag/304
     // The async middlewares run in chains, one task per chain (AsyncChain, ADR 0023).
     app.middleware.use(AsyncChain([

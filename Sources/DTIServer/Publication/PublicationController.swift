@@ -30,10 +30,15 @@ struct PublicationController: RouteCollection {
         return Response(status: status, headers: headers, body: .init(string: text))
     }
 
+    /// Every level's live result, from the process's kept ranking brought up to date (ADR 0027).
+    static func live(_ req: Request, _ period: Period) async throws -> [LiveRanking.Level] {
+        try await (req.application.liveRanking ?? LiveRanking()).levels(period.id!, on: req.db, periods: req.application.periodCache)
+    }
+
     @Sendable func liveRanking(req: Request) async throws -> Response {
         let period = try await PeriodService.find(req)
-        return json(JSONValue.object([("period", .string(period.title)), ("live", .bool(true)),
-                                      ("levels", ResultsService.rankingJSON(try await ResultsService.compute(period, on: req.db)))]).serialized())
+        let levels = try await Self.live(req, period)
+        return json(LiveRanking.json(title: period.title, levels: levels))
     }
 
     struct RankingPage: Encodable {
@@ -52,14 +57,14 @@ struct PublicationController: RouteCollection {
     /// this account last looked (kept in its session), and a chart.
     @Sendable func liveRankingPage(req: Request) async throws -> View {
         let period = try await PeriodService.find(req)
-        let levels = try await ResultsService.compute(period, on: req.db)
+        let levels = try await Self.live(req, period)
         let key = "ranking-view:\(period.id!.uuidString)"
         struct Seen: Codable { var at: Date; var units: [String: [String]] }
         let seen = req.session.data[key].flatMap { try? JSONDecoder().decode(Seen.self, from: Data($0.utf8)) }
         var now: [String: [String]] = [:]
         let pageLevels = levels.map { level -> RankingPage.Level in
             let fw = level.result.framework
-            let byName = Dictionary(level.units.map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a })
+            let byName = level.codes
             let ranking = level.result.ranking
             let groups = ranking.groups.map { g -> RankingPage.Group in
                 let members = ranking.units.filter { $0.row.group == g.group }

@@ -54,7 +54,7 @@ enum ResultsService {
 
     /// A unit's score from the points that count (the council's, else the
     /// evaluator's, else its own), as the live ranking and publication take it.
-    static func officialScore(_ unit: AssessedUnit, answers byCode: [String: Answer], in fw: CompiledFramework) -> UnitScore {
+    static func officialScore(_ unit: AssessedUnit, answers byCode: [String: some ScoredAnswer], in fw: CompiledFramework) -> UnitScore {
         let leafPoints: [ScoringEngine.LeafPoints] = fw.leaves.enumerated().map { position, leaf in
             guard let answer = byCode[fw.nodes[leaf].code], let p = answer.finalPoints else { return .missing }
             // "b = 0" on a ratio the framework calls not applicable leaves the
@@ -68,12 +68,20 @@ enum ResultsService {
 
     /// The ranking of every level as JSON, in the same shape as `dti rank --format json`.
     static func rankingJSON(_ levels: [LevelResult]) -> JSONValue {
-        .array(levels.map { level in
-            guard case .object(var pairs) = ResultsWriter(level.result.ranking).json() else { return .null }
-            pairs.insert(("level", .string(level.level)), at: 0)
-            pairs.insert(("framework", .string("\(level.frameworkVersion.key)@\(level.frameworkVersion.version)")), at: 1)
-            return .object(pairs)
-        })
+        rankingJSON(levels.map { ($0.level, "\($0.frameworkVersion.key)@\($0.frameworkVersion.version)", $0.result.ranking) })
+    }
+
+    /// The same from each level's name, its framework's `key@version` and its ranking.
+    static func rankingJSON(_ levels: [(level: String, framework: String, ranking: RankedResults)]) -> JSONValue {
+        .array(levels.map { levelJSON(level: $0.level, framework: $0.framework, ranking: $0.ranking) })
+    }
+
+    /// One level of `rankingJSON`.
+    static func levelJSON(level: String, framework: String, ranking: RankedResults) -> JSONValue {
+        guard case .object(var pairs) = ResultsWriter(ranking).json() else { return .null }
+        pairs.insert(("level", .string(level)), at: 0)
+        pairs.insert(("framework", .string(framework)), at: 1)
+        return .object(pairs)
     }
 
     /// Every unit's inputs and all its scores, the rankings and the framework

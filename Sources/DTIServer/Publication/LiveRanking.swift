@@ -1,0 +1,255 @@
+import DTICore
+import DTIFormats
+import Fluent
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+
+/// The live ranking of a period, kept per process and brought up to date
+/// from what changed since it was last asked for (ADR 0027).
+///
+/// Each request reads one statement: the period's revision (its frameworks
+/// and its list of units, M017/M018), the directory's revision (every unit's
+/// name, group and tags) and, for each submission of the period, its state
+/// and the revision its answers' triggers raise. When the two revisions are
+/// the ones kept, only the units whose submission changed are read again
+/// and rescored, and the levels they belong to ranked again; otherwise
+/// everything is read as `ResultsService.compute` would. Publication does
+/// not use this: it computes from scratch, inside its transaction.
+final class LiveRanking: Sendable {
+    /// One level's live result.
+    struct Level: Sendable {
+        var level: String
+        /// `key@version` of the level's framework.
+        var framework: String
+        var result: AssessmentResult
+        /// Each unit's code by its name, for the links.
+        var codes: [String: String]
+        /// This level as an element of the JSON answer's `levels` (`ResultsService.levelJSON`, indented for it).
+        var json: String
+    }
+
+    /// The live ranking as `/api/v1/periods/:id/ranking` answers it: the
+    /// same text as `JSONValue.serialized()` of the object, from each level's
+    /// kept text (only a level that changed is written again).
+    static func json(title: String, levels: [Level]) -> String {
+        var out = "{\n  \"period\": "
+        out += JSONValue.string(title).serialized()
+        out += ",\n  \"live\": true,\n  \"levels\": "
+        if levels.isEmpty {
+            out += "[]"
+        } else {
+            out.reserveCapacity(levels.reduce(out.utf8.count + 16) { $0 + $1.json.utf8.count + 6 })
+            out += "[\n"
+            for (n, level) in levels.enumerated() {
+                if n > 0 { out += ",\n" }
+                out += "    "
+                out += level.json
+            }
+            out += "\n  ]"
+        }
+        return out + "\n}"
+    }
+
+    /// What a submission looked like when its unit was last scored.
+    private struct SubmissionState: Sendable, Equatable {
+        var id: UUID
+        var submitted: Bool
+        var revision: Int
+    }
+
+    private struct LevelState: Sendable {
+        var level: String
+        var framework: CompiledFramework
+        var frameworkKey: String
+        var units: [AssessedUnit]
+        var silent: Set<UUID>
+        var scores: [UnitScore]
+        var codes: [String: String]
+        var ranked: Level
+    }
+
+    private struct Entry: Sendable {
+        var periodRevision: Int
+        var directoryRevision: Int
+        var levels: [LevelState]
+        /// Where each unit is: its level's position and its own.
+        var positions: [UUID: (level: Int, unit: Int)]
+        var submissions: [UUID: SubmissionState]
+    }
+
+    /// A province has a handful of periods; past this, the store starts again.
+    static let capacity = 16
+    /// More changed units than this are read again by a full computation.
+    static let incrementalLimit = 500
+
+    private let entries = NIOLockedValueBox<[UUID: Entry]>([:])
+    /// How many times a period was computed from scratch, and how many units were rescored alone (for tests).
+    let counts = NIOLockedValueBox<(full: Int, rescored: Int)>((0, 0))
+
+    /// The live result of every level of `period`, in level order.
+    func levels(_ periodID: UUID, on db: any Database, periods: PeriodCache?) async throws -> [Level] {
+        let sql = try db.sql
+        // Revisions first, then what they describe: what is read after them is never older.
+        let rows = try await sql.raw("""
+            SELECT d.revision AS directory, p.revision AS period, s.unit_id, s.id AS submission, s.status, s.answers_revision
+            FROM directory_revision d JOIN periods p ON p.id = \(bind: periodID)
+            LEFT JOIN submissions s ON s.period_id = p.id
+            WHERE d.id = 1
+            """).all()
+        guard let first = rows.first else { throw Abort(.notFound, reason: "Không có kỳ đánh giá này.") }
+        let periodRevision = try first.decode(column: "period", as: Int.self)
+        let directoryRevision = try first.decode(column: "directory", as: Int.self)
+        var submissions: [UUID: SubmissionState] = [:]
+        submissions.reserveCapacity(rows.count)
+        for row in rows {
+            guard let unit = try row.decodeNil(column: "unit_id") ? nil : row.decode(column: "unit_id", as: UUID.self) else { continue }
+            submissions[unit] = SubmissionState(id: try row.decode(column: "submission", as: UUID.self),
+                                                submitted: try row.decode(column: "status", as: String.self) == Submission.Status.submitted.rawValue,
+                                                revision: try row.decode(column: "answers_revision", as: Int.self))
+        }
+        let kept = entries.withLockedValue { $0[periodID] }
+        var entry: Entry
+        if var kept, kept.periodRevision == periodRevision, kept.directoryRevision == directoryRevision {
+            var changed = Set(submissions.keys.filter { submissions[$0] != kept.submissions[$0] })
+            changed.formUnion(kept.submissions.keys.filter { submissions[$0] == nil })
+            if changed.isEmpty { return kept.levels.map(\.ranked) }
+            if changed.count > Self.incrementalLimit {
+                entry = try await build(periodID, periodRevision: periodRevision, directoryRevision: directoryRevision,
+                                        submissions: submissions, on: db, periods: periods)
+            } else {
+                let ids = changed.compactMap { unit in submissions[unit].flatMap { $0.submitted ? $0.id : nil } }
+                let answers = try await Self.answers(submissions: ids, on: sql)
+                var touched = Set<Int>()
+                for unit in changed {
+                    guard let at = kept.positions[unit] else { continue }
+                    touched.insert(at.level)
+                    let state = kept.levels[at.level]
+                    kept.levels[at.level].scores[at.unit] = Self.score(state.units[at.unit], submission: submissions[unit], silent: state.silent.contains(unit),
+                                                                      answers: answers, in: state.framework)
+                }
+                for level in touched { kept.levels[level].ranked = Self.ranked(kept.levels[level]) }
+                kept.submissions = submissions
+                entry = kept
+                counts.withLockedValue { $0.rescored += changed.count }
+            }
+        } else {
+            entry = try await build(periodID, periodRevision: periodRevision, directoryRevision: directoryRevision,
+                                    submissions: submissions, on: db, periods: periods)
+        }
+        let keep = entry
+        entries.withLockedValue { entries in
+            if entries.count >= Self.capacity, entries[periodID] == nil { entries.removeAll() }
+            entries[periodID] = keep
+        }
+        return entry.levels.map(\.ranked)
+    }
+
+    /// Everything read and scored, as `ResultsService.compute` does.
+    private func build(_ periodID: UUID, periodRevision: Int, directoryRevision: Int, submissions: [UUID: SubmissionState],
+                       on db: any Database, periods: PeriodCache?) async throws -> Entry {
+        counts.withLockedValue { $0.full += 1 }
+        guard let period = try await PeriodService.load(periodID, on: db, cache: periods) else { throw Abort(.notFound, reason: "Không có kỳ đánh giá này.") }
+        let participants = try await Participation.units(period, on: db)
+        let silent = Set(participants.filter { $0.notReporting != nil }.compactMap(\.unit.id))
+        let answers = try await Self.answers(ofPeriod: periodID, on: try db.sql)
+        var levels: [LevelState] = []
+        var positions: [UUID: (level: Int, unit: Int)] = [:]
+        for link in period.frameworks.sorted(by: { $0.level < $1.level }) {
+            let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
+            let members = participants.map(\.unit).filter { $0.level == link.level }
+            let units = members.map { AssessedUnit(id: $0.code, name: $0.name, group: $0.groupName, tags: Set($0.tagList)) }
+            let ids = members.map { $0.id! }
+            let levelSilent = silent.intersection(ids)
+            for (n, id) in ids.enumerated() { positions[id] = (levels.count, n) }
+            let scores = zip(units, ids).map { unit, id in
+                Self.score(unit, submission: submissions[id], silent: levelSilent.contains(id), answers: answers, in: fw)
+            }
+            let key = "\(link.frameworkVersion.key)@\(link.frameworkVersion.version)"
+            let codes = Dictionary(members.map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a })
+            levels.append(LevelState(level: link.level, framework: fw, frameworkKey: key, units: units, silent: levelSilent, scores: scores, codes: codes,
+                                     ranked: Self.level(link.level, framework: key, result: Assessment.rank(fw, scores: scores), codes: codes)))
+        }
+        return Entry(periodRevision: periodRevision, directoryRevision: directoryRevision, levels: levels, positions: positions, submissions: submissions)
+    }
+
+    private static func ranked(_ state: LevelState) -> Level {
+        level(state.level, framework: state.frameworkKey, result: Assessment.rank(state.framework, scores: state.scores), codes: state.codes)
+    }
+
+    private static func level(_ level: String, framework: String, result: AssessmentResult, codes: [String: String]) -> Level {
+        var json = ""
+        ResultsService.levelJSON(level: level, framework: framework, ranking: result.ranking).write(into: &json, indent: 2)
+        return Level(level: level, framework: framework, result: result, codes: codes, json: json)
+    }
+
+    /// A unit's score: from its answers when submitted and reporting, else as not reporting.
+    private static func score(_ unit: AssessedUnit, submission: SubmissionState?, silent: Bool,
+                              answers: [UUID: [String: AnswerPoints]], in fw: CompiledFramework) -> UnitScore {
+        guard let submission, submission.submitted, !silent else {
+            return ScoringEngine.aggregate(unit, leafPoints: Array(repeating: .missing, count: fw.leaves.count), reported: false, in: fw)
+        }
+        return ResultsService.officialScore(unit, answers: answers[submission.id] ?? [:], in: fw)
+    }
+
+    /// What scoring reads of an answer, as a value.
+    struct AnswerPoints: Sendable, ScoredAnswer {
+        var value: String
+        var b: String
+        var selfPoints: Int64?
+        var evaluatorPoints: Int64?
+        var councilPoints: Int64?
+    }
+
+    static let answerColumns: SQLQueryString = "submission_id, criterion, value, b, self_points, evaluator_points, council_points"
+
+    private static func answers(ofPeriod period: UUID, on sql: any SQLDatabase) async throws -> [UUID: [String: AnswerPoints]] {
+        try collect(try await sql.raw("""
+            SELECT \(answerColumns) FROM answers
+            WHERE submission_id IN (SELECT id FROM submissions WHERE period_id = \(bind: period) AND status = \(bind: Submission.Status.submitted.rawValue))
+            """).all())
+    }
+
+    private static func answers(submissions: [UUID], on sql: any SQLDatabase) async throws -> [UUID: [String: AnswerPoints]] {
+        guard !submissions.isEmpty else { return [:] }
+        return try collect(try await sql.raw("SELECT \(answerColumns) FROM answers WHERE submission_id IN (\(binds: submissions))").all())
+    }
+
+    private static func collect(_ rows: [any SQLRow]) throws -> [UUID: [String: AnswerPoints]] {
+        var out: [UUID: [String: AnswerPoints]] = [:]
+        for row in rows {
+            let points = AnswerPoints(value: try row.decode(column: "value", as: String.self), b: try row.decode(column: "b", as: String.self),
+                                      selfPoints: try row.decode(column: "self_points", as: Int64?.self),
+                                      evaluatorPoints: try row.decode(column: "evaluator_points", as: Int64?.self),
+                                      councilPoints: try row.decode(column: "council_points", as: Int64?.self))
+            out[try row.decode(column: "submission_id", as: UUID.self), default: [:]][try row.decode(column: "criterion", as: String.self)] = points
+        }
+        return out
+    }
+}
+
+/// What the live ranking and publication read of an answer to score it.
+protocol ScoredAnswer {
+    var value: String { get }
+    var b: String { get }
+    var evaluatorPoints: Int64? { get }
+    var councilPoints: Int64? { get }
+    var selfPoints: Int64? { get }
+}
+
+extension ScoredAnswer {
+    /// The score that counts: the council's, else the evaluator's, else the unit's own.
+    var finalPoints: Int64? { councilPoints ?? evaluatorPoints ?? selfPoints }
+}
+
+extension Answer: ScoredAnswer {}
+
+extension Application {
+    private struct LiveRankingKey: StorageKey { typealias Value = LiveRanking }
+
+    /// This process's kept live rankings (one store per application, made by `configure`).
+    var liveRanking: LiveRanking? {
+        get { storage[LiveRankingKey.self] }
+        set { storage[LiveRankingKey.self] = newValue }
+    }
+}
