@@ -102,7 +102,7 @@ public indirect enum JSONValue: Sendable {
         return out
     }
 
-    static func quote(_ s: String, into out: inout String) {
+    public static func quote(_ s: String, into out: inout String) {
         out += "\""
         // Most strings need no escape: appended whole.
         if !s.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {

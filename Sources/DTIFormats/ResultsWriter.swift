@@ -146,6 +146,67 @@ public struct ResultsWriter: Sendable {
         ])
     }
 
+    /// Each unit's text in `json()` as last written, to write again only those that changed.
+    public struct WrittenUnits: Sendable {
+        var columnNames: [String] = []
+        var units: [RankedUnit] = []
+        var texts: [String] = []
+        public init() {}
+    }
+
+    /// The same text as `.object(leading + pairs of json()).serialized(indent:)`,
+    /// appended to `out`. A unit whose position and every shown field are those
+    /// of `earlier` keeps its text from then (after one changed score, only its
+    /// group's ranks move); the texts written are returned for the next time.
+    public func writeJSON(into out: inout String, indent: Int, leading: [(String, JSONValue)], earlier: WrittenUnits) -> WrittenUnits {
+        func pad(_ n: Int) { for _ in 0..<n { out += "  " } }
+        out += "{\n"
+        for (key, value) in leading + [("method", .string(settings.method.rawValue)), ("average_over", .string(settings.averageOver.rawValue))] {
+            pad(indent + 1)
+            JSONValue.quote(key, into: &out)
+            out += ": "
+            value.write(into: &out, indent: indent + 1)
+            out += ",\n"
+        }
+        pad(indent + 1)
+        out += "\"units\": "
+        var written = WrittenUnits()
+        written.units = results.units
+        written.columnNames = results.columnNames
+        written.texts.reserveCapacity(results.units.count)
+        if results.units.isEmpty {
+            out += "[]"
+        } else {
+            out += "[\n"
+            let sameColumns = earlier.columnNames == results.columnNames
+            for (n, u) in results.units.enumerated() {
+                if n > 0 { out += ",\n" }
+                pad(indent + 2)
+                let text: String
+                if sameColumns, n < earlier.units.count, earlier.units[n].showsSame(as: u) {
+                    text = earlier.texts[n]
+                } else {
+                    var fresh = ""
+                    unitJSON(u).write(into: &fresh, indent: indent + 2)
+                    text = fresh
+                }
+                out += text
+                written.texts.append(text)
+            }
+            out += "\n"
+            pad(indent + 1)
+            out += "]"
+        }
+        out += ",\n"
+        pad(indent + 1)
+        out += "\"groups\": "
+        JSONValue.array(results.groups.map(groupJSON)).write(into: &out, indent: indent + 1)
+        out += "\n"
+        pad(indent)
+        out += "}"
+        return written
+    }
+
     func unitJSON(_ u: RankedUnit) -> JSONValue {
         var pairs: [(String, JSONValue)] = [
             ("group", .string(u.row.group)),
@@ -222,5 +283,13 @@ extension String {
         var end = endIndex
         while end > startIndex, self[index(before: end)] == " " { end = index(before: end) }
         return String(self[..<end])
+    }
+}
+
+extension RankedUnit {
+    /// Whether `unitJSON` writes the same text for both.
+    func showsSame(as other: RankedUnit) -> Bool {
+        rank == other.rank && display == other.display && index == other.index && band == other.band && maxPoints == other.maxPoints
+            && row.unit == other.row.unit && row.group == other.row.group && row.points == other.row.points && row.columns == other.row.columns
     }
 }

@@ -71,6 +71,30 @@ struct HardeningFormatsTests {
         #expect(WorkbookReader.column(of: "AB12") == 27)
     }
 
+    @Test("JSON written again after one changed score, reusing the other units' texts, is the text written from scratch")
+    func reusedUnitTexts() {
+        func table(_ changed: Int?) -> RankedResults {
+            var table = ResultTable(columnNames: ["Hạ tầng \"số\""], rows: [])
+            for i in 0..<60 {
+                let points = i == changed ? 0 : (i * 37) % 100
+                table.rows.append(ResultRow(group: "Nhóm \(i % 3)", unit: "Xã \(i)", points: WrittenNumber(value: ScaledDecimal(points), decimals: 0),
+                                            columns: [WrittenNumber(value: ScaledDecimal(points), decimals: 1)]))
+            }
+            return table.ranked(under: RankingSettings(method: .raw))
+        }
+        let leading: [(String, JSONValue)] = [("level", .string("commune"))]
+        var first = ""
+        let written = ResultsWriter(table(nil)).writeJSON(into: &first, indent: 2, leading: leading, earlier: .init())
+        #expect(first == JSONValue.object(leading + { if case .object(let p) = ResultsWriter(table(nil)).json() { return p } else { return [] } }()).serialized(indent: 2))
+        for changed in [1, 31, 59] {
+            var again = ""
+            _ = ResultsWriter(table(changed)).writeJSON(into: &again, indent: 2, leading: leading, earlier: written)
+            guard case .object(let pairs) = ResultsWriter(table(changed)).json() else { Issue.record("not an object"); return }
+            #expect(again == JSONValue.object(leading + pairs).serialized(indent: 2), "unit \(changed) changed")
+            #expect(again != first)
+        }
+    }
+
     @Test("ranking output is linear: 20,000 units in their own groups print at once")
     func linearTable() {
         var table = ResultTable(columnNames: [], rows: [])

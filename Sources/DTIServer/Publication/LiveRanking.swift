@@ -67,6 +67,8 @@ final class LiveRanking: Sendable {
         var scores: [UnitScore]
         var codes: [String: String]
         var ranked: Level
+        /// Each unit's JSON text as last written (`ResultsWriter.writeJSON`).
+        var written: ResultsWriter.WrittenUnits
     }
 
     private struct Entry: Sendable {
@@ -128,7 +130,12 @@ final class LiveRanking: Sendable {
                     kept.levels[at.level].scores[at.unit] = Self.score(state.units[at.unit], submission: submissions[unit], silent: state.silent.contains(unit),
                                                                       answers: answers, in: state.framework)
                 }
-                for level in touched { kept.levels[level].ranked = Self.ranked(kept.levels[level]) }
+                for level in touched {
+                    let state = kept.levels[level]
+                    (kept.levels[level].ranked, kept.levels[level].written) =
+                        Self.level(state.level, framework: state.frameworkKey, result: Assessment.rank(state.framework, scores: state.scores),
+                                   codes: state.codes, earlier: state.written)
+                }
                 kept.submissions = submissions
                 entry = kept
                 counts.withLockedValue { $0.rescored += changed.count }
@@ -167,20 +174,21 @@ final class LiveRanking: Sendable {
             }
             let key = "\(link.frameworkVersion.key)@\(link.frameworkVersion.version)"
             let codes = Dictionary(members.map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a })
+            let (ranked, written) = Self.level(link.level, framework: key, result: Assessment.rank(fw, scores: scores), codes: codes,
+                                               earlier: ResultsWriter.WrittenUnits())
             levels.append(LevelState(level: link.level, framework: fw, frameworkKey: key, units: units, silent: levelSilent, scores: scores, codes: codes,
-                                     ranked: Self.level(link.level, framework: key, result: Assessment.rank(fw, scores: scores), codes: codes)))
+                                     ranked: ranked, written: written))
         }
         return Entry(periodRevision: periodRevision, directoryRevision: directoryRevision, levels: levels, positions: positions, submissions: submissions)
     }
 
-    private static func ranked(_ state: LevelState) -> Level {
-        level(state.level, framework: state.frameworkKey, result: Assessment.rank(state.framework, scores: state.scores), codes: state.codes)
-    }
-
-    private static func level(_ level: String, framework: String, result: AssessmentResult, codes: [String: String]) -> Level {
+    /// A level's result with its JSON text, written again only for the units whose row changed since `earlier`.
+    private static func level(_ level: String, framework: String, result: AssessmentResult, codes: [String: String],
+                              earlier: ResultsWriter.WrittenUnits) -> (Level, ResultsWriter.WrittenUnits) {
         var json = ""
-        ResultsService.levelJSON(level: level, framework: framework, ranking: result.ranking).write(into: &json, indent: 2)
-        return Level(level: level, framework: framework, result: result, codes: codes, json: json)
+        let written = ResultsWriter(result.ranking).writeJSON(into: &json, indent: 2, leading: [("level", .string(level)), ("framework", .string(framework))],
+                                                              earlier: earlier)
+        return (Level(level: level, framework: framework, result: result, codes: codes, json: json), written)
     }
 
     /// A unit's score: from its answers when submitted and reporting, else as not reporting.
