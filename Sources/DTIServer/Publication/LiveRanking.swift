@@ -51,9 +51,17 @@ final class LiveRanking: Sendable {
         return out + "\n}"
     }
 
+    /// Ids as the text the database gives, in lower case (`Self.key`): a request
+    /// compares every submission of the period, and parsing 8,000 UUIDs from
+    /// text was the largest cost of an unchanged ranking.
+    typealias Key = String
+
+    /// `id` as a `Key`.
+    static func key(_ id: UUID) -> Key { id.uuidString.lowercased() }
+
     /// What a submission looked like when its unit was last scored.
     private struct SubmissionState: Sendable, Equatable {
-        var id: UUID
+        var id: Key
         var submitted: Bool
         var revision: Int
     }
@@ -63,7 +71,7 @@ final class LiveRanking: Sendable {
         var framework: CompiledFramework
         var frameworkKey: String
         var units: [AssessedUnit]
-        var silent: Set<UUID>
+        var silent: Set<Key>
         var scores: [UnitScore]
         var codes: [String: String]
         var ranked: Level
@@ -76,8 +84,8 @@ final class LiveRanking: Sendable {
         var directoryRevision: Int
         var levels: [LevelState]
         /// Where each unit is: its level's position and its own.
-        var positions: [UUID: (level: Int, unit: Int)]
-        var submissions: [UUID: SubmissionState]
+        var positions: [Key: (level: Int, unit: Int)]
+        var submissions: [Key: SubmissionState]
     }
 
     /// A province has a handful of periods; past this, the store starts again.
@@ -94,7 +102,8 @@ final class LiveRanking: Sendable {
         let sql = try db.sql
         // Revisions first, then what they describe: what is read after them is never older.
         let rows = try await sql.raw("""
-            SELECT d.revision AS directory, p.revision AS period, s.unit_id, s.id AS submission, s.status, s.answers_revision
+            SELECT d.revision AS directory, p.revision AS period, LOWER(CAST(s.unit_id AS TEXT)) AS unit,
+                   LOWER(CAST(s.id AS TEXT)) AS submission, s.status, s.answers_revision
             FROM directory_revision d JOIN periods p ON p.id = \(bind: periodID)
             LEFT JOIN submissions s ON s.period_id = p.id
             WHERE d.id = 1
@@ -102,11 +111,11 @@ final class LiveRanking: Sendable {
         guard let first = rows.first else { throw Abort(.notFound, reason: "Không có kỳ đánh giá này.") }
         let periodRevision = try first.decode(column: "period", as: Int.self)
         let directoryRevision = try first.decode(column: "directory", as: Int.self)
-        var submissions: [UUID: SubmissionState] = [:]
+        var submissions: [Key: SubmissionState] = [:]
         submissions.reserveCapacity(rows.count)
         for row in rows {
-            guard let unit = try row.decodeNil(column: "unit_id") ? nil : row.decode(column: "unit_id", as: UUID.self) else { continue }
-            submissions[unit] = SubmissionState(id: try row.decode(column: "submission", as: UUID.self),
+            guard let unit = try row.decode(column: "unit", as: Key?.self) else { continue }
+            submissions[unit] = SubmissionState(id: try row.decode(column: "submission", as: Key.self),
                                                 submitted: try row.decode(column: "status", as: String.self) == Submission.Status.submitted.rawValue,
                                                 revision: try row.decode(column: "answers_revision", as: Int.self))
         }
@@ -120,7 +129,7 @@ final class LiveRanking: Sendable {
                 entry = try await build(periodID, periodRevision: periodRevision, directoryRevision: directoryRevision,
                                         submissions: submissions, on: db, periods: periods)
             } else {
-                let ids = changed.compactMap { unit in submissions[unit].flatMap { $0.submitted ? $0.id : nil } }
+                let ids = changed.compactMap { unit in submissions[unit].flatMap { $0.submitted ? UUID(uuidString: $0.id) : nil } }
                 let answers = try await Self.answers(submissions: ids, on: sql)
                 var touched = Set<Int>()
                 for unit in changed {
@@ -153,20 +162,20 @@ final class LiveRanking: Sendable {
     }
 
     /// Everything read and scored, as `ResultsService.compute` does.
-    private func build(_ periodID: UUID, periodRevision: Int, directoryRevision: Int, submissions: [UUID: SubmissionState],
+    private func build(_ periodID: UUID, periodRevision: Int, directoryRevision: Int, submissions: [Key: SubmissionState],
                        on db: any Database, periods: PeriodCache?) async throws -> Entry {
         counts.withLockedValue { $0.full += 1 }
         guard let period = try await PeriodService.load(periodID, on: db, cache: periods) else { throw Abort(.notFound, reason: "Không có kỳ đánh giá này.") }
         let participants = try await Participation.units(period, on: db)
-        let silent = Set(participants.filter { $0.notReporting != nil }.compactMap(\.unit.id))
+        let silent = Set(participants.filter { $0.notReporting != nil }.compactMap { $0.unit.id.map(Self.key) })
         let answers = try await Self.answers(ofPeriod: periodID, on: try db.sql)
         var levels: [LevelState] = []
-        var positions: [UUID: (level: Int, unit: Int)] = [:]
+        var positions: [Key: (level: Int, unit: Int)] = [:]
         for link in period.frameworks.sorted(by: { $0.level < $1.level }) {
             let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
             let members = participants.map(\.unit).filter { $0.level == link.level }
             let units = members.map { AssessedUnit(id: $0.code, name: $0.name, group: $0.groupName, tags: Set($0.tagList)) }
-            let ids = members.map { $0.id! }
+            let ids = members.map { Self.key($0.id!) }
             let levelSilent = silent.intersection(ids)
             for (n, id) in ids.enumerated() { positions[id] = (levels.count, n) }
             let scores = zip(units, ids).map { unit, id in
@@ -193,7 +202,7 @@ final class LiveRanking: Sendable {
 
     /// A unit's score: from its answers when submitted and reporting, else as not reporting.
     private static func score(_ unit: AssessedUnit, submission: SubmissionState?, silent: Bool,
-                              answers: [UUID: [String: AnswerPoints]], in fw: CompiledFramework) -> UnitScore {
+                              answers: [Key: [String: AnswerPoints]], in fw: CompiledFramework) -> UnitScore {
         guard let submission, submission.submitted, !silent else {
             return ScoringEngine.aggregate(unit, leafPoints: Array(repeating: .missing, count: fw.leaves.count), reported: false, in: fw)
         }
@@ -209,28 +218,28 @@ final class LiveRanking: Sendable {
         var councilPoints: Int64?
     }
 
-    static let answerColumns: SQLQueryString = "submission_id, criterion, value, b, self_points, evaluator_points, council_points"
+    static let answerColumns: SQLQueryString = "LOWER(CAST(submission_id AS TEXT)) AS submission, criterion, value, b, self_points, evaluator_points, council_points"
 
-    private static func answers(ofPeriod period: UUID, on sql: any SQLDatabase) async throws -> [UUID: [String: AnswerPoints]] {
+    private static func answers(ofPeriod period: UUID, on sql: any SQLDatabase) async throws -> [Key: [String: AnswerPoints]] {
         try collect(try await sql.raw("""
             SELECT \(answerColumns) FROM answers
             WHERE submission_id IN (SELECT id FROM submissions WHERE period_id = \(bind: period) AND status = \(bind: Submission.Status.submitted.rawValue))
             """).all())
     }
 
-    private static func answers(submissions: [UUID], on sql: any SQLDatabase) async throws -> [UUID: [String: AnswerPoints]] {
+    private static func answers(submissions: [UUID], on sql: any SQLDatabase) async throws -> [Key: [String: AnswerPoints]] {
         guard !submissions.isEmpty else { return [:] }
         return try collect(try await sql.raw("SELECT \(answerColumns) FROM answers WHERE submission_id IN (\(binds: submissions))").all())
     }
 
-    private static func collect(_ rows: [any SQLRow]) throws -> [UUID: [String: AnswerPoints]] {
-        var out: [UUID: [String: AnswerPoints]] = [:]
+    private static func collect(_ rows: [any SQLRow]) throws -> [Key: [String: AnswerPoints]] {
+        var out: [Key: [String: AnswerPoints]] = [:]
         for row in rows {
             let points = AnswerPoints(value: try row.decode(column: "value", as: String.self), b: try row.decode(column: "b", as: String.self),
                                       selfPoints: try row.decode(column: "self_points", as: Int64?.self),
                                       evaluatorPoints: try row.decode(column: "evaluator_points", as: Int64?.self),
                                       councilPoints: try row.decode(column: "council_points", as: Int64?.self))
-            out[try row.decode(column: "submission_id", as: UUID.self), default: [:]][try row.decode(column: "criterion", as: String.self)] = points
+            out[try row.decode(column: "submission", as: Key.self), default: [:]][try row.decode(column: "criterion", as: String.self)] = points
         }
         return out
     }
