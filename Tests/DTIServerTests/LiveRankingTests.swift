@@ -108,6 +108,18 @@ struct LiveRankingTests {
         }
     }
 
+    @Test("the joined submissions are compared item by item, and anything but the same units in the same order is read whole")
+    func changedItems() {
+        let a = "u1|s1|submitted|3,u2|s2|draft|0,u3|s3|submitted|7"
+        #expect(LiveRanking.changedItems(from: a, to: a) == [])
+        #expect(LiveRanking.changedItems(from: a, to: "u1|s1|submitted|3,u2|s2|submitted|1,u3|s3|submitted|17") == ["u2|s2|submitted|1", "u3|s3|submitted|17"])
+        #expect(LiveRanking.changedItems(from: a, to: "u1|s1|submitted|3,u2|s2|draft|0") == nil, "a unit fewer")
+        #expect(LiveRanking.changedItems(from: a, to: a + ",u4|s4|draft|0") == nil, "a unit more")
+        #expect(LiveRanking.changedItems(from: a, to: "u1|s1|submitted|3,u9|s2|draft|0,u3|s3|submitted|7") == nil, "another unit in its place")
+        #expect(LiveRanking.changedItems(from: "", to: "") == [])
+        #expect(LiveRanking.changedItems(from: "", to: a) == nil)
+    }
+
     @Test("the live ranking page follows a score as the JSON does")
     func pageFollows() async throws {
         try await withDemoApp { app in
