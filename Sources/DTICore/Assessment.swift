@@ -39,9 +39,11 @@ public enum Assessment {
 
     /// Indices, ranks, bands and statistics for units already scored (by
     /// `ScoringEngine.score`, or from reviewed points by `ScoringEngine.aggregate`).
+    /// `distributions: false` leaves them empty (the live ranking shows none,
+    /// and a 4,000-unit period spent a fifth of its re-ranking on them).
     public static func rank(
         _ framework: CompiledFramework, scores: [UnitScore], issues: [ScoringIssue] = [],
-        averageOver: AverageRule = .reported, topK: Int = 3
+        averageOver: AverageRule = .reported, topK: Int = 3, distributions withDistributions: Bool = true
     ) -> AssessmentResult {
         let fw = framework.framework
         let columnNodes = framework.pillars.isEmpty ? framework.mainIndices : framework.pillars
@@ -62,7 +64,7 @@ public enum Assessment {
         let ranking = table.ranked(under: settings)
         var distributions: [String: [(node: Int, buckets: [DistributionBucket])]] = [:]
         let scoredIndices = framework.mainIndices.filter { framework.nodes[$0].max.micros > 0 }
-        for (group, positions) in table.rowsByGroup {
+        for (group, positions) in withDistributions ? table.rowsByGroup : [] {
             let members = positions.filter { scores[$0].reported }
             distributions[group] = scoredIndices.map { node in
                 (node, Statistics.distribution(

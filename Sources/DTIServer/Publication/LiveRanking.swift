@@ -204,7 +204,7 @@ final class LiveRanking: Sendable {
                 for level in touched {
                     let state = kept.levels[level]
                     (kept.levels[level].ranked, kept.levels[level].written) =
-                        Self.level(state.level, framework: state.frameworkKey, result: Assessment.rank(state.framework, scores: state.scores),
+                        Self.level(state.level, framework: state.frameworkKey, result: Assessment.rank(state.framework, scores: state.scores, distributions: false),
                                    codes: state.codes, earlier: state.written)
                 }
                 kept.submissions = submissions
@@ -247,7 +247,7 @@ final class LiveRanking: Sendable {
             }
             let key = "\(link.frameworkVersion.key)@\(link.frameworkVersion.version)"
             let codes = Dictionary(members.map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a })
-            let (ranked, written) = Self.level(link.level, framework: key, result: Assessment.rank(fw, scores: scores), codes: codes,
+            let (ranked, written) = Self.level(link.level, framework: key, result: Assessment.rank(fw, scores: scores, distributions: false), codes: codes,
                                                earlier: ResultsWriter.WrittenUnits())
             levels.append(LevelState(level: link.level, framework: fw, frameworkKey: key, units: units, silent: levelSilent, scores: scores, codes: codes,
                                      ranked: ranked, written: written))
