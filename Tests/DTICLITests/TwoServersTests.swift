@@ -107,6 +107,43 @@ struct TwoServersTests {
         #expect(second == 409 && secondBody.contains("Ngoài thời gian tự đánh giá"), "\(second) \(secondBody.prefix(300))")
     }
 
+    @Test("a score given on one process reaches the live ranking the other process keeps")
+    func liveRankingAcrossProcesses() async throws {
+        let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"]!
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-\(UUID().uuidString)").path
+        let portA = Int.random(in: 40_001...60_000), portB = portA + 1
+        let a = try Server(port: portA, databaseURL: url, dataDirectory: dir + "/a", demo: true)
+        try await a.waitUntilHealthy()
+        let b = try Server(port: portB, databaseURL: url, dataDirectory: dir + "/b", demo: false)
+        try await b.waitUntilHealthy()
+
+        let onA = try await signIn(a, "thamdinh"), onB = try await signIn(b, "thamdinh")
+        let (_, list, _) = try await HTTP.send("GET", a.base + "/api/v1/periods", cookie: onA.cookie)
+        let periods = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
+        let period = try #require(periods.first { $0["year"] as? Int == 2025 }?["id"] as? String)
+        func display() async throws -> String? {
+            let (status, body, _) = try await HTTP.send("GET", a.base + "/api/v1/periods/\(period)/ranking", cookie: onA.cookie)
+            #expect(status == 200)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+            let units = (json["levels"] as? [[String: Any]] ?? []).flatMap { ($0["units"] as? [[String: Any]]) ?? [] }
+            return units.first { $0["unit"] as? String == "Sở Thông tin và Truyền thông" }?["display"] as? String
+        }
+        let before = try await display()
+        #expect(try await display() == before, "kept by process A")
+        // The answer's version and score as B reads them (the database may have served other runs), then a different score given on B.
+        let (read, readBody, _) = try await HTTP.send("GET", b.base + "/api/v1/periods/\(period)/units/STTTT/self-assessment", cookie: onB.cookie)
+        #expect(read == 200, "\(readBody.prefix(300))")
+        let rows = try #require((try JSONSerialization.jsonObject(with: Data(readBody.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
+        let row = try #require(rows.first { $0["code"] as? String == "6.KHAC" })
+        let version = try #require(row["version"] as? Int)
+        let points = row["finalPoints"] as? String == "0" ? "5" : "0"
+        let (scored, scoredBody, _) = try await HTTP.send("PUT", b.base + "/api/v1/periods/\(period)/units/STTTT/evaluation/6.KHAC", cookie: onB.cookie,
+                                                          csrf: onB.csrf, json: #"{"points": "\#(points)", "note": "chấm trên máy chủ B", "version": \#(version)}"#)
+        #expect(scored == 200, "\(scoredBody.prefix(300))")
+        let after = try await display()
+        #expect(after != nil && after != before, "process A's live ranking follows B's score: \(String(describing: before)) → \(String(describing: after))")
+    }
+
     /// Signs in on `server`: the session cookie and its CSRF token.
     func signIn(_ server: Server, _ username: String) async throws -> (cookie: String, csrf: String) {
         let (_, body, cookie0) = try await HTTP.send("GET", server.base + "/api/v1/session", cookie: nil)
