@@ -108,6 +108,52 @@ struct LiveRankingTests {
         }
     }
 
+    @Test("a long level lists its groups; each group has its own pages of 300 rows; bad addresses are refused with the range named")
+    func longLevelByGroup() async throws {
+        try await withDemoApp { app in
+            let period = try await demoPeriod(app)
+            let sql = app.db as! any SQLDatabase
+            // 325 more district-level units: the demo period takes every unit of its levels (no list of its own).
+            for n in 1...325 {
+                let group = n <= 310 ? "Cụm thử Đông" : "Cụm thử Tây"
+                try await sql.raw("""
+                    INSERT INTO units (id, code, name, search_key, level, group_name, tags, created_at)
+                    VALUES (\(bind: UUID()), \(bind: String(format: "CT%03d", n)), \(bind: String(format: "Huyện thử %03d", n)), 'huyen thu', 'district', \(bind: group), '', 0)
+                    """).run()
+            }
+            let evaluator = Browser(app)
+            _ = try await evaluator.signIn("thamdinh")
+            let base = "/periods/\(period.id!)/ranking"
+            let overview = try await evaluator.send(.GET, base)
+            #expect(overview.status == .ok)
+            #expect(overview.body.contains("table class=\"groups\""), "the district level lists its groups")
+            #expect(overview.body.contains("Cấp này có 349 đơn vị"), "\(overview.body.prefix(3000))")
+            #expect(!overview.body.contains("Huyện thử 001"), "no unit of a long level on the overview")
+            #expect(overview.body.contains("Sở Thông tin và Truyền thông"), "the department level (33 units) is shown whole")
+            // The groups are numbered as listed; find the link of the long group.
+            let link = try #require(overview.body.range(of: #"href="[^"]*group=(\d+)">(\d+)\. Cụm thử Đông"#, options: .regularExpression))
+            let href = String(overview.body[link].dropFirst(6).prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+            let first = try await evaluator.send(.GET, href)
+            #expect(first.status == .ok)
+            #expect(first.body.components(separatedBy: "<tr><td><a href=").count - 1 == 300)
+            #expect(first.body.contains("hàng 1–300 của 310 đơn vị"))
+            let second = try await evaluator.send(.GET, href + "&page=2")
+            #expect(second.body.components(separatedBy: "<tr><td><a href=").count - 1 == 10)
+            #expect(second.body.contains("<strong aria-current=\"page\">2</strong>"))
+            #expect(try await evaluator.send(.GET, href + "&page=3").status == .notFound)
+            #expect(try await evaluator.send(.GET, href + "&page=0").status == .badRequest)
+            #expect(try await evaluator.send(.GET, base + "?level=district&group=99").body.contains("đánh số từ 1 đến"))
+            #expect(try await evaluator.send(.GET, base + "?level=district&group=99").status == .notFound)
+            #expect(try await evaluator.send(.GET, base + "?level=xa&group=1").status == .notFound)
+            #expect(try await evaluator.send(.GET, base + "?level=district&group=x").status == .badRequest)
+            // A unit's focal point may not see it, nor may an anonymous reader.
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            #expect(try await focal.send(.GET, href).status == .forbidden)
+            #expect(try await Browser(app).send(.GET, href).status != .ok)
+        }
+    }
+
     @Test("the joined submissions are compared item by item, and anything but the same units in the same order is read whole")
     func changedItems() {
         let a = "u1|s1|submitted|3,u2|s2|draft|0,u3|s3|submitted|7"

@@ -1,3 +1,4 @@
+import DTICore
 import DTIFormats
 import Fluent
 import Vapor
@@ -44,53 +45,139 @@ struct PublicationController: RouteCollection {
     struct RankingPage: Encodable {
         struct Row: Encodable { var rank: String; var name: String; var href: String; var points: String; var index: String; var band: String; var change: String; var changeClass: String }
         struct Group: Encodable { var name: String; var rows: [Row]; var chart: String; var reported: Int; var count: Int }
-        struct Level: Encodable { var label: String; var framework: String; var indexLabel: String; var groups: [Group] }
+        /// A group of a long level, listed on the overview with its link.
+        struct GroupLink: Encodable { var number: Int; var name: String; var href: String; var count: Int; var reported: Int; var average: String }
+        struct Level: Encodable { var label: String; var framework: String; var indexLabel: String; var units: Int; var groups: [Group]; var links: [GroupLink] }
+        struct PageLink: Encodable { var number: Int; var href: String; var current: Bool }
         var layout: Layout
         var periodID: UUID
         var periodTitle: String
+        var heading: String
         var levels: [Level]
         var lastView: String?
+        /// On a group's page: the way back, the group's pages and its neighbours.
+        var overviewHref: String?
+        var rowsNote: String?
+        var pages: [PageLink]
+        var previous: String?
+        var next: String?
     }
 
     /// The live ranking as a page: per level and group, each unit's index,
     /// rank and band from the current official scores, what changed since
-    /// this account last looked (kept in its session), and a chart.
+    /// this account last looked (kept in its session), and a chart. A level
+    /// of more than `RankingPages.pagedAbove` units lists its groups, each
+    /// with its own page (`?level=…&group=n[&page=k]`, 300 rows a page), as
+    /// the published ranking does (ADR 0025).
     @Sendable func liveRankingPage(req: Request) async throws -> View {
         let period = try await PeriodService.find(req)
         let levels = try await Self.live(req, period)
-        let key = "ranking-view:\(period.id!.uuidString)"
-        struct Seen: Codable { var at: Date; var units: [String: [String]] }
-        let seen = req.session.data[key].flatMap { try? JSONDecoder().decode(Seen.self, from: Data($0.utf8)) }
-        var now: [String: [String]] = [:]
-        let pageLevels = levels.map { level -> RankingPage.Level in
+        let groupNumber = try ResultsController.positiveParameter(req, "group", meaning: "số thứ tự nhóm trong cấp")
+        let pageNumber = try ResultsController.positiveParameter(req, "page", meaning: "số thứ tự trang của nhóm") ?? 1
+        let base = "/periods/\(period.id!)/ranking"
+        func levelHeader(_ level: LiveRanking.Level, groups: [RankingPage.Group], links: [RankingPage.GroupLink]) -> RankingPage.Level {
             let fw = level.result.framework
-            let byName = level.codes
-            let ranking = level.result.ranking
-            let groups = ranking.groups.map { g -> RankingPage.Group in
-                let members = ranking.units.filter { $0.row.group == g.group }
-                let rows = members.map { u -> RankingPage.Row in
-                    let code = byName[u.row.unit] ?? u.row.unit
-                    now[code] = [u.rankText, u.display]
-                    var change = "", changeClass = ""
-                    if let before = seen?.units[code] {
-                        if before[1] != u.display { change = "\(before[1]) → \(u.display)" }
-                        if let old = Int(before[0]), u.rank > 0, old != u.rank {
-                            change += (change.isEmpty ? "" : "; ") + (u.rank < old ? "lên \(old - u.rank) hạng" : "xuống \(u.rank - old) hạng")
-                            changeClass = u.rank < old ? "change-up" : "change-down"
-                        }
-                    }
-                    return RankingPage.Row(rank: u.rankText, name: u.row.unit, href: "/periods/\(period.id!)/units/\(code.urlPathEncoded)",
-                                           points: u.row.points.map { PointsText.points($0.value) } ?? "-", index: u.display,
-                                           band: u.band ?? "-", change: change.isEmpty ? (seen == nil ? "" : "không đổi") : change, changeClass: changeClass)
-                }
-                return RankingPage.Group(name: g.group, rows: rows, chart: ResultExports.groupChart(ranking, group: g, indexName: fw.framework.method.label),
-                                         reported: g.reported, count: g.count)
-            }
-            return RankingPage.Level(label: Levels.label(level.level), framework: fw.framework.title, indexLabel: fw.framework.method.label, groups: groups)
+            return RankingPage.Level(label: Levels.label(level.level), framework: fw.framework.title, indexLabel: fw.framework.method.label,
+                                     units: level.result.ranking.units.count, groups: groups, links: links)
         }
-        if let data = try? JSONEncoder().encode(Seen(at: req.context.now, units: now)) { req.session.data[key] = String(decoding: data, as: UTF8.self) }
-        return try await req.view.render("ranking", RankingPage(layout: Layout(req, title: "Xếp hạng tạm thời — \(period.title)"), periodID: period.id!,
-                                                               periodTitle: period.title, levels: pageLevels, lastView: seen.map { DateText.dateTime($0.at) }))
+        func groupHref(_ level: String, _ n: Int, page: Int = 1) -> String {
+            "\(base)?level=\(level.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? level)&group=\(n)" + (page > 1 ? "&page=\(page)" : "")
+        }
+
+        guard let groupNumber else {
+            // The overview: short levels whole, long levels as their groups.
+            var seenRows = SeenRanking(req, key: "ranking-view:\(period.id!.uuidString)")
+            let pageLevels = levels.map { level -> RankingPage.Level in
+                let ranking = level.result.ranking
+                guard ranking.units.count <= RankingPages.pagedAbove else {
+                    let writer = ResultsWriter(ranking)
+                    return levelHeader(level, groups: [], links: ranking.groups.enumerated().map { n, g in
+                        RankingPage.GroupLink(number: n + 1, name: g.group, href: groupHref(level.level, n + 1), count: g.count, reported: g.reported,
+                                              average: writer.averageText(g))
+                    })
+                }
+                let byGroup = Dictionary(grouping: ranking.units, by: \.row.group)
+                return levelHeader(level, groups: ranking.groups.map { g in
+                    RankingPage.Group(name: g.group, rows: seenRows.rows(byGroup[g.group] ?? [], level: level, periodID: period.id!),
+                                      chart: ResultExports.groupChart(byGroup[g.group] ?? [], title: "\(g.group): \(level.result.framework.framework.method.label)"),
+                                      reported: g.reported, count: g.count)
+                }, links: [])
+            }
+            seenRows.store(req)
+            return try await req.view.render("ranking", RankingPage(layout: Layout(req, title: "Xếp hạng tạm thời — \(period.title)"), periodID: period.id!,
+                                                                   periodTitle: period.title, heading: "Xếp hạng tạm thời", levels: pageLevels,
+                                                                   lastView: seenRows.lastView, overviewHref: nil, rowsNote: nil, pages: [], previous: nil, next: nil))
+        }
+
+        // One group of one level, a page of its rows.
+        let levelName = req.query[String.self, at: "level"] ?? ""
+        guard let level = levels.first(where: { $0.level == levelName }) else {
+            throw Abort(.notFound, reason: "Kỳ đánh giá này không có cấp \"\(levelName)\"; các cấp: \(levels.map(\.level).joined(separator: ", ")).")
+        }
+        let ranking = level.result.ranking
+        guard groupNumber <= ranking.groups.count else {
+            throw Abort(.notFound, reason: "Cấp này có \(ranking.groups.count) nhóm, đánh số từ 1 đến \(ranking.groups.count).")
+        }
+        let g = ranking.groups[groupNumber - 1]
+        let members = ranking.units.filter { $0.row.group == g.group }
+        let pageCount = RankingPages.pageCount(members.count)
+        guard pageNumber <= pageCount else { throw Abort(.notFound, reason: "Nhóm \(g.group) chỉ có \(pageCount) trang.") }
+        let first = (pageNumber - 1) * RankingPages.rowsPerPage
+        let shown = Array(members[first..<min(members.count, first + RankingPages.rowsPerPage)])
+        var seenRows = SeenRanking(req, key: "ranking-view:\(period.id!.uuidString):\(level.level):\(g.group)")
+        let group = RankingPage.Group(name: g.group, rows: seenRows.rows(shown, level: level, periodID: period.id!),
+                                      chart: ResultExports.groupChart(shown, title: "\(g.group): \(level.result.framework.framework.method.label)"),
+                                      reported: g.reported, count: g.count)
+        seenRows.store(req)
+        let pages = pageCount > 1 ? (1...pageCount).map { RankingPage.PageLink(number: $0, href: groupHref(level.level, groupNumber, page: $0), current: $0 == pageNumber) } : []
+        return try await req.view.render("ranking", RankingPage(
+            layout: Layout(req, title: "\(g.group) — Xếp hạng tạm thời — \(period.title)"), periodID: period.id!, periodTitle: period.title,
+            heading: "\(g.group) — xếp hạng tạm thời", levels: [levelHeader(level, groups: [group], links: [])], lastView: seenRows.lastView,
+            overviewHref: base, rowsNote: pageCount > 1 ? "Trang \(pageNumber)/\(pageCount): hàng \(first + 1)–\(first + shown.count) của \(members.count) đơn vị." : nil,
+            pages: pages, previous: groupNumber > 1 ? groupHref(level.level, groupNumber - 1) : nil,
+            next: groupNumber < ranking.groups.count ? groupHref(level.level, groupNumber + 1) : nil))
+    }
+
+    /// What this account saw of a live ranking the last time it opened the
+    /// same page (each unit's rank and index, in its session), and what it
+    /// sees now. A long level's groups each keep their own, so a session
+    /// holds at most one page of units per key.
+    struct SeenRanking {
+        struct Seen: Codable { var at: Date; var units: [String: [String]] }
+        let key: String
+        let before: Seen?
+        let now: Date
+        var shown: [String: [String]] = [:]
+
+        init(_ req: Request, key: String) {
+            self.key = key
+            before = req.session.data[key].flatMap { try? JSONDecoder().decode(Seen.self, from: Data($0.utf8)) }
+            now = req.context.now
+        }
+
+        var lastView: String? { before.map { DateText.dateTime($0.at) } }
+
+        mutating func rows(_ members: [RankedUnit], level: LiveRanking.Level, periodID: UUID) -> [RankingPage.Row] {
+            members.map { u -> RankingPage.Row in
+                let code = level.codes[u.row.unit] ?? u.row.unit
+                shown[code] = [u.rankText, u.display]
+                var change = "", changeClass = ""
+                if let seen = before?.units[code] {
+                    if seen[1] != u.display { change = "\(seen[1]) → \(u.display)" }
+                    if let old = Int(seen[0]), u.rank > 0, old != u.rank {
+                        change += (change.isEmpty ? "" : "; ") + (u.rank < old ? "lên \(old - u.rank) hạng" : "xuống \(u.rank - old) hạng")
+                        changeClass = u.rank < old ? "change-up" : "change-down"
+                    }
+                }
+                return RankingPage.Row(rank: u.rankText, name: u.row.unit, href: "/periods/\(periodID)/units/\(code.urlPathEncoded)",
+                                       points: u.row.points.map { PointsText.points($0.value) } ?? "-", index: u.display,
+                                       band: u.band ?? "-", change: change.isEmpty ? (before == nil ? "" : "không đổi") : change, changeClass: changeClass)
+            }
+        }
+
+        func store(_ req: Request) {
+            if let data = try? JSONEncoder().encode(Seen(at: now, units: shown)) { req.session.data[key] = String(decoding: data, as: UTF8.self) }
+        }
     }
 
     struct Published: Content {
