@@ -8,7 +8,8 @@ criterion (writing them through the API would take longer than the rest of
 the benchmark). Then, on the restarted server:
 
 - the live ranking (`/api/v1/periods/:id/ranking`, then the page
-  `/periods/:id/ranking`), asked five times with nothing changed;
+  `/periods/:id/ranking` and its first group's page), asked five times with
+  nothing changed;
 - ten times: the evaluator scores one criterion of another unit through the
   API, then the ranking is asked once (timed), and the unit's index in it is
   checked against the one before the change.
@@ -106,7 +107,7 @@ def main():
     try:
         admin = Session(server.base, "quantri")
         evaluator = Session(server.base, "thamdinh")
-        paths = [f"/api/v1/periods/{period}/ranking"] + ([f"/periods/{period}/ranking"] if args.page else [])
+        paths = [f"/api/v1/periods/{period}/ranking"] + ([f"/periods/{period}/ranking", f"/periods/{period}/ranking?level=commune&group=1"] if args.page else [])
         for path in paths:
             times = []
             for _ in range(args.asks):

@@ -124,7 +124,7 @@ struct PublicationController: RouteCollection {
         guard pageNumber <= pageCount else { throw Abort(.notFound, reason: "Nhóm \(g.group) chỉ có \(pageCount) trang.") }
         let first = (pageNumber - 1) * RankingPages.rowsPerPage
         let shown = Array(members[first..<min(members.count, first + RankingPages.rowsPerPage)])
-        var seenRows = SeenRanking(req, key: "ranking-view:\(period.id!.uuidString):\(level.level):\(g.group)")
+        var seenRows = SeenRanking(req, key: "ranking-view:\(period.id!.uuidString):\(level.level):\(g.group):\(pageNumber)")
         let group = RankingPage.Group(name: g.group, rows: seenRows.rows(shown, level: level, periodID: period.id!),
                                       chart: ResultExports.groupChart(shown, title: "\(g.group): \(level.result.framework.framework.method.label)"),
                                       reported: g.reported, count: g.count)
@@ -140,8 +140,9 @@ struct PublicationController: RouteCollection {
 
     /// What this account saw of a live ranking the last time it opened the
     /// same page (each unit's rank and index, in its session), and what it
-    /// sees now. A long level's groups each keep their own, so a session
-    /// holds at most one page of units per key.
+    /// sees now. Each page of a long level's group keeps its own, so a
+    /// session holds at most one page of units per key; a unit this page did
+    /// not show last time has nothing in its "Thay đổi" cell.
     struct SeenRanking {
         struct Seen: Codable { var at: Date; var units: [String: [String]] }
         let key: String
@@ -162,7 +163,8 @@ struct PublicationController: RouteCollection {
                 let code = level.codes[u.row.unit] ?? u.row.unit
                 shown[code] = [u.rankText, u.display]
                 var change = "", changeClass = ""
-                if let seen = before?.units[code] {
+                let seen = before?.units[code]
+                if let seen {
                     if seen[1] != u.display { change = "\(seen[1]) → \(u.display)" }
                     if let old = Int(seen[0]), u.rank > 0, old != u.rank {
                         change += (change.isEmpty ? "" : "; ") + (u.rank < old ? "lên \(old - u.rank) hạng" : "xuống \(u.rank - old) hạng")
@@ -171,7 +173,7 @@ struct PublicationController: RouteCollection {
                 }
                 return RankingPage.Row(rank: u.rankText, name: u.row.unit, href: "/periods/\(periodID)/units/\(code.urlPathEncoded)",
                                        points: u.row.points.map { PointsText.points($0.value) } ?? "-", index: u.display,
-                                       band: u.band ?? "-", change: change.isEmpty ? (before == nil ? "" : "không đổi") : change, changeClass: changeClass)
+                                       band: u.band ?? "-", change: change.isEmpty ? (seen == nil ? "" : "không đổi") : change, changeClass: changeClass)
             }
         }
 
