@@ -74,7 +74,7 @@ struct WorkPagesTests {
             #expect(first.body.contains("<figure class=\"chart\"><svg"))
             #expect(!first.body.contains("không đổi"), "nothing to compare on the first look")
             let again = try await evaluator.send(.GET, "/periods/\(period)/ranking")
-            #expect(again.body.contains("không đổi") && again.body.contains("so với lần bạn xem trước"))
+            #expect(again.body.contains("không đổi") && again.body.contains("so với lần bạn xem trang này trước"))
             let focal = Browser(app)
             _ = try await focal.signIn("daumoi.snn")
             #expect(try await focal.send(.GET, "/periods/\(period)/ranking").status == .forbidden)

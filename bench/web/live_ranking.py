@@ -108,7 +108,7 @@ def main():
         admin = Session(server.base, "quantri")
         evaluator = Session(server.base, "thamdinh")
         paths = [f"/api/v1/periods/{period}/ranking"] + ([f"/periods/{period}/ranking", f"/periods/{period}/ranking?level=commune&group=1"] if args.page else [])
-        for path in paths:
+        for offset, path in enumerate(paths):
             times = []
             for _ in range(args.asks):
                 ms, body = timed(admin, path)
@@ -116,7 +116,7 @@ def main():
             print(f"{path}: {len(body)} bytes; first {times[0]:.0f} ms, then unchanged {sorted(round(t) for t in times[1:])} ms", flush=True)
             after = []
             for k in range(args.changes):
-                n = (k * 397 + (0 if "api" in path else 1)) % args.units
+                n = (k * 397 + offset) % args.units
                 unit, code = f"Xã Thử {n // 118 + 1:02d}-{n % 118 + 1:03d}", f"THU{n:05d}"
                 i = k % len(leaves)
                 criterion, micros = leaves[i]
