@@ -6,7 +6,7 @@ import Testing
 
 /// Two `dti serve` processes on one PostgreSQL, nothing between them but
 /// their ports: a session opened on one is valid on the other.
-@Suite("Two server processes share sessions and see each other's changes to a period", .enabled(if: ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"] != nil))
+@Suite("Two server processes share sessions and see each other's changes to a period", .serialized, .enabled(if: ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"] != nil))
 struct TwoServersTests {
     final class Server {
         let process = Process()
@@ -120,7 +120,7 @@ struct TwoServersTests {
         let onA = try await signIn(a, "thamdinh"), onB = try await signIn(b, "thamdinh")
         let (_, list, _) = try await HTTP.send("GET", a.base + "/api/v1/periods", cookie: onA.cookie)
         let periods = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
-        let period = try #require(periods.first { $0["year"] as? Int == 2025 }?["id"] as? String)
+        let period = try #require(periods.first { $0["year"] as? Int == 2025 && ($0["title"] as? String ?? "").contains("đang thẩm định") }?["id"] as? String)
         func display() async throws -> String? {
             let (status, body, _) = try await HTTP.send("GET", a.base + "/api/v1/periods/\(period)/ranking", cookie: onA.cookie)
             #expect(status == 200)

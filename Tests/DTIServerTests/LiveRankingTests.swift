@@ -117,8 +117,8 @@ struct LiveRankingTests {
             for n in 1...325 {
                 let group = n <= 310 ? "Cụm thử Đông" : "Cụm thử Tây"
                 try await sql.raw("""
-                    INSERT INTO units (id, code, name, search_key, level, group_name, tags, created_at)
-                    VALUES (\(bind: UUID()), \(bind: String(format: "CT%03d", n)), \(bind: String(format: "Huyện thử %03d", n)), 'huyen thu', 'district', \(bind: group), '', 0)
+                    INSERT INTO units (id, code, name, search_key, level, group_name, tags)
+                    VALUES (\(bind: UUID()), \(bind: String(format: "CT%03d", n)), \(bind: String(format: "Huyện thử %03d", n)), 'huyen thu', 'district', \(bind: group), '')
                     """).run()
             }
             let evaluator = Browser(app)
