@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -66,7 +69,7 @@ struct TwoServersTests {
     func sharedSession() async throws {
         let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"]!
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-\(UUID().uuidString)").path
-        let portA = Int.random(in: 20_000...40_000), portB = portA + 1
+        let portA = Self.freePort(), portB = Self.freePort()
         // The first process migrates and loads the demo; the second starts on the result.
         let a = try Server(port: portA, databaseURL: url, dataDirectory: dir + "/a", demo: true)
         try await a.waitUntilHealthy()
@@ -111,7 +114,7 @@ struct TwoServersTests {
     func liveRankingAcrossProcesses() async throws {
         let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"]!
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-\(UUID().uuidString)").path
-        let portA = Int.random(in: 40_001...60_000), portB = portA + 1
+        let portA = Self.freePort(), portB = Self.freePort()
         let a = try Server(port: portA, databaseURL: url, dataDirectory: dir + "/a", demo: true)
         try await a.waitUntilHealthy()
         let b = try Server(port: portB, databaseURL: url, dataDirectory: dir + "/b", demo: false)
@@ -142,6 +145,22 @@ struct TwoServersTests {
         #expect(scored == 200, "\(scoredBody.prefix(300))")
         let after = try await display()
         #expect(after != nil && after != before, "process A's live ranking follows B's score: \(String(describing: before)) → \(String(describing: after))")
+    }
+
+    /// A port no process listens on, as the system gives one. A random port
+    /// could be one that a browser journey's server, running beside this pass
+    /// in CI, already answered on: the test then talked to that server.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Signs in on `server`: the session cookie and its CSRF token.
