@@ -67,14 +67,7 @@ struct TwoServersTests {
 
     @Test("a login on one process is valid on the other")
     func sharedSession() async throws {
-        let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"]!
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-\(UUID().uuidString)").path
-        let portA = Self.freePort(), portB = Self.freePort()
-        // The first process migrates and loads the demo; the second starts on the result.
-        let a = try Server(port: portA, databaseURL: url, dataDirectory: dir + "/a", demo: true)
-        try await a.waitUntilHealthy()
-        let b = try Server(port: portB, databaseURL: url, dataDirectory: dir + "/b", demo: false)
-        try await b.waitUntilHealthy()
+        let (a, b) = try await startPair()
 
         let (_, sessionBody, cookie0) = try await HTTP.send("GET", a.base + "/api/v1/session", cookie: nil)
         let csrf = try #require((try JSONSerialization.jsonObject(with: Data(sessionBody.utf8)) as? [String: Any])?["csrf"] as? String)
@@ -112,13 +105,7 @@ struct TwoServersTests {
 
     @Test("a score given on one process reaches the live ranking the other process keeps")
     func liveRankingAcrossProcesses() async throws {
-        let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"]!
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-\(UUID().uuidString)").path
-        let portA = Self.freePort(), portB = Self.freePort()
-        let a = try Server(port: portA, databaseURL: url, dataDirectory: dir + "/a", demo: true)
-        try await a.waitUntilHealthy()
-        let b = try Server(port: portB, databaseURL: url, dataDirectory: dir + "/b", demo: false)
-        try await b.waitUntilHealthy()
+        let (a, b) = try await startPair()
 
         let onA = try await signIn(a, "thamdinh"), onB = try await signIn(b, "thamdinh")
         let (_, list, _) = try await HTTP.send("GET", a.base + "/api/v1/periods", cookie: onA.cookie)
@@ -145,6 +132,18 @@ struct TwoServersTests {
         #expect(scored == 200, "\(scoredBody.prefix(300))")
         let after = try await display()
         #expect(after != nil && after != before, "process A's live ranking follows B's score: \(String(describing: before)) → \(String(describing: after))")
+    }
+
+    /// Two processes on the test database, on free ports: the first migrates
+    /// and loads the demo; the second starts on the result.
+    func startPair() async throws -> (Server, Server) {
+        let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"]!
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-\(UUID().uuidString)").path
+        let a = try Server(port: Self.freePort(), databaseURL: url, dataDirectory: dir + "/a", demo: true)
+        try await a.waitUntilHealthy()
+        let b = try Server(port: Self.freePort(), databaseURL: url, dataDirectory: dir + "/b", demo: false)
+        try await b.waitUntilHealthy()
+        return (a, b)
     }
 
     /// A port no process listens on, as the system gives one. A random port
