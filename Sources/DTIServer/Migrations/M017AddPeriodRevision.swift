@@ -15,20 +15,7 @@ struct M017AddPeriodRevision: AsyncMigration {
         try await database.schema(Period.schema).field("revision", .int, .required, .sql(.default(0))).update()
         let sql = try database.sql
         if sql.dialect.name == "sqlite" {
-            for table in Self.children {
-                try await sql.raw("""
-                    CREATE TRIGGER \(unsafeRaw: table)_revision_insert AFTER INSERT ON \(unsafeRaw: table)
-                    BEGIN UPDATE periods SET revision = revision + 1 WHERE id = NEW.period_id; END
-                    """).run()
-                try await sql.raw("""
-                    CREATE TRIGGER \(unsafeRaw: table)_revision_update AFTER UPDATE ON \(unsafeRaw: table)
-                    BEGIN UPDATE periods SET revision = revision + 1 WHERE id IN (OLD.period_id, NEW.period_id); END
-                    """).run()
-                try await sql.raw("""
-                    CREATE TRIGGER \(unsafeRaw: table)_revision_delete AFTER DELETE ON \(unsafeRaw: table)
-                    BEGIN UPDATE periods SET revision = revision + 1 WHERE id = OLD.period_id; END
-                    """).run()
-            }
+            for table in Self.children { try await Self.sqliteTriggers(on: table, sql) }
             try await sql.raw("""
                 CREATE TRIGGER framework_versions_revision AFTER UPDATE ON framework_versions
                 BEGIN UPDATE periods SET revision = revision + 1
@@ -61,6 +48,22 @@ struct M017AddPeriodRevision: AsyncMigration {
                 FOR EACH ROW EXECUTE FUNCTION dti_period_revision()
                 """).run()
         }
+    }
+
+    /// SQLite: a child table of periods (its rows name `period_id`) raises the revision of each period it touches.
+    static func sqliteTriggers(on table: String, _ sql: any SQLDatabase) async throws {
+        try await sql.raw("""
+            CREATE TRIGGER \(unsafeRaw: table)_revision_insert AFTER INSERT ON \(unsafeRaw: table)
+            BEGIN UPDATE periods SET revision = revision + 1 WHERE id = NEW.period_id; END
+            """).run()
+        try await sql.raw("""
+            CREATE TRIGGER \(unsafeRaw: table)_revision_update AFTER UPDATE ON \(unsafeRaw: table)
+            BEGIN UPDATE periods SET revision = revision + 1 WHERE id IN (OLD.period_id, NEW.period_id); END
+            """).run()
+        try await sql.raw("""
+            CREATE TRIGGER \(unsafeRaw: table)_revision_delete AFTER DELETE ON \(unsafeRaw: table)
+            BEGIN UPDATE periods SET revision = revision + 1 WHERE id = OLD.period_id; END
+            """).run()
     }
 
     func revert(on database: any Database) async throws {

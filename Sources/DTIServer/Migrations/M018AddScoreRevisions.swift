@@ -35,18 +35,7 @@ struct M018AddScoreRevisions: AsyncMigration {
                 CREATE TRIGGER answers_revision_delete AFTER DELETE ON answers
                 BEGIN UPDATE submissions SET answers_revision = answers_revision + 1 WHERE id = OLD.submission_id; END
                 """).run()
-            try await sql.raw("""
-                CREATE TRIGGER period_units_revision_insert AFTER INSERT ON period_units
-                BEGIN UPDATE periods SET revision = revision + 1 WHERE id = NEW.period_id; END
-                """).run()
-            try await sql.raw("""
-                CREATE TRIGGER period_units_revision_update AFTER UPDATE ON period_units
-                BEGIN UPDATE periods SET revision = revision + 1 WHERE id IN (OLD.period_id, NEW.period_id); END
-                """).run()
-            try await sql.raw("""
-                CREATE TRIGGER period_units_revision_delete AFTER DELETE ON period_units
-                BEGIN UPDATE periods SET revision = revision + 1 WHERE id = OLD.period_id; END
-                """).run()
+            try await M017AddPeriodRevision.sqliteTriggers(on: "period_units", sql)
             for event in ["INSERT", "UPDATE", "DELETE"] {
                 try await sql.raw("""
                     CREATE TRIGGER units_revision_\(unsafeRaw: event.lowercased()) AFTER \(unsafeRaw: event) ON units
