@@ -58,7 +58,7 @@ pg_status=0
 if [ "${DTI_SKIP_POSTGRES:-0}" != "1" ]; then
   pg_log=$(mktemp)
   (
-    url=$(bash scripts/start-postgres.sh) || { echo "PostgreSQL could not be started"; exit 1; }
+    url=$(bash scripts/start-postgres.sh --fresh) || { echo "PostgreSQL could not be started"; exit 1; }
     DTI_TEST_DATABASE_URL="$url" swift test --skip-build --filter "DTIServerTests|TwoServersTests" --skip AuthorizationMatrixTests 2>&1 | quiet
     exit "${PIPESTATUS[0]}"
   ) >"$pg_log" 2>&1 &
