@@ -12,13 +12,22 @@ public struct ResultsWriter: Sendable {
     public let results: RankedResults
     /// Decided once: asked for every row, a scan here made output quadratic.
     let hasMax: Bool
-    let unitsByGroup: [String: [RankedUnit]]
+    /// Positions in `results.units` of each group's units: positions, not
+    /// copies of the units (the live ranking builds a writer per changed score).
+    let positionsByGroup: [String: [Int]]
     let summaryByGroup: [String: GroupSummary]
 
     public init(_ results: RankedResults) {
         self.results = results
         hasMax = results.units.contains { $0.row.maxPoints != nil } || results.settings.defaultMax != nil && results.settings.method != .raw
-        unitsByGroup = Dictionary(grouping: results.units, by: \.row.group)
+        var positions: [String: [Int]] = [:]
+        // Units come grouped: a group's name is hashed once per run of its units, not once per unit.
+        var runStart = 0
+        for i in results.units.indices where i + 1 == results.units.count || results.units[i + 1].row.group != results.units[i].row.group {
+            positions[results.units[i].row.group, default: []] += runStart...i
+            runStart = i + 1
+        }
+        positionsByGroup = positions
         summaryByGroup = Dictionary(results.groups.map { ($0.group, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -44,7 +53,7 @@ public struct ResultsWriter: Sendable {
     }
 
     /// A group's units in display order (the rows of `grid`).
-    public func units(in group: String) -> [RankedUnit] { unitsByGroup[group] ?? [] }
+    public func units(in group: String) -> [RankedUnit] { (positionsByGroup[group] ?? []).map { results.units[$0] } }
 
     /// A group's average index as the tables print it.
     public func averageText(_ g: GroupSummary) -> String { text(g.average, g.decimals) }
@@ -58,7 +67,7 @@ public struct ResultsWriter: Sendable {
         header.append("Xếp hạng")
         if hasBands { header.append("Xếp loại") }
         var rows: [[String]] = []
-        for (i, unit) in (unitsByGroup[group] ?? []).enumerated() {
+        for (i, unit) in units(in: group).enumerated() {
             var cells = [String(i + 1), unit.row.unit]
             cells += unit.row.columns.map(written)
             if hasMax {

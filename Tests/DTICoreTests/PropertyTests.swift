@@ -199,3 +199,74 @@ struct AggregateTests {
         #expect(aggregated.applicableMax == scored.applicableMax, "seed \(seed)")
     }
 }
+
+@Suite("Ranking again only the groups that changed")
+struct RerankTests {
+    /// A unit scored from random answers, or as not reporting.
+    func score(_ unit: AssessedUnit, _ compiled: CompiledFramework, _ rng: inout SeededGenerator) -> UnitScore {
+        let generator = PropertyTests()
+        guard Int.random(in: 0..<6, using: &rng) > 0 else {
+            return ScoringEngine.aggregate(unit, leafPoints: Array(repeating: .missing, count: compiled.leaves.count), reported: false, in: compiled)
+        }
+        var responses = UnitResponses(leafCount: compiled.leaves.count)
+        for (i, leaf) in compiled.leaves.enumerated() where Int.random(in: 0..<5, using: &rng) > 0 {
+            var input = generator.answer(compiled.nodes[leaf].rule!, &rng)
+            if case .manual = input { input = .manual(ScaledDecimal(micros: Int64.random(in: 0...compiled.nodes[leaf].max.micros, using: &rng))) }
+            responses.inputs[i] = input
+        }
+        var issues: [ScoringIssue] = []
+        return ScoringEngine.score(unit, responses, in: compiled, issues: &issues)
+    }
+
+    /// Every figure a page or a file shows of the two results is the same.
+    func expectSame(_ a: AssessmentResult, _ b: AssessmentResult, _ context: String) {
+        #expect(a.ranking.units.count == b.ranking.units.count, "\(context)")
+        for (x, y) in zip(a.ranking.units, b.ranking.units) {
+            #expect(x.row.unit == y.row.unit && x.row.group == y.row.group && x.row.points == y.row.points && x.row.columns == y.row.columns
+                    && x.index == y.index && x.display == y.display && x.rank == y.rank && x.band == y.band && x.maxPoints == y.maxPoints,
+                    "\(context): \(x.row.unit) \(x.display) #\(x.rank) against \(y.row.unit) \(y.display) #\(y.rank)")
+        }
+        #expect(a.ranking.groups.map(\.group) == b.ranking.groups.map(\.group), "\(context)")
+        for (x, y) in zip(a.ranking.groups, b.ranking.groups) {
+            #expect(x.count == y.count && x.reported == y.reported && x.average == y.average && x.columnAverages == y.columnAverages
+                    && x.topAverage == y.topAverage && x.bottomAverage == y.bottomAverage && x.gap == y.gap && x.decimals == y.decimals
+                    && x.columnDecimals == y.columnDecimals && x.topUnits == y.topUnits && x.bottomUnits == y.bottomUnits, "\(context): group \(x.group)")
+        }
+        #expect(a.scores.map(\.totalPoints) == b.scores.map(\.totalPoints), "\(context)")
+        #expect(a.distributions.keys.sorted() == b.distributions.keys.sorted(), "\(context)")
+        for (group, nodes) in a.distributions {
+            #expect(nodes.map(\.node) == b.distributions[group]?.map(\.node), "\(context): distribution of \(group)")
+            #expect(nodes.map { $0.buckets.map(\.units) } == b.distributions[group]?.map { $0.buckets.map(\.units) }, "\(context): distribution of \(group)")
+        }
+    }
+
+    @Test("a few units scored anew: the groups they belong to ranked again equal the whole level ranked again", arguments: PropertyTests.seeds.prefix(80))
+    func sameAsRankingAll(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        let compiled = CompiledFramework(PropertyTests().framework(&rng))
+        let groups = Int.random(in: 1...5, using: &rng)
+        // Groups interleaved, as a directory lists units by name.
+        let units = (0..<Int.random(in: 2...60, using: &rng)).map { i in
+            AssessedUnit(id: "u\(i)", name: "Đơn vị \(i)", group: "Cụm \(Int.random(in: 0..<groups, using: &rng))", tags: Bool.random(using: &rng) ? ["t"] : [])
+        }
+        var scores = units.map { score($0, compiled, &rng) }
+        let distributions = seed % 2 == 0
+        var previous = Assessment.rank(compiled, scores: scores, distributions: distributions)
+        for round in 0..<3 {
+            var changed: [Int: UnitScore] = [:]
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let i = Int.random(in: 0..<units.count, using: &rng)
+                changed[i] = score(units[i], compiled, &rng)
+                scores[i] = changed[i]!
+            }
+            let again = Assessment.rerank(previous, replacing: changed)
+            expectSame(again, Assessment.rank(compiled, scores: scores, distributions: distributions), "seed \(seed), round \(round)")
+            previous = again
+        }
+        // A unit moved to another group: everything is ranked again.
+        let moved = AssessedUnit(id: units[0].id, name: units[0].name, group: "Cụm mới", tags: units[0].tags)
+        scores[0] = score(moved, compiled, &rng)
+        expectSame(Assessment.rerank(previous, replacing: [0: scores[0]]), Assessment.rank(compiled, scores: scores, distributions: distributions),
+                   "seed \(seed), moved")
+    }
+}

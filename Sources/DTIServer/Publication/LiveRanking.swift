@@ -72,7 +72,6 @@ final class LiveRanking: Sendable {
         var frameworkKey: String
         var units: [AssessedUnit]
         var silent: Set<Key>
-        var scores: [UnitScore]
         var codes: [String: String]
         var ranked: Level
         /// Each unit's JSON text as last written (`ResultsWriter.writeJSON`).
@@ -193,18 +192,18 @@ final class LiveRanking: Sendable {
             } else {
                 let ids = changed.compactMap { unit in submissions[unit].flatMap { $0.submitted ? UUID(uuidString: $0.id) : nil } }
                 let answers = try await Self.answers(submissions: ids, on: sql)
-                var touched = Set<Int>()
+                // Each touched level's new scores by position; only their groups are ranked again.
+                var rescored: [Int: [Int: UnitScore]] = [:]
                 for unit in changed {
                     guard let at = kept.positions[unit] else { continue }
-                    touched.insert(at.level)
                     let state = kept.levels[at.level]
-                    kept.levels[at.level].scores[at.unit] = Self.score(state.units[at.unit], submission: submissions[unit], silent: state.silent.contains(unit),
-                                                                      answers: answers, in: state.framework)
+                    rescored[at.level, default: [:]][at.unit] = Self.score(state.units[at.unit], submission: submissions[unit],
+                                                                            silent: state.silent.contains(unit), answers: answers, in: state.framework)
                 }
-                for level in touched {
+                for (level, scores) in rescored {
                     let state = kept.levels[level]
                     (kept.levels[level].ranked, kept.levels[level].written) =
-                        Self.level(state.level, framework: state.frameworkKey, result: Assessment.rank(state.framework, scores: state.scores, distributions: false),
+                        Self.level(state.level, framework: state.frameworkKey, result: Assessment.rerank(state.ranked.result, replacing: scores),
                                    codes: state.codes, earlier: state.written)
                 }
                 kept.submissions = submissions
@@ -249,7 +248,7 @@ final class LiveRanking: Sendable {
             let codes = Dictionary(members.map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a })
             let (ranked, written) = Self.level(link.level, framework: key, result: Assessment.rank(fw, scores: scores, distributions: false), codes: codes,
                                                earlier: ResultsWriter.WrittenUnits())
-            levels.append(LevelState(level: link.level, framework: fw, frameworkKey: key, units: units, silent: levelSilent, scores: scores, codes: codes,
+            levels.append(LevelState(level: link.level, framework: fw, frameworkKey: key, units: units, silent: levelSilent, codes: codes,
                                      ranked: ranked, written: written))
         }
         return Entry(periodRevision: periodRevision, directoryRevision: directoryRevision, levels: levels, positions: positions, submissions: submissions)
