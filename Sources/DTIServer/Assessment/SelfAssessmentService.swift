@@ -241,7 +241,7 @@ enum SelfAssessmentService {
         // The answer and its change-log entries commit together or not at all.
         do {
             return try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
-                try await write(checked, version: input.version, submission: submission, by: user, on: tx)
+                try await write(checked, version: input.version, submission: submission, by: user, loaded: assessment.answers[criterion], on: tx)
             }
         } catch {
             // A first save that lost the race to another: the winner's row is the answer (409).
@@ -282,7 +282,8 @@ enum SelfAssessmentService {
             let written = try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
                 var written: [(String, SaveOutcome)] = []
                 for (answer, version) in checked {
-                    written.append((answer.criterion, try await write(answer, version: version, submission: submission, by: user, on: tx)))
+                    written.append((answer.criterion, try await write(answer, version: version, submission: submission, by: user,
+                                                                      loaded: assessment.answers[answer.criterion], on: tx)))
                 }
                 return written
             }
@@ -298,10 +299,32 @@ enum SelfAssessmentService {
 
     /// Writes a checked answer with a conditional update (only the version
     /// that was read may be replaced) and logs each changed field.
+    ///
+    /// `loaded` is the answer as the request read it before the transaction. When its
+    /// version is the one the user read, the conditional update alone decides: it
+    /// succeeds only if the row still has that version, and then its values are the
+    /// loaded ones (every change raises the version), which the change log needs. One
+    /// statement fewer per save; any other case reads the row inside the transaction.
     static func write(_ answer: CheckedAnswer, version: Int, submission: Submission, by user: UserAccount, reason: String = "",
-                      on db: any Database) async throws -> SaveOutcome {
+                      loaded: Answer? = nil, on db: any Database) async throws -> SaveOutcome {
         let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
         let sql = try db.sql
+        if let loaded, loaded.version == version, version > 0, let id = loaded.id {
+            let now = Date()
+            if let returned = try await sql.raw("""
+                UPDATE answers SET value = \(bind: value), b = \(bind: b), explanation = \(bind: explanation),
+                self_points = \(bind: points), updated_by = \(bind: user.username), updated_at = \(bind: now), version = version + 1
+                WHERE id = \(bind: id) AND submission_id = \(bind: submission.id!) AND version = \(bind: version) RETURNING version
+                """).first() {
+                try await logChanges(sql, submission: submission.id!, criterion: criterion, actor: user.username, reason: reason,
+                                     [("value", loaded.value, value), ("b", loaded.b, b), ("explanation", loaded.explanation, explanation)])
+                loaded.value = value; loaded.b = b; loaded.explanation = explanation; loaded.selfPoints = points
+                loaded.updatedBy = user.username; loaded.updatedAt = now
+                loaded.version = try returned.decode(column: "version", as: Int.self)
+                return .saved(loaded)
+            }
+            // Someone saved it since: read it as it stands, below, and answer with a conflict.
+        }
         let old: Answer?
         if sql.dialect.name == "sqlite" {
             // A write that changes nothing claims SQLite's write lock before anything is read (so the
