@@ -309,22 +309,11 @@ enum SelfAssessmentService {
                       loaded: Answer? = nil, on db: any Database) async throws -> SaveOutcome {
         let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
         let sql = try db.sql
-        if let loaded, loaded.version == version, version > 0, let id = loaded.id {
-            let now = Date()
-            if let returned = try await sql.raw("""
-                UPDATE answers SET value = \(bind: value), b = \(bind: b), explanation = \(bind: explanation),
-                self_points = \(bind: points), updated_by = \(bind: user.username), updated_at = \(bind: now), version = version + 1
-                WHERE id = \(bind: id) AND submission_id = \(bind: submission.id!) AND version = \(bind: version) RETURNING version
-                """).first() {
-                try await logChanges(sql, submission: submission.id!, criterion: criterion, actor: user.username, reason: reason,
-                                     [("value", loaded.value, value), ("b", loaded.b, b), ("explanation", loaded.explanation, explanation)])
-                loaded.value = value; loaded.b = b; loaded.explanation = explanation; loaded.selfPoints = points
-                loaded.updatedBy = user.username; loaded.updatedAt = now
-                loaded.version = try returned.decode(column: "version", as: Int.self)
-                return .saved(loaded)
-            }
-            // Someone saved it since: read it as it stands, below, and answer with a conflict.
+        if let loaded, loaded.version == version, version > 0,
+           let saved = try await replace(loaded, with: answer, submission: submission, by: user, reason: reason, on: sql) {
+            return .saved(saved)
         }
+        // Otherwise (or someone saved it since the request read it): the row as it stands, inside the transaction.
         let old: Answer?
         if sql.dialect.name == "sqlite" {
             // A write that changes nothing claims SQLite's write lock before anything is read (so the
@@ -338,22 +327,10 @@ enum SelfAssessmentService {
         }
         if let old {
             guard old.version == version else { return .conflict(current: old) }
-            let now = Date()
-            let rows = try await sql.raw("""
-                UPDATE answers SET value = \(bind: value), b = \(bind: b), explanation = \(bind: explanation),
-                self_points = \(bind: points), updated_by = \(bind: user.username), updated_at = \(bind: now), version = version + 1
-                WHERE id = \(bind: old.id!) AND version = \(bind: version) RETURNING version
-                """).all()
-            guard let returned = rows.first else {
+            guard let saved = try await replace(old, with: answer, submission: submission, by: user, reason: reason, on: sql) else {
                 return .conflict(current: try await Answer.find(old.id!, on: db) ?? old)
             }
-            try await logChanges(sql, submission: submission.id!, criterion: criterion, actor: user.username, reason: reason,
-                                 [("value", old.value, value), ("b", old.b, b), ("explanation", old.explanation, explanation)])
-            // The saved answer is the row read under the write lock with the values just written: no second read.
-            old.value = value; old.b = b; old.explanation = explanation; old.selfPoints = points
-            old.updatedBy = user.username; old.updatedAt = now
-            old.version = try returned.decode(column: "version", as: Int.self)
-            return .saved(old)
+            return .saved(saved)
         } else {
             guard version == 0 else { throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.") }
             let created = Answer(unsaved: criterion, value: value, b: b, explanation: explanation, selfPoints: points, by: user.username,
@@ -371,6 +348,25 @@ enum SelfAssessmentService {
                                  [("value", "", value), ("b", "", b), ("explanation", "", explanation)])
             return .saved(created)
         }
+    }
+
+    /// `row` replaced by `answer` if the stored row still has `row`'s version (the conditional
+    /// update), its changed fields logged with `row`'s values as the old ones: `row` with the
+    /// values written (no second read), or nil when the stored row has moved on.
+    private static func replace(_ row: Answer, with answer: CheckedAnswer, submission: Submission, by user: UserAccount, reason: String,
+                                on sql: any SQLDatabase) async throws -> Answer? {
+        let now = Date()
+        guard let returned = try await sql.raw("""
+            UPDATE answers SET value = \(bind: answer.value), b = \(bind: answer.b), explanation = \(bind: answer.explanation),
+            self_points = \(bind: answer.points), updated_by = \(bind: user.username), updated_at = \(bind: now), version = version + 1
+            WHERE id = \(bind: row.id!) AND submission_id = \(bind: submission.id!) AND version = \(bind: row.version) RETURNING version
+            """).first() else { return nil }
+        try await logChanges(sql, submission: submission.id!, criterion: answer.criterion, actor: user.username, reason: reason,
+                             [("value", row.value, answer.value), ("b", row.b, answer.b), ("explanation", row.explanation, answer.explanation)])
+        row.value = answer.value; row.b = answer.b; row.explanation = answer.explanation; row.selfPoints = answer.points
+        row.updatedBy = user.username; row.updatedAt = now
+        row.version = try returned.decode(column: "version", as: Int.self)
+        return row
     }
 
     /// The change-log entries of one answer's fields that changed, as `ChangeEntry` stores
