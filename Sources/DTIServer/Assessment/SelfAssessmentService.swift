@@ -36,19 +36,23 @@ struct SelfAssessment {
 
     private static func load(on ctx: ServiceContext, periods: PeriodCache?, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
         let user = try ctx.signedIn()
-        guard let periodID, let period = try await PeriodService.load(periodID, on: ctx.db, cache: periods) else {
+        let sql = try ctx.db.sql
+        // The period, the unit, its submission and its answers are read as SQL rows (RowModel): every form
+        // view and every save asks. One statement reads the period's row (its columns prefixed `p_`, with
+        // the revision under which its phases and frameworks are kept), the unit's, whether the unit takes
+        // part in the period, and its submission if any (prefixed `sub_`).
+        let periodColumns = Period.columns.map { "periods.\($0) AS p_\($0)" }.joined(separator: ", ")
+        let submissionColumns = Submission.columns.map { "submissions.\($0) AS sub_\($0)" }.joined(separator: ", ")
+        guard let periodID, let unitRow = try await sql.raw("""
+            SELECT \(unsafeRaw: periodColumns), units.*, \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: submissionColumns)
+            FROM periods LEFT JOIN units ON units.code = \(bind: unitCode)
+            LEFT JOIN submissions ON submissions.period_id = periods.id AND submissions.unit_id = units.id
+            WHERE periods.id = \(bind: periodID)
+            """).first() else {
             throw DomainError.notFound("Không có kỳ đánh giá này.")
         }
-        let sql = try ctx.db.sql
-        // The unit, its submission and its answers are read as SQL rows (RowModel): every form view and every
-        // save asks. The unit's row carries whether it takes part in the period and its submission, if any
-        // (its columns prefixed `sub_`): one statement for the three.
-        let submissionColumns = Submission.columns.map { "submissions.\($0) AS sub_\($0)" }.joined(separator: ", ")
-        guard let unitRow = try await sql.raw("""
-            SELECT units.*, \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: submissionColumns)
-            FROM units LEFT JOIN submissions ON submissions.period_id = \(bind: periodID) AND submissions.unit_id = units.id
-            WHERE units.code = \(bind: unitCode)
-            """).first() else {
+        let period = try await PeriodService.period(from: unitRow, prefix: "p_", on: ctx.db, cache: periods)
+        guard !(try unitRow.decodeNil(column: "id")) else {
             throw DomainError.notFound("Không có đơn vị mã \"\(unitCode)\".")
         }
         let unit = try UnitModel.decode(row: unitRow)

@@ -125,10 +125,18 @@ enum PeriodService {
     /// cannot tell here: Fluent's PostgreSQL driver sets it on every lent
     /// connection, so the caller decides before it takes one.)
     static func load(_ id: UUID, on db: any Database, cache: PeriodCache? = nil) async throws -> Period? {
+        guard let row = try await db.sql.raw("SELECT * FROM periods WHERE id = \(bind: id)").first() else { return nil }
+        return try await period(from: row, prefix: "", on: db, cache: cache)
+    }
+
+    /// The period whose row (its columns under `prefix`, revision included) another
+    /// statement read: a save reads it beside the unit (`SelfAssessment.load`), then its
+    /// phases and frameworks come from `cache` under that revision, or are read.
+    static func period(from row: any SQLRow, prefix: String, on db: any Database, cache: PeriodCache?) async throws -> Period {
         let sql = try db.sql
-        guard let row = try await sql.raw("SELECT * FROM periods WHERE id = \(bind: id)").first() else { return nil }
-        let period = try Period.decode(row: row)
-        let revision = try row.decode(column: "revision", as: Int.self)
+        let period = try Period.decode(row: row, prefix: prefix)
+        let id = try period.requireID()
+        let revision = try row.decode(column: prefix + "revision", as: Int.self)
         let children: PeriodCache.Children
         if let kept = cache?.children(of: id, revision: revision) {
             children = kept

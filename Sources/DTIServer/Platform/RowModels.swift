@@ -95,6 +95,9 @@ extension Answer: RowModel {
 }
 
 extension Period: RowModel {
+    /// Its columns, the revision (M017) included, for a statement that reads it beside another table under a prefix.
+    static let columns = ["id", "year", "title", "locked", "results_only", "preliminary_at", "complaints_until", "created_at", "revision"]
+
     func read(_ o: any DatabaseOutput) throws {
         try $id.output(from: o); try $year.output(from: o); try $title.output(from: o); try $locked.output(from: o)
         try $resultsOnly.output(from: o); try $preliminaryAt.output(from: o); try $complaintsUntil.output(from: o)
