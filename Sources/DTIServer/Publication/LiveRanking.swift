@@ -13,7 +13,7 @@ import Vapor
 /// name, group and tags) and, for each submission of the period, its state
 /// and the revision its answers' triggers raise. When the two revisions are
 /// the ones kept, only the units whose submission changed are read again
-/// and rescored, and the levels they belong to ranked again; otherwise
+/// and rescored, and only the groups they belong to ranked again (`Assessment.rerank`); otherwise
 /// everything is read as `ResultsService.compute` would. Publication does
 /// not use this: it computes from scratch, inside its transaction.
 final class LiveRanking: Sendable {
