@@ -150,9 +150,11 @@ struct TwoServersTests {
         return (a, b)
     }
 
-    /// A port no process listens on, as the system gives one. A random port
-    /// could be one that a browser journey's server, running beside this pass
-    /// in CI, already answered on: the test then talked to that server.
+    /// A port no process listens on, as the system gives one, rather than a
+    /// random one that a browser journey's server, running beside this pass in
+    /// CI, might hold. (This was once thought to be why the live-ranking test
+    /// failed in CI; the cause was an earlier run's data in the database, which
+    /// scripts/start-postgres.sh --fresh now empties.)
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
