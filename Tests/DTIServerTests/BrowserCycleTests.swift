@@ -12,7 +12,7 @@ struct BrowserCycleTests {
     static let pdf = Data("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".utf8)
 
     func storedFiles(_ app: Application) -> [String] {
-        guard let store = app.fileStore as? LocalFileStore else { return [] }
+        guard let store = (try? app.fileStore) as? LocalFileStore else { return [] }
         return ((try? FileManager.default.contentsOfDirectory(atPath: store.directory.path)) ?? []).sorted()
     }
 

@@ -14,7 +14,7 @@ struct EvidenceTests {
     static let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64))
 
     func evidenceFiles(_ app: Application) -> [String] {
-        let dir = (app.fileStore as! LocalFileStore).directory.path
+        let dir = (try! app.fileStore as! LocalFileStore).directory.path
         return (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
     }
 

@@ -62,7 +62,7 @@ struct EvidenceController: RouteCollection {
         // The same rule as reading the self-assessment it belongs to.
         _ = try await SelfAssessment.load(req.context, periodID: file.submission.$period.id, unitCode: file.submission.unit.code)
         // Streamed from disk in chunks, never read whole.
-        guard let path = req.application.fileStore.localPath(of: file.storedName) else { throw Abort(.notFound, reason: "Tệp không còn trong kho lưu trữ.") }
+        guard let path = try req.application.fileStore.localPath(of: file.storedName) else { throw Abort(.notFound, reason: "Tệp không còn trong kho lưu trữ.") }
         let response = try await req.fileio.asyncStreamFile(at: path, mediaType: .binary)
         var headers = response.headers
         let ascii = file.originalName.unicodeScalars.map { $0.isASCII && $0 != "\"" ? String($0) : "_" }.joined()

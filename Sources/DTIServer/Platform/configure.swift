@@ -77,9 +77,9 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.documentWork = documentWork
     app.lifecycle.use(documentWork)
     // Evidence lives under the data directory, never under the public folder.
-    app.fileStore = try LocalFileStore(directory: settings.storage == .sqliteMemory
+    app.useFileStore(try LocalFileStore(directory: settings.storage == .sqliteMemory
         ? FileManager.default.temporaryDirectory.appendingPathComponent("opendti-evidence-\(UUID().uuidString)").path
-        : settings.dataDirectory + "/evidence")
+        : settings.dataDirectory + "/evidence"))
     app.views.use(.leaf)
     // The resource bundle lives under .build when run from a checkout; Leaf's
     // default refuses paths with hidden directories, so keep only the sandbox.

@@ -106,8 +106,15 @@ struct LocalFileStore: FileStore {
 extension Application {
     private struct FileStoreKey: StorageKey { typealias Value = any FileStore }
 
+    /// The evidence store `configure` set (`useFileStore`). A request still running when
+    /// the application shuts down (storage is emptied then: a handler reading an upload the
+    /// client dropped) is refused with 503 instead of taking the process down.
     var fileStore: any FileStore {
-        get { storage[FileStoreKey.self]! }
-        set { storage[FileStoreKey.self] = newValue }
+        get throws {
+            guard let store = storage[FileStoreKey.self] else { throw Abort(.serviceUnavailable, reason: "Máy chủ đang dừng; hãy gửi lại sau ít phút.") }
+            return store
+        }
     }
+
+    func useFileStore(_ store: any FileStore) { storage[FileStoreKey.self] = store }
 }
