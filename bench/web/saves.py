@@ -8,7 +8,8 @@ counts acknowledged saves whose value is not the stored one (lost saves).
     python3 bench/web/saves.py BASE_URL PERIOD_ID TOKENS.json CLIENTS SECONDS [SERVER_PID]
 With SERVER_PID (a server on this machine), the server's CPU time over the
 saving (user + system, from /proc, the read-back left out) is divided by the
-saves: "cpu_ms_per_save".
+saves: "cpu_ms_per_save". The driver's own CPU per save ("driver_cpu_ms_per_save")
+is printed always: it runs on the same cores as the server.
 TOKENS.json: [{"unit": CODE, "criterion": CODE, "token": TOKEN, "version": N}, ...]
 """
 import asyncio
@@ -71,12 +72,14 @@ async def run(base, period, pairs, clients, seconds, pid=None):
     latencies, state = [], {"errors": 0, "conflicts": 0}
     chosen = pairs[:clients]
     cpu_before = cpu_seconds(pid) if pid else None
+    client_before = time.process_time()
     started = time.monotonic()
     acked = await asyncio.gather(*[
         client(url.hostname, url.port, f"/api/v1/periods/{period}/units/{p['unit']}/answers/{p['criterion']}", p["token"], p["version"],
                deadline, latencies, state) for p in chosen])
     elapsed = time.monotonic() - started
     cpu = cpu_seconds(pid) - cpu_before if pid else None
+    client_cpu = time.process_time() - client_before
     latencies.sort()
     pct = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0
     # Every acknowledged value is read back.
@@ -95,6 +98,9 @@ async def run(base, period, pairs, clients, seconds, pid=None):
               "errors": state["errors"], "lost": lost}
     if cpu is not None and latencies:
         result["cpu_ms_per_save"] = round(cpu * 1000 / len(latencies), 2)
+    if latencies:
+        # The driver shares the machine's two cores with the server.
+        result["driver_cpu_ms_per_save"] = round(client_cpu * 1000 / len(latencies), 2)
     print(json.dumps(result))
 
 

@@ -6,7 +6,7 @@ its focal point's cookie, `/api/v1/me` with a token, and the save driver at 50 a
 acknowledged save read back). With `--perf FILE`, `perf record` samples the
 server during the 50-client saves.
 
-    python3 bench/web/signed_in.py .build/release/dti [--seconds 8] [--perf /tmp/perf.data]
+    python3 bench/web/signed_in.py .build/release/dti [--seconds 8] [--perf /tmp/perf.data] [--perf-form /tmp/form.data]
 """
 import argparse
 import json
@@ -25,6 +25,7 @@ def main():
     parser.add_argument("dti")
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--perf")
+    parser.add_argument("--perf-form", help="perf record the server while wrk asks for the form")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="dti-signed-in-")
     server = Server(args.dti, work)
@@ -32,7 +33,14 @@ def main():
     try:
         period, tokens, _ = setup_saves(server, work, 200)
         focal = Session(server.base, "bench.snnptnt", "Mat-khau#2026")
+        perf = None
+        if args.perf_form:
+            perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(server.process.pid), "-o", args.perf_form],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         results["form"] = wrk(f"{server.base}/periods/{period}/units/SNNPTNT", args.seconds, headers=[f"Cookie: {focal.cookie()}"])
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
         print("a unit's form, its focal point signed in:", results["form"], flush=True)
         with open(tokens, encoding="utf-8") as f:
             token = json.load(f)[0]["token"]
