@@ -72,6 +72,12 @@ let package = Package(
             dependencies: ["DTICore", "DTIFormats"],
             path: "bench/Sources/dti-bench"
         ),
+        // Vapor's own floor for kept bytes, beside nginx (bench/web/floor.py).
+        .executableTarget(
+            name: "vapor-floor",
+            dependencies: [.product(name: "Vapor", package: "vapor")],
+            path: "bench/Sources/vapor-floor"
+        ),
         .testTarget(name: "DTICoreTests", dependencies: ["DTICore"]),
         .testTarget(name: "DTIFormatsTests", dependencies: ["DTICore", "DTIFormats", .product(name: "Yams", package: "Yams")]),
         .testTarget(

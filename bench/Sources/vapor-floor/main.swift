@@ -1,0 +1,55 @@
+import Foundation
+import Vapor
+
+/// Vapor's own floor for serving kept bytes: the fewest steps a Vapor
+/// application can take to answer a GET with bytes already in memory, on
+/// the same HTTP server configuration as `dti serve`. `bench/web/floor.py`
+/// runs it beside nginx and the kept page of `dti serve`, so the gap between
+/// OpenDTI and nginx is split into what Vapor costs and what OpenDTI adds.
+///
+///     vapor-floor FILE PORT route|responder
+///
+/// `route`: one route (`GET **`) answering the bytes, no middleware at all.
+/// `responder`: the application's responder replaced by one that answers the
+/// bytes (no router, no middleware): only Vapor's HTTP server is left.
+@main
+struct VaporFloor {
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        guard arguments.count == 4, let port = Int(arguments[2]), let data = FileManager.default.contents(atPath: arguments[1]) else {
+            FileHandle.standardError.write(Data("usage: vapor-floor FILE PORT route|responder\n".utf8))
+            exit(2)
+        }
+        let bytes = ByteBuffer(data: data)
+        let app = try await Application.make(Environment(name: "production", arguments: ["vapor-floor"]))
+        app.http.server.configuration.hostname = "127.0.0.1"
+        app.http.server.configuration.port = port
+        app.middleware = Middlewares()
+        if arguments[3] == "responder" {
+            app.responder.use { _ in FixedResponder(bytes: bytes) }
+        } else {
+            app.get("**") { _ in FixedResponder.response(bytes) }
+        }
+        do {
+            try await app.startup()
+            try await app.running?.onStop.get()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}
+
+/// Answers every request with the same bytes, on the event loop.
+struct FixedResponder: Responder {
+    let bytes: ByteBuffer
+
+    static func response(_ bytes: ByteBuffer) -> Response {
+        Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(buffer: bytes))
+    }
+
+    func respond(to request: Request) -> EventLoopFuture<Response> {
+        request.eventLoop.makeSucceededFuture(Self.response(bytes))
+    }
+}

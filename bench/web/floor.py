@@ -1,0 +1,66 @@
+"""How much of the gap to nginx is Vapor's own: the published ranking page
+served as kept bytes by `dti serve`, beside the same bytes from nginx and
+from `vapor-floor` (bench/Sources/vapor-floor: a Vapor application that does
+nothing but answer those bytes, once through one route with no middleware,
+once through a responder that skips the router too). Alternating, `--rounds`
+times; prints each figure and its ratio to nginx in the same round.
+
+    swift build -c release --product dti --product vapor-floor
+    python3 bench/web/floor.py .build/release/dti .build/release/vapor-floor [--seconds 8] [--rounds 2]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import Server, fetch, free_port, nginx, wait, wrk  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dti")
+    parser.add_argument("floor")
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
+    a = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="dti-floor-")
+    server = Server(a.dti, work)
+    processes = []
+    try:
+        results = json.load(__import__("urllib.request").request.urlopen(server.base + "/api/v1/results"))
+        published = next(r for r in results if r.get("year") == 2023)["id"]
+        path = f"/results/{published}"
+        data, ctype = fetch(server.base + path)
+        page = os.path.join(work, "page.html")
+        open(page, "wb").write(data)
+        nginx_process, nginx_base = nginx(work, {path: (data, ctype)})
+        processes.append(nginx_process)
+        bases = {"dti serve (kept bytes)": server.base, "nginx": nginx_base}
+        for mode in ("route", "responder"):
+            port = free_port()
+            processes.append(subprocess.Popen([a.floor, page, str(port), mode], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            wait(f"http://127.0.0.1:{port}{path}")
+            bases[f"vapor-floor ({mode})"] = f"http://127.0.0.1:{port}"
+        print(f"{len(data)} bytes, {path}", flush=True)
+        table = []
+        for round_ in range(a.rounds):
+            figures = {}
+            order = list(bases) if round_ % 2 == 0 else list(reversed(bases))
+            for name in order:
+                figures[name] = wrk(bases[name] + path, a.seconds)
+            for name in bases:
+                ratio = figures[name]["rps"] / figures["nginx"]["rps"]
+                print(f"round {round_ + 1}  {name:28} {figures[name]['rps']:>9.0f} req/s  p99 {figures[name]['p99_ms'] or 0:6.1f} ms  {ratio:.3f}× nginx", flush=True)
+            table.append(figures)
+        print(json.dumps(table))
+    finally:
+        for p in processes:
+            p.terminate()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
