@@ -254,9 +254,22 @@ struct SelfAssessmentController: RouteCollection {
 
     struct Page: Encodable {
         var layout: Layout
+        /// The view without its rows: they come as `rowsHTML` (AssessmentRowsHTML, ADR 0029).
         var a: SelfAssessmentView
+        var rowsHTML: String
         var message: String?
         var errors: [String]
+
+        init(layout: Layout, a: SelfAssessmentView, message: String?, errors: [String]) {
+            let action = "/periods/\(a.periodID.uuidString)/units/\(a.unitCode)"
+            self.rowsHTML = AssessmentRowsHTML.render(a.rows, action: action, csrf: layout.csrf)
+            var shown = a
+            shown.rows = []
+            self.layout = layout
+            self.a = shown
+            self.message = message
+            self.errors = errors
+        }
     }
 
     static func render(_ req: Request, message: String? = nil, errors: [String] = [], status: HTTPStatus = .ok) async throws -> Response {
