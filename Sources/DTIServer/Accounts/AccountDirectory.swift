@@ -46,6 +46,16 @@ struct AccountDirectory {
         return names
     }
 
+    /// Display names of the given usernames only.
+    static func displayNames(of usernames: Set<String>, on db: any Database) async throws -> [String: String] {
+        var names: [String: String] = [:]
+        for row in try await db.sql.select().column("username").column("display_name").from(UserAccount.schema)
+            .where(SQLColumn("username"), .in, SQLBind.group(Array(usernames))).all() {
+            names[try row.decode(column: "username", as: String.self)] = try row.decode(column: "display_name", as: String.self)
+        }
+        return names
+    }
+
     /// Letters without diacritics, digits, ".", "_", "-"; at most 64.
     static func isValidUsername(_ username: String) -> Bool {
         !username.isEmpty && username.count <= 64 && username.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }

@@ -15,13 +15,15 @@ struct AssessmentContext {
 
     static func load(_ a: SelfAssessment, for user: UserAccount, on db: any Database) async throws -> AssessmentContext {
         var context = AssessmentContext()
-        context.names = try await AccountDirectory.displayNames(on: db)
         guard let submission = a.submission else { return context }
         context.evidence = try await EvidenceFile.query(on: db).filter(\.$submission.$id == submission.id!).sort(\.$uploadedAt).all()
         // The latest thread of each criterion (an open one if any).
         for thread in try await CorrectionService.threads(a, on: db) {
             if context.threads[thread.criterion]?.status != CorrectionRequest.Status.open.rawValue { context.threads[thread.criterion] = thread }
         }
+        // The names of the people the page shows (uploaders, authors in the threads), and only when it shows some.
+        let people = Set(context.evidence.map(\.uploadedBy) + context.threads.values.flatMap { $0.messages.map(\.author) })
+        if !people.isEmpty { context.names = try await AccountDirectory.displayNames(of: people, on: db) }
         if [.administrator, .evaluator, .councilMember].contains(user.role) {
             context.warnings = try await warnings(a, on: db)
         }

@@ -1,5 +1,6 @@
 import DTICore
 import Fluent
+import SQLKit
 import Vapor
 
 /// Correction requests: the evaluator sends back one criterion with a
@@ -14,14 +15,32 @@ enum CorrectionService {
         var messages: [Message]
     }
 
+    /// The unit's correction threads, oldest first, each with its messages in order: one SQL
+    /// statement (the form shows them on every view; a Fluent query with its messages eager-loaded
+    /// was two, each model filled by reflection).
     static func threads(_ a: SelfAssessment, on db: any Database) async throws -> [Thread] {
         guard let submission = a.submission else { return [] }
-        return try await CorrectionRequest.query(on: db).filter(\.$submission.$id == submission.id!).with(\.$messages).sort(\.$createdAt).all().map { r in
-            Thread(criterion: r.criterion, status: r.status, createdBy: r.createdBy,
-                   messages: r.messages.sorted { ($0.at ?? .distantPast) < ($1.at ?? .distantPast) }.map { .init(author: $0.author, text: $0.text, at: $0.at) })
+        var threads: [Thread] = []
+        var current: UUID?
+        for row in try await db.sql.raw("""
+            SELECT r.id, r.criterion, r.status, r.created_by, m.id AS message_id, m.author, m.text, m."at"
+            FROM correction_requests r LEFT JOIN correction_messages m ON m.request_id = r.id
+            WHERE r.submission_id = \(bind: submission.id!)
+            ORDER BY r.created_at, r.id, m."at", m.id
+            """).all() {
+            let id = try row.decode(column: "id", as: UUID.self)
+            if id != current {
+                current = id
+                threads.append(Thread(criterion: try row.decode(column: "criterion", as: String.self), status: try row.decode(column: "status", as: String.self),
+                                      createdBy: try row.decode(column: "created_by", as: String.self), messages: []))
+            }
+            guard try !row.decodeNil(column: "message_id") else { continue }
+            threads[threads.count - 1].messages.append(.init(author: try row.decode(column: "author", as: String.self),
+                                                              text: try row.decode(column: "text", as: String.self),
+                                                              at: try row.decode(column: "at", as: Date?.self)))
         }
+        return threads
     }
-
 
     static func text(_ message: String) throws -> String {
         let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
