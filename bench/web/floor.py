@@ -1,12 +1,15 @@
 """How much of the gap to nginx is Vapor's own: the published ranking page
 served as kept bytes by `dti serve`, beside the same bytes from nginx and
 from `vapor-floor` (bench/Sources/vapor-floor: a Vapor application that does
-nothing but answer those bytes, once through one route with no middleware,
-once through a responder that skips the router too). Alternating, `--rounds`
+nothing but answer those bytes, through one route with no middleware, the
+same without Vapor's per-request metrics, and through a responder that skips
+the router too). Alternating, `--rounds`
 times; prints each figure and its ratio to nginx in the same round.
 
-    swift build -c release --product dti --product vapor-floor
-    python3 bench/web/floor.py .build/release/dti .build/release/vapor-floor [--seconds 8] [--rounds 2]
+    swift build -c release --product dti && swift build -c release --product vapor-floor
+    python3 bench/web/floor.py .build/release/dti .build/release/vapor-floor [--seconds 8] [--rounds 2] [--before OTHER_DTI]
+
+`--before` runs a second `dti serve` (another build) beside the others.
 """
 import argparse
 import json
@@ -25,9 +28,11 @@ def main():
     parser.add_argument("floor")
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--before", help="another build of dti, served beside the first")
     a = parser.parse_args()
     work = tempfile.mkdtemp(prefix="dti-floor-")
     server = Server(a.dti, work)
+    before = Server(a.before, tempfile.mkdtemp(prefix="dti-floor-before-")) if a.before else None
     processes = []
     try:
         results = json.load(__import__("urllib.request").request.urlopen(server.base + "/api/v1/results"))
@@ -39,18 +44,27 @@ def main():
         nginx_process, nginx_base = nginx(work, {path: (data, ctype)})
         processes.append(nginx_process)
         bases = {"dti serve (kept bytes)": server.base, "nginx": nginx_base}
-        for mode in ("route", "responder"):
+        if before:
+            # The same page of the other server: its own demo, so its own id.
+            other = json.load(__import__("urllib.request").request.urlopen(before.base + "/api/v1/results"))
+            other_id = next(r for r in other if r.get("year") == 2023)["id"]
+            bases["dti serve, --before build"] = before.base
+        paths = {name: path for name in bases}
+        if before:
+            paths["dti serve, --before build"] = f"/results/{other_id}"
+        for mode in ("route", "route-quiet", "responder"):
             port = free_port()
             processes.append(subprocess.Popen([a.floor, page, str(port), mode], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             wait(f"http://127.0.0.1:{port}{path}")
             bases[f"vapor-floor ({mode})"] = f"http://127.0.0.1:{port}"
+            paths[f"vapor-floor ({mode})"] = path
         print(f"{len(data)} bytes, {path}", flush=True)
         table = []
         for round_ in range(a.rounds):
             figures = {}
             order = list(bases) if round_ % 2 == 0 else list(reversed(bases))
             for name in order:
-                figures[name] = wrk(bases[name] + path, a.seconds)
+                figures[name] = wrk(bases[name] + paths[name], a.seconds)
             for name in bases:
                 ratio = figures[name]["rps"] / figures["nginx"]["rps"]
                 print(f"round {round_ + 1}  {name:28} {figures[name]['rps']:>9.0f} req/s  p99 {figures[name]['p99_ms'] or 0:6.1f} ms  {ratio:.3f}× nginx", flush=True)
@@ -60,6 +74,8 @@ def main():
         for p in processes:
             p.terminate()
         server.stop()
+        if before:
+            before.stop()
 
 
 if __name__ == "__main__":

@@ -87,15 +87,21 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         fileio: app.fileio, limits: [.toSandbox, .requireExtensions],
         sandboxDirectory: app.directory.viewsDirectory, viewDirectory: app.directory.viewsDirectory))
 
-    app.middleware = Middlewares()
-    if app.environment != .testing { app.middleware.use(RequestLogMiddleware()) }  // a line per request, with status and time
-    app.middleware.use(SecurityHeadersMiddleware(strictTransport: settings.secureCookies))  // CSP, framing, sniffing, referrer
-    app.middleware.use(ErrorMiddleware.default(environment: app.environment))  // last resort
-    if let metrics { app.middleware.use(MetricsMiddleware(metrics: metrics)) }
+    // The future-based middlewares every answer passes run before Vapor's router (FrontResponder):
+    // a kept page is answered without a route lookup.
+    var front = Middlewares()
+    if app.environment != .testing { front.use(RequestLogMiddleware()) }  // a line per request, with status and time
+    front.use(SecurityHeadersMiddleware(strictTransport: settings.secureCookies))  // CSP, framing, sniffing, referrer
+    front.use(ErrorMiddleware.default(environment: app.environment))  // last resort
+    if let metrics { front.use(MetricsMiddleware(metrics: metrics)) }
     app.publishedBytes = PublishedBytes()
     app.periodCache = PeriodCache()
     app.liveRanking = LiveRanking()
-    app.middleware.use(PublishedBytesMiddleware(cache: app.publishedBytes))  // published pages: rendered once, then bytes with ETag/304
+    front.use(PublishedBytesMiddleware(cache: app.publishedBytes))  // published pages: rendered once, then bytes with ETag/304
+    let frontMiddleware = front.resolve()
+    app.responder.use { app in FrontResponder(front: frontMiddleware, next: app.responder.default) }
+    // Then, after the route lookup:
+    app.middleware = Middlewares()
     // The async middlewares run in chains, one task per chain (AsyncChain, ADR 0023).
     app.middleware.use(AsyncChain([
         ErrorPageMiddleware(),

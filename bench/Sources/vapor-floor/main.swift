@@ -7,9 +7,10 @@ import Vapor
 /// runs it beside nginx and the kept page of `dti serve`, so the gap between
 /// OpenDTI and nginx is split into what Vapor costs and what OpenDTI adds.
 ///
-///     vapor-floor FILE PORT route|responder
+///     vapor-floor FILE PORT route|route-quiet|responder
 ///
 /// `route`: one route (`GET **`) answering the bytes, no middleware at all.
+/// `route-quiet`: the same without Vapor's per-request metrics (`reportMetrics`).
 /// `responder`: the application's responder replaced by one that answers the
 /// bytes (no router, no middleware): only Vapor's HTTP server is left.
 @main
@@ -17,7 +18,7 @@ struct VaporFloor {
     static func main() async throws {
         let arguments = CommandLine.arguments
         guard arguments.count == 4, let port = Int(arguments[2]), let data = FileManager.default.contents(atPath: arguments[1]) else {
-            FileHandle.standardError.write(Data("usage: vapor-floor FILE PORT route|responder\n".utf8))
+            FileHandle.standardError.write(Data("usage: vapor-floor FILE PORT route|route-quiet|responder\n".utf8))
             exit(2)
         }
         let bytes = ByteBuffer(data: data)
@@ -25,6 +26,7 @@ struct VaporFloor {
         app.http.server.configuration.hostname = "127.0.0.1"
         app.http.server.configuration.port = port
         app.middleware = Middlewares()
+        app.http.server.configuration.reportMetrics = arguments[3] != "route-quiet"
         if arguments[3] == "responder" {
             app.responder.use { _ in FixedResponder(bytes: bytes) }
         } else {
