@@ -91,6 +91,10 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     // The future-based middlewares every answer passes run before Vapor's router (FrontResponder):
     // a kept page is answered without a route lookup.
     var front = Middlewares()
+    // Shutdown waits for the requests being answered (registered after the databases: its shutdown runs first).
+    let inFlight = InFlightRequests()
+    app.lifecycle.use(inFlight)
+    front.use(InFlightRequests.Middleware(requests: inFlight))
     if app.environment != .testing { front.use(RequestLogMiddleware()) }  // a line per request, with status and time
     front.use(SecurityHeadersMiddleware(strictTransport: settings.secureCookies))  // CSP, framing, sniffing, referrer
     front.use(ErrorMiddleware.default(environment: app.environment))  // last resort
