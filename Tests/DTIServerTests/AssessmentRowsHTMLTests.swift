@@ -23,12 +23,13 @@ struct AssessmentRowsHTMLTests {
     func escaping() {
         var row = leaf("1.1", input: "number", value: "\"><script>alert(1)</script>", explanation: "</textarea><b>x</b> & 'y'")
         row.problem = "Giá trị <không hợp lệ>"
+        row.conflict = "Người khác đã lưu \"5\""
         let html = AssessmentRowsHTML.render([row], action: action, csrf: "tok\"en")
         #expect(!html.contains("<script>"))
         #expect(!html.contains("<b>x</b>"))
         #expect(html.contains("value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""))
         #expect(html.contains(">&lt;/textarea&gt;&lt;b&gt;x&lt;/b&gt; &amp; &#39;y&#39;</textarea>"))
-        #expect(html.contains("<strong>Chưa lưu:</strong> Giá trị &lt;không hợp lệ&gt;"))
+        #expect(html.contains("<strong>Chưa lưu:</strong> Giá trị &lt;không hợp lệ&gt;<br>Người khác đã lưu &quot;5&quot;</p>"))
         #expect(html.contains("aria-invalid=\"true\" aria-describedby=\"p-1.1\""))
     }
 

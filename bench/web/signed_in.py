@@ -9,6 +9,7 @@ server during the 50-client saves.
     python3 bench/web/signed_in.py .build/release/dti [--seconds 8] [--perf /tmp/perf.data] [--perf-form /tmp/form.data]
 """
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -18,6 +19,19 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import Server, Session, saves, setup_saves, wrk  # noqa: E402
+
+
+@contextlib.contextmanager
+def profiled(pid, path):
+    """`perf record` of the process `pid` into `path` while the block runs (nothing when `path` is None)."""
+    perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if path else None
+    try:
+        yield
+    finally:
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
 
 
 def main():
@@ -33,28 +47,16 @@ def main():
     try:
         period, tokens, _ = setup_saves(server, work, 200)
         focal = Session(server.base, "bench.snnptnt", "Mat-khau#2026")
-        perf = None
-        if args.perf_form:
-            perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(server.process.pid), "-o", args.perf_form],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        results["form"] = wrk(f"{server.base}/periods/{period}/units/SNNPTNT", args.seconds, headers=[f"Cookie: {focal.cookie()}"])
-        if perf:
-            perf.send_signal(signal.SIGINT)
-            perf.wait()
+        with profiled(server.process.pid, args.perf_form):
+            results["form"] = wrk(f"{server.base}/periods/{period}/units/SNNPTNT", args.seconds, headers=[f"Cookie: {focal.cookie()}"])
         print("a unit's form, its focal point signed in:", results["form"], flush=True)
         with open(tokens, encoding="utf-8") as f:
             token = json.load(f)[0]["token"]
         results["me"] = wrk(f"{server.base}/api/v1/me", args.seconds, headers=[f"Authorization: Bearer {token}"])
         print("/api/v1/me with a token:", results["me"], flush=True)
         for clients in (50, 200):
-            perf = None
-            if args.perf and clients == 50:
-                perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(server.process.pid), "-o", args.perf],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            results[f"saves{clients}"] = saves(server, period, tokens, clients, args.seconds)
-            if perf:
-                perf.send_signal(signal.SIGINT)
-                perf.wait()
+            with profiled(server.process.pid, args.perf if clients == 50 else None):
+                results[f"saves{clients}"] = saves(server, period, tokens, clients, args.seconds)
             print(f"answer saves, {clients} clients, SQLite:", results[f"saves{clients}"], flush=True)
     finally:
         server.stop()

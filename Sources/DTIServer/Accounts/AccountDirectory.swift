@@ -35,22 +35,14 @@ struct IssuedToken: Content {
 struct AccountDirectory {
     let policy: PasswordPolicy
 
-    /// Every account's display name by username (people are named, not their logins).
-    /// Two columns read as SQL rows: Fluent's model decoding (reflection per
+    /// Display names by username (people are named, not their logins): of every account, or of
+    /// `usernames` only. Two columns read as SQL rows: Fluent's model decoding (reflection per
     /// row) made this a quarter of a signed-in form's time with 200 accounts.
-    static func displayNames(on db: any Database) async throws -> [String: String] {
+    static func displayNames(of usernames: Set<String>? = nil, on db: any Database) async throws -> [String: String] {
+        let query = try db.sql.select().column("username").column("display_name").from(UserAccount.schema)
+        if let usernames { query.where(SQLColumn("username"), .in, SQLBind.group(Array(usernames))) }
         var names: [String: String] = [:]
-        for row in try await db.sql.select().column("username").column("display_name").from(UserAccount.schema).all() {
-            names[try row.decode(column: "username", as: String.self)] = try row.decode(column: "display_name", as: String.self)
-        }
-        return names
-    }
-
-    /// Display names of the given usernames only.
-    static func displayNames(of usernames: Set<String>, on db: any Database) async throws -> [String: String] {
-        var names: [String: String] = [:]
-        for row in try await db.sql.select().column("username").column("display_name").from(UserAccount.schema)
-            .where(SQLColumn("username"), .in, SQLBind.group(Array(usernames))).all() {
+        for row in try await query.all() {
             names[try row.decode(column: "username", as: String.self)] = try row.decode(column: "display_name", as: String.self)
         }
         return names

@@ -27,7 +27,9 @@ struct AssessmentRowsHTML {
     /// Appends literal markup.
     private mutating func raw(_ text: String) { out += text }
 
-    /// Appends text escaped for an element or a quoted attribute, as Leaf's `#(…)` does.
+    /// Appends text escaped for an element or a quoted attribute, as Leaf's `#(…)` does
+    /// (LeafKit's `String.htmlEscaped()` builds a new string scalar by scalar; this appends
+    /// the unescaped runs whole, on the form's hot path).
     private mutating func text(_ value: String) {
         var plain = value.utf8.startIndex
         let utf8 = value.utf8
@@ -63,10 +65,12 @@ struct AssessmentRowsHTML {
         if r.autofocus { raw(" autofocus") }
     }
 
-    private mutating func problem(_ r: SelfAssessmentView.Row) {
-        if let problem = r.problem {
-            raw("<p class=\"field-error\" id=\"p-"); text(r.code); raw("\"><strong>Chưa lưu:</strong> "); text(problem); raw("</p>")
-        }
+    /// Why a save was refused, beside its field; with what someone else saved meanwhile when asked.
+    private mutating func problem(_ r: SelfAssessmentView.Row, withConflict: Bool = false) {
+        guard let problem = r.problem else { return }
+        raw("<p class=\"field-error\" id=\"p-"); text(r.code); raw("\"><strong>Chưa lưu:</strong> "); text(problem)
+        if withConflict, let conflict = r.conflict { raw("<br>"); text(conflict) }
+        raw("</p>")
     }
 
     private mutating func csrfField() {
@@ -112,11 +116,7 @@ struct AssessmentRowsHTML {
             return
         }
         if r.correctionOpen { raw("\n      <p class=\"tag need\">Yêu cầu bổ sung, chỉnh sửa đang mở</p>") }
-        if let problem = r.problem, !r.canEvaluate, !r.canAppraise {
-            raw("\n      <p class=\"field-error\" id=\"p-"); text(r.code); raw("\"><strong>Chưa lưu:</strong> "); text(problem)
-            if let conflict = r.conflict { raw("<br>"); text(conflict) }
-            raw("</p>")
-        }
+        if r.problem != nil, !r.canEvaluate, !r.canAppraise { raw("\n      "); problem(r, withConflict: true) }
         if r.editable {
             field(r)
         } else {
