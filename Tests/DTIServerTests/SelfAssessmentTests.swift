@@ -1,6 +1,7 @@
 import DTICore
 import DTIFormats
 import Fluent
+import SQLKit
 import Foundation
 import Testing
 import Vapor
@@ -184,12 +185,46 @@ struct SelfAssessmentTests {
             #expect(accepted.count == 1, "\(statuses.map(\.1.code))")
             #expect(statuses.allSatisfy { $0.1 == .ok || $0.1 == .conflict })
             let log = try await ChangeEntry.query(on: app.db).filter(\.$criterion == "1").filter(\.$field == "value").all()
-            // Every acknowledged save is in the log, and nothing else is.
-            #expect(Set(log.map(\.newValue)) == Set(["50"] + accepted.map { String($0.0) }))
+            // Every acknowledged save is in the log once, and nothing else is.
+            #expect(log.map(\.newValue).sorted() == (["50"] + accepted.map { String($0.0) }).sorted())
+            #expect(log.first { $0.newValue != "50" }?.oldValue == "50")
             let submission = try #require(try await Submission.query(on: app.db).filter(\.$period.$id == UUID(uuidString: period)!).first())
             let answer = try #require(try await Answer.query(on: app.db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == "1").first())
             #expect(answer.version == 2)
             #expect(answer.value == String(accepted[0].0))
+        }
+    }
+
+    @Test("a save's change log: each changed field once with its old value, who and when, in the save's own statement; unchanged fields and reviewers' scores log no value")
+    func changeLogOfSaves() async throws {
+        try await withDemoApp { app in
+            let period = try await openPeriod(app)
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.snn")
+            #expect(try await put(focal, period, "SNNPTNT", "1", value: "40", version: 0, explanation: "Kế hoạch 12").status == .ok)
+            let before = Date()
+            #expect(try await put(focal, period, "SNNPTNT", "1", value: "45", version: 1, explanation: "Kế hoạch 12, 13").status == .ok)
+            #expect(try await put(focal, period, "SNNPTNT", "1", value: "45", version: 2, explanation: "Kế hoạch 12, 13").status == .ok)
+            #expect(try await put(focal, period, "SNNPTNT", "1", value: "50", version: 3, explanation: "Kế hoạch 12, 13").status == .ok)
+            let log = try await focal.send(.GET, "/api/v1/periods/\(period)/units/SNNPTNT/changes?criterion=1")
+            #expect(log.status == .ok)
+            struct Change: Decodable { var criterion: String; var actor: String; var field: String; var oldValue: String; var newValue: String; var reason: String }
+            let changes = try log.json([Change].self).filter { $0.field == "value" || $0.field == "explanation" }
+            let seen = changes.map { "\($0.field): \($0.oldValue) → \($0.newValue)" }.sorted()
+            #expect(seen == ["explanation:  → Kế hoạch 12", "explanation: Kế hoạch 12 → Kế hoạch 12, 13",
+                             "value:  → 40", "value: 40 → 45", "value: 45 → 50"], "\(seen)")
+            #expect(changes.allSatisfy { $0.actor == "daumoi.snn" && $0.criterion == "1" && $0.reason == "" })
+            // The entries the database wrote carry the save's time and ids Fluent reads back.
+            let stored = try await ChangeEntry.query(on: app.db).filter(\.$criterion == "1").filter(\.$field == "value").all()
+            #expect(stored.count == 3)
+            #expect(Set(stored.compactMap(\.id)).count == 3)
+            let answer = try #require(try await Answer.query(on: app.db).filter(\.$submission.$id == stored[0].submissionID).filter(\.$criterion == "1").first())
+            let newest = try #require(stored.compactMap(\.at).max())
+            #expect(abs(newest.timeIntervalSince(try #require(answer.updatedAt))) < 0.001)
+            #expect(newest >= before)
+            // Only the self-assessed fields are logged by the trigger: a write of other columns logs nothing.
+            try await (app.db as! any SQLDatabase).raw("UPDATE answers SET evaluator_comment = 'x', change_reason = 'y' WHERE criterion = '1'").run()
+            #expect(try await ChangeEntry.query(on: app.db).filter(\.$criterion == "1").count() == 5)
         }
     }
 

@@ -6,7 +6,7 @@ its focal point's cookie, `/api/v1/me` with a token, and the save driver at 50 a
 acknowledged save read back). With `--perf FILE`, `perf record` samples the
 server during the 50-client saves.
 
-    python3 bench/web/signed_in.py .build/release/dti [--seconds 8] [--perf /tmp/perf.data] [--perf-form /tmp/form.data]
+    python3 bench/web/signed_in.py .build/release/dti [--seconds 8] [--perf /tmp/perf.data] [--perf-form /tmp/form.data] [--perf-me /tmp/me.data]
 """
 import argparse
 import contextlib
@@ -40,6 +40,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--perf")
     parser.add_argument("--perf-form", help="perf record the server while wrk asks for the form")
+    parser.add_argument("--perf-me", help="perf record the server while wrk asks for /api/v1/me with a token")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="dti-signed-in-")
     server = Server(args.dti, work)
@@ -52,7 +53,8 @@ def main():
         print("a unit's form, its focal point signed in:", results["form"], flush=True)
         with open(tokens, encoding="utf-8") as f:
             token = json.load(f)[0]["token"]
-        results["me"] = wrk(f"{server.base}/api/v1/me", args.seconds, headers=[f"Authorization: Bearer {token}"])
+        with profiled(server.process.pid, args.perf_me):
+            results["me"] = wrk(f"{server.base}/api/v1/me", args.seconds, headers=[f"Authorization: Bearer {token}"])
         print("/api/v1/me with a token:", results["me"], flush=True)
         for clients in (50, 200):
             with profiled(server.process.pid, args.perf if clients == 50 else None):

@@ -242,10 +242,23 @@ enum SelfAssessmentService {
         let user = permit.user, criterion = permit.criterion ?? ""
         let checked = try check(assessment, criterion: criterion, input: input)
         let submission = try await submission(for: assessment, on: ctx.db)
-        // The answer and its change-log entries commit together or not at all.
+        // The answer as the request read it, still at the version the user read: the conditional
+        // update alone, one statement with its change-log entries (the trigger, ADR 0031), so no
+        // transaction. Only when the row has moved on since does the save read it, in a transaction.
+        var loaded = assessment.answers[criterion]
+        if let row = loaded, row.version == input.version, input.version > 0 {
+            let sql = try ctx.db.sql
+            if let saved = try await ctx.db.retryingWhenBusy({
+                try await replace(row, with: checked, submission: submission, by: user, reason: "", on: sql)
+            }) {
+                return .saved(saved)
+            }
+            loaded = nil // tried: the row has moved on
+        }
+        // A first save, or against a row changed since: read and written in one transaction.
         do {
-            return try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
-                try await write(checked, version: input.version, submission: submission, by: user, loaded: assessment.answers[criterion], on: tx)
+            return try await ctx.db.retryingTransaction(bodyWritesFirst: true) { [loaded] tx in
+                try await write(checked, version: input.version, submission: submission, by: user, loaded: loaded, on: tx)
             }
         } catch {
             // A first save that lost the race to another: the winner's row is the answer (409).
@@ -355,18 +368,19 @@ enum SelfAssessmentService {
     }
 
     /// `row` replaced by `answer` if the stored row still has `row`'s version (the conditional
-    /// update), its changed fields logged with `row`'s values as the old ones: `row` with the
-    /// values written (no second read), or nil when the stored row has moved on.
+    /// update): `row` with the values written (no second read), or nil when the stored row has
+    /// moved on. One statement: the database logs each changed field (value, B, explanation) with
+    /// the row's old value, its `updated_by`, `updated_at` and the `change_reason` set here (M020's
+    /// trigger), in the same statement, so it needs no transaction of its own.
     private static func replace(_ row: Answer, with answer: CheckedAnswer, submission: Submission, by user: UserAccount, reason: String,
                                 on sql: any SQLDatabase) async throws -> Answer? {
         let now = Date()
         guard let returned = try await sql.raw("""
             UPDATE answers SET value = \(bind: answer.value), b = \(bind: answer.b), explanation = \(bind: answer.explanation),
-            self_points = \(bind: answer.points), updated_by = \(bind: user.username), updated_at = \(bind: now), version = version + 1
+            self_points = \(bind: answer.points), updated_by = \(bind: user.username), updated_at = \(bind: now),
+            change_reason = \(bind: reason), version = version + 1
             WHERE id = \(bind: row.id!) AND submission_id = \(bind: submission.id!) AND version = \(bind: row.version) RETURNING version
             """).first() else { return nil }
-        try await logChanges(sql, submission: submission.id!, criterion: answer.criterion, actor: user.username, reason: reason,
-                             [("value", row.value, answer.value), ("b", row.b, answer.b), ("explanation", row.explanation, answer.explanation)])
         row.value = answer.value; row.b = answer.b; row.explanation = answer.explanation; row.selfPoints = answer.points
         row.updatedBy = user.username; row.updatedAt = now
         row.version = try returned.decode(column: "version", as: Int.self)

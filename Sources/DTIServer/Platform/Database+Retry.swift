@@ -28,10 +28,28 @@ extension Database {
                 }
             } catch where attempt < 40 && Self.isSQLiteBusy(error) {
                 attempt += 1
-                // 1–8 ms, growing: the other writer's transaction is short.
-                try await Task.sleep(nanoseconds: UInt64(1_000_000 * min(8, 1 + attempt / 4) + Int.random(in: 0...500_000)))
+                try await Self.backOff(attempt)
             }
         }
+    }
+
+    /// `body` (one statement that writes, or several that need no transaction), run again when
+    /// SQLite answers that the database is locked beyond its busy timeout, as `retryingTransaction`.
+    func retryingWhenBusy<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await body()
+            } catch where attempt < 40 && Self.isSQLiteBusy(error) {
+                attempt += 1
+                try await Self.backOff(attempt)
+            }
+        }
+    }
+
+    /// 1–8 ms, growing, with jitter: the other writer's transaction is short.
+    static func backOff(_ attempt: Int) async throws {
+        try await Task.sleep(nanoseconds: UInt64(1_000_000 * min(8, 1 + attempt / 4) + Int.random(in: 0...500_000)))
     }
 
     static func isSQLiteBusy(_ error: any Error) -> Bool {
