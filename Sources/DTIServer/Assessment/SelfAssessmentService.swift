@@ -40,11 +40,16 @@ struct SelfAssessment {
         // The period, the unit, its submission and its answers are read as SQL rows (RowModel): every form
         // view and every save asks. One statement reads the period's row (its columns prefixed `p_`, with
         // the revision under which its phases and frameworks are kept), the unit's, whether the unit takes
-        // part in the period, and its submission if any (prefixed `sub_`).
+        // part in the period, its submission if any (prefixed `sub_`), and, each folded into one column,
+        // the criteria with an open correction request and the unit's deadline exceptions.
         let periodColumns = Period.columns.map { "periods.\($0) AS p_\($0)" }.joined(separator: ", ")
         let submissionColumns = Submission.columns.map { "submissions.\($0) AS sub_\($0)" }.joined(separator: ", ")
         guard let periodID, let unitRow = try await sql.raw("""
-            SELECT \(unsafeRaw: periodColumns), units.*, \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: submissionColumns)
+            SELECT \(unsafeRaw: periodColumns), units.*, \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: submissionColumns),
+            (SELECT string_agg(criterion, \(bind: String(Self.separator))) FROM correction_requests
+             WHERE submission_id = submissions.id AND status <> \(bind: CorrectionRequest.Status.closed.rawValue)) AS open_corrections,
+            (SELECT string_agg(phase || \(bind: String(Self.pairSeparator)) || "until", \(bind: String(Self.separator))) FROM phase_exceptions
+             WHERE period_id = periods.id AND unit_id = units.id) AS unit_exceptions
             FROM periods LEFT JOIN units ON units.code = \(bind: unitCode)
             LEFT JOIN submissions ON submissions.period_id = periods.id AND submissions.unit_id = units.id
             WHERE periods.id = \(bind: periodID)
@@ -76,32 +81,24 @@ struct SelfAssessment {
         let framework = try FrameworkCatalog.compiled(link.frameworkVersion)
         let submission = try unitRow.decodeNil(column: "sub_id") ? nil : Submission.decode(row: unitRow, prefix: "sub_")
         var answers: [String: Answer] = [:]
-        var open: Set<String> = []
-        // The open corrections and the exceptions are read as SQL rows: each
-        // Fluent query costs its SQL serialisation and a model reflection,
-        // and every form view and every save asks these (PERFORMANCE.md).
         if let submission {
             for answer in try await Answer.rows(sql, where: "submission_id = \(bind: submission.id!)") { answers[answer.criterion] = answer }
         }
-        // The open corrections and the deadline exceptions in one statement: each row is one or the other.
+        let open = Set(try unitRow.decode(column: "open_corrections", as: String?.self)?.split(separator: Self.separator).map(String.init) ?? [])
         var exceptions: [String: String] = [:]
-        for row in try await sql.raw("""
-            SELECT 'correction' AS kind, criterion AS name, '' AS "until" FROM correction_requests
-            WHERE submission_id = \(bind: submission?.id) AND status <> \(bind: CorrectionRequest.Status.closed.rawValue)
-            UNION ALL
-            SELECT 'exception' AS kind, phase AS name, "until" FROM phase_exceptions WHERE period_id = \(bind: periodID) AND unit_id = \(bind: unit.id!)
-            """).all() {
-            let name = try row.decode(column: "name", as: String.self)
-            if try row.decode(column: "kind", as: String.self) == "correction" {
-                open.insert(name)
-            } else {
-                let until = try row.decode(column: "until", as: String.self)
-                exceptions[name] = max(exceptions[name] ?? "", until)
-            }
+        for pair in try unitRow.decode(column: "unit_exceptions", as: String?.self)?.split(separator: Self.separator) ?? [] {
+            let parts = pair.split(separator: Self.pairSeparator, maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { continue }
+            exceptions[String(parts[0])] = max(exceptions[String(parts[0])] ?? "", String(parts[1]))
         }
         return SelfAssessment(period: period, unit: unit, frameworkVersion: link.frameworkVersion, framework: framework,
                               submission: submission, answers: answers, openCorrections: open, exceptions: exceptions, today: ctx.today)
     }
+
+    /// Between the items of a column folded by `string_agg` (ASCII's unit separator, which no
+    /// criterion code, phase or date contains), and between a phase and its date (record separator).
+    static let separator: Character = "\u{1F}"
+    static let pairSeparator: Character = "\u{1E}"
 
     var assessedUnit: AssessedUnit { AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList)) }
 
