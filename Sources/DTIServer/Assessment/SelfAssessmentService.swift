@@ -316,9 +316,9 @@ enum SelfAssessmentService {
     ///
     /// `loaded` is the answer as the request read it before the transaction. When its
     /// version is the one the user read, the conditional update alone decides: it
-    /// succeeds only if the row still has that version, and then its values are the
-    /// loaded ones (every change raises the version), which the change log needs. One
-    /// statement fewer per save; any other case reads the row inside the transaction.
+    /// succeeds only if the row still has that version (every change raises it), and the
+    /// database logs the changed fields from the row's old values (M020's trigger). Any
+    /// other case reads the row inside the transaction first.
     static func write(_ answer: CheckedAnswer, version: Int, submission: Submission, by user: UserAccount, reason: String = "",
                       loaded: Answer? = nil, on db: any Database) async throws -> SaveOutcome {
         let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
