@@ -242,20 +242,17 @@ enum SelfAssessmentService {
         // The answer as the request read it, still at the version the user read: the conditional
         // update alone, one statement with its change-log entries (the trigger, ADR 0031), so no
         // transaction. Only when the row has moved on since does the save read it, in a transaction.
-        var loaded = assessment.answers[criterion]
-        if let row = loaded, row.version == input.version, input.version > 0 {
-            let sql = try ctx.db.sql
-            if let saved = try await ctx.db.retryingWhenBusy({
-                try await replace(row, with: checked, submission: submission, by: user, reason: "", on: sql)
-            }) {
-                return .saved(saved)
-            }
-            loaded = nil // tried: the row has moved on
+        let sql = try ctx.db.sql
+        if let saved = try await ctx.db.retryingWhenBusy({
+            try await replace(loaded: assessment.answers[criterion], version: input.version, with: checked, submission: submission,
+                              by: user, reason: "", on: sql)
+        }) {
+            return .saved(saved)
         }
         // A first save, or against a row changed since: read and written in one transaction.
         do {
-            return try await ctx.db.retryingTransaction(bodyWritesFirst: true) { [loaded] tx in
-                try await write(checked, version: input.version, submission: submission, by: user, loaded: loaded, on: tx)
+            return try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
+                try await write(checked, version: input.version, submission: submission, by: user, on: tx)
             }
         } catch {
             // A first save that lost the race to another: the winner's row is the answer (409).
@@ -323,8 +320,7 @@ enum SelfAssessmentService {
                       loaded: Answer? = nil, on db: any Database) async throws -> SaveOutcome {
         let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
         let sql = try db.sql
-        if let loaded, loaded.version == version, version > 0,
-           let saved = try await replace(loaded, with: answer, submission: submission, by: user, reason: reason, on: sql) {
+        if let saved = try await replace(loaded: loaded, version: version, with: answer, submission: submission, by: user, reason: reason, on: sql) {
             return .saved(saved)
         }
         // Otherwise (or someone saved it since the request read it): the row as it stands, inside the transaction.
@@ -364,6 +360,15 @@ enum SelfAssessmentService {
         }
     }
 
+    /// `loaded` (the answer as the request read it) replaced by `answer` when `version`, the one
+    /// the user read, is the loaded one and the stored row still has it: nil otherwise, without a
+    /// statement when the versions differ or nothing was loaded.
+    private static func replace(loaded: Answer?, version: Int, with answer: CheckedAnswer, submission: Submission, by user: UserAccount,
+                                reason: String, on sql: any SQLDatabase) async throws -> Answer? {
+        guard let loaded, loaded.version == version, version > 0 else { return nil }
+        return try await replace(loaded, with: answer, submission: submission, by: user, reason: reason, on: sql)
+    }
+
     /// `row` replaced by `answer` if the stored row still has `row`'s version (the conditional
     /// update): `row` with the values written (no second read), or nil when the stored row has
     /// moved on. One statement: the database logs each changed field (value, B, explanation) with
@@ -384,10 +389,10 @@ enum SelfAssessmentService {
         return row
     }
 
-    /// The change-log entries of one answer's fields that changed, as `ChangeEntry` stores
+    /// The change-log entries of a first answer's fields that are set, as `ChangeEntry` stores
     /// them, in one SQL statement (a Fluent create serialises the statement and reflects the
-    /// model each time; a save that changes a value and its explanation writes both at once).
-    static func logChanges(_ sql: any SQLDatabase, submission: UUID, criterion: String, actor: String, reason: String,
+    /// model each time). Later changes are logged by the database (M020's trigger).
+    private static func logChanges(_ sql: any SQLDatabase, submission: UUID, criterion: String, actor: String, reason: String,
                            _ fields: [(field: String, old: String, new: String)]) async throws {
         let changed = fields.filter { $0.old != $0.new }
         guard !changed.isEmpty else { return }

@@ -17,24 +17,19 @@ extension Database {
     /// answer's save reads its row with one), so that statement claims the lock.
     func retryingTransaction<T: Sendable>(bodyWritesFirst: Bool = false,
                                           _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            do {
-                return try await transaction { tx in
-                    if !bodyWritesFirst, let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
-                        try await sql.raw("UPDATE units SET code = code WHERE 0").run()
-                    }
-                    return try await body(tx)
+        try await retryingWhenBusy {
+            try await transaction { tx in
+                if !bodyWritesFirst, let sql = tx as? any SQLDatabase, sql.dialect.name == "sqlite" {
+                    try await sql.raw("UPDATE units SET code = code WHERE 0").run()
                 }
-            } catch where attempt < 40 && Self.isSQLiteBusy(error) {
-                attempt += 1
-                try await Self.backOff(attempt)
+                return try await body(tx)
             }
         }
     }
 
-    /// `body` (one statement that writes, or several that need no transaction), run again when
-    /// SQLite answers that the database is locked beyond its busy timeout, as `retryingTransaction`.
+    /// `body` (a transaction, one statement that writes, or several that need no transaction),
+    /// run again when SQLite answers that the database is locked beyond its busy timeout: up to
+    /// 40 times, waiting a little longer each time.
     func retryingWhenBusy<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         var attempt = 0
         while true {
@@ -48,7 +43,7 @@ extension Database {
     }
 
     /// 1–8 ms, growing, with jitter: the other writer's transaction is short.
-    static func backOff(_ attempt: Int) async throws {
+    private static func backOff(_ attempt: Int) async throws {
         try await Task.sleep(nanoseconds: UInt64(1_000_000 * min(8, 1 + attempt / 4) + Int.random(in: 0...500_000)))
     }
 
