@@ -24,16 +24,23 @@ struct SettingsTests {
         do {
             _ = try ServerSettings.fromEnvironment([
                 "DATABASE_URL": "mysql://x", "DTI_SECURE_COOKIES": "có", "DTI_SESSION_IDLE_MINUTES": "ba mươi", "DTI_PASSWORD_MIN_LENGTH": "4",
-                "DTI_METRICS": "tắt",
+                "DTI_METRICS": "tắt", "DTI_NIO_EXECUTOR": "có lẽ",
             ])
             Issue.record("bad settings were accepted")
         } catch {
             let text = error.description
-            for variable in ["DATABASE_URL", "DTI_SECURE_COOKIES", "DTI_SESSION_IDLE_MINUTES", "DTI_PASSWORD_MIN_LENGTH", "DTI_METRICS"] {
+            for variable in ["DATABASE_URL", "DTI_SECURE_COOKIES", "DTI_SESSION_IDLE_MINUTES", "DTI_PASSWORD_MIN_LENGTH", "DTI_METRICS", "DTI_NIO_EXECUTOR"] {
                 #expect(text.contains(variable), "\(variable) in \(text)")
             }
             #expect(text.hasPrefix("Cấu hình không hợp lệ, máy chủ không khởi động:"))
         }
+    }
+
+    @Test("DTI_NIO_EXECUTOR: on unless set to off")
+    func nioExecutorSwitch() throws {
+        #expect(try ServerSettings.fromEnvironment([:]).nioExecutor)
+        #expect(try !ServerSettings.fromEnvironment(["DTI_NIO_EXECUTOR": "off"]).nioExecutor)
+        #expect(try ServerSettings.fromEnvironment(["DTI_NIO_EXECUTOR": "ON"]).nioExecutor)
     }
 
     @Test("DTI_METRICS=off: no request counters, and /metrics says so with a 404; on by default, it counts")

@@ -223,6 +223,7 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true", help="only the PostgreSQL saves beside pgbench")
     a = parser.parse_args()
     os.makedirs(a.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="dti-web-bench-")
@@ -234,6 +235,16 @@ def main():
         print(f"{what:55} {ours['rps']:>10.0f} req/s p99 {ours['p99_ms'] or 0:7.1f} ms" +
               (f"   | {anchor_name} {anchor['rps']:>9.0f} req/s p99 {anchor['p99_ms'] or 0:6.1f} ms   ratio {ratio}" if anchor else ""), flush=True)
 
+    if not a.skip_sqlite:
+        sqlite_runs(a, work, rows, row)
+    if not a.skip_postgres:
+        postgres_runs(a, rows)
+    json.dump(rows, open(os.path.join(a.out, "web-bench.json"), "w"), ensure_ascii=False, indent=1)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def sqlite_runs(a, work, rows, row):
+    """Every page type beside nginx, the form, the saves, the big import: on SQLite."""
     server = Server(a.dti, work)
     try:
         results = json.load(urllib.request.urlopen(server.base + "/api/v1/results"))
@@ -285,35 +296,35 @@ def main():
     finally:
         server.stop()
 
-    if not a.skip_postgres:
-        base_url = subprocess.run(["bash", os.path.join(ROOT, "scripts", "start-postgres.sh")], capture_output=True, text=True).stdout.strip()
-        # pgbench with 200 clients needs more than PostgreSQL's default 100 connections.
-        subprocess.run(["su", "postgres", "-c", "psql -qc 'ALTER SYSTEM SET max_connections = 300'"], capture_output=True)
-        version = sorted(os.listdir("/usr/lib/postgresql"), key=int)[-1]
-        subprocess.run(["pg_ctlcluster", version, "main", "restart"], capture_output=True)
-        for _ in range(30):
-            if subprocess.run(["su", "postgres", "-c", "pg_isready -q"]).returncode == 0:
-                break
-            time.sleep(1)
-        database = "opendti_bench_" + str(os.getpid())
-        subprocess.run(["su", "postgres", "-c", f"createdb -O opendti {database}"], check=True)
-        url = base_url.rsplit("/", 1)[0] + "/" + database
-        pgwork = tempfile.mkdtemp(prefix="dti-web-bench-pg-")
-        server = Server(a.dti, pgwork, {"DATABASE_URL": url})
-        try:
-            period, tokens, _ = setup_saves(server, pgwork, 200)
-            for clients in (50, 200):
-                result = saves(server, period, tokens, clients, a.seconds)
-                tps = pgbench(url, clients, a.seconds)
-                result["pgbench_N_tps"] = tps
-                result["ratio"] = round(result["saves_per_s"] / tps, 3) if tps else None
-                rows.append({"what": f"answer saves, {clients} clients, PostgreSQL", "saves": result})
-                print(f"answer saves, {clients:3} clients, PostgreSQL: {result}", flush=True)
-        finally:
-            server.stop()
-            subprocess.run(["su", "postgres", "-c", f"dropdb {database}"], capture_output=True)
-    json.dump(rows, open(os.path.join(a.out, "web-bench.json"), "w"), ensure_ascii=False, indent=1)
-    shutil.rmtree(work, ignore_errors=True)
+
+def postgres_runs(a, rows):
+    """The saves at 50 and 200 clients on PostgreSQL, each beside pgbench -N with as many clients."""
+    base_url = subprocess.run(["bash", os.path.join(ROOT, "scripts", "start-postgres.sh")], capture_output=True, text=True).stdout.strip()
+    # pgbench with 200 clients needs more than PostgreSQL's default 100 connections.
+    subprocess.run(["su", "postgres", "-c", "psql -qc 'ALTER SYSTEM SET max_connections = 300'"], capture_output=True)
+    version = sorted(os.listdir("/usr/lib/postgresql"), key=int)[-1]
+    subprocess.run(["pg_ctlcluster", version, "main", "restart"], capture_output=True)
+    for _ in range(30):
+        if subprocess.run(["su", "postgres", "-c", "pg_isready -q"]).returncode == 0:
+            break
+        time.sleep(1)
+    database = "opendti_bench_" + str(os.getpid())
+    subprocess.run(["su", "postgres", "-c", f"createdb -O opendti {database}"], check=True)
+    url = base_url.rsplit("/", 1)[0] + "/" + database
+    pgwork = tempfile.mkdtemp(prefix="dti-web-bench-pg-")
+    server = Server(a.dti, pgwork, {"DATABASE_URL": url})
+    try:
+        period, tokens, _ = setup_saves(server, pgwork, 200)
+        for clients in (50, 200):
+            result = saves(server, period, tokens, clients, a.seconds)
+            tps = pgbench(url, clients, a.seconds)
+            result["pgbench_N_tps"] = tps
+            result["ratio"] = round(result["saves_per_s"] / tps, 3) if tps else None
+            rows.append({"what": f"answer saves, {clients} clients, PostgreSQL", "saves": result})
+            print(f"answer saves, {clients:3} clients, PostgreSQL: {result}", flush=True)
+    finally:
+        server.stop()
+        subprocess.run(["su", "postgres", "-c", f"dropdb {database}"], capture_output=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 import DTIFormats
 import Fluent
 import Foundation
+import NIOCore
+import NIOPosix
 import Vapor
 
 /// Starting and stopping the application, for the `dti` command line.
@@ -12,7 +14,14 @@ public enum ServerRunner {
         var env = Environment(name: ProcessInfo.processInfo.environment["DTI_ENV"] ?? "production",
                               arguments: ["dti", "serve", "--hostname", hostname, "--port", String(port)])
         try bootstrapLogging(&env)
-        let app = try await Application.make(env)
+        // Swift concurrency's jobs run on the event loops that carry the
+        // requests (the same singleton group Vapor serves from), so an async
+        // handler does not hop to another thread and back for every await
+        // (ADR 0032). Nothing here blocks a loop: no `.wait()`, and LibreOffice
+        // runs on its own thread pool. Only the server: commands keep Swift's pool.
+        let onEventLoops = settings.nioExecutor && NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        let app = try await Application.make(env, .singleton)
+        app.logger.debug("Swift concurrency on NIO's event loops: \(onEventLoops)")
         do {
             try await configure(app, settings: settings)
             if demo {

@@ -28,6 +28,10 @@ public struct ServerSettings: Sendable {
     public var evidenceMaxMB: Int = 20
     /// Prometheus counters of requests (`DTI_METRICS`, default on); off, `/metrics` answers 404.
     public var metrics: Bool = true
+    /// Swift concurrency's work runs on the event loops that carry the
+    /// requests (`DTI_NIO_EXECUTOR`, default on; ADR 0032). Only `dti serve`
+    /// reads it; off, async work hops to Swift's own thread pool and back.
+    public var nioExecutor: Bool = true
     /// SMTP delivery of notifications (none when the host is empty).
     public var smtpHost: String = ""
     public var smtpPort: Int = 25
@@ -70,7 +74,8 @@ public struct ServerSettings: Sendable {
 
     /// Reads `DTI_DATA_DIR`, `DATABASE_URL`, `DTI_FRAMEWORKS_DIR`,
     /// `DTI_SECURE_COOKIES`, `DTI_SESSION_IDLE_MINUTES`, `DTI_SESSION_MAX_HOURS`,
-    /// `DTI_PASSWORD_MIN_LENGTH`, `DTI_MAX_FAILED_LOGINS`, `DTI_LOCKOUT_MINUTES`, `DTI_EVIDENCE_MAX_MB`, `DTI_METRICS`.
+    /// `DTI_PASSWORD_MIN_LENGTH`, `DTI_MAX_FAILED_LOGINS`, `DTI_LOCKOUT_MINUTES`, `DTI_EVIDENCE_MAX_MB`, `DTI_METRICS`,
+    /// `DTI_NIO_EXECUTOR`.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Problems) -> ServerSettings {
         var problems: [Problem] = []
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
@@ -80,6 +85,16 @@ public struct ServerSettings: Sendable {
                 return fallback
             }
             return value
+        }
+        func onOff(_ name: String, _ fallback: Bool) -> Bool {
+            switch env[name]?.lowercased() {
+            case nil, "": return fallback
+            case "on", "true", "1", "yes": return true
+            case "off", "false", "0", "no": return false
+            case let other?:
+                problems.append(Problem(variable: name, message: "\"\(other)\" không hợp lệ; dùng on hoặc off"))
+                return fallback
+            }
         }
         var settings = ServerSettings()
         settings.dataDirectory = env["DTI_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data"
@@ -105,11 +120,8 @@ public struct ServerSettings: Sendable {
         settings.maxFailedLogins = integer("DTI_MAX_FAILED_LOGINS", 5, 1...100)
         settings.lockoutMinutes = integer("DTI_LOCKOUT_MINUTES", 15, 1...1440)
         settings.evidenceMaxMB = integer("DTI_EVIDENCE_MAX_MB", 20, 1...500)
-        switch env["DTI_METRICS"]?.lowercased() {
-        case nil, "", "on", "true", "1", "yes": settings.metrics = true
-        case "off", "false", "0", "no": settings.metrics = false
-        case let other?: problems.append(Problem(variable: "DTI_METRICS", message: "\"\(other)\" không hợp lệ; dùng on hoặc off"))
-        }
+        settings.metrics = onOff("DTI_METRICS", true)
+        settings.nioExecutor = onOff("DTI_NIO_EXECUTOR", true)
         settings.smtpHost = env["DTI_SMTP_HOST"] ?? ""
         settings.smtpPort = integer("DTI_SMTP_PORT", 25, 1...65535)
         settings.smtpUser = env["DTI_SMTP_USER"].flatMap { $0.isEmpty ? nil : $0 }
