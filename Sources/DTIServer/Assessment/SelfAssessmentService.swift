@@ -36,16 +36,16 @@ struct SelfAssessment {
 
     private static func load(on ctx: ServiceContext, periods: PeriodCache?, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
         let user = try ctx.signedIn()
-        let sql = try ctx.db.sql
         // The period, the unit, its submission and its answers are read as SQL rows (RowModel): every form
         // view and every save asks. One statement reads the period's row (its columns prefixed `p_`, with
         // the revision under which its phases and frameworks are kept), the unit's, whether the unit takes
         // part in the period, its submission if any (prefixed `sub_`), and, each folded into one column,
-        // the criteria with an open correction request and the unit's deadline exceptions.
+        // the criteria with an open correction request and the unit's deadline exceptions. It and the
+        // answers' read are kept prepared on PostgreSQL (ADR 0033), so they name their columns.
         let periodColumns = Period.columns.map { "periods.\($0) AS p_\($0)" }.joined(separator: ", ")
         let submissionColumns = Submission.columns.map { "submissions.\($0) AS sub_\($0)" }.joined(separator: ", ")
-        guard let periodID, let unitRow = try await sql.raw("""
-            SELECT \(unsafeRaw: periodColumns), units.*, \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: submissionColumns),
+        guard let periodID, let unitRow = try await ctx.db.firstRow(AssessmentHead.self, """
+            SELECT \(unsafeRaw: periodColumns), \(unsafeRaw: UnitModel.columnList("units", UnitModel.columns)), \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: submissionColumns),
             (SELECT string_agg(criterion, \(bind: String(Self.separator))) FROM correction_requests
              WHERE submission_id = submissions.id AND status <> \(bind: CorrectionRequest.Status.closed.rawValue)) AS open_corrections,
             (SELECT string_agg(phase || \(bind: String(Self.pairSeparator)) || "until", \(bind: String(Self.separator))) FROM phase_exceptions
@@ -53,7 +53,7 @@ struct SelfAssessment {
             FROM periods LEFT JOIN units ON units.code = \(bind: unitCode)
             LEFT JOIN submissions ON submissions.period_id = periods.id AND submissions.unit_id = units.id
             WHERE periods.id = \(bind: periodID)
-            """).first() else {
+            """) else {
             throw DomainError.notFound("Không có kỳ đánh giá này.")
         }
         let period = try await PeriodService.period(from: unitRow, prefix: "p_", on: ctx.db, cache: periods)
@@ -82,7 +82,12 @@ struct SelfAssessment {
         let submission = try unitRow.decodeNil(column: "sub_id") ? nil : Submission.decode(row: unitRow, prefix: "sub_")
         var answers: [String: Answer] = [:]
         if let submission {
-            for answer in try await Answer.rows(sql, where: "submission_id = \(bind: submission.id!)") { answers[answer.criterion] = answer }
+            for row in try await ctx.db.rows(AssessmentAnswers.self, """
+                SELECT \(unsafeRaw: Answer.columnList("answers", Answer.columns)) FROM answers WHERE submission_id = \(bind: submission.id!)
+                """) {
+                let answer = try Answer.decode(row: row)
+                answers[answer.criterion] = answer
+            }
         }
         let open = Set(try unitRow.decode(column: "open_corrections", as: String?.self)?.split(separator: Self.separator).map(String.init) ?? [])
         var exceptions: [String: String] = [:]
@@ -99,6 +104,10 @@ struct SelfAssessment {
     /// criterion code, phase or date contains), and between a phase and its date (record separator).
     static let separator: Character = "\u{1F}"
     static let pairSeparator: Character = "\u{1E}"
+
+    /// The kept statements of a load (on PostgreSQL, prepared once per connection: ADR 0033).
+    enum AssessmentHead: KeptStatement { static let name = "assessment_head" }
+    enum AssessmentAnswers: KeptStatement { static let name = "assessment_answers" }
 
     var assessedUnit: AssessedUnit { AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList)) }
 
@@ -191,6 +200,9 @@ enum SelfAssessmentService {
         case conflict(current: Answer)
     }
 
+    /// The conditional update of a save, kept prepared on PostgreSQL (ADR 0033).
+    enum AnswerUpdate: KeptStatement { static let name = "answer_update" }
+
     /// An answer that passed the framework's checks, ready to be written.
     struct CheckedAnswer {
         var criterion: String
@@ -242,10 +254,9 @@ enum SelfAssessmentService {
         // The answer as the request read it, still at the version the user read: the conditional
         // update alone, one statement with its change-log entries (the trigger, ADR 0031), so no
         // transaction. Only when the row has moved on since does the save read it, in a transaction.
-        let sql = try ctx.db.sql
         if let saved = try await ctx.db.retryingWhenBusy({
             try await replace(loaded: assessment.answers[criterion], version: input.version, with: checked, submission: submission,
-                              by: user, reason: "", on: sql)
+                              by: user, reason: "", on: ctx.db)
         }) {
             return .saved(saved)
         }
@@ -320,7 +331,7 @@ enum SelfAssessmentService {
                       loaded: Answer? = nil, on db: any Database) async throws -> SaveOutcome {
         let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
         let sql = try db.sql
-        if let saved = try await replace(loaded: loaded, version: version, with: answer, submission: submission, by: user, reason: reason, on: sql) {
+        if let saved = try await replace(loaded: loaded, version: version, with: answer, submission: submission, by: user, reason: reason, on: db) {
             return .saved(saved)
         }
         // Otherwise (or someone saved it since the request read it): the row as it stands, inside the transaction.
@@ -337,7 +348,7 @@ enum SelfAssessmentService {
         }
         if let old {
             guard old.version == version else { return .conflict(current: old) }
-            guard let saved = try await replace(old, with: answer, submission: submission, by: user, reason: reason, on: sql) else {
+            guard let saved = try await replace(old, with: answer, submission: submission, by: user, reason: reason, on: db) else {
                 return .conflict(current: try await Answer.find(old.id!, on: db) ?? old)
             }
             return .saved(saved)
@@ -364,9 +375,9 @@ enum SelfAssessmentService {
     /// the user read, is the loaded one and the stored row still has it: nil otherwise, without a
     /// statement when the versions differ or nothing was loaded.
     private static func replace(loaded: Answer?, version: Int, with answer: CheckedAnswer, submission: Submission, by user: UserAccount,
-                                reason: String, on sql: any SQLDatabase) async throws -> Answer? {
+                                reason: String, on db: any Database) async throws -> Answer? {
         guard let loaded, loaded.version == version, version > 0 else { return nil }
-        return try await replace(loaded, with: answer, submission: submission, by: user, reason: reason, on: sql)
+        return try await replace(loaded, with: answer, submission: submission, by: user, reason: reason, on: db)
     }
 
     /// `row` replaced by `answer` if the stored row still has `row`'s version (the conditional
@@ -375,14 +386,14 @@ enum SelfAssessmentService {
     /// the row's old value, its `updated_by`, `updated_at` and the `change_reason` set here (M020's
     /// trigger), in the same statement, so it needs no transaction of its own.
     private static func replace(_ row: Answer, with answer: CheckedAnswer, submission: Submission, by user: UserAccount, reason: String,
-                                on sql: any SQLDatabase) async throws -> Answer? {
+                                on db: any Database) async throws -> Answer? {
         let now = Date()
-        guard let returned = try await sql.raw("""
+        guard let returned = try await db.firstRow(AnswerUpdate.self, """
             UPDATE answers SET value = \(bind: answer.value), b = \(bind: answer.b), explanation = \(bind: answer.explanation),
             self_points = \(bind: answer.points), updated_by = \(bind: user.username), updated_at = \(bind: now),
             change_reason = \(bind: reason), version = version + 1
             WHERE id = \(bind: row.id!) AND submission_id = \(bind: submission.id!) AND version = \(bind: row.version) RETURNING version
-            """).first() else { return nil }
+            """) else { return nil }
         row.value = answer.value; row.b = answer.b; row.explanation = answer.explanation; row.selfPoints = answer.points
         row.updatedBy = user.username; row.updatedAt = now
         row.version = try returned.decode(column: "version", as: Int.self)

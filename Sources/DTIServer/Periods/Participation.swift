@@ -39,11 +39,12 @@ enum Participation {
     }
 
     /// The two counts `includes` decides on, as SQL select items (`mine`, `listed`), for a
-    /// statement that reads the unit too: `unit` is a bound id or a column.
+    /// statement that reads the unit too: `unit` is a bound id or a column. `listed` is 0 or 1
+    /// (whether the period lists any unit: no count of a 4,000-unit list on every save).
     static func counts(period: UUID, unit: SQLQueryString) -> SQLQueryString {
         """
         (SELECT COUNT(*) FROM period_units WHERE period_id = \(bind: period) AND unit_id = \(unit)) AS mine,
-        (SELECT COUNT(*) FROM period_units WHERE period_id = \(bind: period)) AS listed
+        (SELECT COUNT(*) FROM (SELECT 1 FROM period_units WHERE period_id = \(bind: period) LIMIT 1) AS any_listed) AS listed
         """
     }
 

@@ -20,6 +20,12 @@ protocol RowModel: Model {
 extension RowModel {
     static func decode(row: any SQLRow) throws -> Self { try decode(row: row, prefix: "") }
 
+    /// `table.column, …` for every field of the model, the way a kept statement
+    /// names what it reads (not `*`: a column added later would change its result; ADR 0033).
+    static func columnList(_ table: String, _ columns: [String]) -> String {
+        columns.map { "\(table).\($0)" }.joined(separator: ", ")
+    }
+
     /// A model from a row that carries its columns under a prefix (`sub_id`, `sub_status`…),
     /// as a join reads a second table beside the first.
     static func decode(row: any SQLRow, prefix: String) throws -> Self {
@@ -57,6 +63,9 @@ struct RowOutput: DatabaseOutput {
 }
 
 extension UserAccount: RowModel {
+    /// Its columns (the model's fields, reflected once).
+    static let columns = keys.map(\.description)
+
     func read(_ o: any DatabaseOutput) throws {
         try $id.output(from: o); try $username.output(from: o); try $displayName.output(from: o); try $passwordHash.output(from: o)
         try $roleName.output(from: o); try $unit.output(from: o); try $scopeUnits.output(from: o); try $scopeFields.output(from: o)
@@ -66,6 +75,9 @@ extension UserAccount: RowModel {
 }
 
 extension UnitModel: RowModel {
+    /// Its columns (the model's fields, reflected once).
+    static let columns = keys.map(\.description)
+
     func read(_ o: any DatabaseOutput) throws {
         try $id.output(from: o); try $code.output(from: o); try $name.output(from: o); try $searchKey.output(from: o)
         try $level.output(from: o); try $groupName.output(from: o); try $tags.output(from: o); try $parent.output(from: o)
@@ -85,6 +97,9 @@ extension Submission: RowModel {
 }
 
 extension Answer: RowModel {
+    /// Its columns (the model's fields, reflected once).
+    static let columns = keys.map(\.description)
+
     func read(_ o: any DatabaseOutput) throws {
         try $id.output(from: o); try $submission.output(from: o); try $criterion.output(from: o); try $value.output(from: o)
         try $b.output(from: o); try $explanation.output(from: o); try $selfPoints.output(from: o); try $evaluatorPoints.output(from: o)
