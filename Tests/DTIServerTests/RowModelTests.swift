@@ -72,6 +72,35 @@ struct RowModelTests {
         }
     }
 
+    enum UnitsOfLevel: KeptStatement { static let name = "test_units_of_level" }
+
+    @Test("a kept statement reads what the same query reads unprepared; on PostgreSQL it is prepared on its connection, and another text under its name still runs, unprepared")
+    func keptStatements() async throws {
+        try await withDemoApp { app in
+            let sql = try #require(app.db as? any SQLDatabase)
+            @Sendable func codes(_ rows: [any SQLRow]) throws -> [String] { try rows.map { try $0.decode(column: "code", as: String.self) } }
+            for level in ["department", "commune", "district", "nowhere"] {
+                let query: SQLQueryString = "SELECT code FROM units WHERE level = \(bind: level) ORDER BY code"
+                let kept = try codes(try await app.db.rows(UnitsOfLevel.self, query))
+                #expect(kept == (try codes(try await sql.raw(query).all())), "\(level)")
+                #expect((level == "nowhere") == kept.isEmpty, "\(level): \(kept.count)")
+            }
+            let other = try await app.db.firstRow(UnitsOfLevel.self, "SELECT code FROM units WHERE code = \(bind: "SNNPTNT")")
+            #expect(try other?.decode(column: "code", as: String.self) == "SNNPTNT")
+            // Unit columns named one by one read what `units.*` reads.
+            let named = try await sql.raw("SELECT \(unsafeRaw: UnitModel.columnList("units")) FROM units ORDER BY code").all()
+            let starred = try await sql.raw("SELECT * FROM units ORDER BY code").all()
+            #expect(try named.map { try json(UnitModel.decode(row: $0)) } == starred.map { try json(UnitModel.decode(row: $0)) })
+            if sql.dialect.name == "postgresql" {
+                let prepared = try await app.db.withConnection { db in
+                    _ = try await db.rows(UnitsOfLevel.self, "SELECT code FROM units WHERE level = \(bind: "commune") ORDER BY code")
+                    return try codes(try await (db as! any SQLDatabase).raw("SELECT name AS code FROM pg_prepared_statements").all())
+                }
+                #expect(prepared.contains("dti_test_units_of_level"), "\(prepared)")
+            }
+        }
+    }
+
     /// A bearer token still signs in through the one SQL statement: revoked, expired and locked are refused.
     func bearerHolder(_ app: Application) async throws {
         do {

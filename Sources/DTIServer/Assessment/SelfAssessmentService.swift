@@ -45,7 +45,7 @@ struct SelfAssessment {
         let periodColumns = Period.columns.map { "periods.\($0) AS p_\($0)" }.joined(separator: ", ")
         let submissionColumns = Submission.columns.map { "submissions.\($0) AS sub_\($0)" }.joined(separator: ", ")
         guard let periodID, let unitRow = try await ctx.db.firstRow(AssessmentHead.self, """
-            SELECT \(unsafeRaw: periodColumns), \(unsafeRaw: UnitModel.columnList("units", UnitModel.columns)), \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: submissionColumns),
+            SELECT \(unsafeRaw: periodColumns), \(unsafeRaw: UnitModel.columnList("units")), \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: submissionColumns),
             (SELECT string_agg(criterion, \(bind: String(Self.separator))) FROM correction_requests
              WHERE submission_id = submissions.id AND status <> \(bind: CorrectionRequest.Status.closed.rawValue)) AS open_corrections,
             (SELECT string_agg(phase || \(bind: String(Self.pairSeparator)) || "until", \(bind: String(Self.separator))) FROM phase_exceptions
@@ -83,7 +83,7 @@ struct SelfAssessment {
         var answers: [String: Answer] = [:]
         if let submission {
             for row in try await ctx.db.rows(AssessmentAnswers.self, """
-                SELECT \(unsafeRaw: Answer.columnList("answers", Answer.columns)) FROM answers WHERE submission_id = \(bind: submission.id!)
+                SELECT \(unsafeRaw: Answer.columnList("answers")) FROM answers WHERE submission_id = \(bind: submission.id!)
                 """) {
                 let answer = try Answer.decode(row: row)
                 answers[answer.criterion] = answer

@@ -17,14 +17,21 @@ protocol RowModel: Model {
     func read(_ output: any DatabaseOutput) throws
 }
 
-extension RowModel {
-    static func decode(row: any SQLRow) throws -> Self { try decode(row: row, prefix: "") }
+/// A row model read by statements that name its columns.
+protocol ColumnListed: RowModel {
+    static var columns: [String] { get }
+}
 
-    /// `table.column, …` for every field of the model, the way a kept statement
-    /// names what it reads (not `*`: a column added later would change its result; ADR 0033).
-    static func columnList(_ table: String, _ columns: [String]) -> String {
+extension ColumnListed {
+    /// `table.column, …`, the way a kept statement names what it reads (not `*`: a column
+    /// added later would change a prepared statement's result; ADR 0033).
+    static func columnList(_ table: String) -> String {
         columns.map { "\(table).\($0)" }.joined(separator: ", ")
     }
+}
+
+extension RowModel {
+    static func decode(row: any SQLRow) throws -> Self { try decode(row: row, prefix: "") }
 
     /// A model from a row that carries its columns under a prefix (`sub_id`, `sub_status`…),
     /// as a join reads a second table beside the first.
@@ -62,7 +69,7 @@ struct RowOutput: DatabaseOutput {
     func decode<T: Decodable>(_ key: FieldKey, as type: T.Type) throws -> T { try row.decode(column: prefix + key.description, as: T.self) }
 }
 
-extension UserAccount: RowModel {
+extension UserAccount: ColumnListed {
     /// Its columns (the model's fields, reflected once).
     static let columns = keys.map(\.description)
 
@@ -74,7 +81,7 @@ extension UserAccount: RowModel {
     }
 }
 
-extension UnitModel: RowModel {
+extension UnitModel: ColumnListed {
     /// Its columns (the model's fields, reflected once).
     static let columns = keys.map(\.description)
 
@@ -86,7 +93,7 @@ extension UnitModel: RowModel {
     }
 }
 
-extension Submission: RowModel {
+extension Submission: ColumnListed {
     /// Its columns, for a statement that reads it beside another table under a prefix.
     static let columns = ["id", "period_id", "unit_id", "status", "return_reason", "submitted_at", "version", "updated_at"]
 
@@ -96,7 +103,7 @@ extension Submission: RowModel {
     }
 }
 
-extension Answer: RowModel {
+extension Answer: ColumnListed {
     /// Its columns (the model's fields, reflected once).
     static let columns = keys.map(\.description)
 
@@ -109,7 +116,7 @@ extension Answer: RowModel {
     }
 }
 
-extension Period: RowModel {
+extension Period: ColumnListed {
     /// Its columns, the revision (M017) included, for a statement that reads it beside another table under a prefix.
     static let columns = ["id", "year", "title", "locked", "results_only", "preliminary_at", "complaints_until", "created_at", "revision"]
 
