@@ -73,6 +73,7 @@ struct RowModelTests {
     }
 
     enum UnitsOfLevel: KeptStatement { static let name = "test_units_of_level" }
+    enum AllUnits: KeptStatement { static let name = "test_all_units" }
 
     @Test("a kept statement reads what the same query reads unprepared; on PostgreSQL it is prepared on its connection, and another text under its name still runs, unprepared")
     func keptStatements() async throws {
@@ -87,9 +88,10 @@ struct RowModelTests {
             }
             let other = try await app.db.firstRow(UnitsOfLevel.self, "SELECT code FROM units WHERE code = \(bind: "SNNPTNT")")
             #expect(try other?.decode(column: "code", as: String.self) == "SNNPTNT")
-            // Unit columns named one by one read what `units.*` reads.
-            let named = try await sql.raw("SELECT \(unsafeRaw: UnitModel.columnList("units")) FROM units ORDER BY code").all()
+            // Unit columns named one by one, through a kept statement (on PostgreSQL, PostgresNIO's rows), read what `units.*` reads.
+            let named = try await app.db.rows(AllUnits.self, "SELECT \(unsafeRaw: UnitModel.columnList("units")) FROM units ORDER BY code")
             let starred = try await sql.raw("SELECT * FROM units ORDER BY code").all()
+            #expect(named.count == starred.count && named.count > 100)
             #expect(try named.map { try json(UnitModel.decode(row: $0)) } == starred.map { try json(UnitModel.decode(row: $0)) })
             if sql.dialect.name == "postgresql" {
                 let prepared = try await app.db.withConnection { db in
