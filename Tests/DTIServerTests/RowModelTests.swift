@@ -58,7 +58,7 @@ struct RowModelTests {
             #expect(cache.count >= 5)
             // A submission read beside its unit, its columns under a prefix (as a save loads it).
             let sql = try #require(app.db as? any SQLDatabase)
-            let prefixed = Submission.columns.map { "submissions.\($0) AS sub_\($0)" }.joined(separator: ", ")
+            let prefixed = Submission.columnList("submissions", prefix: "sub_")
             let fluentSubmissions = Dictionary(uniqueKeysWithValues: try await Submission.query(on: app.db).all().map { ($0.id!, $0) })
             let joined = try await sql.raw("SELECT units.*, \(unsafeRaw: prefixed) FROM units JOIN submissions ON submissions.unit_id = units.id").all()
             #expect(joined.count == fluentSubmissions.count)

@@ -42,10 +42,8 @@ struct SelfAssessment {
         // part in the period, its submission if any (prefixed `sub_`), and, each folded into one column,
         // the criteria with an open correction request and the unit's deadline exceptions. It and the
         // answers' read are kept prepared on PostgreSQL (ADR 0033), so they name their columns.
-        let periodColumns = Period.columns.map { "periods.\($0) AS p_\($0)" }.joined(separator: ", ")
-        let submissionColumns = Submission.columns.map { "submissions.\($0) AS sub_\($0)" }.joined(separator: ", ")
         guard let periodID, let unitRow = try await ctx.db.firstRow(AssessmentHead.self, """
-            SELECT \(unsafeRaw: periodColumns), \(unsafeRaw: UnitModel.columnList("units")), \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: submissionColumns),
+            SELECT \(unsafeRaw: Self.headColumns), \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: Self.submissionColumns),
             (SELECT string_agg(criterion, \(bind: String(Self.separator))) FROM correction_requests
              WHERE submission_id = submissions.id AND status <> \(bind: CorrectionRequest.Status.closed.rawValue)) AS open_corrections,
             (SELECT string_agg(phase || \(bind: String(Self.pairSeparator)) || "until", \(bind: String(Self.separator))) FROM phase_exceptions
@@ -83,7 +81,7 @@ struct SelfAssessment {
         var answers: [String: Answer] = [:]
         if let submission {
             for row in try await ctx.db.rows(AssessmentAnswers.self, """
-                SELECT \(unsafeRaw: Answer.columnList("answers")) FROM answers WHERE submission_id = \(bind: submission.id!)
+                SELECT \(unsafeRaw: Self.answerColumns) FROM answers WHERE submission_id = \(bind: submission.id!)
                 """) {
                 let answer = try Answer.decode(row: row)
                 answers[answer.criterion] = answer
@@ -105,9 +103,13 @@ struct SelfAssessment {
     static let separator: Character = "\u{1F}"
     static let pairSeparator: Character = "\u{1E}"
 
-    /// The kept statements of a load (on PostgreSQL, prepared once per connection: ADR 0033).
+    /// The kept statements of a load (on PostgreSQL, prepared once per connection: ADR 0033),
+    /// and their select lists, written once: the same text on every load.
     enum AssessmentHead: KeptStatement { static let name = "assessment_head" }
     enum AssessmentAnswers: KeptStatement { static let name = "assessment_answers" }
+    private static let headColumns = Period.columnList("periods", prefix: "p_") + ", " + UnitModel.columnList("units")
+    private static let submissionColumns = Submission.columnList("submissions", prefix: "sub_")
+    private static let answerColumns = Answer.columnList("answers")
 
     var assessedUnit: AssessedUnit { AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList)) }
 

@@ -24,9 +24,10 @@ protocol ColumnListed: RowModel {
 
 extension ColumnListed {
     /// `table.column, …`, the way a kept statement names what it reads (not `*`: a column
-    /// added later would change a prepared statement's result; ADR 0033).
-    static func columnList(_ table: String) -> String {
-        columns.map { "\(table).\($0)" }.joined(separator: ", ")
+    /// added later would change a prepared statement's result; ADR 0033); with a `prefix`,
+    /// `table.column AS prefixcolumn, …`, for a table read beside another (`decode(row:prefix:)`).
+    static func columnList(_ table: String, prefix: String = "") -> String {
+        columns.map { prefix.isEmpty ? "\(table).\($0)" : "\(table).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
     }
 }
 

@@ -18,12 +18,13 @@ struct BearerTokenAuthenticator: AsyncBearerAuthenticator {
 extension BearerTokenAuthenticator {
     /// Kept prepared on PostgreSQL (ADR 0033): every API request with a token runs it.
     enum TokenHolder: KeptStatement { static let name = "token_holder" }
+    private static let accountColumns = UserAccount.columnList("users")
 
     /// The account holding an unrevoked token with this hash, and the token's expiry: one SQL
     /// statement, the account read as a row (every API request with a token asks: RowModel).
     static func holder(of hash: String, on db: any Database) async throws -> (UserAccount, Date?)? {
         guard let row = try await db.firstRow(TokenHolder.self, """
-            SELECT \(unsafeRaw: UserAccount.columnList("users")), api_tokens.expires_at AS token_expires_at
+            SELECT \(unsafeRaw: Self.accountColumns), api_tokens.expires_at AS token_expires_at
             FROM api_tokens JOIN users ON users.id = api_tokens.user_id
             WHERE api_tokens.token_hash = \(bind: hash) AND api_tokens.revoked = \(bind: false)
             """) else { return nil }
