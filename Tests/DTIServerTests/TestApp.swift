@@ -90,8 +90,10 @@ final class Browser: @unchecked Sendable {
             headers.contentType = contentType ?? .binary
         }
         var result: Result?
-        // `live` sends the request through a real HTTP server, where body limits apply.
-        let tester = live ? try app.testing(method: .running(hostname: "127.0.0.1", port: Int.random(in: 20_000...60_000))) : try app.testing()
+        // `live` sends the request through a real HTTP server, where body limits apply. Its port is
+        // below Linux's ephemeral range (32768–60999), where the tests' own database connections
+        // take their local ports: one of those made a live test fail with "Address already in use".
+        let tester = live ? try app.testing(method: .running(hostname: "127.0.0.1", port: Int.random(in: 20_000...32_000))) : try app.testing()
         try await tester.test(method, path, headers: headers, body: buffer) { res async in
             result = Result(status: res.status, headers: res.headers, body: res.body.string)
         }
