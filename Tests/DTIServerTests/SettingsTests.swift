@@ -24,12 +24,12 @@ struct SettingsTests {
         do {
             _ = try ServerSettings.fromEnvironment([
                 "DATABASE_URL": "mysql://x", "DTI_SECURE_COOKIES": "có", "DTI_SESSION_IDLE_MINUTES": "ba mươi", "DTI_PASSWORD_MIN_LENGTH": "4",
-                "DTI_METRICS": "tắt", "DTI_NIO_EXECUTOR": "có lẽ",
+                "DTI_METRICS": "tắt", "DTI_NIO_EXECUTOR": "có lẽ", "DTI_DB_CONNECTIONS": "0",
             ])
             Issue.record("bad settings were accepted")
         } catch {
             let text = error.description
-            for variable in ["DATABASE_URL", "DTI_SECURE_COOKIES", "DTI_SESSION_IDLE_MINUTES", "DTI_PASSWORD_MIN_LENGTH", "DTI_METRICS", "DTI_NIO_EXECUTOR"] {
+            for variable in ["DATABASE_URL", "DTI_SECURE_COOKIES", "DTI_SESSION_IDLE_MINUTES", "DTI_PASSWORD_MIN_LENGTH", "DTI_METRICS", "DTI_NIO_EXECUTOR", "DTI_DB_CONNECTIONS"] {
                 #expect(text.contains(variable), "\(variable) in \(text)")
             }
             #expect(text.hasPrefix("Cấu hình không hợp lệ, máy chủ không khởi động:"))
@@ -41,6 +41,13 @@ struct SettingsTests {
         #expect(try ServerSettings.fromEnvironment([:]).nioExecutor)
         #expect(try !ServerSettings.fromEnvironment(["DTI_NIO_EXECUTOR": "off"]).nioExecutor)
         #expect(try ServerSettings.fromEnvironment(["DTI_NIO_EXECUTOR": "ON"]).nioExecutor)
+    }
+
+    @Test("DTI_DB_CONNECTIONS: PostgreSQL connections per event loop, 4 unless set, 1 to 64")
+    func databaseConnections() throws {
+        #expect(try ServerSettings.fromEnvironment([:]).databaseConnectionsPerLoop == 4)
+        #expect(try ServerSettings.fromEnvironment(["DTI_DB_CONNECTIONS": "12"]).databaseConnectionsPerLoop == 12)
+        #expect(throws: ServerSettings.Problems.self) { try ServerSettings.fromEnvironment(["DTI_DB_CONNECTIONS": "65"]) }
     }
 
     @Test("DTI_METRICS=off: no request counters, and /metrics says so with a 404; on by default, it counts")

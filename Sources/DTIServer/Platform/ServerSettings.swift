@@ -32,6 +32,9 @@ public struct ServerSettings: Sendable {
     /// requests (`DTI_NIO_EXECUTOR`, default on; ADR 0032). Only `dti serve`
     /// reads it; off, async work hops to Swift's own thread pool and back.
     public var nioExecutor: Bool = true
+    /// PostgreSQL connections each event loop keeps (`DTI_DB_CONNECTIONS`, default 4);
+    /// a server holds this many times its cores. SQLite ignores it.
+    public var databaseConnectionsPerLoop: Int = 4
     /// SMTP delivery of notifications (none when the host is empty).
     public var smtpHost: String = ""
     public var smtpPort: Int = 25
@@ -75,7 +78,7 @@ public struct ServerSettings: Sendable {
     /// Reads `DTI_DATA_DIR`, `DATABASE_URL`, `DTI_FRAMEWORKS_DIR`,
     /// `DTI_SECURE_COOKIES`, `DTI_SESSION_IDLE_MINUTES`, `DTI_SESSION_MAX_HOURS`,
     /// `DTI_PASSWORD_MIN_LENGTH`, `DTI_MAX_FAILED_LOGINS`, `DTI_LOCKOUT_MINUTES`, `DTI_EVIDENCE_MAX_MB`, `DTI_METRICS`,
-    /// `DTI_NIO_EXECUTOR`.
+    /// `DTI_NIO_EXECUTOR`, `DTI_DB_CONNECTIONS`.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Problems) -> ServerSettings {
         var problems: [Problem] = []
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
@@ -122,6 +125,7 @@ public struct ServerSettings: Sendable {
         settings.evidenceMaxMB = integer("DTI_EVIDENCE_MAX_MB", 20, 1...500)
         settings.metrics = onOff("DTI_METRICS", true)
         settings.nioExecutor = onOff("DTI_NIO_EXECUTOR", true)
+        settings.databaseConnectionsPerLoop = integer("DTI_DB_CONNECTIONS", 4, 1...64)
         settings.smtpHost = env["DTI_SMTP_HOST"] ?? ""
         settings.smtpPort = integer("DTI_SMTP_PORT", 25, 1...65535)
         settings.smtpUser = env["DTI_SMTP_USER"].flatMap { $0.isEmpty ? nil : $0 }

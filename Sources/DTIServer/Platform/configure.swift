@@ -30,7 +30,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     case .postgres(let url):
         var configuration = try SQLPostgresConfiguration(url: url)
         if let schema = settings.postgresSchema { configuration.searchPath = [schema] }
-        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 4), as: .psql)
+        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: settings.databaseConnectionsPerLoop), as: .psql)
         if let schema = settings.postgresSchema {
             guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
                 throw ServerSettings.Problems(problems: [.init(variable: "schema", message: "tên schema không hợp lệ")])
