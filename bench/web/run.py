@@ -10,6 +10,7 @@ same number of clients. Prints one table and writes it as JSON.
     python3 bench/web/run.py .build/release/dti OUT_DIR [--seconds 10]
 """
 import argparse
+import contextlib
 import datetime
 import http.cookiejar
 import json
@@ -28,6 +29,19 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PASSWORD = "OpenDTI@2026"
+
+
+@contextlib.contextmanager
+def profiled(pid, path):
+    """`perf record` of the process `pid` into `path` while the block runs (nothing when `path` is None)."""
+    perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if path else None
+    try:
+        yield
+    finally:
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
 
 
 def free_port():
@@ -224,6 +238,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true", help="only the PostgreSQL saves beside pgbench")
+    parser.add_argument("--perf-postgres", help="perf record the server into this file during the 50-client PostgreSQL saves")
     a = parser.parse_args()
     os.makedirs(a.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="dti-web-bench-")
@@ -268,7 +283,8 @@ def sqlite_runs(a, work, rows, row):
         focal = Session(server.base, "bench.snnptnt", "Mat-khau#2026")
         row("a unit's form, its signed-in focal point", wrk(f"{server.base}/periods/{period}/units/SNNPTNT", a.seconds, headers=[f"Cookie: {focal.cookie()}"]))
         for clients in (50, 200):
-            result = saves(server, period, tokens, clients, a.seconds)
+            with profiled(server.process.pid, a.perf_postgres if clients == 50 else None):
+                result = saves(server, period, tokens, clients, a.seconds)
             rows.append({"what": f"answer saves, {clients} clients, SQLite", "saves": result})
             print(f"answer saves, {clients:3} clients, SQLite: {result}", flush=True)
         # The goal's 200 clients at 1,000 saves/s, paced (an open loop; saves.py says why).
@@ -316,7 +332,8 @@ def postgres_runs(a, rows):
     try:
         period, tokens, _ = setup_saves(server, pgwork, 200)
         for clients in (50, 200):
-            result = saves(server, period, tokens, clients, a.seconds)
+            with profiled(server.process.pid, a.perf_postgres if clients == 50 else None):
+                result = saves(server, period, tokens, clients, a.seconds)
             tps = pgbench(url, clients, a.seconds)
             result["pgbench_N_tps"] = tps
             result["ratio"] = round(result["saves_per_s"] / tps, 3) if tps else None

@@ -9,29 +9,14 @@ server during the 50-client saves.
     python3 bench/web/signed_in.py .build/release/dti [--seconds 8] [--perf /tmp/perf.data] [--perf-form /tmp/form.data] [--perf-me /tmp/me.data]
 """
 import argparse
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import Server, Session, saves, setup_saves, wrk  # noqa: E402
-
-
-@contextlib.contextmanager
-def profiled(pid, path):
-    """`perf record` of the process `pid` into `path` while the block runs (nothing when `path` is None)."""
-    perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o", path],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if path else None
-    try:
-        yield
-    finally:
-        if perf:
-            perf.send_signal(signal.SIGINT)
-            perf.wait()
+from run import Server, Session, profiled, saves, setup_saves, wrk  # noqa: E402
 
 
 def main():
