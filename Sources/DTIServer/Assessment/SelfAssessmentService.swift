@@ -36,35 +36,22 @@ struct SelfAssessment {
 
     private static func load(on ctx: ServiceContext, periods: PeriodCache?, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
         let user = try ctx.signedIn()
-        // The period, the unit, its submission and its answers are read as SQL rows (RowModel), in one
-        // statement: every form view and every save asks. Its head (`head`, one row) carries the period's
-        // row (its columns prefixed `p_`, with the revision under which its phases and frameworks are kept),
-        // the unit's, whether the unit takes part in the period, its submission if any (prefixed `sub_`),
-        // and, each folded into one column, the criteria with an open correction request and the unit's
-        // deadline exceptions. The answers (prefixed `a_`) come as rows of their own, their head columns
-        // empty, beside one row whose answer columns are empty and which carries the head: nothing is
-        // sent twice, and one round trip less than reading the answers after. `head` is named twice, so
-        // both databases compute it once. Kept prepared on PostgreSQL (ADR 0033), so it names its columns.
-        guard let periodID else { throw DomainError.notFound("Không có kỳ đánh giá này.") }
-        var headRow: (any SQLRow)?
-        var answerRows: [any SQLRow] = []
-        for row in try await ctx.db.rows(AssessmentLoad.self, """
-            WITH head AS (SELECT \(unsafeRaw: Self.headColumns), \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: Self.submissionColumns),
+        // The period, the unit, its submission and its answers are read as SQL rows (RowModel): every form
+        // view and every save asks. One statement reads the period's row (its columns prefixed `p_`, with
+        // the revision under which its phases and frameworks are kept), the unit's, whether the unit takes
+        // part in the period, its submission if any (prefixed `sub_`), and, each folded into one column,
+        // the criteria with an open correction request and the unit's deadline exceptions. It and the
+        // answers' read are kept prepared on PostgreSQL (ADR 0033), so they name their columns.
+        guard let periodID, let unitRow = try await ctx.db.firstRow(AssessmentHead.self, """
+            SELECT \(unsafeRaw: Self.headColumns), \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: Self.submissionColumns),
             (SELECT string_agg(criterion, \(bind: String(Self.separator))) FROM correction_requests
              WHERE submission_id = submissions.id AND status <> \(bind: CorrectionRequest.Status.closed.rawValue)) AS open_corrections,
             (SELECT string_agg(phase || \(bind: String(Self.pairSeparator)) || "until", \(bind: String(Self.separator))) FROM phase_exceptions
              WHERE period_id = periods.id AND unit_id = units.id) AS unit_exceptions
             FROM periods LEFT JOIN units ON units.code = \(bind: unitCode)
             LEFT JOIN submissions ON submissions.period_id = periods.id AND submissions.unit_id = units.id
-            WHERE periods.id = \(bind: periodID))
-            SELECT a.*, head.* FROM (
-              SELECT \(unsafeRaw: Self.answerColumns) FROM answers WHERE submission_id = (SELECT sub_id FROM head)
-              UNION ALL SELECT \(unsafeRaw: Self.noAnswerColumns)
-            ) AS a LEFT JOIN head ON a.a_id IS NULL
-            """) {
-            if try row.decodeNil(column: "a_id") { headRow = row } else { answerRows.append(row) }
-        }
-        guard let unitRow = headRow, !(try unitRow.decodeNil(column: "p_id")) else {
+            WHERE periods.id = \(bind: periodID)
+            """) else {
             throw DomainError.notFound("Không có kỳ đánh giá này.")
         }
         let period = try await PeriodService.period(from: unitRow, prefix: "p_", on: ctx.db, cache: periods)
@@ -92,9 +79,11 @@ struct SelfAssessment {
         let framework = try FrameworkCatalog.compiled(link.frameworkVersion)
         let submission = try unitRow.decodeNil(column: "sub_id") ? nil : Submission.decode(row: unitRow, prefix: "sub_")
         var answers: [String: Answer] = [:]
-        if submission != nil {
-            for row in answerRows {
-                let answer = try Answer.decode(row: row, prefix: "a_")
+        if let submission {
+            for row in try await ctx.db.rows(AssessmentAnswers.self, """
+                SELECT \(unsafeRaw: Self.answerColumns) FROM answers WHERE submission_id = \(bind: submission.id!)
+                """) {
+                let answer = try Answer.decode(row: row)
                 answers[answer.criterion] = answer
             }
         }
@@ -114,14 +103,13 @@ struct SelfAssessment {
     static let separator: Character = "\u{1F}"
     static let pairSeparator: Character = "\u{1E}"
 
-    /// The kept statement of a load (on PostgreSQL, prepared once per connection: ADR 0033),
-    /// and its select lists, written once: the same text on every load.
-    enum AssessmentLoad: KeptStatement { static let name = "assessment_load" }
+    /// The kept statements of a load (on PostgreSQL, prepared once per connection: ADR 0033),
+    /// and their select lists, written once: the same text on every load.
+    enum AssessmentHead: KeptStatement { static let name = "assessment_head" }
+    enum AssessmentAnswers: KeptStatement { static let name = "assessment_answers" }
     private static let headColumns = Period.columnList("periods", prefix: "p_") + ", " + UnitModel.columnList("units")
     private static let submissionColumns = Submission.columnList("submissions", prefix: "sub_")
-    private static let answerColumns = Answer.columnList("answers", prefix: "a_")
-    /// The row beside the answers that carries the head: every answer column empty.
-    private static let noAnswerColumns = Answer.columns.map { _ in "NULL" }.joined(separator: ", ")
+    private static let answerColumns = Answer.columnList("answers")
 
     var assessedUnit: AssessedUnit { AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList)) }
 
