@@ -24,6 +24,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -110,8 +111,27 @@ def main():
         paths = [f"/api/v1/periods/{period}/ranking"] + ([f"/periods/{period}/ranking", f"/periods/{period}/ranking?level=commune&group=1"] if args.page else [])
         for offset, path in enumerate(paths):
             times = []
-            for _ in range(args.asks):
-                ms, body = timed(admin, path)
+            for ask in range(args.asks):
+                if offset == 0 and ask == 0:
+                    # Meanwhile, /healthz on new connections (each lands on one of the server's event
+                    # loops): how long other requests wait while the first computation runs.
+                    stop, waits = threading.Event(), []
+                    def ping():
+                        while not stop.is_set():
+                            started = time.monotonic()
+                            urllib.request.urlopen(server.base + "/healthz", timeout=60).read()
+                            waits.append((time.monotonic() - started) * 1000)
+                            time.sleep(0.01)
+                    pinger = threading.Thread(target=ping)
+                    pinger.start()
+                    ms, body = timed(admin, path)
+                    stop.set()
+                    pinger.join()
+                    waits.sort()
+                    print(f"/healthz while the first computation ran: {len(waits)} requests, median {statistics.median(waits):.1f} ms, "
+                          f"slowest {waits[-1]:.0f} ms", flush=True)
+                else:
+                    ms, body = timed(admin, path)
                 times.append(ms)
             print(f"{path}: {len(body)} bytes; first {times[0]:.0f} ms, then unchanged {sorted(round(t) for t in times[1:])} ms", flush=True)
             after = []

@@ -232,26 +232,51 @@ final class LiveRanking: Sendable {
         let participants = try await Participation.units(period, on: db)
         let silent = Set(participants.filter { $0.notReporting != nil }.compactMap { $0.unit.id.map(Self.key) })
         let answers = try await Self.answers(ofPeriod: periodID, on: try db.sql)
-        var levels: [LevelState] = []
-        var positions: [Key: (level: Int, unit: Int)] = [:]
-        for link in period.frameworks.sorted(by: { $0.level < $1.level }) {
-            let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
+        // What the scoring needs, as values; the scoring itself (4,000 units: over a second) runs on
+        // NIO's blocking thread pool, not on the event loop that carries this request and its
+        // neighbours' connections (ADR 0032, ADR 0034).
+        let inputs = try period.frameworks.sorted(by: { $0.level < $1.level }).map { link in
             let members = participants.map(\.unit).filter { $0.level == link.level }
-            let units = members.map { AssessedUnit(id: $0.code, name: $0.name, group: $0.groupName, tags: Set($0.tagList)) }
-            let ids = members.map { Self.key($0.id!) }
-            let levelSilent = silent.intersection(ids)
-            for (n, id) in ids.enumerated() { positions[id] = (levels.count, n) }
-            let scores = zip(units, ids).map { unit, id in
-                Self.score(unit, submission: submissions[id], silent: levelSilent.contains(id), answers: answers, in: fw)
-            }
-            let key = "\(link.frameworkVersion.key)@\(link.frameworkVersion.version)"
-            let codes = Dictionary(members.map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a })
-            let (ranked, written) = Self.level(link.level, framework: key, result: Assessment.rank(fw, scores: scores, distributions: false), codes: codes,
-                                               earlier: ResultsWriter.WrittenUnits())
-            levels.append(LevelState(level: link.level, framework: fw, frameworkKey: key, units: units, silent: levelSilent, codes: codes,
-                                     ranked: ranked, written: written))
+            return LevelInput(level: link.level, framework: try FrameworkCatalog.compiled(link.frameworkVersion),
+                              frameworkKey: "\(link.frameworkVersion.key)@\(link.frameworkVersion.version)",
+                              units: members.map { AssessedUnit(id: $0.code, name: $0.name, group: $0.groupName, tags: Set($0.tagList)) },
+                              ids: members.map { Self.key($0.id!) },
+                              codes: Dictionary(members.map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a }))
+        }
+        let (levels, positions) = try await NIOThreadPool.singleton.runIfActive {
+            Self.scored(inputs, submissions: submissions, silent: silent, answers: answers)
         }
         return Entry(periodRevision: periodRevision, directoryRevision: directoryRevision, levels: levels, positions: positions, submissions: submissions)
+    }
+
+    /// A level's units and framework, read from the database and the catalogue, for `scored`.
+    private struct LevelInput: Sendable {
+        var level: String
+        var framework: CompiledFramework
+        var frameworkKey: String
+        var units: [AssessedUnit]
+        var ids: [Key]
+        var codes: [String: String]
+    }
+
+    /// Every level scored, ranked and written as JSON: pure work, no database.
+    private static func scored(_ inputs: [LevelInput], submissions: [Key: SubmissionState], silent: Set<Key>,
+                               answers: [Key: [String: AnswerPoints]]) -> ([LevelState], [Key: (level: Int, unit: Int)]) {
+        var levels: [LevelState] = []
+        var positions: [Key: (level: Int, unit: Int)] = [:]
+        for input in inputs {
+            let levelSilent = silent.intersection(input.ids)
+            for (n, id) in input.ids.enumerated() { positions[id] = (levels.count, n) }
+            let scores = zip(input.units, input.ids).map { unit, id in
+                score(unit, submission: submissions[id], silent: levelSilent.contains(id), answers: answers, in: input.framework)
+            }
+            let (ranked, written) = level(input.level, framework: input.frameworkKey,
+                                          result: Assessment.rank(input.framework, scores: scores, distributions: false), codes: input.codes,
+                                          earlier: ResultsWriter.WrittenUnits())
+            levels.append(LevelState(level: input.level, framework: input.framework, frameworkKey: input.frameworkKey, units: input.units,
+                                     silent: levelSilent, codes: input.codes, ranked: ranked, written: written))
+        }
+        return (levels, positions)
     }
 
     /// A level's result with its JSON text, written again only for the units whose row changed since `earlier`.
@@ -284,10 +309,12 @@ final class LiveRanking: Sendable {
     static let answerColumns: SQLQueryString = "LOWER(CAST(submission_id AS TEXT)) AS submission, criterion, value, b, self_points, evaluator_points, council_points"
 
     private static func answers(ofPeriod period: UUID, on sql: any SQLDatabase) async throws -> [Key: [String: AnswerPoints]] {
-        try collect(try await sql.raw("""
+        let rows = try await sql.raw("""
             SELECT \(answerColumns) FROM answers
             WHERE submission_id IN (SELECT id FROM submissions WHERE period_id = \(bind: period) AND status = \(bind: Submission.Status.submitted.rawValue))
-            """).all())
+            """).all()
+        // A whole period's answers (190,000 rows for 4,000 communes) are decoded off the event loop, like the scoring.
+        return try await NIOThreadPool.singleton.runIfActive { try collect(rows) }
     }
 
     private static func answers(submissions: [UUID], on sql: any SQLDatabase) async throws -> [Key: [String: AnswerPoints]] {
