@@ -283,8 +283,7 @@ def sqlite_runs(a, work, rows, row):
         focal = Session(server.base, "bench.snnptnt", "Mat-khau#2026")
         row("a unit's form, its signed-in focal point", wrk(f"{server.base}/periods/{period}/units/SNNPTNT", a.seconds, headers=[f"Cookie: {focal.cookie()}"]))
         for clients in (50, 200):
-            with profiled(server.process.pid, a.perf_postgres if clients == 50 else None):
-                result = saves(server, period, tokens, clients, a.seconds)
+            result = saves(server, period, tokens, clients, a.seconds)
             rows.append({"what": f"answer saves, {clients} clients, SQLite", "saves": result})
             print(f"answer saves, {clients:3} clients, SQLite: {result}", flush=True)
         # The goal's 200 clients at 1,000 saves/s, paced (an open loop; saves.py says why).

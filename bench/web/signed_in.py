@@ -11,7 +11,6 @@ server during the 50-client saves.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
