@@ -334,17 +334,31 @@ struct HardeningTests {
         }
     }
 
-    @Test("every page carries the security headers: CSP, no framing, no sniffing, same-origin referrer")
+    @Test("every page carries the security headers once: CSP, no framing, no sniffing, same-origin referrer — kept pages, their 304 and gzip answers too")
     func headers() async throws {
         try await withDemoApp { app in
-            for path in ["/", "/login", "/results", "/khong-co-trang-nay"] {
-                let r = try await Browser(app).send(.GET, path)
-                #expect(r.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true, "\(path)")
-                #expect(r.headers.first(name: "Content-Security-Policy")?.contains("script-src 'self'") == true, "\(path)")
-                #expect(r.headers.first(name: "X-Frame-Options") == "DENY", "\(path)")
-                #expect(r.headers.first(name: "X-Content-Type-Options") == "nosniff", "\(path)")
-                #expect(r.headers.first(name: "Referrer-Policy") == "same-origin", "\(path)")
+            let published = try #require(try await Period.query(on: app.db).filter(\.$year == 2023).filter(\.$resultsOnly == true).first()).id!
+            func check(_ r: Browser.Result, _ what: String) {
+                #expect(r.headers["Content-Security-Policy"].count == 1, "\(what)")
+                #expect(r.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true, "\(what)")
+                #expect(r.headers.first(name: "Content-Security-Policy")?.contains("script-src 'self'") == true, "\(what)")
+                #expect(r.headers["X-Frame-Options"] == ["DENY"], "\(what)")
+                #expect(r.headers["X-Content-Type-Options"] == ["nosniff"], "\(what)")
+                #expect(r.headers["Referrer-Policy"] == ["same-origin"], "\(what)")
             }
+            // Twice each: the first answer is rendered, the second (for the kept ones) comes from the kept bytes.
+            for path in ["/", "/login", "/results", "/khong-co-trang-nay", "/results/\(published)", "/api/v1/results/\(published)"] {
+                for round in 1...2 { check(try await Browser(app).send(.GET, path), "\(path), \(round)") }
+            }
+            let kept = try await Browser(app).send(.GET, "/results/\(published)")
+            #expect(kept.headers.first(name: .cacheControl) == "public, max-age=300", "served from the kept bytes")
+            let etag = try #require(kept.headers.first(name: .eTag))
+            let revalidated = try await Browser(app).send(.GET, "/results/\(published)", headers: ["If-None-Match": "\"other\", \t\(etag) "])
+            #expect(revalidated.status == .notModified)
+            check(revalidated, "304")
+            let zipped = try await Browser(app).send(.GET, "/results/\(published)", headers: ["Accept-Encoding": "GZIP"])
+            #expect(zipped.headers["Content-Encoding"] == ["gzip"])
+            check(zipped, "gzip")
         }
     }
 

@@ -1,3 +1,4 @@
+import Fluent
 import Testing
 import Vapor
 import VaporTesting
@@ -44,6 +45,28 @@ struct OpenAPITests {
             #expect(r.body.contains("# TYPE dti_http_request_duration_seconds histogram"))
             #expect(r.body.contains(#"dti_http_request_duration_seconds_bucket{le="0.005"}"#))
             #expect(r.body.contains("dti_process_start_time_seconds"))
+        }
+    }
+
+    @Test("kept pages are counted like every other answer: 200s and 304s")
+    func keptPagesCounted() async throws {
+        try await withDemoApp { app in
+            let b = Browser(app)
+            let published = try #require(try await Period.query(on: app.db).filter(\.$year == 2023).filter(\.$resultsOnly == true).first()).id!
+            func count(_ status: Int) async throws -> Int {
+                let body = try await b.send(.GET, "/metrics").body
+                let prefix = #"dti_http_requests_total{method="GET",status="\#(status)"} "#
+                let line = body.split(separator: "\n").first { $0.hasPrefix(prefix) }
+                return line.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
+            }
+            let etag = try #require(try await b.send(.GET, "/results/\(published)").headers.first(name: .eTag))  // rendered and kept
+            let (ok, notModified) = (try await count(200), try await count(304))
+            for _ in 1...3 { #expect(try await b.send(.GET, "/results/\(published)").status == .ok) }
+            #expect(try await b.send(.GET, "/results/\(published)", headers: ["If-None-Match": etag]).status == .notModified)
+            // The three kept pages and the two /metrics reads after the first count (each counted once answered).
+            let after = try await count(200)
+            #expect(after == ok + 3 + 2, "\(ok) → \(after)")
+            #expect(try await count(304) == notModified + 1)
         }
     }
 }

@@ -96,16 +96,21 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     let inFlight = InFlightRequests()
     app.lifecycle.use(inFlight)
     front.use(InFlightRequests.Middleware(requests: inFlight))
-    if app.environment != .testing { front.use(RequestLogMiddleware()) }  // a line per request, with status and time
-    front.use(SecurityHeadersMiddleware(strictTransport: settings.secureCookies))  // CSP, framing, sniffing, referrer
+    let logRequests = app.environment != .testing
+    if logRequests { front.use(RequestLogMiddleware()) }  // a line per request, with status and time
+    let securityHeaders = SecurityHeadersMiddleware(strictTransport: settings.secureCookies)
+    front.use(securityHeaders)  // CSP, framing, sniffing, referrer
     front.use(ErrorMiddleware.default(environment: app.environment))  // last resort
     if let metrics { front.use(MetricsMiddleware(metrics: metrics)) }
-    app.publishedBytes = PublishedBytes()
+    app.publishedBytes = PublishedBytes(everyAnswer: securityHeaders.headers)
     app.periodCache = PeriodCache()
     app.liveRanking = LiveRanking()
-    front.use(PublishedBytesMiddleware(cache: app.publishedBytes))  // published pages: rendered once, then bytes with ETag/304
+    let publishedBytes = PublishedBytesMiddleware(cache: app.publishedBytes, sessionCookieName: app.sessions.configuration.cookieName)
+    front.use(publishedBytes)  // published pages: rendered once, then bytes with ETag/304
     let frontMiddleware = front.resolve()
-    app.responder.use { app in FrontResponder(front: frontMiddleware, next: app.responder.default) }
+    app.responder.use { app in
+        FrontResponder(front: frontMiddleware, next: app.responder.default, kept: publishedBytes, metrics: metrics, logRequests: logRequests)
+    }
     // Then, after the route lookup:
     app.middleware = Middlewares()
     // The async middlewares run in chains, one task per chain (AsyncChain, ADR 0023).

@@ -16,16 +16,21 @@ import Vapor
 /// kept, so "not published yet" is never remembered.
 final class PublishedBytes: Sendable {
     struct Entry: Sendable {
+        /// The request target it was kept under, as sent (path and query).
+        var target: String
         var body: ByteBuffer
         var gzip: ByteBuffer?
-        /// The route's own headers (type, disposition, the record's hash…), as rendered.
-        var headers: [(String, String)]
+        /// The whole answer's headers, made once: the route's own (type, disposition, the
+        /// record's hash…), the ETag, Last-Modified, Cache-Control, Vary and the headers every
+        /// answer carries (`everyAnswer`); `gzipHeaders` the same with Content-Encoding.
+        var headers: HTTPHeaders
+        var gzipHeaders: HTTPHeaders
         var etag: String
-        var lastModified: String
         var size: Int
         /// Public listings are kept a few seconds only; published pages for good.
         var expires: Date?
-        var maxAge: Int
+        /// A download (the same bytes for every reader), served to signed-in readers too.
+        var forEveryone: Bool
     }
 
     /// How long a page may be kept: published pages for good (nil), the public
@@ -55,12 +60,19 @@ final class PublishedBytes: Sendable {
         }
     }
 
-    private let entries = NIOLockedValueBox<[String: Entry]>([:])
-    private let order = NIOLockedValueBox<[String]>([])
+    /// Kept by the request's parsed address (Vapor's `URI`): hashing it costs a tenth of
+    /// writing it back as text (`URI.string`), which a kept page no longer pays.
+    private let entries = NIOLockedValueBox<[URI: Entry]>([:])
+    private let order = NIOLockedValueBox<[URI]>([])
     /// The memory kept at most; the oldest entries go first.
     let maxBytes: Int
+    /// Headers every answer of the server carries (the security headers), made part of each kept answer.
+    let everyAnswer: [(String, String)]
 
-    init(maxBytes: Int = 256 << 20) { self.maxBytes = maxBytes }
+    init(maxBytes: Int = 256 << 20, everyAnswer: [(String, String)] = []) {
+        self.maxBytes = maxBytes
+        self.everyAnswer = everyAnswer
+    }
 
     /// `/results/:id`, its scorecards and downloads, and `/api/v1/results/:id[/record]`
     /// (the request target as sent: path and query).
@@ -109,36 +121,50 @@ final class PublishedBytes: Sendable {
     }
 
     /// Keys being rendered again after their entry expired.
-    private let refreshing = NIOLockedValueBox<Set<String>>([])
+    private let refreshing = NIOLockedValueBox<Set<URI>>([])
+
+    /// The kept entry when it is fresh, for a reader signed in or not; nothing is claimed,
+    /// so an expired entry is left to `entry(_:now:)`. The clock is read only for an entry
+    /// that expires (a listing): a published page is kept for good.
+    func fresh(_ key: URI, signedIn: Bool, now: () -> Date) -> Entry? {
+        guard let entry = entries.withLockedValue({ $0[key] }), !signedIn || entry.forEveryone else { return nil }
+        if let expires = entry.expires, expires <= now() { return nil }
+        return entry
+    }
 
     /// The kept entry, or nil when the request should render the page: a
     /// fresh entry is served; an expired one is rendered again by one request
     /// while the others are served the expired bytes meanwhile (so a listing's
     /// re-render every few seconds does not hold up everyone who arrives then).
-    func entry(_ key: String, now: Date) -> Entry? {
+    func entry(_ key: URI, now: Date) -> Entry? {
         guard let entry = entries.withLockedValue({ $0[key] }) else { return nil }
         guard let expires = entry.expires, expires <= now else { return entry }
         let claimed = refreshing.withLockedValue { $0.insert(key).inserted }
         return claimed ? nil : entry
     }
 
+    /// `entry(_:now:)` by the request target as text (path and query).
+    func entry(_ target: String, now: Date) -> Entry? { entry(URI(string: target), now: now) }
+
     /// The re-render of `key` is over (kept or not).
-    func refreshed(_ key: String) {
+    func refreshed(_ key: URI) {
         _ = refreshing.withLockedValue { $0.remove(key) }
     }
+
+    func refreshed(_ target: String) { refreshed(URI(string: target)) }
 
     /// Drops every kept page whose address contains `text` (a period's id,
     /// when a corrected version of its record is published).
     func forget(containing text: String) {
         entries.withLockedValue { entries in
             order.withLockedValue { order in
-                for key in entries.keys where key.contains(text) { entries[key] = nil }
-                order.removeAll { $0.contains(text) }
+                for (key, entry) in entries where entry.target.contains(text) { entries[key] = nil }
+                order.removeAll { entries[$0] == nil }
             }
         }
     }
 
-    func store(_ key: String, _ entry: Entry) {
+    func store(_ key: URI, _ entry: Entry) {
         entries.withLockedValue { entries in
             order.withLockedValue { order in
                 if entries[key] == nil { order.append(key) }
@@ -152,7 +178,7 @@ final class PublishedBytes: Sendable {
         }
     }
 
-    static func make(body: ByteBuffer, headers: HTTPHeaders, now: Date, keep seconds: TimeInterval?) -> Entry {
+    func make(target: String, body: ByteBuffer, headers: HTTPHeaders, now: Date, keep seconds: TimeInterval?) -> Entry {
         let bytes = Data(body.readableBytesView)
         // A route's own ETag stays (record.json's is the record's SHA-256).
         let etag = headers.first(name: .eTag) ?? "\"" + SHA256.hash(data: bytes).prefix(16).lowercaseHex + "\""
@@ -162,9 +188,17 @@ final class PublishedBytes: Sendable {
         let kept = headers.filter { !skipped.contains($0.name.lowercased()) }.map { ($0.name, $0.value) }
         let compressible = type.hasPrefix("text/") || type.contains("json") || type.contains("xml") || type.contains("csv")
         let gzip = compressible && bytes.count > 1024 ? (try? Gzip.compress(bytes)).map { ByteBuffer(data: $0) } : nil
-        return Entry(body: body, gzip: gzip, headers: kept, etag: etag,
-                     lastModified: HTTPHeaders.lastModifiedText(now), size: bytes.count + (gzip?.readableBytes ?? 0),
-                     expires: seconds.map { now.addingTimeInterval($0) }, maxAge: seconds.map { Int($0) } ?? 300)
+        var answer = HTTPHeaders(kept)
+        answer.add(name: .eTag, value: etag)
+        answer.add(name: .lastModified, value: HTTPHeaders.lastModifiedText(now))
+        answer.add(name: .cacheControl, value: "public, max-age=\(seconds.map { Int($0) } ?? 300)")
+        answer.add(name: .vary, value: "Accept-Encoding, Cookie")
+        for (name, value) in everyAnswer { answer.replaceOrAdd(name: name, value: value) }
+        var gzipped = answer
+        gzipped.add(name: .contentEncoding, value: "gzip")
+        return Entry(target: target, body: body, gzip: gzip, headers: answer, gzipHeaders: gzipped, etag: etag,
+                     size: bytes.count + (gzip?.readableBytes ?? 0), expires: seconds.map { now.addingTimeInterval($0) },
+                     forEveryone: Self.isDownload(target))
     }
 }
 
@@ -180,66 +214,92 @@ extension HTTPHeaders {
 
 /// Serves published bytes, or renders once and keeps them (`PublishedBytes`).
 /// Future-based and placed before every async middleware, so a kept page is
-/// answered on the event loop without a hop into Swift concurrency.
+/// answered on the event loop without a hop into Swift concurrency; a fresh
+/// kept page is answered by `FrontResponder` before any middleware (`kept(_:)`).
 struct PublishedBytesMiddleware: Middleware {
     let cache: PublishedBytes
+    /// `name=` of the session cookie: a request carrying it is signed in.
+    let sessionCookie: String
+
+    init(cache: PublishedBytes, sessionCookieName: String) {
+        self.cache = cache
+        sessionCookie = sessionCookieName + "="
+    }
+
+    private func signedIn(_ request: Request) -> Bool {
+        request.headers.contains(name: .authorization) || (request.headers.first(name: .cookie)?.contains(sessionCookie) ?? false)
+    }
+
+    /// The kept answer to a GET or HEAD whose page is kept and fresh, or nil: the
+    /// cheapest check there is (the parsed address hashed, one locked lookup).
+    func kept(_ request: Request) -> Response? {
+        guard request.method == .GET || request.method == .HEAD,
+              let entry = cache.fresh(request.url, signedIn: signedIn(request), now: { request.now }) else { return nil }
+        return Self.serve(entry, to: request)
+    }
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let raw = request.url.string
-        let signedIn = request.headers.first(name: .authorization) != nil
-            || (request.headers.first(name: .cookie)?.contains(request.application.sessions.configuration.cookieName + "=") ?? false)
-        guard request.method == .GET || request.method == .HEAD, let keep = PublishedBytes.keep(raw),
-              !signedIn || PublishedBytes.isDownload(raw) else {
+        guard request.method == .GET || request.method == .HEAD else { return next.respond(to: request) }
+        if let response = kept(request) { return request.eventLoop.makeSucceededFuture(response) }
+        let url = request.url
+        let raw = url.string
+        guard let keep = PublishedBytes.keep(raw), !signedIn(request) || PublishedBytes.isDownload(raw) else {
             return next.respond(to: request)
         }
-        if let entry = cache.entry(raw, now: request.now) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
+        if let entry = cache.entry(url, now: request.now) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
         let cache = self.cache
         switch cache.claim(raw, on: request.eventLoop) {
         case .wait(let running):
             return running.hop(to: request.eventLoop).flatMap {
-                if let entry = cache.entry(raw, now: request.now) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
+                if let entry = cache.entry(url, now: request.now) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
                 return next.respond(to: request)
             }
         case .render(let promise):
-            return render(request, raw: raw, keep: keep, chainingTo: next).always { _ in cache.rendered(raw, promise) }
+            return render(request, url: url, raw: raw, keep: keep, chainingTo: next).always { _ in cache.rendered(raw, promise) }
         }
     }
 
     /// Renders the page and keeps it when it is a 200 without a cookie.
-    private func render(_ request: Request, raw: String, keep: TimeInterval?, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+    private func render(_ request: Request, url: URI, raw: String, keep: TimeInterval?, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let cache = self.cache
-        return next.respond(to: request).always { _ in cache.refreshed(raw) }.flatMap { response in
+        return next.respond(to: request).always { _ in cache.refreshed(url) }.flatMap { response in
             guard response.status == .ok, response.headers[.setCookie].isEmpty else { return request.eventLoop.makeSucceededFuture(response) }
             if let buffer = response.body.buffer {
-                let entry = PublishedBytes.make(body: buffer, headers: response.headers, now: request.now, keep: keep)
-                cache.store(raw, entry)
+                let entry = cache.make(target: raw, body: buffer, headers: response.headers, now: request.now, keep: keep)
+                cache.store(url, entry)
                 return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request))
             }
             return response.body.collect(on: request.eventLoop).map { collected in
                 guard let collected else { return response }
-                let entry = PublishedBytes.make(body: collected, headers: response.headers, now: request.now, keep: keep)
-                cache.store(raw, entry)
+                let entry = cache.make(target: raw, body: collected, headers: response.headers, now: request.now, keep: keep)
+                cache.store(url, entry)
                 return Self.serve(entry, to: request)
             }
         }
     }
 
+    /// 304 when the reader's copy is current, the gzip bytes when it accepts them, else the bytes.
     static func serve(_ entry: PublishedBytes.Entry, to request: Request) -> Response {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(12)
-        for (name, value) in entry.headers { headers.add(name: name, value: value) }
-        headers.add(name: .eTag, value: entry.etag)
-        headers.add(name: .lastModified, value: entry.lastModified)
-        headers.add(name: .cacheControl, value: "public, max-age=\(entry.maxAge)")
-        headers.add(name: .vary, value: "Accept-Encoding, Cookie")
-        if let sent = request.headers.first(name: .ifNoneMatch), sent.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == entry.etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
-            return Response(status: .notModified, headers: headers)
+        if let sent = request.headers.first(name: .ifNoneMatch), matches(sent, entry.etag) {
+            return Response(status: .notModified, headers: entry.headers)
         }
-        if let gzip = entry.gzip, request.headers[.acceptEncoding].contains(where: { $0.lowercased().contains("gzip") }) {
-            headers.add(name: .contentEncoding, value: "gzip")
-            return Response(status: .ok, headers: headers, body: .init(buffer: gzip))
+        if let gzip = entry.gzip, acceptsGzip(request.headers) {
+            return Response(status: .ok, headers: entry.gzipHeaders, body: .init(buffer: gzip))
         }
-        return Response(status: .ok, headers: headers, body: .init(buffer: entry.body))
+        return Response(status: .ok, headers: entry.headers, body: .init(buffer: entry.body))
+    }
+
+    /// Whether an If-None-Match list names `etag` (or is `*`).
+    static func matches(_ sent: String, _ etag: String) -> Bool {
+        sent.split(separator: ",").contains { tag in
+            let trimmed = tag.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }
+            let value = String(trimmed.reversed())
+            return value == etag || value == "*"
+        }
+    }
+
+    static func acceptsGzip(_ headers: HTTPHeaders) -> Bool {
+        headers[.acceptEncoding].contains { $0.lowercased().contains("gzip") }
     }
 }
 

@@ -12,9 +12,14 @@ struct RequestLogMiddleware: Middleware {
         guard request.logger.logLevel <= .info else { return next.respond(to: request) }
         let start = DispatchTime.now().uptimeNanoseconds
         return next.respond(to: request).map { response in
-            let micros = (DispatchTime.now().uptimeNanoseconds &- start) / 1000
-            request.logger.info("\(request.method.rawValue) \(request.url.path) \(response.status.code) \(micros / 1000).\(micros % 1000 / 100) ms")
+            Self.log(request, response.status, since: start)
             return response
         }
+    }
+
+    /// The line for an answered request (also written for the kept pages `FrontResponder` answers itself).
+    static func log(_ request: Request, _ status: HTTPResponseStatus, since start: UInt64) {
+        let micros = (DispatchTime.now().uptimeNanoseconds &- start) / 1000
+        request.logger.info("\(request.method.rawValue) \(request.url.path) \(status.code) \(micros / 1000).\(micros % 1000 / 100) ms")
     }
 }

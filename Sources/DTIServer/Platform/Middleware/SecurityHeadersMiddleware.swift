@@ -6,7 +6,14 @@ import Vapor
 /// and HSTS where the site is served over HTTPS (secure cookies).
 /// A future-based middleware: no hop into Swift concurrency per request.
 struct SecurityHeadersMiddleware: Middleware {
-    var strictTransport: Bool
+    /// The headers, in the order they are set (kept pages carry them from the start: `PublishedBytes`).
+    let headers: [(String, String)]
+
+    init(strictTransport: Bool) {
+        headers = [("Content-Security-Policy", Self.contentSecurityPolicy), ("X-Frame-Options", "DENY"),
+                   ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
+            + (strictTransport ? [("Strict-Transport-Security", "max-age=31536000")] : [])
+    }
 
     static let contentSecurityPolicy = [
         "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
@@ -14,12 +21,9 @@ struct SecurityHeadersMiddleware: Middleware {
     ].joined(separator: "; ")
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        next.respond(to: request).map { response in
-            response.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.contentSecurityPolicy)
-            response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
-            response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-            response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-            if strictTransport { response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000") }
+        let headers = self.headers
+        return next.respond(to: request).map { response in
+            for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
             return response
         }
     }
