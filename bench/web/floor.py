@@ -2,8 +2,9 @@
 served as kept bytes by `dti serve`, beside the same bytes from nginx and
 from `vapor-floor` (bench/Sources/vapor-floor: a Vapor application that does
 nothing but answer those bytes, through one route with no middleware, the
-same without Vapor's per-request metrics, and through a responder that skips
-the router too). Alternating, `--rounds`
+same without Vapor's per-request metrics, through a responder that skips
+the router too, and that responder with the kept page's own headers).
+Alternating, `--rounds`
 times; prints each figure and its ratio to nginx in the same round.
 
     swift build -c release --product dti && swift build -c release --product vapor-floor
@@ -17,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import Server, fetch, free_port, nginx, wait, wrk  # noqa: E402
@@ -52,9 +54,15 @@ def main():
         paths = {name: path for name in bases}
         if before:
             paths["dti serve, --before build"] = f"/results/{other_id}"
-        for mode in ("route", "route-quiet", "responder"):
+        # The headers the kept page is answered with (all but those Vapor sets itself), for `responder-headers`.
+        with urllib.request.urlopen(server.base + path) as r:
+            kept_headers = [(k, v) for k, v in r.headers.items() if k.lower() not in ("content-length", "connection", "date")]
+        headers_file = os.path.join(work, "headers.txt")
+        open(headers_file, "w").write("".join(f"{k}: {v}\n" for k, v in kept_headers))
+        for mode in ("route", "route-quiet", "responder", "responder-headers"):
             port = free_port()
-            processes.append(subprocess.Popen([a.floor, page, str(port), mode], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            extra = [headers_file] if mode == "responder-headers" else []
+            processes.append(subprocess.Popen([a.floor, page, str(port), mode, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             wait(f"http://127.0.0.1:{port}{path}")
             bases[f"vapor-floor ({mode})"] = f"http://127.0.0.1:{port}"
             paths[f"vapor-floor ({mode})"] = path
@@ -67,7 +75,7 @@ def main():
                 figures[name] = wrk(bases[name] + paths[name], a.seconds)
             for name in bases:
                 ratio = figures[name]["rps"] / figures["nginx"]["rps"]
-                print(f"round {round_ + 1}  {name:28} {figures[name]['rps']:>9.0f} req/s  p99 {figures[name]['p99_ms'] or 0:6.1f} ms  {ratio:.3f}× nginx", flush=True)
+                print(f"round {round_ + 1}  {name:34} {figures[name]['rps']:>9.0f} req/s  p99 {figures[name]['p99_ms'] or 0:6.1f} ms  {ratio:.3f}× nginx", flush=True)
             table.append(figures)
         print(json.dumps(table))
     finally:

@@ -7,30 +7,40 @@ import Vapor
 /// runs it beside nginx and the kept page of `dti serve`, so the gap between
 /// OpenDTI and nginx is split into what Vapor costs and what OpenDTI adds.
 ///
-///     vapor-floor FILE PORT route|route-quiet|responder
+///     vapor-floor FILE PORT route|route-quiet|responder|responder-headers [HEADERS_FILE]
 ///
 /// `route`: one route (`GET **`) answering the bytes, no middleware at all.
 /// `route-quiet`: the same without Vapor's per-request metrics (`reportMetrics`).
 /// `responder`: the application's responder replaced by one that answers the
 /// bytes (no router, no middleware): only Vapor's HTTP server is left.
+/// `responder-headers`: the same with the headers of `HEADERS_FILE` (one
+/// `Name: value` a line: the headers `dti serve` sends with its kept page),
+/// so the floor answers exactly what the kept page answers.
 @main
 struct VaporFloor {
     static func main() async throws {
         let arguments = CommandLine.arguments
-        guard arguments.count == 4, let port = Int(arguments[2]), let data = FileManager.default.contents(atPath: arguments[1]) else {
-            FileHandle.standardError.write(Data("usage: vapor-floor FILE PORT route|route-quiet|responder\n".utf8))
+        guard arguments.count == 4 || arguments.count == 5, let port = Int(arguments[2]), let data = FileManager.default.contents(atPath: arguments[1]) else {
+            FileHandle.standardError.write(Data("usage: vapor-floor FILE PORT route|route-quiet|responder|responder-headers [HEADERS_FILE]\n".utf8))
             exit(2)
         }
         let bytes = ByteBuffer(data: data)
+        var headers: HTTPHeaders = ["Content-Type": "text/html; charset=utf-8"]
+        if arguments.count == 5, let text = try? String(contentsOfFile: arguments[4], encoding: .utf8) {
+            headers = HTTPHeaders(text.split(separator: "\n").compactMap { line in
+                let pair = line.split(separator: ":", maxSplits: 1)
+                return pair.count == 2 ? (String(pair[0]), String(pair[1].drop { $0 == " " })) : nil
+            })
+        }
         let app = try await Application.make(Environment(name: "production", arguments: ["vapor-floor"]))
         app.http.server.configuration.hostname = "127.0.0.1"
         app.http.server.configuration.port = port
         app.middleware = Middlewares()
         app.http.server.configuration.reportMetrics = arguments[3] != "route-quiet"
-        if arguments[3] == "responder" {
-            app.responder.use { _ in FixedResponder(bytes: bytes) }
+        if arguments[3].hasPrefix("responder") {
+            app.responder.use { _ in FixedResponder(bytes: bytes, headers: headers) }
         } else {
-            app.get("**") { _ in FixedResponder.response(bytes) }
+            app.get("**") { _ in FixedResponder.response(bytes, headers) }
         }
         do {
             try await app.startup()
@@ -46,12 +56,13 @@ struct VaporFloor {
 /// Answers every request with the same bytes, on the event loop.
 struct FixedResponder: Responder {
     let bytes: ByteBuffer
+    let headers: HTTPHeaders
 
-    static func response(_ bytes: ByteBuffer) -> Response {
-        Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(buffer: bytes))
+    static func response(_ bytes: ByteBuffer, _ headers: HTTPHeaders) -> Response {
+        Response(status: .ok, headers: headers, body: .init(buffer: bytes))
     }
 
     func respond(to request: Request) -> EventLoopFuture<Response> {
-        request.eventLoop.makeSucceededFuture(Self.response(bytes))
+        request.eventLoop.makeSucceededFuture(Self.response(bytes, headers))
     }
 }
