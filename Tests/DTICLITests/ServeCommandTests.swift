@@ -41,6 +41,11 @@ struct ServeCommandTests {
         let (me, body, _) = try await TwoServersTests.HTTP.send("GET", base + "/api/v1/me", cookie: cookie1 ?? cookie0)
         #expect(me == 200)
         #expect(body.contains(#""unitCode":"SNNPTNT""#))
+        // A published page twice: rendered, then answered from the kept bytes; each has its line.
+        let (_, list, _) = try await TwoServersTests.HTTP.send("GET", base + "/api/v1/results", cookie: nil)
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
+        let published = try #require(records.first { $0["year"] as? Int == 2023 }?["id"] as? String)
+        for _ in 1...2 { #expect(try await TwoServersTests.HTTP.send("GET", base + "/results/\(published)", cookie: nil).0 == 200) }
         process.terminate()
         process.waitUntilExit()
         let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -49,6 +54,7 @@ struct ServeCommandTests {
         #expect(printed.contains("daumoi.snn"))
         // One log line per request, with its status and time, flushed when the server stops.
         #expect(printed.contains("[ INFO ] GET /api/v1/me 200 "), "the request log line in \(printed.suffix(600))")
+        #expect(printed.components(separatedBy: "[ INFO ] GET /results/\(published) 200 ").count - 1 == 2, "rendered and kept: \(printed.suffix(600))")
         // The province as it is since 1 July 2025: a commune's accounts.
         #expect(printed.contains("daumoi.xa    Cán bộ đầu mối — Phường Buôn Ma Thuột"))
         // Every period the demo loaded is named, the open 2025 and 2026 ones included.

@@ -36,10 +36,10 @@ struct FrontResponder: Responder {
 
     func respond(to request: Request) -> EventLoopFuture<Response> {
         let start = DispatchTime.now().uptimeNanoseconds
-        guard let response = kept.kept(request) else { return responder.respond(to: request) }
+        guard let (response, path) = kept.kept(request) else { return responder.respond(to: request) }
         metrics?.record(method: request.method, status: response.status,
                         nanoseconds: Int64(clamping: DispatchTime.now().uptimeNanoseconds &- start))
-        if logRequests, request.logger.logLevel <= .info { RequestLogMiddleware.log(request, response.status, since: start) }
+        if logRequests, request.logger.logLevel <= .info { RequestLogMiddleware.log(request, response.status, since: start, path: path) }
         return request.eventLoop.makeSucceededFuture(response)
     }
 }

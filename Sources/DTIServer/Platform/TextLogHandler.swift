@@ -58,11 +58,18 @@ struct TextLogHandler: LogHandler {
         }
     }
 
-    /// ` [key: value, …]`, keys in order (one key, the request id, needs no sorting).
+    /// ` [key: value, …]`, keys in order (one key, the request id, needs no sorting nor array).
     private static func append(_ metadata: Logger.Metadata, to line: inout String) {
         line.append(" [")
+        if metadata.count == 1, let (key, value) = metadata.first {
+            line.append(key)
+            line.append(": ")
+            line.append(value.description)
+            line.append("]")
+            return
+        }
         var first = true
-        for key in metadata.count == 1 ? Array(metadata.keys) : metadata.keys.sorted() {
+        for key in metadata.keys.sorted() {
             if !first { line.append(", ") }
             first = false
             line.append(key)

@@ -16,8 +16,9 @@ import Vapor
 /// kept, so "not published yet" is never remembered.
 final class PublishedBytes: Sendable {
     struct Entry: Sendable {
-        /// The request target it was kept under, as sent (path and query).
+        /// The request target it was kept under, as sent (path and query), and its path alone (for the log line).
         var target: String
+        var path: String
         var body: ByteBuffer
         var gzip: ByteBuffer?
         /// The whole answer's headers, made once: the route's own (type, disposition, the
@@ -196,7 +197,7 @@ final class PublishedBytes: Sendable {
         for (name, value) in everyAnswer { answer.replaceOrAdd(name: name, value: value) }
         var gzipped = answer
         gzipped.add(name: .contentEncoding, value: "gzip")
-        return Entry(target: target, body: body, gzip: gzip, headers: answer, gzipHeaders: gzipped, etag: etag,
+        return Entry(target: target, path: String(target.prefix { $0 != "?" }), body: body, gzip: gzip, headers: answer, gzipHeaders: gzipped, etag: etag,
                      size: bytes.count + (gzip?.readableBytes ?? 0), expires: seconds.map { now.addingTimeInterval($0) },
                      forEveryone: Self.isDownload(target))
     }
@@ -230,17 +231,18 @@ struct PublishedBytesMiddleware: Middleware {
         request.headers.contains(name: .authorization) || (request.headers.first(name: .cookie)?.contains(sessionCookie) ?? false)
     }
 
-    /// The kept answer to a GET or HEAD whose page is kept and fresh, or nil: the
-    /// cheapest check there is (the parsed address hashed, one locked lookup).
-    func kept(_ request: Request) -> Response? {
+    /// The kept answer to a GET or HEAD whose page is kept and fresh, and the page's path (for
+    /// the log line: Vapor's `URI.path` costs as much as the lookup), or nil: the cheapest check
+    /// there is (the parsed address hashed, one locked lookup).
+    func kept(_ request: Request) -> (response: Response, path: String)? {
         guard request.method == .GET || request.method == .HEAD,
               let entry = cache.fresh(request.url, signedIn: signedIn(request), now: { request.now }) else { return nil }
-        return Self.serve(entry, to: request)
+        return (Self.serve(entry, to: request), entry.path)
     }
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         guard request.method == .GET || request.method == .HEAD else { return next.respond(to: request) }
-        if let response = kept(request) { return request.eventLoop.makeSucceededFuture(response) }
+        if let (response, _) = kept(request) { return request.eventLoop.makeSucceededFuture(response) }
         let url = request.url
         let raw = url.string
         guard let keep = PublishedBytes.keep(raw), !signedIn(request) || PublishedBytes.isDownload(raw) else {

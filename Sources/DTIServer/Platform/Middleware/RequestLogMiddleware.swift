@@ -17,9 +17,10 @@ struct RequestLogMiddleware: Middleware {
         }
     }
 
-    /// The line for an answered request (also written for the kept pages `FrontResponder` answers itself).
-    static func log(_ request: Request, _ status: HTTPResponseStatus, since start: UInt64) {
+    /// The line for an answered request (also written for the kept pages `FrontResponder` answers
+    /// itself, which know their path: Vapor's `URI.path` is a Foundation replacement over the text).
+    static func log(_ request: Request, _ status: HTTPResponseStatus, since start: UInt64, path: String? = nil) {
         let micros = (DispatchTime.now().uptimeNanoseconds &- start) / 1000
-        request.logger.info("\(request.method.rawValue) \(request.url.path) \(status.code) \(micros / 1000).\(micros % 1000 / 100) ms")
+        request.logger.info("\(request.method.rawValue) \(path ?? request.url.path) \(status.code) \(micros / 1000).\(micros % 1000 / 100) ms")
     }
 }
