@@ -241,8 +241,9 @@ struct PublishedBytesMiddleware: Middleware {
     }
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        // A fresh kept page never gets here: `FrontResponder` answered it (`kept(_:)`); an
+        // expired one, or one kept since that check, is found by `cache.entry` below.
         guard request.method == .GET || request.method == .HEAD else { return next.respond(to: request) }
-        if let (response, _) = kept(request) { return request.eventLoop.makeSucceededFuture(response) }
         let url = request.url
         let raw = url.string
         guard let keep = PublishedBytes.keep(raw), !signedIn(request) || PublishedBytes.isDownload(raw) else {
@@ -266,17 +267,13 @@ struct PublishedBytesMiddleware: Middleware {
         let cache = self.cache
         return next.respond(to: request).always { _ in cache.refreshed(url) }.flatMap { response in
             guard response.status == .ok, response.headers[.setCookie].isEmpty else { return request.eventLoop.makeSucceededFuture(response) }
-            if let buffer = response.body.buffer {
-                let entry = cache.make(target: raw, body: buffer, headers: response.headers, now: request.now, keep: keep)
-                cache.store(url, entry)
-                return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request))
-            }
-            return response.body.collect(on: request.eventLoop).map { collected in
-                guard let collected else { return response }
-                let entry = cache.make(target: raw, body: collected, headers: response.headers, now: request.now, keep: keep)
+            func keptAndServed(_ body: ByteBuffer) -> Response {
+                let entry = cache.make(target: raw, body: body, headers: response.headers, now: request.now, keep: keep)
                 cache.store(url, entry)
                 return Self.serve(entry, to: request)
             }
+            if let buffer = response.body.buffer { return request.eventLoop.makeSucceededFuture(keptAndServed(buffer)) }
+            return response.body.collect(on: request.eventLoop).map { collected in collected.map(keptAndServed) ?? response }
         }
     }
 
