@@ -83,14 +83,7 @@ struct TwoServersTests {
 
         // A period kept by process A (PeriodCache) is re-dated on process B: A's next save is refused.
         let admin = try await signIn(b, "quantri")
-        let year = Calendar.current.component(.year, from: Date()) + 1
-        let (created, periodBody, _) = try await HTTP.send("POST", b.base + "/api/v1/periods", cookie: admin.cookie, csrf: admin.csrf, json: """
-            {"year": \(year), "title": "Kỳ hai máy chủ \(UUID().uuidString.prefix(8))",
-             "phases": [{"phase": "self_assessment", "startsOn": "2020-01-01", "endsOn": "2099-12-31"}],
-             "frameworks": [{"level": "department", "key": "daklak-2023-department", "version": 1}]}
-            """)
-        #expect(created == 200 || created == 201, "\(periodBody.prefix(300))")
-        let period = try #require(((try JSONSerialization.jsonObject(with: Data(periodBody.utf8)) as? [String: Any])?["period"] as? [String: Any])?["id"] as? String)
+        let period = try await openPeriod(on: b, admin: admin)
         let focal = try await signIn(a, "daumoi.snn")
         let answer = a.base + "/api/v1/periods/\(period)/units/SNNPTNT/answers/1"
         let (first, firstBody, _) = try await HTTP.send("PUT", answer, cookie: focal.cookie, csrf: focal.csrf, json: #"{"value": "10", "version": 0}"#)
@@ -101,6 +94,37 @@ struct TwoServersTests {
         #expect(redated == 200, "\(redatedBody.prefix(300))")
         let (second, secondBody, _) = try await HTTP.send("PUT", answer, cookie: focal.cookie, csrf: focal.csrf, json: #"{"value": "11", "version": 1}"#)
         #expect(second == 409 && secondBody.contains("Ngoài thời gian tự đánh giá"), "\(second) \(secondBody.prefix(300))")
+    }
+
+    @Test("an answer saved on one process is what the other process, which kept the answers, shows and checks a save against")
+    func answersAcrossProcesses() async throws {
+        let (a, b) = try await startPair()
+        let period = try await openPeriod(on: b, admin: try await signIn(b, "quantri"))
+        let onA = try await signIn(a, "daumoi.snn"), onB = try await signIn(b, "daumoi.snn")
+        let path = "/api/v1/periods/\(period)/units/SNNPTNT"
+        func save(_ server: Server, _ session: (cookie: String, csrf: String), _ value: String, _ version: Int) async throws -> (Int, String) {
+            let (status, body, _) = try await HTTP.send("PUT", server.base + path + "/answers/1", cookie: session.cookie, csrf: session.csrf,
+                                                        json: #"{"value": "\#(value)", "version": \#(version)}"#)
+            return (status, body)
+        }
+        func shown(_ server: Server, _ session: (cookie: String, csrf: String)) async throws -> (String, Int)? {
+            let (status, body, _) = try await HTTP.send("GET", server.base + path + "/self-assessment", cookie: session.cookie)
+            #expect(status == 200, "\(body.prefix(300))")
+            let rows = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+            return rows.first { $0["code"] as? String == "1" }.flatMap { row in (row["value"] as? String).map { ($0, row["version"] as? Int ?? -1) } }
+        }
+        // Process A saves, shows (and keeps) the answers, saves again (its kept answers move on with its own save).
+        #expect(try await save(a, onA, "10", 0).0 == 200)
+        #expect(try await shown(a, onA)! == ("10", 1))
+        #expect(try await save(a, onA, "11", 1).0 == 200)
+        #expect(try await shown(a, onA)! == ("11", 2))
+        // Process B saves the same answer: A shows B's value, refuses a save against the version A last had, takes one against B's.
+        #expect(try await save(b, onB, "12", 2).0 == 200)
+        #expect(try await shown(a, onA)! == ("12", 3))
+        let (stale, staleBody) = try await save(a, onA, "13", 2)
+        #expect(stale == 409 && staleBody.contains(#""currentValue":"12""#), "\(stale) \(staleBody.prefix(300))")
+        #expect(try await save(a, onA, "13", 3).0 == 200)
+        #expect(try await shown(b, onB)! == ("13", 4))
     }
 
     @Test("a score given on one process reaches the live ranking the other process keeps")
@@ -168,6 +192,18 @@ struct TwoServersTests {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A period in self-assessment for the department level, opened by `admin` on `server`: its id.
+    func openPeriod(on server: Server, admin: (cookie: String, csrf: String)) async throws -> String {
+        let year = Calendar.current.component(.year, from: Date()) + 1
+        let (created, periodBody, _) = try await HTTP.send("POST", server.base + "/api/v1/periods", cookie: admin.cookie, csrf: admin.csrf, json: """
+            {"year": \(year), "title": "Kỳ hai máy chủ \(UUID().uuidString.prefix(8))",
+             "phases": [{"phase": "self_assessment", "startsOn": "2020-01-01", "endsOn": "2099-12-31"}],
+             "frameworks": [{"level": "department", "key": "daklak-2023-department", "version": 1}]}
+            """)
+        #expect(created == 200 || created == 201, "\(periodBody.prefix(300))")
+        return try #require(((try JSONSerialization.jsonObject(with: Data(periodBody.utf8)) as? [String: Any])?["period"] as? [String: Any])?["id"] as? String)
     }
 
     /// Signs in on `server`: the session cookie and its CSRF token.

@@ -13,6 +13,9 @@ struct SelfAssessment {
     let framework: CompiledFramework
     var submission: Submission?
     var answers: [String: Answer]
+    /// The submission's answers revision read with it (M018's trigger raises it on every change
+    /// of its answers): what `answers` were read or kept under.
+    var answersRevision: Int? = nil
     /// Criteria the evaluator sent back and that are still open.
     var openCorrections: Set<String> = []
     /// Deadline exceptions for this unit: phase → last day.
@@ -28,13 +31,16 @@ struct SelfAssessment {
         // Its five or so reads on one connection, taken from the pool once (PERFORMANCE.md). Whether
         // the kept periods may serve is decided before: Fluent's PostgreSQL driver marks every
         // connection it lends as in a transaction.
+        // The same holds for the kept answers.
         let periods = ctx.db.inTransaction ? nil : ctx.periods
+        let keptAnswers = ctx.db.inTransaction ? nil : ctx.keptAnswers
         return try await ctx.db.withConnection { connection in
-            try await load(on: ctx.on(connection), periods: periods, periodID: periodID, unitCode: unitCode)
+            try await load(on: ctx.on(connection), periods: periods, keptAnswers: keptAnswers, periodID: periodID, unitCode: unitCode)
         }
     }
 
-    private static func load(on ctx: ServiceContext, periods: PeriodCache?, periodID: UUID?, unitCode: String) async throws -> SelfAssessment {
+    private static func load(on ctx: ServiceContext, periods: PeriodCache?, keptAnswers: KeptAnswers?, periodID: UUID?,
+                             unitCode: String) async throws -> SelfAssessment {
         let user = try ctx.signedIn()
         // The period, the unit, its submission and its answers are read as SQL rows (RowModel): every form
         // view and every save asks. One statement reads the period's row (its columns prefixed `p_`, with
@@ -44,6 +50,7 @@ struct SelfAssessment {
         // answers' read are kept prepared on PostgreSQL (ADR 0033), so they name their columns.
         guard let periodID, let unitRow = try await ctx.db.firstRow(AssessmentHead.self, """
             SELECT \(unsafeRaw: Self.headColumns), \(Participation.counts(period: periodID, unit: "units.id")), \(unsafeRaw: Self.submissionColumns),
+            submissions.answers_revision AS sub_answers_revision,
             (SELECT string_agg(criterion, \(bind: String(Self.separator))) FROM correction_requests
              WHERE submission_id = submissions.id AND status <> \(bind: CorrectionRequest.Status.closed.rawValue)) AS open_corrections,
             (SELECT string_agg(phase || \(bind: String(Self.pairSeparator)) || "until", \(bind: String(Self.separator))) FROM phase_exceptions
@@ -79,13 +86,25 @@ struct SelfAssessment {
         let framework = try FrameworkCatalog.compiled(link.frameworkVersion)
         let submission = try unitRow.decodeNil(column: "sub_id") ? nil : Submission.decode(row: unitRow, prefix: "sub_")
         var answers: [String: Answer] = [:]
-        if let submission {
-            for row in try await ctx.db.rows(AssessmentAnswers.self, """
-                SELECT \(unsafeRaw: Self.answerColumns) FROM answers WHERE submission_id = \(bind: submission.id!)
-                """) {
-                let answer = try Answer.decode(row: row)
-                answers[answer.criterion] = answer
+        var answersRevision: Int?
+        if let submission, let submissionID = submission.id {
+            // The answers as this process kept them when the revision read with the submission is
+            // the kept one (KeptAnswers); otherwise read, and kept under that revision.
+            let revision = try unitRow.decode(column: "sub_answers_revision", as: Int.self)
+            answersRevision = revision
+            var rows: [String: any SQLRow]
+            if let kept = keptAnswers?.rows(of: submissionID, revision: revision) {
+                rows = kept
+            } else {
+                rows = [:]
+                for row in try await ctx.db.rows(AssessmentAnswers.self, """
+                    SELECT \(unsafeRaw: Self.answerColumns) FROM answers WHERE submission_id = \(bind: submissionID)
+                    """) {
+                    rows[try row.decode(column: "criterion", as: String.self)] = row
+                }
+                keptAnswers?.keep(rows, of: submissionID, revision: revision)
             }
+            for (criterion, row) in rows { answers[criterion] = try Answer.decode(row: row) }
         }
         let open = Set(try unitRow.decode(column: "open_corrections", as: String?.self)?.split(separator: Self.separator).map(String.init) ?? [])
         var exceptions: [String: String] = [:]
@@ -95,7 +114,8 @@ struct SelfAssessment {
             exceptions[String(parts[0])] = max(exceptions[String(parts[0])] ?? "", String(parts[1]))
         }
         return SelfAssessment(period: period, unit: unit, frameworkVersion: link.frameworkVersion, framework: framework,
-                              submission: submission, answers: answers, openCorrections: open, exceptions: exceptions, today: ctx.today)
+                              submission: submission, answers: answers, answersRevision: answersRevision, openCorrections: open,
+                              exceptions: exceptions, today: ctx.today)
     }
 
     /// Between the items of a column folded by `string_agg` (ASCII's unit separator, which no
@@ -260,7 +280,11 @@ enum SelfAssessmentService {
             try await replace(loaded: assessment.answers[criterion], version: input.version, with: checked, submission: submission,
                               by: user, reason: "", on: ctx.db)
         }) {
-            return .saved(saved)
+            // One committed update of one row: the kept answers move on with it (KeptAnswers).
+            if let revision = assessment.answersRevision, let id = submission.id, !ctx.db.inTransaction {
+                ctx.keptAnswers?.advance(id, from: revision, criterion: criterion, row: saved.row)
+            }
+            return .saved(saved.answer)
         }
         // A first save, or against a row changed since: read and written in one transaction.
         do {
@@ -334,7 +358,7 @@ enum SelfAssessmentService {
         let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
         let sql = try db.sql
         if let saved = try await replace(loaded: loaded, version: version, with: answer, submission: submission, by: user, reason: reason, on: db) {
-            return .saved(saved)
+            return .saved(saved.answer)
         }
         // Otherwise (or someone saved it since the request read it): the row as it stands, inside the transaction.
         let old: Answer?
@@ -353,7 +377,7 @@ enum SelfAssessmentService {
             guard let saved = try await replace(old, with: answer, submission: submission, by: user, reason: reason, on: db) else {
                 return .conflict(current: try await Answer.find(old.id!, on: db) ?? old)
             }
-            return .saved(saved)
+            return .saved(saved.answer)
         } else {
             guard version == 0 else { throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.") }
             let created = Answer(unsaved: criterion, value: value, b: b, explanation: explanation, selfPoints: points, by: user.username,
@@ -377,30 +401,31 @@ enum SelfAssessmentService {
     /// the user read, is the loaded one and the stored row still has it: nil otherwise, without a
     /// statement when the versions differ or nothing was loaded.
     private static func replace(loaded: Answer?, version: Int, with answer: CheckedAnswer, submission: Submission, by user: UserAccount,
-                                reason: String, on db: any Database) async throws -> Answer? {
+                                reason: String, on db: any Database) async throws -> (answer: Answer, row: any SQLRow)? {
         guard let loaded, loaded.version == version, version > 0 else { return nil }
         return try await replace(loaded, with: answer, submission: submission, by: user, reason: reason, on: db)
     }
 
     /// `row` replaced by `answer` if the stored row still has `row`'s version (the conditional
-    /// update): `row` with the values written (no second read), or nil when the stored row has
-    /// moved on. One statement: the database logs each changed field (value, B, explanation) with
-    /// the row's old value, its `updated_by`, `updated_at` and the `change_reason` set here (M020's
-    /// trigger), in the same statement, so it needs no transaction of its own.
+    /// update): the row as the update left it (returned by the statement, no second read), or nil
+    /// when the stored row has moved on. One statement: the database logs each changed field
+    /// (value, B, explanation) with the row's old value, its `updated_by`, `updated_at` and the
+    /// `change_reason` set here (M020's trigger), in the same statement, so it needs no
+    /// transaction of its own.
     private static func replace(_ row: Answer, with answer: CheckedAnswer, submission: Submission, by user: UserAccount, reason: String,
-                                on db: any Database) async throws -> Answer? {
-        let now = Date()
+                                on db: any Database) async throws -> (answer: Answer, row: any SQLRow)? {
         guard let returned = try await db.firstRow(AnswerUpdate.self, """
             UPDATE answers SET value = \(bind: answer.value), b = \(bind: answer.b), explanation = \(bind: answer.explanation),
-            self_points = \(bind: answer.points), updated_by = \(bind: user.username), updated_at = \(bind: now),
+            self_points = \(bind: answer.points), updated_by = \(bind: user.username), updated_at = \(bind: Date()),
             change_reason = \(bind: reason), version = version + 1
-            WHERE id = \(bind: row.id!) AND submission_id = \(bind: submission.id!) AND version = \(bind: row.version) RETURNING version
+            WHERE id = \(bind: row.id!) AND submission_id = \(bind: submission.id!) AND version = \(bind: row.version)
+            RETURNING \(unsafeRaw: Self.returnedAnswerColumns)
             """) else { return nil }
-        row.value = answer.value; row.b = answer.b; row.explanation = answer.explanation; row.selfPoints = answer.points
-        row.updatedBy = user.username; row.updatedAt = now
-        row.version = try returned.decode(column: "version", as: Int.self)
-        return row
+        return (try Answer.decode(row: returned), returned)
     }
+
+    /// What the conditional update returns: the answer's columns, as the answers' read names them.
+    private static let returnedAnswerColumns = Answer.columns.joined(separator: ", ")
 
     /// The change-log entries of a first answer's fields that are set, as `ChangeEntry` stores
     /// them, in one SQL statement (a Fluent create serialises the statement and reflects the

@@ -17,6 +17,8 @@ struct ServiceContext: Sendable {
     var verifyPassword: @Sendable (String, String) async throws -> Bool = { _, _ in false }
     /// This process's kept periods (PeriodCache), when the context comes from a request.
     var periods: PeriodCache? = nil
+    /// This process's kept answers (KeptAnswers), when the context comes from a request.
+    var keptAnswers: KeptAnswers? = nil
 
     var now: Date { clock.now() }
     /// Today in Việt Nam, ISO.
@@ -45,6 +47,6 @@ extension Request {
         return ServiceContext(actor: user, db: db, clock: application.clock, address: address,
                               hashPassword: { try await request.password.async.hash($0) },
                               verifyPassword: { try await request.password.async.verify($0, created: $1) },
-                              periods: application.periodCache)
+                              periods: application.periodCache, keptAnswers: application.keptAnswers)
     }
 }

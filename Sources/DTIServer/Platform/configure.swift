@@ -104,6 +104,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     if let metrics { front.use(MetricsMiddleware(metrics: metrics)) }
     app.publishedBytes = PublishedBytes(everyAnswer: securityHeaders.headers)
     app.periodCache = PeriodCache()
+    app.keptAnswers = KeptAnswers()
     app.liveRanking = LiveRanking()
     let publishedBytes = PublishedBytesMiddleware(cache: app.publishedBytes, sessionCookieName: app.sessions.configuration.cookieName)
     front.use(publishedBytes)  // published pages: rendered once, then bytes with ETag/304
