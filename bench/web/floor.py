@@ -59,9 +59,9 @@ def main():
             kept_headers = [(k, v) for k, v in r.headers.items() if k.lower() not in ("content-length", "connection", "date")]
         headers_file = os.path.join(work, "headers.txt")
         open(headers_file, "w").write("".join(f"{k}: {v}\n" for k, v in kept_headers))
-        for mode in ("route", "route-quiet", "responder", "responder-headers"):
+        for mode in ("route", "route-quiet", "responder", "responder-headers", "responder-lean"):
             port = free_port()
-            extra = [headers_file] if mode == "responder-headers" else []
+            extra = [headers_file] if mode in ("responder-headers", "responder-lean") else []
             processes.append(subprocess.Popen([a.floor, page, str(port), mode, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             wait(f"http://127.0.0.1:{port}{path}")
             bases[f"vapor-floor ({mode})"] = f"http://127.0.0.1:{port}"

@@ -7,7 +7,7 @@ import Vapor
 /// runs it beside nginx and the kept page of `dti serve`, so the gap between
 /// OpenDTI and nginx is split into what Vapor costs and what OpenDTI adds.
 ///
-///     vapor-floor FILE PORT route|route-quiet|responder|responder-headers [HEADERS_FILE]
+///     vapor-floor FILE PORT route|route-quiet|responder|responder-headers|responder-lean [HEADERS_FILE]
 ///
 /// `route`: one route (`GET **`) answering the bytes, no middleware at all.
 /// `route-quiet`: the same without Vapor's per-request metrics (`reportMetrics`).
@@ -16,12 +16,15 @@ import Vapor
 /// `responder-headers`: the same with the headers of `HEADERS_FILE` (one
 /// `Name: value` a line: the headers `dti serve` sends with its kept page),
 /// so the floor answers exactly what the kept page answers.
+/// `responder-lean`: `responder-headers` on the fewest handlers Vapor's HTTP/1
+/// pipeline can be configured down to (no request decompressor, no support
+/// for pipelined requests): what no setting of Vapor's server can go below.
 @main
 struct VaporFloor {
     static func main() async throws {
         let arguments = CommandLine.arguments
         guard arguments.count == 4 || arguments.count == 5, let port = Int(arguments[2]), let data = FileManager.default.contents(atPath: arguments[1]) else {
-            FileHandle.standardError.write(Data("usage: vapor-floor FILE PORT route|route-quiet|responder|responder-headers [HEADERS_FILE]\n".utf8))
+            FileHandle.standardError.write(Data("usage: vapor-floor FILE PORT route|route-quiet|responder|responder-headers|responder-lean [HEADERS_FILE]\n".utf8))
             exit(2)
         }
         let bytes = ByteBuffer(data: data)
@@ -37,6 +40,10 @@ struct VaporFloor {
         app.http.server.configuration.port = port
         app.middleware = Middlewares()
         app.http.server.configuration.reportMetrics = arguments[3] != "route-quiet"
+        if arguments[3] == "responder-lean" {
+            app.http.server.configuration.requestDecompression = .disabled
+            app.http.server.configuration.supportPipelining = false
+        }
         if arguments[3].hasPrefix("responder") {
             app.responder.use { _ in FixedResponder(bytes: bytes, headers: headers) }
         } else {
