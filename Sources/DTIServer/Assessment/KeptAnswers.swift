@@ -46,7 +46,7 @@ final class KeptAnswers: Sendable {
 
     /// Keeps rows read after the submission's row said `revision`. Each row decodes a column once.
     func keep(_ rows: [String: any SQLRow], of submission: UUID, revision: Int) {
-        let kept = rows.mapValues { $0 as? DecodedOnceRow ?? DecodedOnceRow($0) }
+        let kept = rows.mapValues { DecodedOnceRow($0) }
         entries.withLockedValue { entries in
             if entries.count >= Self.capacity, entries[submission] == nil { entries.removeAll() }
             entries[submission] = Entry(revision: revision, rows: kept)
