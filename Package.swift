@@ -87,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DTICLITests",
-            dependencies: ["dti"],
+            dependencies: ["dti", "DTIFormats"],
             resources: []
         ),
     ]

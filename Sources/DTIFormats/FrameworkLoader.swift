@@ -8,6 +8,8 @@ import Yams
 /// silently changes a score.
 public enum FrameworkLoader {
     public static let schema = "opendti.framework/1"
+    /// The largest version number a framework may carry: a version above it leaves no room for the next (issue 31).
+    public static let maxVersion = 1_000_000
 
     public static func load(path: String) throws(ProblemList) -> Framework {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -133,6 +135,9 @@ private struct Reader {
         }
         let year = integer(f, "year", in: root) ?? 0
         let version = integer(f, "version", in: root) ?? 0
+        if !(1...FrameworkLoader.maxVersion).contains(version), f["version"] != nil, Int(f["version"]?.scalar?.string ?? "") != nil {
+            fail(f["version"]!, "version", "\(version) không hợp lệ; phiên bản là số nguyên từ 1 đến \(FrameworkLoader.maxVersion)")
+        }
         var method = IndexMethod.raw
         if let m = string(f, "method", required: true, in: root) {
             if let parsed = IndexMethod(rawValue: m) { method = parsed } else {

@@ -162,9 +162,10 @@ public enum FrameworkWorkbook {
 
     /// The framework file a workbook stands for, and the framework it loads
     /// as, with `version` as its version. Throws every problem at once.
-    public static func read(_ data: Data, version: Int? = nil) throws(Problems) -> (yaml: String, framework: Framework) {
+    /// The workbook is read within `limits` (by default, those its size allows).
+    public static func read(_ data: Data, version: Int? = nil, limits: WorkbookReader.Limits? = nil) throws(Problems) -> (yaml: String, framework: Framework) {
         let book: WorkbookReader
-        do { book = try WorkbookReader(data: data) } catch {
+        do { book = try WorkbookReader(data: data, limits: limits ?? .forFile(size: data.count)) } catch {
             throw Problems(problems: [Problem(sheet: "(tệp)", message: "không đọc được tệp Excel (.xlsx): \(error)")])
         }
         guard let tree = book.sheets.first(where: { $0.name == treeSheet }) else {

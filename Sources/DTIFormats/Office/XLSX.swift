@@ -157,16 +157,32 @@ public struct Workbook: Sendable {
 
 /// An Excel file read back: each sheet as rows of cell texts, as the user
 /// typed them (numbers in their shortest exact decimal form).
-public struct WorkbookReader {
+///
+/// Reading is bounded by the size of what was sent (`Limits`, issue 31):
+/// what the archive expands to, each cell's length (Excel's own 32,767
+/// characters), the number of cells and the text they add up to (a shared
+/// string counts once for every cell that names it), each row number once;
+/// a reading that goes on past its deadline or is told to stop ends with a
+/// `Problem`. So a 12 KB file cannot become minutes of work or a gigabyte.
+public struct WorkbookReader: Sendable {
     public struct Sheet: Sendable {
         public var name: String
         /// Row number (1-based, as Excel shows it) → cells by zero-based column.
-        public var rows: [(number: Int, cells: [Int: String])]
+        public let rows: [(number: Int, cells: [Int: String])]
         /// The cells Excel stored as numbers (their text is in machine form,
         /// "1200.5"), as opposed to text typed by the user ("1.200,5").
         public var numericCells: Set<CellAddress> = []
+        /// Row number → its place in `rows` (each number appears once).
+        private let index: [Int: Int]
 
-        public func cell(row: Int, column: Int) -> String { rows.first { $0.number == row }?.cells[column] ?? "" }
+        public init(name: String, rows: [(number: Int, cells: [Int: String])], numericCells: Set<CellAddress> = []) {
+            self.name = name
+            self.rows = rows
+            self.numericCells = numericCells
+            self.index = Dictionary(rows.enumerated().map { ($1.number, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+
+        public func cell(row: Int, column: Int) -> String { index[row].flatMap { rows[$0].cells[column] } ?? "" }
 
         public func isNumeric(row: Int, column: Int) -> Bool { numericCells.contains(CellAddress(row: row, column: column)) }
     }
@@ -181,20 +197,71 @@ public struct WorkbookReader {
         public var description: String { message }
     }
 
+    /// How much work a file may cause, set from its size.
+    public struct Limits: Sendable {
+        /// Bytes the archive's parts may expand to, all together.
+        public var expandedBytes: Int
+        /// Characters in one cell: Excel's own limit.
+        public var cellCharacters: Int = 32_767
+        /// Cells with something in them, in all sheets.
+        public var cells: Int
+        /// UTF-8 bytes of all cells' text together (a shared string once per cell naming it).
+        public var textBytes: Int
+        /// When reading must have ended.
+        public var deadline: ContinuousClock.Instant?
+        /// Asked now and then: true ends the reading (the request was cancelled, the server stops).
+        public var shouldStop: @Sendable () -> Bool = { false }
+
+        public init(expandedBytes: Int, cells: Int, textBytes: Int, deadline: ContinuousClock.Instant? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) {
+            self.expandedBytes = expandedBytes
+            self.cells = cells
+            self.textBytes = textBytes
+            self.deadline = deadline
+            self.shouldStop = shouldStop
+        }
+
+        /// For a file of `size` bytes: up to `ratio` times its size once
+        /// expanded and as text (at least `floor`, at most `ceiling`), and a
+        /// cell per 16 bytes expanded (the shortest cell with a value is 15). Office files expand 5–20 times; our own
+        /// templates about 10.
+        public static func forFile(size: Int, ratio: Int = 100, floor: Int = 4 << 20, ceiling: Int = 64 << 20,
+                                   seconds: Double? = nil) -> Limits {
+            let expanded = min(ceiling, max(floor, size.multipliedReportingOverflow(by: ratio).overflow ? ceiling : size * ratio))
+            return Limits(expandedBytes: expanded, cells: min(1_000_000, expanded / 16), textBytes: expanded,
+                          deadline: seconds.map { ContinuousClock.now + .milliseconds(Int($0 * 1000)) })
+        }
+    }
+
     public let sheets: [Sheet]
 
+    /// Reads with limits set from the file's own size, and no deadline.
     public init(data: Data) throws {
+        try self.init(data: data, limits: .forFile(size: data.count))
+    }
+
+    public init(data: Data, limits: Limits) throws {
+        var budget = Budget(limits: limits)
         let files: [String: Data]
-        do { files = try Zip.entries(of: data) } catch let problem as Zip.Problem {
+        do { files = try Zip.entries(of: data, maxTotal: limits.expandedBytes, shouldStop: { budget.stopReason(at: ContinuousClock.now) != nil }) } catch let problem as Zip.Problem {
+            if let reason = budget.stopReason(at: .now) { throw Problem(message: reason) }
             throw Problem(message: "Không đọc được tệp Excel: \(problem.message).")
         }
-        func events(_ path: String) throws -> [XMLScan.Event] {
+        func scan(_ path: String, _ visit: (XMLScan.Event) throws -> Void) throws {
             guard let data = files[path] else { throw Problem(message: "Tệp Excel thiếu phần \(path); hãy lưu lại dưới dạng .xlsx.") }
-            do { return try XMLScan.events([UInt8](data)) } catch { throw Problem(message: "Tệp Excel hỏng ở phần \(path): \(error).") }
+            do {
+                try XMLScan.scan([UInt8](data)) { event in
+                    try budget.tick()
+                    try visit(event)
+                }
+            } catch let problem as Problem {
+                throw problem
+            } catch {
+                throw Problem(message: "Tệp Excel hỏng ở phần \(path): \(error).")
+            }
         }
         var targets: [String: String] = [:]
-        for case .start("Relationship", let a, _) in try events("xl/_rels/workbook.xml.rels") {
-            if let id = a["Id"], var target = a["Target"] {
+        try scan("xl/_rels/workbook.xml.rels") { event in
+            if case .start("Relationship", let a, _) = event, let id = a["Id"], var target = a["Target"] {
                 if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
                 targets[id] = target
             }
@@ -202,64 +269,135 @@ public struct WorkbookReader {
         var shared: [String] = []
         if files["xl/sharedStrings.xml"] != nil {
             var current = "", inText = false, inPhonetic = false
-            for event in try events("xl/sharedStrings.xml") {
+            try scan("xl/sharedStrings.xml") { event in
                 switch event {
                 case .start("si", _, _): current = ""
-                case .end("si"): shared.append(current)
+                case .end("si"):
+                    try budget.checkLength(current, place: "Chuỗi dùng chung thứ \(shared.count + 1)")
+                    shared.append(current)
                 case .start("rPh", _, let closed): inPhonetic = !closed
                 case .end("rPh"): inPhonetic = false
                 case .start("t", _, let closed): inText = !closed
                 case .end("t"): inText = false
-                case .text(let t) where inText && !inPhonetic: current += t
+                case .text(let t) where inText && !inPhonetic:
+                    current += t
+                    try budget.checkLength(current, place: "Chuỗi dùng chung thứ \(shared.count + 1)")
                 default: break
                 }
             }
         }
+        var listed: [(name: String, path: String)] = []
+        try scan("xl/workbook.xml") { event in
+            if case .start("sheet", let a, _) = event, let name = a["name"], let id = a["r:id"], let path = targets[id] { listed.append((name, path)) }
+        }
         var sheets: [Sheet] = []
-        for case .start("sheet", let a, _) in try events("xl/workbook.xml") {
-            guard let name = a["name"], let id = a["r:id"], let path = targets[id] else { continue }
+        for (name, path) in listed {
             var numeric: Set<CellAddress> = []
-            let rows = try Self.rows(events(path), shared: shared, numeric: &numeric)
-            sheets.append(Sheet(name: name, rows: rows, numericCells: numeric))
+            var reading = SheetReading(sheet: name, shared: shared)
+            try scan(path) { try reading.take($0, numeric: &numeric, budget: &budget) }
+            sheets.append(Sheet(name: name, rows: reading.rows, numericCells: numeric))
         }
         self.sheets = sheets
     }
 
     public func sheet(named name: String) -> Sheet? { sheets.first { $0.name == name } }
 
-    static func rows(_ events: [XMLScan.Event], shared: [String], numeric: inout Set<CellAddress>) throws -> [(number: Int, cells: [Int: String])] {
+    /// What a reading has spent of its limits.
+    struct Budget {
+        let limits: Limits
+        var cells = 0, textBytes = 0, events = 0
+
+        /// Why the reading must end now, if it must.
+        func stopReason(at now: ContinuousClock.Instant) -> String? {
+            if let deadline = limits.deadline, now > deadline { return "Tệp Excel cần quá nhiều thời gian để đọc; hãy bỏ bớt các dòng, ô hoặc trang không cần thiết rồi tải lên lại." }
+            if limits.shouldStop() { return "Việc đọc tệp Excel đã dừng (yêu cầu bị hủy hoặc máy chủ đang dừng)." }
+            return nil
+        }
+
+        /// Counts an event; every 4,096 asks whether to stop.
+        mutating func tick() throws {
+            events &+= 1
+            if events & 4095 == 0, let reason = stopReason(at: .now) { throw Problem(message: reason) }
+        }
+
+        func checkLength(_ text: String, place: String) throws {
+            // UTF-8 bytes bound characters from above: only count characters when the bytes are over.
+            guard text.utf8.count > limits.cellCharacters, text.count > limits.cellCharacters else { return }
+            throw Problem(message: "\(place) dài hơn \(Self.grouped(limits.cellCharacters)) ký tự, giới hạn một ô của Excel; hãy rút gọn nội dung ô đó.")
+        }
+
+        mutating func addCell(_ text: String, sheet: String, at reference: String) throws {
+            cells += 1
+            textBytes += text.utf8.count
+            if cells > limits.cells {
+                throw Problem(message: "Trang \"\(sheet.excerpt())\" (ô \(reference)): tệp có quá \(Self.grouped(limits.cells)) ô có nội dung so với kích thước của tệp; hãy bỏ các ô, dòng, trang không cần thiết.")
+            }
+            if textBytes > limits.textBytes {
+                throw Problem(message: "Trang \"\(sheet.excerpt())\" (ô \(reference)): nội dung các ô cộng lại quá \(Self.grouped(limits.textBytes >> 10)) KB so với kích thước của tệp (một chuỗi dùng chung được lặp lại ở quá nhiều ô); hãy bỏ các ô không cần thiết.")
+            }
+        }
+
+        /// 32767 → "32.767", the Vietnamese way.
+        static func grouped(_ n: Int) -> String {
+            let digits = Array(String(n))
+            var out = ""
+            for (i, d) in digits.enumerated() {
+                if i > 0, (digits.count - i) % 3 == 0 { out.append(".") }
+                out.append(d)
+            }
+            return out
+        }
+    }
+
+    /// One worksheet's events turned into rows as they arrive.
+    struct SheetReading {
+        let sheet: String
+        let shared: [String]
         var rows: [(number: Int, cells: [Int: String])] = []
+        var seenRows: Set<Int> = []
         var cells: [Int: String] = [:]
         var rowNumber = 0, column = 0, type = "n", value = "", inValue = false, inInline = false
-        for event in events {
+
+        init(sheet: String, shared: [String]) {
+            self.sheet = sheet
+            self.shared = shared
+        }
+
+        mutating func closeRow() throws {
+            guard seenRows.insert(rowNumber).inserted else {
+                throw Problem(message: "Trang \"\(sheet.excerpt())\": dòng \(rowNumber) xuất hiện hai lần; tệp không do Excel lưu hoặc đã hỏng, hãy lưu lại bằng Excel.")
+            }
+            rows.append((rowNumber, cells))
+        }
+
+        mutating func take(_ event: XMLScan.Event, numeric: inout Set<CellAddress>, budget: inout Budget) throws {
             switch event {
             case .start("row", let a, let closed):
                 if let r = a["r"] {
-                    guard let n = Int(r), (1...Self.maxRows).contains(n) else {
-                        throw Problem(message: "Số dòng \"\(r.excerpt())\" không hợp lệ (Excel có tối đa \(Self.maxRows) dòng).")
+                    guard let n = Int(r), (1...WorkbookReader.maxRows).contains(n) else {
+                        throw Problem(message: "Số dòng \"\(r.excerpt())\" không hợp lệ (Excel có tối đa \(WorkbookReader.maxRows) dòng).")
                     }
                     rowNumber = n
                 } else {
-                    guard rowNumber < Self.maxRows else { throw Problem(message: "Trang tính có quá \(Self.maxRows) dòng.") }
+                    guard rowNumber < WorkbookReader.maxRows else { throw Problem(message: "Trang tính có quá \(WorkbookReader.maxRows) dòng.") }
                     rowNumber += 1
                 }
                 cells = [:]
                 column = -1
-                if closed { rows.append((rowNumber, cells)) }
-            case .end("row"): rows.append((rowNumber, cells))
+                if closed { try closeRow() }
+            case .end("row"): try closeRow()
             case .start("c", let a, let closed):
                 if let r = a["r"] {
-                    guard let c = Self.column(of: r) else {
+                    guard let c = WorkbookReader.column(of: r) else {
                         throw Problem(message: "Dòng \(rowNumber): địa chỉ ô \"\(r.excerpt())\" không hợp lệ (cột Excel từ A đến XFD).")
                     }
                     column = c
                 } else {
-                    guard column + 1 < Self.maxColumns else { throw Problem(message: "Dòng \(rowNumber) có quá \(Self.maxColumns) cột.") }
+                    guard column + 1 < WorkbookReader.maxColumns else { throw Problem(message: "Dòng \(rowNumber) có quá \(WorkbookReader.maxColumns) cột.") }
                     column += 1
                 }
                 type = a["t"] ?? "n"
                 value = ""
-                if closed { continue }
             case .end("c"):
                 let text: String
                 switch type {
@@ -268,22 +406,26 @@ public struct WorkbookReader {
                     text = shared[i]
                 case "b": text = value == "1" ? "TRUE" : "FALSE"
                 case "n":
-                    text = Self.number(value)
+                    text = WorkbookReader.number(value)
                     if !text.isEmpty { numeric.insert(CellAddress(row: rowNumber, column: column)) }
                 default: text = value
                 }
-                if !text.isEmpty { cells[column] = text }
+                if !text.isEmpty {
+                    try budget.addCell(text, sheet: sheet, at: "\(Workbook.columnName(column))\(rowNumber)")
+                    cells[column] = text
+                }
             case .start("v", _, let closed): inValue = !closed
             case .end("v"): inValue = false
             case .start("is", _, _): inInline = true
             case .end("is"): inInline = false
             case .start("t", _, _) where inInline: inValue = true
             case .end("t") where inInline: inValue = false
-            case .text(let t) where inValue: value += t
+            case .text(let t) where inValue:
+                value += t
+                try budget.checkLength(value, place: "Ô \(Workbook.columnName(max(column, 0)))\(rowNumber) của trang \"\(sheet.excerpt())\"")
             default: break
             }
         }
-        return rows
     }
 
     /// Excel's limits: 1,048,576 rows and 16,384 columns (A…XFD).

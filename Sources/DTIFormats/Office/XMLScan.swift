@@ -13,6 +13,14 @@ public struct XMLScan {
 
     static func events(_ bytes: [UInt8]) throws -> [Event] {
         var events: [Event] = []
+        try scan(bytes) { events.append($0) }
+        return events
+    }
+
+    /// Each event handed to `visit` as it is read, none kept: memory stays
+    /// with what the caller keeps, whatever the document's size (a sheet of
+    /// millions of empty cells is not a list of millions of events).
+    static func scan(_ bytes: [UInt8], _ visit: (Event) throws -> Void) throws {
         var i = 0
         let n = bytes.count
         func find(_ pattern: [UInt8], from: Int) -> Int? {
@@ -28,7 +36,7 @@ public struct XMLScan {
             if bytes[i] != UInt8(ascii: "<") {
                 var j = i
                 while j < n, bytes[j] != UInt8(ascii: "<") { j += 1 }
-                events.append(.text(try decode(bytes[i..<j])))
+                try visit(.text(try decode(bytes[i..<j])))
                 i = j
                 continue
             }
@@ -37,7 +45,7 @@ public struct XMLScan {
                 i = e + 3
             } else if bytes[i..<min(n, i + 9)].elementsEqual("<![CDATA[".utf8) {
                 guard let e = find(Array("]]>".utf8), from: i + 9) else { throw Failure(description: "CDATA không đóng") }
-                events.append(.text(String(decoding: bytes[(i + 9)..<e], as: UTF8.self)))
+                try visit(.text(String(decoding: bytes[(i + 9)..<e], as: UTF8.self)))
                 i = e + 3
             } else if i + 1 < n, bytes[i + 1] == UInt8(ascii: "?") || bytes[i + 1] == UInt8(ascii: "!") {
                 if bytes[i + 1] == UInt8(ascii: "!") { throw Failure(description: "XML có khai báo DTD; không nhận") }
@@ -56,15 +64,14 @@ public struct XMLScan {
                 var body = Array(bytes[(i + 1)..<j])
                 i = j + 1
                 if body.first == UInt8(ascii: "/") {
-                    events.append(.end(name: String(decoding: body.dropFirst(), as: UTF8.self).trimmingSpaces))
+                    try visit(.end(name: String(decoding: body.dropFirst(), as: UTF8.self).trimmingSpaces))
                     continue
                 }
                 let selfClosing = body.last == UInt8(ascii: "/")
                 if selfClosing { body.removeLast() }
-                events.append(try tag(body, selfClosing: selfClosing))
+                try visit(try tag(body, selfClosing: selfClosing))
             }
         }
-        return events
     }
 
     static func tag(_ body: [UInt8], selfClosing: Bool) throws -> Event {

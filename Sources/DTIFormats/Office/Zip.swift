@@ -35,6 +35,13 @@ public enum Zip {
 
     /// Stops an expansion past the limit.
     struct TooLarge: Error {}
+    /// Stops an expansion the caller no longer wants.
+    struct Stopped: Error {}
+
+    /// The refusal of an archive that expands past `limit` bytes.
+    static func tooLarge(_ limit: Int) -> String {
+        limit >= 1 << 20 ? "nội dung giải nén vượt \(limit >> 20) MB, quá lớn so với kích thước của tệp" : "nội dung giải nén vượt \(limit >> 10) KB, quá lớn so với kích thước của tệp"
+    }
 
     /// The entries of an archive, by path. Refuses what it cannot read
     /// safely: more than `maxTotal` bytes once expanded (counted while
@@ -44,18 +51,21 @@ public enum Zip {
     /// inflater expands them from a provider that never serves a byte past
     /// the entry (ADR 0013: its own reader trapped, and looped for ever, on
     /// archives the fuzzer made).
-    public static func entries(of data: Data, maxTotal: Int = 64 << 20) throws -> [String: Data] {
+    /// `shouldStop` is asked between entries and every 64 KB expanded: true
+    /// ends the reading (a deadline passed, the request was cancelled).
+    public static func entries(of data: Data, maxTotal: Int = 64 << 20, shouldStop: () -> Bool = { false }) throws -> [String: Data] {
         let bytes = [UInt8](data)
         var result: [String: Data] = [:]
         var total = 0
         for entry in try checkStructure(bytes) where !entry.path.hasSuffix("/") {
+            if shouldStop() { throw Problem(message: "việc đọc tệp đã dừng") }
             if entry.flags & 1 != 0 { throw Problem(message: "tệp có mật khẩu (\(entry.path.excerpt())); hãy bỏ mật khẩu rồi tải lên lại") }
             let raw = data[(data.startIndex + entry.start)..<(data.startIndex + entry.start + entry.compressed)]
             var content = Data()
             switch entry.method {
             case 0:
                 total += raw.count
-                if total > maxTotal { throw Problem(message: "nội dung giải nén vượt \(maxTotal >> 20) MB") }
+                if total > maxTotal { throw Problem(message: Self.tooLarge(maxTotal)) }
                 content = Data(raw)
             case 8:
                 do {
@@ -67,10 +77,13 @@ public enum Zip {
                     }, consumer: { chunk in
                         total += chunk.count
                         if total > maxTotal { throw TooLarge() }
+                        if shouldStop() { throw Stopped() }
                         content.append(chunk)
                     })
                 } catch is TooLarge {
-                    throw Problem(message: "nội dung giải nén vượt \(maxTotal >> 20) MB")
+                    throw Problem(message: Self.tooLarge(maxTotal))
+                } catch is Stopped {
+                    throw Problem(message: "việc đọc tệp đã dừng")
                 } catch {
                     throw Problem(message: "mục \(entry.path.excerpt()) hỏng (dữ liệu nén không đọc được)")
                 }

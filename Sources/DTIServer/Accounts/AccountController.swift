@@ -111,7 +111,7 @@ struct AccountController: RouteCollection {
         }
         let name = form.file.filename
         do {
-            let rows = try BulkAccounts.read(Data(form.file.data.readableBytesView), fileName: name)
+            let rows = try await BulkAccounts.read(Data(form.file.data.readableBytesView), fileName: name, on: req.application.spreadsheetWork)
             switch try await BulkAccounts.create(rows, file: name, policy: accounts.policy, in: req.context) {
             case .success(let created):
                 let response = try await req.view.render("accounts-created", CreatedPage(layout: Layout(req, title: "Tài khoản vừa tạo"), accounts: created, file: name))
@@ -132,7 +132,7 @@ struct AccountController: RouteCollection {
             throw Abort(.unprocessableEntity, reason: "Thiếu nội dung tệp: cần dòng tiêu đề (Mã đơn vị, Vai trò, Tên đăng nhập, Họ tên, Thư điện tử) và ít nhất một dòng.")
         }
         let name = (try? req.query.get(String.self, at: "name")) ?? "tai-khoan.csv"
-        let rows = try BulkAccounts.read(Data(body.readableBytesView), fileName: name)
+        let rows = try await BulkAccounts.read(Data(body.readableBytesView), fileName: name, on: req.application.spreadsheetWork)
         switch try await BulkAccounts.create(rows, file: name, policy: accounts.policy, in: req.context) {
         case .success(let created):
             let response = try await created.encodeResponse(status: .created, for: req)

@@ -36,17 +36,25 @@ enum BulkAccounts {
         ("email", ["thu dien tu", "email", "e-mail"], "Thư điện tử"),
     ]
 
+    /// The rows of an uploaded file, read on the spreadsheet thread within the limits its size allows.
+    static func read(_ data: Data, fileName: String, on work: SpreadsheetWork) async throws -> [Row] {
+        try await work.read(data) { data, limits in try read(data, fileName: fileName, limits: limits) }
+    }
+
     /// The rows of an uploaded file: XLSX (its first sheet) or CSV.
-    static func read(_ data: Data, fileName: String) throws -> [Row] {
+    static func read(_ data: Data, fileName: String, limits: WorkbookReader.Limits) throws -> [Row] {
         var table: [(line: Int, cells: [String])] = []
         if data.starts(with: [0x50, 0x4B]) || fileName.lowercased().hasSuffix(".xlsx") {
             let book: WorkbookReader
-            do { book = try WorkbookReader(data: data) } catch {
-                throw DomainError.invalid("Tệp \(fileName.excerpt()): không đọc được tệp Excel (.xlsx).")
+            do { book = try WorkbookReader(data: data, limits: limits) } catch let problem as WorkbookReader.Problem {
+                throw DomainError.invalid("Tệp \(fileName.excerpt()): \(problem.message)")
             }
             guard let sheet = book.sheets.first else { throw DomainError.invalid("Tệp \(fileName.excerpt()) không có trang tính nào.") }
+            // Only the columns the header names are read: a stray cell in column XFD
+            // must not make every row 16,384 cells wide.
+            let headerRow = sheet.rows.first
+            let width = min(64, (headerRow?.cells.keys.max() ?? -1) + 1)
             for row in sheet.rows {
-                let width = (row.cells.keys.max() ?? -1) + 1
                 table.append((row.number, (0..<width).map { row.cells[$0] ?? "" }))
             }
         } else {

@@ -49,17 +49,17 @@ struct LoginService {
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
         guard let user = try await UserAccount.query(on: request.db).filter(\.$username == name).first(), user.active else {
             // Spend the same time as a real check, so timing does not reveal which accounts exist.
-            _ = try? await request.password.async.verify(password, created: Self.timingHash)
+            _ = try await request.application.passwordWork.verify(password, created: Self.timingHash)
             try await AuditLog.record(request, actor: nil, action: "login_failed", target: name, detail: "tài khoản không tồn tại")
             return .failure(.wrongCredentials)
         }
         if let until = user.lockedUntil, until > request.now {
             // The same work as a real check, so timing does not tell a locked account either.
-            _ = try? await request.password.async.verify(password, created: Self.timingHash)
+            _ = try await request.application.passwordWork.verify(password, created: Self.timingHash)
             try await AuditLog.record(request, actor: user, action: "login_refused_locked", target: user.username)
             return .failure(.wrongCredentials)
         }
-        if try await request.password.async.verify(password, created: user.passwordHash) {
+        if try await request.application.passwordWork.verify(password, created: user.passwordHash) {
             user.failedLogins = 0
             user.lockedUntil = nil
             try await user.save(on: request.db)

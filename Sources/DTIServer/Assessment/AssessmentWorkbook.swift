@@ -86,12 +86,20 @@ enum AssessmentWorkbook {
         var reason: String { "Tệp Excel chưa được nhập; không có số liệu nào thay đổi:\n" + problems.joined(separator: "\n") }
     }
 
+    /// An uploaded template read on the spreadsheet thread, within the limits
+    /// its size allows (`SpreadsheetWork`); a file it cannot read is `Refused`.
+    static func read(_ data: Data, on work: SpreadsheetWork) async throws -> WorkbookReader {
+        do {
+            return try await work.read(data) { data, limits in try WorkbookReader(data: data, limits: limits) }
+        } catch let p as WorkbookReader.Problem {
+            throw Refused(problems: [p.message])
+        }
+    }
+
     /// Imports a filled template: every row checked first; then all changes
     /// written in one transaction, or none. Returns the criteria changed.
-    static func importWorkbook(_ a: SelfAssessment, data: Data, fileName: String, in ctx: ServiceContext) async throws -> [String] {
+    static func importWorkbook(_ a: SelfAssessment, book: WorkbookReader, fileName: String, in ctx: ServiceContext) async throws -> [String] {
         let user = try ctx.signedIn()
-        let book: WorkbookReader
-        do { book = try WorkbookReader(data: data) } catch let p as WorkbookReader.Problem { throw Refused(problems: [p.message]) }
         guard let sheet = book.sheet(named: sheetName) else {
             throw Refused(problems: ["Tệp không có trang \"\(sheetName)\"; hãy tải tệp mẫu của hệ thống rồi điền vào đó."])
         }

@@ -213,7 +213,8 @@ struct SelfAssessmentController: RouteCollection {
         guard let body = req.body.data, body.readableBytes > 0 else { throw Abort(.unprocessableEntity, reason: "Chưa gửi tệp Excel.") }
         let name = (try? req.query.get(String.self, at: "name")) ?? AssessmentWorkbook.fileName(a)
         do {
-            let changed = try await AssessmentWorkbook.importWorkbook(a, data: Data(body.readableBytesView), fileName: name, in: req.context)
+            let book = try await AssessmentWorkbook.read(Data(body.readableBytesView), on: req.application.spreadsheetWork)
+            let changed = try await AssessmentWorkbook.importWorkbook(a, book: book, fileName: name, in: req.context)
             return try await Imported(changed: changed, view: SelfAssessmentView(try await load(req), for: req.user!)).encodeResponse(for: req)
         } catch let refused as AssessmentWorkbook.Refused {
             return try await ImportProblems(error: true, reason: refused.reason, problems: refused.problems)
@@ -245,7 +246,8 @@ struct SelfAssessmentController: RouteCollection {
                 }
             }
             if data.isEmpty { throw Abort(.unprocessableEntity, reason: "Chưa chọn tệp Excel để tải lên.") }
-            let changed = try await AssessmentWorkbook.importWorkbook(a, data: data, fileName: name, in: req.context)
+            let book = try await AssessmentWorkbook.read(data, on: req.application.spreadsheetWork)
+            let changed = try await AssessmentWorkbook.importWorkbook(a, book: book, fileName: name, in: req.context)
             return changed.isEmpty ? "Tệp \(name) không có số liệu mới." : "Đã nhập \(changed.count) tiêu chí từ tệp \(name): \(changed.joined(separator: ", "))."
         }
     }

@@ -64,7 +64,7 @@ public enum DemoSeeder {
             ("daumoi.xa", "Cán bộ đầu mối \(commune.name)", .focalPoint, commune.id),
             ("lanhdao.xa", "Lãnh đạo \(commune.name)", .unitLeader, commune.id),
         ]
-        let hash = try await app.password.async.hash(password)
+        let hash = try await app.passwordWork.hash(password)
         var logins: [Login] = []
         for (username, name, role, unit) in accounts {
             let account = UserAccount(username: username, displayName: name, passwordHash: hash, role: role, unitID: unit)

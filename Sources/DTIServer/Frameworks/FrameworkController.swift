@@ -143,15 +143,24 @@ struct FrameworkController: RouteCollection {
         var framework: Framework
         var notice: String?
         if data.starts(with: [0x50, 0x4B]) || name.lowercased().hasSuffix(".xlsx") {
+            // Read on the spreadsheet thread, within the limits the file's size allows (SpreadsheetWork).
+            let work = req.application.spreadsheetWork
             do {
-                (yaml, framework) = try FrameworkWorkbook.read(data)
+                (yaml, framework) = try await work.read(data) { data, limits in try FrameworkWorkbook.read(data, limits: limits) }
                 let newest = try await FrameworkVersion.query(on: req.db).filter(\.$key == framework.id).sort(\.$version, .descending).first()
                 if let newest, newest.version >= framework.version {
-                    (yaml, framework) = try FrameworkWorkbook.read(data, version: newest.version + 1)
-                    notice = "Tệp ghi phiên bản đã có; bản này sẽ được lưu là phiên bản \(newest.version + 1)."
+                    guard newest.version < FrameworkLoader.maxVersion else {
+                        return try await importPage(req, yaml: "", errors: ["Tệp \(name.excerpt()) chưa nhập được: bộ chỉ số \(framework.id.excerpt()) đã có phiên bản \(newest.version), số phiên bản lớn nhất."],
+                                                    status: .unprocessableEntity)
+                    }
+                    let next = newest.version + 1
+                    (yaml, framework) = try await work.read(data) { data, limits in try FrameworkWorkbook.read(data, version: next, limits: limits) }
+                    notice = "Tệp ghi phiên bản đã có; bản này sẽ được lưu là phiên bản \(next)."
                 }
             } catch let problems as FrameworkWorkbook.Problems {
-                return try await importPage(req, yaml: "", errors: ["Tệp \(name) chưa nhập được; không có gì được lưu:"] + problems.problems.map(\.description),
+                // Each problem a line, at most 100 of them: a broken file gets an answer of a page.
+                let lines = AssessmentWorkbook.shortList(problems.problems.map { $0.description.excerpt(limit: 300) })
+                return try await importPage(req, yaml: "", errors: ["Tệp \(name.excerpt()) chưa nhập được; không có gì được lưu:"] + lines,
                                             status: .unprocessableEntity)
             }
         } else {

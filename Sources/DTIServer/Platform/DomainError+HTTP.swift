@@ -12,9 +12,16 @@ extension DomainError: AbortError {
         case .conflict: return .conflict
         case .invalid: return .unprocessableEntity
         case .unavailable: return .serviceUnavailable
+        case .busy: return .tooManyRequests
         case .failure: return .internalServerError
         }
     }
 
     var reason: String { message }
+
+    /// A busy refusal says when to try again.
+    var headers: HTTPHeaders {
+        if case .busy = self { return ["Retry-After": "5"] }
+        return [:]
+    }
 }

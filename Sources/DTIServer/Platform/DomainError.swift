@@ -16,13 +16,15 @@ enum DomainError: Error, Equatable {
     case invalid(String)
     /// A tool the server needs is not installed.
     case unavailable(String)
+    /// Too much of this work is already running or waiting: try again shortly.
+    case busy(String)
     /// The server failed; the message says what it could not do.
     case failure(String)
 
     var message: String {
         switch self {
         case .unauthenticated: return "Cần đăng nhập."
-        case .forbidden(let m), .notFound(let m), .conflict(let m), .invalid(let m), .unavailable(let m), .failure(let m): return m
+        case .forbidden(let m), .notFound(let m), .conflict(let m), .invalid(let m), .unavailable(let m), .busy(let m), .failure(let m): return m
         }
     }
 }

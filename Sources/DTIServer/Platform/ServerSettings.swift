@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// Configuration, read once from the environment at start. Every bad or
 /// missing value is listed before the server refuses to start.
@@ -35,6 +36,11 @@ public struct ServerSettings: Sendable {
     /// PostgreSQL connections each event loop keeps (`DTI_DB_CONNECTIONS`, default 4);
     /// a server holds this many times its cores. SQLite ignores it.
     public var databaseConnectionsPerLoop: Int = 4
+    /// Threads that hash and check passwords (`DTI_PASSWORD_THREADS`, default
+    /// half the cores, at least 1); 8 sign-ins per thread may wait, more get 429.
+    public var passwordThreads: Int = max(1, System.coreCount / 2)
+    /// Seconds one uploaded spreadsheet may take to read (`DTI_SPREADSHEET_SECONDS`, default 15).
+    public var spreadsheetSeconds: Int = 15
     /// SMTP delivery of notifications (none when the host is empty).
     public var smtpHost: String = ""
     public var smtpPort: Int = 25
@@ -78,7 +84,7 @@ public struct ServerSettings: Sendable {
     /// Reads `DTI_DATA_DIR`, `DATABASE_URL`, `DTI_FRAMEWORKS_DIR`,
     /// `DTI_SECURE_COOKIES`, `DTI_SESSION_IDLE_MINUTES`, `DTI_SESSION_MAX_HOURS`,
     /// `DTI_PASSWORD_MIN_LENGTH`, `DTI_MAX_FAILED_LOGINS`, `DTI_LOCKOUT_MINUTES`, `DTI_EVIDENCE_MAX_MB`, `DTI_METRICS`,
-    /// `DTI_NIO_EXECUTOR`, `DTI_DB_CONNECTIONS`.
+    /// `DTI_NIO_EXECUTOR`, `DTI_DB_CONNECTIONS`, `DTI_PASSWORD_THREADS`, `DTI_SPREADSHEET_SECONDS`.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Problems) -> ServerSettings {
         var problems: [Problem] = []
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
@@ -126,6 +132,8 @@ public struct ServerSettings: Sendable {
         settings.metrics = onOff("DTI_METRICS", true)
         settings.nioExecutor = onOff("DTI_NIO_EXECUTOR", true)
         settings.databaseConnectionsPerLoop = integer("DTI_DB_CONNECTIONS", 4, 1...64)
+        settings.passwordThreads = integer("DTI_PASSWORD_THREADS", settings.passwordThreads, 1...64)
+        settings.spreadsheetSeconds = integer("DTI_SPREADSHEET_SECONDS", 15, 1...600)
         settings.smtpHost = env["DTI_SMTP_HOST"] ?? ""
         settings.smtpPort = integer("DTI_SMTP_PORT", 25, 1...65535)
         settings.smtpUser = env["DTI_SMTP_USER"].flatMap { $0.isEmpty ? nil : $0 }

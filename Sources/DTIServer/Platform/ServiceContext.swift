@@ -45,8 +45,8 @@ extension Request {
         let address = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) }
             ?? remoteAddress?.ipAddress ?? ""
         return ServiceContext(actor: user, db: db, clock: application.clock, address: address,
-                              hashPassword: { try await request.password.async.hash($0) },
-                              verifyPassword: { try await request.password.async.verify($0, created: $1) },
+                              hashPassword: { [work = application.passwordWork] in try await work.hash($0) },
+                              verifyPassword: { [work = application.passwordWork] in try await work.verify($0, created: $1) },
                               periods: application.periodCache, keptAnswers: application.keptAnswers)
     }
 }

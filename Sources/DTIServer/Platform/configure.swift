@@ -72,6 +72,14 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         HTTPCookies.Value(string: id.string, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .strict)
     }
     app.passwords.use(.bcrypt)
+    // Passwords and uploaded spreadsheets are heavy: each on threads of its own with a bounded
+    // queue, never on the event loops nor on the threads SQLite's statements run on (ADR 0037).
+    let passwordPool = BoundedWork(purpose: "kiểm tra mật khẩu", threads: settings.passwordThreads, capacity: settings.passwordThreads * 8)
+    app.lifecycle.use(passwordPool)
+    app.passwordWork = PasswordWork(work: passwordPool)
+    let spreadsheetPool = BoundedWork(purpose: "đọc tệp Excel", threads: 1, capacity: 3)
+    app.lifecycle.use(spreadsheetPool)
+    app.spreadsheetWork = SpreadsheetWork(work: spreadsheetPool, seconds: Double(settings.spreadsheetSeconds))
     // Outside tools, looked up once (not on every results page).
     app.converter = InstalledTools()
     // Word documents are built on a thread of their own, one at a time (DocumentWork).
