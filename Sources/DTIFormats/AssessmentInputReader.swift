@@ -27,15 +27,6 @@ struct SourcePoint: Sendable {
     static let none = SourcePoint(line: 0, column: 0)
 }
 
-extension String {
-    /// Trims ASCII spaces and tabs; cheaper than Foundation's trimming for
-    /// the common case of a field with nothing to trim.
-    var trimmedField: String {
-        guard let first = utf8.first, let last = utf8.last else { return self }
-        if first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 { return self }
-        return trimmingCharacters(in: .whitespaces)
-    }
-}
 
 public enum AssessmentInputReader {
     /// Reads `units` (columns `unit`, `group`, optional `tags`) and the
@@ -102,10 +93,10 @@ public enum AssessmentInputReader {
                 let value = record.string(vc).trimmedField
                 let b = bColumn.map { record.string($0).trimmedField } ?? ""
                 let input: CriterionInput
-                switch parseInput(framework.leafRule(leaf), value: value, b: b) {
+                switch AnswerParser.read(framework.leafRule(leaf), value: value, b: b) {
                 case .success(let parsed): input = parsed
                 case .failure(let failure):
-                    problems.append(TableProblem(location: record.location(file, failure.inB ? (bColumn ?? vc) : vc), message: "tiêu chí \(code): \(failure.message)"))
+                    problems.append(TableProblem(location: record.location(file, failure.field == "b" ? (bColumn ?? vc) : vc), message: "tiêu chí \(code): \(failure.message)"))
                     return
                 }
                 if let previous = points[unitIndex]?[leaf], previous.line > 0 {
@@ -174,117 +165,4 @@ public enum AssessmentInputReader {
         }
         return units
     }
-
-    struct InputFailure: Error {
-        var message: String
-        var inB = false
-    }
-
-    static let yes: Set = ["1", "x", "có", "co", "yes", "y", "true", "đạt", "dat"]
-    static let no: Set = ["0", "không", "khong", "no", "n", "false", "không đạt", "khong dat"]
-
-    static func number(_ text: String, _ what: String, typed: Bool = false) -> Result<ScaledDecimal, InputFailure> {
-        switch typed ? WrittenNumber.parseVietnamese(text) : WrittenNumber.parse(text) {
-        case .success(let n): return .success(n.value)
-        case .failure(let e): return .failure(InputFailure(message: "\(what): \(e.message(for: text))"))
-        }
-    }
-
-    /// Reads one answer as the criterion's rule needs it.
-    /// `typed`: a person typed it (web form, API, Excel text cell), so numbers
-    /// follow the Vietnamese convention (`WrittenNumber.parseVietnamese`).
-    static func parseInput(_ rule: Rule, value: String, b: String, typed: Bool = false) -> Result<CriterionInput, InputFailure> {
-        if value.isEmpty, case .ratio = rule {} else if value.isEmpty {
-            return .failure(InputFailure(message: "cột \"value\" trống; cần \(rule.expectedInput)"))
-        }
-        switch rule {
-        case .yesNo:
-            if yes.contains(value) { return .success(.yesNo(true)) }
-            if no.contains(value) { return .success(.yesNo(false)) }
-            let v = VietnameseText.normalized(value.lowercased())
-            if yes.contains(v) { return .success(.yesNo(true)) }
-            if no.contains(v) { return .success(.yesNo(false)) }
-            return .failure(InputFailure(message: "\"\(value.excerpt())\" không phải có/không (dùng 1/0, có/không)"))
-        case .tiers, .cappedCount:
-            return number(value, "số đếm", typed: typed).map(CriterionInput.number)
-        case .manual:
-            return number(value, "điểm chấm", typed: typed).map(CriterionInput.manual)
-        case .ratio:
-            if value.isEmpty { return .failure(InputFailure(message: "cột \"value\" (a) trống; cần hai số a và b")) }
-            if b.isEmpty { return .failure(InputFailure(message: "tiêu chí tính theo tỷ lệ cần cột \"b\" (\(ratioText(rule)))", inB: true)) }
-            return number(value, "a", typed: typed).flatMap { a in
-                number(b, "b", typed: typed).mapError { InputFailure(message: $0.message, inB: true) }.map { CriterionInput.ratio(a: a, b: $0) }
-            }
-        case .choice:
-            return .success(.choice(value))
-        case .parts:
-            let keys = value == "-" ? [] : value.split(whereSeparator: { $0 == ";" || $0 == "|" || $0 == "+" }).map { String($0).trimmedField }
-            return .success(.parts(Set(keys)))
-        }
-    }
-
-    static func ratioText(_ rule: Rule) -> String {
-        if case .ratio(let r) = rule { return "b = \(r.denominator)" }
-        return ""
-    }
-}
-
-/// Reads one answer typed by a person (a web form, an API call, a spreadsheet
-/// cell) the way `dti score` reads a CSV cell: same rules, same messages.
-public enum AnswerParser {
-    /// The input for `rule` from a stored answer, or a Vietnamese message.
-    public static func parse(_ rule: Rule, value: String, b: String) -> Result<CriterionInput, AnswerProblem> {
-        switch AssessmentInputReader.parseInput(rule, value: value.trimmedField, b: b.trimmedField) {
-        case .success(let input): return .success(input)
-        case .failure(let failure): return .failure(AnswerProblem(message: failure.message, field: failure.inB ? "b" : "value"))
-        }
-    }
-
-    /// What a person typed, read with Vietnamese numbers ("1.200" is one
-    /// thousand two hundred, "12,5" twelve and a half, "1.5" refused), with
-    /// the value and b to store: numbers rewritten without grouping and with
-    /// a decimal comma ("1.200,50" → "1200,50"), which every reader of
-    /// stored answers (the server, `dti score` on published inputs) reads
-    /// the same way.
-    public static func parseTyped(_ rule: Rule, value: String, b: String) -> Result<TypedAnswer, AnswerProblem> {
-        let value = value.trimmedField, b = b.trimmedField
-        switch AssessmentInputReader.parseInput(rule, value: value, b: b, typed: true) {
-        case .failure(let failure):
-            return .failure(AnswerProblem(message: failure.message, field: failure.inB ? "b" : "value"))
-        case .success(let input):
-            func stored(_ text: String) -> String {
-                guard case .success(let n) = WrittenNumber.parseVietnamese(text) else { return text }
-                return n.value.formatted(decimals: n.decimals, separator: ",")
-            }
-            switch rule {
-            case .tiers, .cappedCount, .manual: return .success(TypedAnswer(input: input, value: stored(value), b: b))
-            case .ratio: return .success(TypedAnswer(input: input, value: stored(value), b: stored(b)))
-            default: return .success(TypedAnswer(input: input, value: value, b: b))
-            }
-        }
-    }
-}
-
-extension AnswerParser {
-    /// Whether a stored answer makes its criterion not apply to the unit
-    /// ("b = 0" on a ratio the framework calls not applicable), as `dti score`
-    /// reads it. The live ranking and the scorecard both ask this.
-    public static func answersNotApplicable(_ rule: Rule, max: ScaledDecimal, value: String, b: String) -> Bool {
-        guard case .success(let input) = parse(rule, value: value, b: b) else { return false }
-        return rule.evaluate(input, max: max) == .notApplicable
-    }
-}
-
-/// A typed answer read and ready to store.
-public struct TypedAnswer: Sendable {
-    public var input: CriterionInput
-    /// The value and b as stored.
-    public var value: String
-    public var b: String
-}
-
-public struct AnswerProblem: Error, Sendable {
-    public var message: String
-    /// `value` or `b`.
-    public var field: String
 }

@@ -239,7 +239,7 @@ struct SelfAssessmentView: Content {
                               openCorrections: rows.filter(\.correctionOpen).map(\.option),
                               deadline: deadline.map(DateText.display), daysLeft: daysLeft,
                               deadlineText: daysLeft.map { $0 > 0 ? "còn \($0) ngày" : $0 == 0 ? "hạn chót là hôm nay" : "đã quá hạn \(-$0) ngày" })
-        let official = ResultsService.officialScore(a.assessedUnit, answers: a.answers, in: fw)
+        let official = OfficialScore.unit(a.assessedUnit, answers: a.answers, in: fw)
         officialTotal = PointsText.points(official.totalPoints)
         officialIndex = Self.indexText(official, in: fw)
         canScore = rows.contains { $0.canEvaluate || $0.canAppraise }

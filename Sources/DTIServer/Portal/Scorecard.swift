@@ -49,22 +49,21 @@ struct Scorecard {
            let mine = json["units"]?.array?.first(where: { $0["code"]?.string == code }),
            let link = period.frameworks.first(where: { $0.level == loaded.level }) {
             let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
-            let answers = Dictionary((mine["answers"]?.array ?? []).compactMap { a in a["criterion"]?.string.map { ($0, a) } }, uniquingKeysWith: { a, _ in a })
-            func pts(_ v: JSONValue?) -> String { v?.decimal.map(PointsText.points) ?? "-" }
+            let answers = Dictionary((mine["answers"]?.array ?? []).compactMap { a in a["criterion"]?.string.map { ($0, PublishedAnswer(a)) } },
+                                     uniquingKeysWith: { a, _ in a })
             let tags = Set(try await UnitModel.query(on: db).filter(\.$code == code).first()?.tagList ?? [])
             for (position, leaf) in fw.leaves.enumerated() {
                 let node = fw.nodes[leaf]
                 let a = answers[node.code]
-                // A criterion that does not apply to the unit (by its tags, or
-                // answered "b = 0" where the framework says so) is shown but loses nothing.
+                // A criterion that does not apply to the unit (by its tags, or by its answer:
+                // OfficialScore's rule) is shown but loses nothing.
                 var applies = node.applicability.applies(toUnitTagged: tags)
-                if applies, a?["evaluator"]?.decimal == nil, a?["council"]?.decimal == nil,
-                   let value = a?["value"]?.string, let b = a?["b"]?.string,
-                   AnswerParser.answersNotApplicable(fw.leafRule(position), max: node.max, value: value, b: b) { applies = false }
+                if applies, let a, OfficialScore.makesNotApplicable(a, rule: fw.leafRule(position), max: node.max) { applies = false }
                 criteria.append(Criterion(code: node.code, name: node.name, max: applies ? FrameworkCatalog.text(node.max) : "không áp dụng",
-                                          selfPoints: pts(a?["self"]), evaluator: pts(a?["evaluator"]), council: pts(a?["council"]), final: pts(a?["final"])))
+                                          selfPoints: PointsText.points(a?.selfPoints), evaluator: PointsText.points(a?.evaluatorPoints),
+                                          council: PointsText.points(a?.councilPoints), final: PointsText.points(a?.finalPoints)))
                 guard applies else { continue }
-                let final = a?["final"]?.decimal ?? .zero
+                let final = ScaledDecimal(micros: a?.finalPoints ?? 0)
                 if node.max > final { losses.append(Loss(code: node.code, name: node.name, lost: node.max - final, max: node.max)) }
             }
         } else {
@@ -164,4 +163,22 @@ struct HistoryView: Encodable {
 
 extension Array {
     subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
+
+/// An answer as the published inputs snapshot keeps it, read typed (exact
+/// decimals), so that OfficialScore judges it as it judged the stored row.
+struct PublishedAnswer: ReviewedAnswer {
+    var value: String
+    var b: String
+    var selfPoints: Int64?
+    var evaluatorPoints: Int64?
+    var councilPoints: Int64?
+
+    init(_ json: JSONValue) {
+        value = json["value"]?.string ?? ""
+        b = json["b"]?.string ?? ""
+        selfPoints = json["self"]?.decimal?.micros
+        evaluatorPoints = json["evaluator"]?.decimal?.micros
+        councilPoints = json["council"]?.decimal?.micros
+    }
 }

@@ -291,14 +291,12 @@ final class LiveRanking: Sendable {
     /// A unit's score: from its answers when submitted and reporting, else as not reporting.
     private static func score(_ unit: AssessedUnit, submission: SubmissionState?, silent: Bool,
                               answers: [Key: [String: AnswerPoints]], in fw: CompiledFramework) -> UnitScore {
-        guard let submission, submission.submitted, !silent else {
-            return ScoringEngine.aggregate(unit, leafPoints: Array(repeating: .missing, count: fw.leaves.count), reported: false, in: fw)
-        }
-        return ResultsService.officialScore(unit, answers: answers[submission.id] ?? [:], in: fw)
+        guard let submission, submission.submitted, !silent else { return OfficialScore.notReporting(unit, in: fw) }
+        return OfficialScore.unit(unit, answers: answers[submission.id] ?? [:], in: fw)
     }
 
     /// What scoring reads of an answer, as a value.
-    struct AnswerPoints: Sendable, ScoredAnswer {
+    struct AnswerPoints: Sendable, ReviewedAnswer {
         var value: String
         var b: String
         var selfPoints: Int64?
@@ -335,21 +333,8 @@ final class LiveRanking: Sendable {
     }
 }
 
-/// What the live ranking and publication read of an answer to score it.
-protocol ScoredAnswer {
-    var value: String { get }
-    var b: String { get }
-    var evaluatorPoints: Int64? { get }
-    var councilPoints: Int64? { get }
-    var selfPoints: Int64? { get }
-}
-
-extension ScoredAnswer {
-    /// The score that counts: the council's, else the evaluator's, else the unit's own.
-    var finalPoints: Int64? { councilPoints ?? evaluatorPoints ?? selfPoints }
-}
-
-extension Answer: ScoredAnswer {}
+/// A stored answer is scored by DTICore's `OfficialScore`.
+extension Answer: ReviewedAnswer {}
 
 extension Application {
     private struct LiveRankingKey: StorageKey { typealias Value = LiveRanking }

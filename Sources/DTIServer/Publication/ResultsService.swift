@@ -38,32 +38,18 @@ enum ResultsService {
                 let assessed = AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList))
                 // A unit marked as not reporting ranks as such, whatever it entered.
                 guard let submission = submittedUnits[unit.id!], !silent.contains(unit.id!) else {
-                    scores.append(ScoringEngine.aggregate(assessed, leafPoints: Array(repeating: .missing, count: fw.leaves.count), reported: false, in: fw))
+                    scores.append(OfficialScore.notReporting(assessed, in: fw))
                     continue
                 }
                 let answers = answersBySubmission[submission.id!] ?? []
                 let byCode = Dictionary(uniqueKeysWithValues: answers.map { ($0.criterion, $0) })
                 answersByUnit[unit.id!] = byCode
-                scores.append(officialScore(assessed, answers: byCode, in: fw))
+                scores.append(OfficialScore.unit(assessed, answers: byCode, in: fw))
             }
             out.append(LevelResult(level: link.level, frameworkVersion: link.frameworkVersion,
                                    result: Assessment.rank(fw, scores: scores), units: units, answers: answersByUnit))
         }
         return out
-    }
-
-    /// A unit's score from the points that count (the council's, else the
-    /// evaluator's, else its own), as the live ranking and publication take it.
-    static func officialScore(_ unit: AssessedUnit, answers byCode: [String: some ScoredAnswer], in fw: CompiledFramework) -> UnitScore {
-        let leafPoints: [ScoringEngine.LeafPoints] = fw.leaves.enumerated().map { position, leaf in
-            guard let answer = byCode[fw.nodes[leaf].code], let p = answer.finalPoints else { return .missing }
-            // "b = 0" on a ratio the framework calls not applicable leaves the
-            // unit's maximum, as `dti score` does, unless a reviewer scored it.
-            if answer.evaluatorPoints == nil, answer.councilPoints == nil,
-               AnswerParser.answersNotApplicable(fw.leafRule(position), max: fw.nodes[leaf].max, value: answer.value, b: answer.b) { return .notApplicable }
-            return .points(ScaledDecimal(micros: p))
-        }
-        return ScoringEngine.aggregate(unit, leafPoints: leafPoints, reported: true, in: fw)
     }
 
     /// The ranking of every level as JSON, in the same shape as `dti rank --format json`.
