@@ -39,6 +39,15 @@ struct SavedAnswer: Decodable {
 
 @Suite("Self-assessment: answers, submission, two-account approval", .serialized)
 struct SelfAssessmentTests {
+    /// The change-log entries of one unit's submission in `period` (the demo's other units and
+    /// periods have entries of their own: their seeded answers, by "demo").
+    func changeLog(_ app: Application, _ period: String, _ unit: String) async throws -> QueryBuilder<ChangeEntry> {
+        let unitID = try #require(try await UnitModel.query(on: app.db).filter(\.$code == unit).first()?.id)
+        let submission = try #require(try await Submission.query(on: app.db).filter(\.$period.$id == UUID(uuidString: period)!)
+            .filter(\.$unit.$id == unitID).first())
+        return ChangeEntry.query(on: app.db).filter(\.$submissionID == submission.id!)
+    }
+
     func put(_ b: Browser, _ period: String, _ unit: String, _ code: String, value: String, version: Int, explanation: String? = nil) async throws -> Browser.Result {
         var body: [String: String] = ["value": value]
         if let explanation { body["explanation"] = explanation }
@@ -85,7 +94,7 @@ struct SelfAssessmentTests {
             // A save that changes the value and the explanation logs both, each with what it replaced; nothing else.
             let third = try await put(focal, period, "SNNPTNT", "2", value: "72", version: 1, explanation: "Theo báo cáo số 12/BC")
             #expect(third.status == .ok, "\(third.body)")
-            let log = try await ChangeEntry.query(on: app.db).filter(\.$criterion == "2").all()
+            let log = try await changeLog(app, period, "SNNPTNT").filter(\.$criterion == "2").all()
                 .map { "\($0.field): \($0.oldValue) → \($0.newValue)" }.sorted()
             #expect(log == ["explanation:  → Theo báo cáo số 12/BC", "value:  → 70", "value: 70 → 72"], "\(log)")
         }
@@ -184,7 +193,7 @@ struct SelfAssessmentTests {
             let accepted = statuses.filter { $0.1 == .ok }
             #expect(accepted.count == 1, "\(statuses.map(\.1.code))")
             #expect(statuses.allSatisfy { $0.1 == .ok || $0.1 == .conflict })
-            let log = try await ChangeEntry.query(on: app.db).filter(\.$criterion == "1").filter(\.$field == "value").all()
+            let log = try await changeLog(app, period, "SNNPTNT").filter(\.$criterion == "1").filter(\.$field == "value").all()
             // Every acknowledged save is in the log once, and nothing else is.
             #expect(log.map(\.newValue).sorted() == (["50"] + accepted.map { String($0.0) }).sorted())
             #expect(log.first { $0.newValue != "50" }?.oldValue == "50")
@@ -195,7 +204,7 @@ struct SelfAssessmentTests {
         }
     }
 
-    @Test("a save's change log: each changed field once with its old value, who and when, in the save's own statement; unchanged fields and reviewers' scores log no value")
+    @Test("a save's change log: each changed field once with its old value, who and when, in the save's own statement; unchanged fields log nothing, a reviewer's note its own entry")
     func changeLogOfSaves() async throws {
         try await withDemoApp { app in
             let period = try await openPeriod(app)
@@ -215,16 +224,22 @@ struct SelfAssessmentTests {
                              "value:  → 40", "value: 40 → 45", "value: 45 → 50"], "\(seen)")
             #expect(changes.allSatisfy { $0.actor == "daumoi.snn" && $0.criterion == "1" && $0.reason == "" })
             // The entries the database wrote carry the save's time and ids Fluent reads back.
-            let stored = try await ChangeEntry.query(on: app.db).filter(\.$criterion == "1").filter(\.$field == "value").all()
+            let stored = try await changeLog(app, period, "SNNPTNT").filter(\.$criterion == "1").filter(\.$field == "value").all()
             #expect(stored.count == 3)
             #expect(Set(stored.compactMap(\.id)).count == 3)
             let answer = try #require(try await Answer.query(on: app.db).filter(\.$submission.$id == stored[0].submissionID).filter(\.$criterion == "1").first())
             let newest = try #require(stored.compactMap(\.at).max())
             #expect(abs(newest.timeIntervalSince(try #require(answer.updatedAt))) < 0.001)
             #expect(newest >= before)
-            // Only the self-assessed fields are logged by the trigger: a write of other columns logs nothing.
-            try await (app.db as! any SQLDatabase).raw("UPDATE answers SET evaluator_comment = 'x', change_reason = 'y' WHERE criterion = '1'").run()
-            #expect(try await ChangeEntry.query(on: app.db).filter(\.$criterion == "1").count() == 5)
+            // A write of columns outside the log (the reason alone) logs nothing; a reviewer's note
+            // logs the reviewer's entry, with the note as its reason (M021).
+            let sql = app.db as! any SQLDatabase
+            let row = try #require(answer.id)
+            try await sql.raw("UPDATE answers SET change_reason = 'y' WHERE id = \(bind: row)").run()
+            #expect(try await changeLog(app, period, "SNNPTNT").filter(\.$criterion == "1").count() == 5)
+            try await sql.raw("UPDATE answers SET evaluator_comment = 'x' WHERE id = \(bind: row)").run()
+            let reviewer = try await changeLog(app, period, "SNNPTNT").filter(\.$criterion == "1").filter(\.$field == "evaluator_points").all()
+            #expect(reviewer.map { "\($0.oldValue) → \($0.newValue): \($0.reason)" } == [" → : x"])
         }
     }
 

@@ -386,7 +386,7 @@ public struct WorkbookReader: Sendable {
                 column = -1
                 if closed { try closeRow() }
             case .end("row"): try closeRow()
-            case .start("c", let a, let closed):
+            case .start("c", let a, _):
                 if let r = a["r"] {
                     guard let c = WorkbookReader.column(of: r) else {
                         throw Problem(message: "Dòng \(rowNumber): địa chỉ ô \"\(r.excerpt())\" không hợp lệ (cột Excel từ A đến XFD).")

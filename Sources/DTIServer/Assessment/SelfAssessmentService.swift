@@ -223,7 +223,6 @@ enum SelfAssessmentService {
     }
 
     /// The conditional update of a save, kept prepared on PostgreSQL (ADR 0033).
-    enum AnswerUpdate: KeptStatement { static let name = "answer_update" }
 
     /// An answer that passed the framework's checks, ready to be written.
     struct CheckedAnswer {
@@ -232,6 +231,9 @@ enum SelfAssessmentService {
         var b: String
         var explanation: String
         var points: Int64
+
+        /// What writing it changes in the row.
+        var change: AnswerStore.Change { .answer(value: value, b: b, explanation: explanation, points: points) }
     }
 
     /// Checks one answer as the web form, the API and the Excel import do:
@@ -268,37 +270,31 @@ enum SelfAssessmentService {
         }
     }
 
-    /// Saves one answer if it is valid and nobody saved it since `input.version`.
+    /// Saves one answer if it is valid and nobody saved it since `input.version`: one statement
+    /// (`AnswerStore.write`), which logs its changed fields and raises the answers revision with it,
+    /// so no transaction; a write that finds the row moved on answers 409 with the row as it stands.
     static func save(_ assessment: SelfAssessment, permit: EditPermit, input: AnswerInput, in ctx: ServiceContext) async throws -> SaveOutcome {
         let user = permit.user, criterion = permit.criterion ?? ""
         let checked = try check(assessment, criterion: criterion, input: input)
         let submission = try await submission(for: assessment, on: ctx.db)
-        // The answer as the request read it, still at the version the user read: the conditional
-        // update alone, one statement with its change-log entries (the trigger, ADR 0031), so no
-        // transaction. Only when the row has moved on since does the save read it, in a transaction.
-        if let saved = try await ctx.db.retryingWhenBusy({
-            try await replace(loaded: assessment.answers[criterion], version: input.version, with: checked, submission: submission,
-                              by: user, reason: "", on: ctx.db)
-        }) {
-            // One committed update of one row: the kept answers move on with it (KeptAnswers).
-            if let revision = assessment.answersRevision, let id = submission.id, !ctx.db.inTransaction {
-                ctx.keptAnswers?.advance(id, from: revision, criterion: criterion, row: saved.row)
-            }
-            return .saved(saved.answer)
+        guard let written = try await ctx.db.retryingWhenBusy({
+            try await AnswerStore.write(checked.change, criterion: criterion, submission: submission.id!, version: input.version,
+                                        by: user.username, on: ctx.db)
+        }) else {
+            return try await conflict(criterion: criterion, version: input.version, submission: submission, on: ctx.db)
         }
-        // A first save, or against a row changed since: read and written in one transaction.
-        do {
-            return try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
-                try await write(checked, version: input.version, submission: submission, by: user, on: tx)
-            }
-        } catch {
-            // A first save that lost the race to another: the winner's row is the answer (409).
-            if input.version == 0, let current = try? await Answer.query(on: ctx.db).filter(\.$submission.$id == submission.id!)
-                .filter(\.$criterion == checked.criterion).first() {
-                return .conflict(current: current)
-            }
-            throw error
+        // One committed write of one row: the kept answers move on with it (KeptAnswers).
+        if let revision = assessment.answersRevision, let id = submission.id, !ctx.db.inTransaction {
+            ctx.keptAnswers?.advance(id, from: revision, criterion: criterion, row: written.row)
         }
+        return .saved(written.answer)
+    }
+
+    /// Why a write at `version` found nothing to change: the row as it stands (409), or, for a
+    /// version other than 0 on a criterion without a row, that the version must be 0.
+    static func conflict(criterion: String, version: Int, submission: Submission, on db: any Database) async throws -> SaveOutcome {
+        if let current = try await AnswerStore.current(criterion: criterion, submission: submission.id!, on: db) { return .conflict(current: current) }
+        throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.")
     }
 
     /// What became of one row of a whole-form save.
@@ -330,8 +326,7 @@ enum SelfAssessmentService {
             let written = try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
                 var written: [(String, SaveOutcome)] = []
                 for (answer, version) in checked {
-                    written.append((answer.criterion, try await write(answer, version: version, submission: submission, by: user,
-                                                                      loaded: assessment.answers[answer.criterion], on: tx)))
+                    written.append((answer.criterion, try await write(answer, version: version, submission: submission, by: user, on: tx)))
                 }
                 return written
             }
@@ -345,102 +340,15 @@ enum SelfAssessmentService {
         return rows.compactMap { row in outcomes[row.criterion].map { (row.criterion, $0) } }
     }
 
-    /// Writes a checked answer with a conditional update (only the version
-    /// that was read may be replaced) and logs each changed field.
-    ///
-    /// `loaded` is the answer as the request read it before the transaction. When its
-    /// version is the one the user read, the conditional update alone decides: it
-    /// succeeds only if the row still has that version (every change raises it), and the
-    /// database logs the changed fields from the row's old values (M020's trigger). Any
-    /// other case reads the row inside the transaction first.
+    /// Writes a checked answer through the one write path (`AnswerStore.write`), inside the
+    /// caller's transaction when it has one (a sheet, an import): saved, or the row as it stands.
     static func write(_ answer: CheckedAnswer, version: Int, submission: Submission, by user: UserAccount, reason: String = "",
-                      loaded: Answer? = nil, on db: any Database) async throws -> SaveOutcome {
-        let criterion = answer.criterion, value = answer.value, b = answer.b, explanation = answer.explanation, points = answer.points
-        let sql = try db.sql
-        if let saved = try await replace(loaded: loaded, version: version, with: answer, submission: submission, by: user, reason: reason, on: db) {
-            return .saved(saved.answer)
+                      on db: any Database) async throws -> SaveOutcome {
+        guard let written = try await AnswerStore.write(answer.change, criterion: answer.criterion, submission: submission.id!, version: version,
+                                                        by: user.username, reason: reason, on: db) else {
+            return try await conflict(criterion: answer.criterion, version: version, submission: submission, on: db)
         }
-        // Otherwise (or someone saved it since the request read it): the row as it stands, inside the transaction.
-        let old: Answer?
-        if sql.dialect.name == "sqlite" {
-            // A write that changes nothing claims SQLite's write lock before anything is read (so the
-            // transaction is not refused at its first real write because another committed meanwhile),
-            // and returns the row as it stands: the lock and the read in one statement.
-            old = try await sql.raw("""
-                UPDATE answers SET version = version WHERE submission_id = \(bind: submission.id!) AND criterion = \(bind: criterion) RETURNING *
-                """).all().first.map { try Answer.decode(row: $0) }
-        } else {
-            old = try await Answer.rows(sql, where: "submission_id = \(bind: submission.id!) AND criterion = \(bind: criterion)").first
-        }
-        if let old {
-            guard old.version == version else { return .conflict(current: old) }
-            guard let saved = try await replace(old, with: answer, submission: submission, by: user, reason: reason, on: db) else {
-                return .conflict(current: try await Answer.find(old.id!, on: db) ?? old)
-            }
-            return .saved(saved.answer)
-        } else {
-            guard version == 0 else { throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản gửi lên phải là 0.") }
-            let created = Answer(unsaved: criterion, value: value, b: b, explanation: explanation, selfPoints: points, by: user.username,
-                                 submissionID: submission.id!, version: 1)
-            do {
-                try await created.create(on: db)
-            } catch {
-                // Someone created it first (unique submission + criterion).
-                if let current = try? await Answer.query(on: db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() {
-                    return .conflict(current: current)
-                }
-                throw error
-            }
-            try await logChanges(sql, submission: submission.id!, criterion: criterion, actor: user.username, reason: reason,
-                                 [("value", "", value), ("b", "", b), ("explanation", "", explanation)])
-            return .saved(created)
-        }
-    }
-
-    /// `loaded` (the answer as the request read it) replaced by `answer` when `version`, the one
-    /// the user read, is the loaded one and the stored row still has it: nil otherwise, without a
-    /// statement when the versions differ or nothing was loaded.
-    private static func replace(loaded: Answer?, version: Int, with answer: CheckedAnswer, submission: Submission, by user: UserAccount,
-                                reason: String, on db: any Database) async throws -> (answer: Answer, row: any SQLRow)? {
-        guard let loaded, loaded.version == version, version > 0 else { return nil }
-        return try await replace(loaded, with: answer, submission: submission, by: user, reason: reason, on: db)
-    }
-
-    /// `row` replaced by `answer` if the stored row still has `row`'s version (the conditional
-    /// update): the row as the update left it (returned by the statement, no second read), or nil
-    /// when the stored row has moved on. One statement: the database logs each changed field
-    /// (value, B, explanation) with the row's old value, its `updated_by`, `updated_at` and the
-    /// `change_reason` set here (M020's trigger), in the same statement, so it needs no
-    /// transaction of its own.
-    private static func replace(_ row: Answer, with answer: CheckedAnswer, submission: Submission, by user: UserAccount, reason: String,
-                                on db: any Database) async throws -> (answer: Answer, row: any SQLRow)? {
-        guard let returned = try await db.firstRow(AnswerUpdate.self, """
-            UPDATE answers SET value = \(bind: answer.value), b = \(bind: answer.b), explanation = \(bind: answer.explanation),
-            self_points = \(bind: answer.points), updated_by = \(bind: user.username), updated_at = \(bind: Date()),
-            change_reason = \(bind: reason), version = version + 1
-            WHERE id = \(bind: row.id!) AND submission_id = \(bind: submission.id!) AND version = \(bind: row.version)
-            RETURNING \(unsafeRaw: Self.returnedAnswerColumns)
-            """) else { return nil }
-        return (try Answer.decode(row: returned), returned)
-    }
-
-    /// What the conditional update returns: the answer's columns, as the answers' read names them.
-    private static let returnedAnswerColumns = Answer.columns.joined(separator: ", ")
-
-    /// The change-log entries of a first answer's fields that are set, as `ChangeEntry` stores
-    /// them, in one SQL statement (a Fluent create serialises the statement and reflects the
-    /// model each time). Later changes are logged by the database (M020's trigger).
-    private static func logChanges(_ sql: any SQLDatabase, submission: UUID, criterion: String, actor: String, reason: String,
-                           _ fields: [(field: String, old: String, new: String)]) async throws {
-        let changed = fields.filter { $0.old != $0.new }
-        guard !changed.isEmpty else { return }
-        let at = Date()
-        let rows: [SQLQueryString] = changed.map {
-            "(\(bind: UUID()), \(bind: at), \(bind: submission), \(bind: criterion), \(bind: actor), \(bind: $0.field), \(bind: $0.old), \(bind: $0.new), \(bind: reason))"
-        }
-        try await sql.raw("""
-            INSERT INTO change_log (id, "at", submission_id, criterion, actor, field, old_value, new_value, reason) VALUES \(rows.joined(separator: ", "))
-            """).run()
+        return .saved(written.answer)
     }
 
     static func submission(for assessment: SelfAssessment, on db: any Database) async throws -> Submission {

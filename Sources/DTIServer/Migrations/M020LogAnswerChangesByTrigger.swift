@@ -22,6 +22,11 @@ struct M020LogAnswerChangesByTrigger: AsyncMigration {
 
     func prepare(on database: any Database) async throws {
         try await database.schema(Answer.schema).field("change_reason", .string, .required, .sql(.default(""))).update()
+        try await Self.createTrigger(on: database)
+    }
+
+    /// The trigger of value, B and explanation updates (also what M021's revert puts back).
+    static func createTrigger(on database: any Database) async throws {
         let sql = try database.sql
         let columns = #"id, "at", submission_id, criterion, actor, field, old_value, new_value, reason"#
         if sql.dialect.name == "sqlite" {

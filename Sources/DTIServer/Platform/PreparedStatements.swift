@@ -71,6 +71,8 @@ enum KeptStatements {
             case let v as Int64: try bindings.append(v)
             case let v as Bool: try bindings.append(v)
             case let v as Date: try bindings.append(v)
+            // A nil optional (an answer's unset points) is NULL, of whatever type the column has.
+            case let v as Int64? where v == nil: bindings.appendNull()
             default: return nil
             }
         }

@@ -141,20 +141,11 @@ enum ComplaintService {
     /// change-log entry.
     static func setOfficialScore(_ a: SelfAssessment, criterion: String, points: ScaledDecimal, note: String, by user: UserAccount, on db: any Database) async throws {
         let submission = try await SelfAssessmentService.submission(for: a, on: db)
-        let answer: Answer
-        if let existing = try await Answer.query(on: db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() {
-            answer = existing
-        } else {
-            answer = Answer(unsaved: criterion, value: "", b: "", explanation: "", selfPoints: nil, by: user.username, submissionID: submission.id!)
+        // Against the row as it stands now; the one write path logs the change (M021).
+        let version = try await AnswerStore.current(criterion: criterion, submission: submission.id!, on: db)?.version ?? 0
+        guard try await AnswerStore.write(.council(points: points.micros, reason: note), criterion: criterion, submission: submission.id!,
+                                           version: version, by: user.username, on: db) != nil else {
+            throw DomainError.conflict("Tiêu chí \(criterion) vừa được người khác thay đổi; hãy tải lại rồi thử lại.")
         }
-        let before = answer.finalPoints
-        answer.councilPoints = points.micros
-        answer.councilReason = note
-        answer.councilBy = user.username
-        answer.updatedBy = user.username
-        answer.version += 1
-        try await answer.save(on: db)
-        try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: "council_points",
-                              old: before.map(PointsText.points) ?? "", new: PointsText.points(points.micros), reason: note).create(on: db)
     }
 }

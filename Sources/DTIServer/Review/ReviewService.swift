@@ -51,34 +51,18 @@ enum ReviewService {
         if stage == .council && note.isEmpty { throw DomainError.invalid("Hội đồng cần ghi lý do khi công nhận hoặc điều chỉnh điểm.") }
         if note.count > 4000 { throw DomainError.invalid("Ý kiến quá dài (tối đa 4000 ký tự).") }
         guard let submission = a.submission else { throw DomainError.conflict("Đơn vị chưa gửi bản tự đánh giá.") }
-        // The score and its change-log entry commit together or not at all.
-        return try await ctx.db.retryingTransaction { db in
-            let sql = try db.sql
-            var answer = a.answers[criterion]
-            if answer == nil {
-                // The unit gave no answer: the reviewer still scores the criterion.
-                guard input.version == 0 else { throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản phải là 0.") }
-                let created = Answer(unsaved: criterion, value: "", b: "", explanation: "", selfPoints: nil, by: user.username,
-                                     submissionID: submission.id!, version: 1)
-                try await created.create(on: db)
-                answer = created
-            } else if answer!.version != input.version {
-                throw DomainError.conflict("Tiêu chí \(criterion) vừa được \(answer!.updatedBy) thay đổi; hãy tải lại trước khi chấm.")
+        // One statement through the answers' one write path: the score, who and when, and its
+        // change-log entry (the database's trigger) together; a row the unit never answered is created.
+        let change: AnswerStore.Change = stage == .evaluation ? .evaluator(points: points.micros, comment: note) : .council(points: points.micros, reason: note)
+        guard let written = try await ctx.db.retryingWhenBusy({
+            try await AnswerStore.write(change, criterion: criterion, submission: submission.id!, version: input.version, by: user.username, on: ctx.db)
+        }) else {
+            if let current = try await AnswerStore.current(criterion: criterion, submission: submission.id!, on: ctx.db) {
+                throw DomainError.conflict("Tiêu chí \(criterion) vừa được \(current.updatedBy) thay đổi; hãy tải lại trước khi chấm.")
             }
-            let target = answer!
-            let (pointsColumn, noteColumn, byColumn) = stage == .evaluation
-                ? ("evaluator_points", "evaluator_comment", "evaluator_by") : ("council_points", "council_reason", "council_by")
-            let before = stage == .evaluation ? target.evaluatorPoints : target.councilPoints
-            let rows = try await sql.raw("""
-                UPDATE answers SET \(unsafeRaw: pointsColumn) = \(bind: points.micros), \(unsafeRaw: noteColumn) = \(bind: note),
-                \(unsafeRaw: byColumn) = \(bind: user.username), updated_by = \(bind: user.username), version = version + 1
-                WHERE id = \(bind: target.id!) AND version = \(bind: target.version) RETURNING version
-                """).all()
-            guard !rows.isEmpty else { throw DomainError.conflict("Tiêu chí \(criterion) vừa được người khác thay đổi; hãy tải lại trước khi chấm.") }
-            try await ChangeEntry(submissionID: submission.id!, criterion: criterion, actor: user.username, field: pointsColumn,
-                                  old: before.map(PointsText.points) ?? "", new: PointsText.points(points.micros), reason: note).create(on: db)
-            return try await Answer.find(target.id!, on: db)!
+            throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản phải là 0.")
         }
+        return written.answer
     }
 
     /// Why `user` may not score `criterion` at this stage, or nil: 403 for
