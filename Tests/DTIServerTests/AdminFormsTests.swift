@@ -83,6 +83,25 @@ struct AdminFormsTests {
         }
     }
 
+    @Test("a framework version with no room for the next (9223372036854775807) is refused by name; the workbook upload after it answers, and the server lives (issue 31, Medium 8)")
+    func frameworkVersionOverflow() async throws {
+        try await withDemoApp { app in
+            let b = Browser(app)
+            _ = try await b.signIn("quantri")
+            let original = try String(contentsOfFile: TestPaths.frameworks + "/example-all-rules.yaml", encoding: .utf8)
+            let huge = original.replacingOccurrences(of: "version: 1", with: "version: 9223372036854775807")
+            let refused = try await b.send(.POST, "/admin/frameworks", form: ["yaml": huge])
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.contains("phiên bản là số nguyên từ 1 đến 1000000"), "\(refused.body.prefix(2000))")
+            #expect(try await FrameworkVersion.query(on: app.db).filter(\.$key == "example-all-rules").filter(\.$version > 1).count() == 0)
+            // The framework's workbook, uploaded back: the next version, and the server answers the next request.
+            let workbook = try await Browser(app).download("/frameworks/example-all-rules/1/framework.xlsx")
+            let upload = try await b.upload("/admin/frameworks/file", file: (field: "file", name: "bo-chi-so.xlsx", data: workbook))
+            #expect(upload.status == .ok, "\(upload.body.prefix(500))")
+            #expect(try await b.send(.GET, "/healthz").status == .ok)
+        }
+    }
+
     @Test("record a merge from a unit's page; the page tells the lineage")
     func lineage() async throws {
         try await withDemoApp { app in
