@@ -352,6 +352,14 @@ struct ComplaintTests {
             #expect(try await evaluator.send(.GET, "/periods/\(period)/complaints").body.contains("vượt điểm tối đa"))
             _ = try await evaluator.post("/periods/\(period)/complaints/\(c3.id)/answer", pairs: [("decision", "accept"), ("points", "85"), ("reason", "Biên bản 12/BB hợp lệ")])
             struct Answer_: Encodable { var accept: Bool; var points: String?; var reason: String }
+            // An evaluator given another field may not answer it, as they may not score it (issue 31, Medium 3).
+            let made = try await admin.send(.POST, "/api/v1/users", json: ["username": "thamdinh.khac", "displayName": "Thẩm định lĩnh vực khác",
+                                                                           "password": "Mat-khau#2026", "role": "evaluator", "scopeFields": "KHAC"])
+            #expect(made.status == .created, "\(made.body)")
+            let outside = Browser(app)
+            _ = try await outside.signIn("thamdinh.khac", password: "Mat-khau#2026")
+            let scoped = try await outside.send(.POST, "/api/v1/periods/\(period)/complaints/\(c4.id)/answer", json: Answer_(accept: true, points: "100", reason: "x"))
+            #expect(scoped.status == .forbidden && scoped.body.contains("không thuộc lĩnh vực được giao"), "\(scoped.body)")
             let rejected = try await evaluator.send(.POST, "/api/v1/periods/\(period)/complaints/\(c4.id)/answer",
                                                     json: Answer_(accept: false, points: nil, reason: "Không có tài liệu mới"))
             #expect(rejected.status == .ok && rejected.body.contains("\"status\":\"rejected\""))

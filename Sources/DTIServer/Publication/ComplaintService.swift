@@ -101,6 +101,8 @@ enum ComplaintService {
             throw DomainError.forbidden("Chỉ chuyên viên thẩm định và thành viên Hội đồng thẩm định được trả lời khiếu nại.")
         }
         let a = try await SelfAssessment.load(ctx, periodID: complaint.$period.id, unitCode: try await complaint.$unit.get(on: ctx.db).code)
+        // The same field scope as scores: an evaluator given other fields may not change this criterion's score.
+        if let refusal = ReviewService.fieldRefusal(a, user: user, criterion: complaint.criterion) { throw refusal.error }
         if a.period.locked { throw DomainError.conflict("Kết quả đã công bố chính thức; khiếu nại không thể trả lời thêm.") }
         if complaint.state != .open { throw DomainError.conflict("Khiếu nại này đã được trả lời.") }
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)

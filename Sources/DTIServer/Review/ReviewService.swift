@@ -73,10 +73,7 @@ enum ReviewService {
         switch stage {
         case .evaluation:
             guard user.role == .evaluator else { return forbidden("Chỉ chuyên viên thẩm định được chấm điểm thẩm định.") }
-            let fields = AccountDirectory.list(user.scopeFields)
-            if !fields.isEmpty, let index = mainIndex(of: criterion, in: a.framework), !fields.contains(index) {
-                return forbidden("Tiêu chí \(criterion) không thuộc lĩnh vực được giao cho tài khoản \(user.username).")
-            }
+            if let refusal = fieldRefusal(a, user: user, criterion: criterion) { return refusal }
             if a.period.locked { return conflict("Kỳ đánh giá đã khóa.") }
             if !(a.inPhase(.evaluation) || a.inPhase(.corrections)) { return conflict("Ngoài thời gian thẩm định của kỳ này.") }
         case .council:
@@ -85,6 +82,17 @@ enum ReviewService {
             if !a.inPhase(.councilAppraisal) { return conflict("Ngoài thời gian Hội đồng thẩm định của kỳ này.") }
         }
         guard a.submission?.state == .submitted else { return conflict("Đơn vị chưa gửi bản tự đánh giá đã được lãnh đạo duyệt.") }
+        return nil
+    }
+
+    /// Why an evaluator given some fields may not act on `criterion` (score it, answer a
+    /// complaint on it), or nil: the one field-scope rule.
+    static func fieldRefusal(_ a: SelfAssessment, user: UserAccount, criterion: String) -> Refusal? {
+        guard user.role == .evaluator else { return nil }
+        let fields = AccountDirectory.list(user.scopeFields)
+        if !fields.isEmpty, let index = mainIndex(of: criterion, in: a.framework), !fields.contains(index) {
+            return Refusal(status: .forbidden, reason: "Tiêu chí \(criterion) không thuộc lĩnh vực được giao cho tài khoản \(user.username).")
+        }
         return nil
     }
 
