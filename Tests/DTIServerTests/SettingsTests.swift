@@ -50,6 +50,21 @@ struct SettingsTests {
         #expect(throws: ServerSettings.Problems.self) { try ServerSettings.fromEnvironment(["DTI_DB_CONNECTIONS": "65"]) }
     }
 
+    @Test("DTI_PASSWORD_THREADS and DTI_SPREADSHEET_SECONDS: half the cores and 15 s unless set; out of range, named with the others")
+    func heavyWork() throws {
+        let defaults = try ServerSettings.fromEnvironment([:])
+        #expect(defaults.passwordThreads == max(1, System.coreCount / 2))
+        #expect(defaults.spreadsheetSeconds == 15)
+        let set = try ServerSettings.fromEnvironment(["DTI_PASSWORD_THREADS": "3", "DTI_SPREADSHEET_SECONDS": "40"])
+        #expect(set.passwordThreads == 3 && set.spreadsheetSeconds == 40)
+        do {
+            _ = try ServerSettings.fromEnvironment(["DTI_PASSWORD_THREADS": "0", "DTI_SPREADSHEET_SECONDS": "mãi"])
+            Issue.record("bad settings were accepted")
+        } catch {
+            #expect(error.description.contains("DTI_PASSWORD_THREADS") && error.description.contains("DTI_SPREADSHEET_SECONDS"), "\(error.description)")
+        }
+    }
+
     @Test("DTI_METRICS=off: no request counters, and /metrics says so with a 404; on by default, it counts")
     func metricsSwitch() async throws {
         #expect(try ServerSettings.fromEnvironment([:]).metrics)
