@@ -222,8 +222,6 @@ enum SelfAssessmentService {
         case conflict(current: Answer)
     }
 
-    /// The conditional update of a save, kept prepared on PostgreSQL (ADR 0033).
-
     /// An answer that passed the framework's checks, ready to be written.
     struct CheckedAnswer {
         var criterion: String
