@@ -134,10 +134,11 @@ private struct Reader {
             fail(f["level"]!, "level", "\"\(level)\" không hợp lệ; dùng province, department, district hoặc commune")
         }
         let year = integer(f, "year", in: root) ?? 0
-        let version = integer(f, "version", in: root) ?? 0
-        if !(1...FrameworkLoader.maxVersion).contains(version), f["version"] != nil, Int(f["version"]?.scalar?.string ?? "") != nil {
-            fail(f["version"]!, "version", "\(version) không hợp lệ; phiên bản là số nguyên từ 1 đến \(FrameworkLoader.maxVersion)")
+        let written = integer(f, "version", in: root)   // nil: missing or not an integer, refused already
+        if let written, !(1...FrameworkLoader.maxVersion).contains(written) {
+            fail(f["version"]!, "version", "\(written) không hợp lệ; phiên bản là số nguyên từ 1 đến \(FrameworkLoader.maxVersion)")
         }
+        let version = written ?? 0
         var method = IndexMethod.raw
         if let m = string(f, "method", required: true, in: root) {
             if let parsed = IndexMethod(rawValue: m) { method = parsed } else {

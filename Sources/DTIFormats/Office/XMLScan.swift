@@ -11,12 +11,6 @@ public struct XMLScan {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    static func events(_ bytes: [UInt8]) throws -> [Event] {
-        var events: [Event] = []
-        try scan(bytes) { events.append($0) }
-        return events
-    }
-
     /// Each event handed to `visit` as it is read, none kept: memory stays
     /// with what the caller keeps, whatever the document's size (a sheet of
     /// millions of empty cells is not a list of millions of events).
