@@ -72,7 +72,6 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.sessions.configuration = SessionsConfiguration(cookieName: "dti_session") { id in
         HTTPCookies.Value(string: id.string, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .strict)
     }
-    app.passwords.use(.bcrypt)
     // Passwords and uploaded spreadsheets are heavy: each on threads of its own with a bounded
     // queue, never on the event loops nor on the threads SQLite's statements run on (ADR 0037).
     let passwordPool = BoundedWork(purpose: "kiểm tra mật khẩu", threads: settings.passwordThreads, capacity: settings.passwordThreads * 8)
@@ -83,8 +82,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.spreadsheetWork = SpreadsheetWork(work: spreadsheetPool, seconds: Double(settings.spreadsheetSeconds))
     // Outside tools, looked up once (not on every results page).
     app.converter = InstalledTools()
-    // Word documents are built on a thread of their own, one at a time (DocumentWork).
-    let documentWork = DocumentWork()
+    // Word documents are built on a thread of their own, one at a time, queued without a bound.
+    let documentWork = BoundedWork(purpose: "dựng tài liệu Word", threads: 1, capacity: .max)
     app.documentWork = documentWork
     app.lifecycle.use(documentWork)
     // Evidence lives under the data directory, never under the public folder.

@@ -376,7 +376,7 @@ struct ResultsController: RouteCollection {
         return (period, try await Self.decision(req, period: period, sets: sets))
     }
 
-    /// The draft decision as Word, built on the documents' thread (`DocumentWork`), not on the
+    /// The draft decision as Word, built on the documents' thread (`app.documentWork`), not on the
     /// threads every other request needs.
     static func decision(_ req: Request, period: Period, sets: [ResultArchive.Loaded]) async throws -> Data {
         let province = try await province(sets, on: req.db)

@@ -90,33 +90,16 @@ extension Application {
     }
 }
 
-/// Word documents — the decision and its appendix, with a PNG per chart and map made by
-/// `rsvg-convert` — are built on a thread of their own, one at a time. A 4,012-unit
-/// decision takes about half a minute (34 charts of 118 bars, about 1 s each); built on
-/// Swift's cooperative threads (two on two cores), two downloads at once stopped every
-/// other request of the server for that long (PERFORMANCE.md).
-final class DocumentWork: LifecycleHandler {
-    private let pool: NIOThreadPool
-
-    init() {
-        pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-    }
-
-    /// `body` on the documents' thread, after the documents queued before it.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive(body)
-    }
-
-    func shutdown(_ application: Application) { try? pool.syncShutdownGracefully() }
-    func shutdownAsync(_ application: Application) async { try? await pool.shutdownGracefully() }
-}
-
 extension Application {
-    private struct DocumentWorkKey: StorageKey { typealias Value = DocumentWork }
+    private struct DocumentWorkKey: StorageKey { typealias Value = BoundedWork }
 
-    /// Where Word documents are built (`DocumentWork`), one per application.
-    var documentWork: DocumentWork {
+    /// Where Word documents are built, one per application. The decision and its appendix,
+    /// with a PNG per chart and map made by `rsvg-convert`, are built on a thread of their own,
+    /// one at a time, queued without a bound (`BoundedWork`, capacity `Int.max`). A 4,012-unit
+    /// decision takes about half a minute (34 charts of 118 bars, about 1 s each); built on
+    /// Swift's cooperative threads (two on two cores), two downloads at once stopped every
+    /// other request of the server for that long (PERFORMANCE.md).
+    var documentWork: BoundedWork {
         get {
             guard let work = storage[DocumentWorkKey.self] else { fatalError("configure(_:) sets app.documentWork") }
             return work
