@@ -131,7 +131,7 @@ struct SelfAssessment {
     private static let submissionColumns = Submission.columnList("submissions", prefix: "sub_")
     private static let answerColumns = Answer.columnList("answers")
 
-    var assessedUnit: AssessedUnit { AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList)) }
+    var assessedUnit: AssessedUnit { unit.assessed }
 
     /// The stored answers as DTICore inputs (invalid ones left out).
     var responses: UnitResponses {

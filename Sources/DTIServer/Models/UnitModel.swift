@@ -1,3 +1,4 @@
+import DTICore
 import Fluent
 import Foundation
 
@@ -38,6 +39,9 @@ final class UnitModel: Model, @unchecked Sendable {
     }
 
     var tagList: [String] { tags.split(separator: ";").map(String.init) }
+
+    /// The unit as DTICore scores it: its code, name, group and tags.
+    var assessed: AssessedUnit { AssessedUnit(id: code, name: name, group: groupName, tags: Set(tagList)) }
 
     /// The units with these codes (`placed`: only those with coordinates),
     /// asked for in slices of 500 (databases bound the number of parameters

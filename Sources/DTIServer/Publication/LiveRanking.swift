@@ -239,7 +239,7 @@ final class LiveRanking: Sendable {
             let members = participants.map(\.unit).filter { $0.level == link.level }
             return LevelInput(level: link.level, framework: try FrameworkCatalog.compiled(link.frameworkVersion),
                               frameworkKey: "\(link.frameworkVersion.key)@\(link.frameworkVersion.version)",
-                              units: members.map { AssessedUnit(id: $0.code, name: $0.name, group: $0.groupName, tags: Set($0.tagList)) },
+                              units: members.map(\.assessed),
                               ids: members.map { Self.key($0.id!) },
                               codes: Dictionary(members.map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a }))
         }

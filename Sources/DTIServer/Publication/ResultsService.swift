@@ -35,7 +35,7 @@ enum ResultsService {
             var answersByUnit: [UUID: [String: Answer]] = [:]
             var scores: [UnitScore] = []
             for unit in units {
-                let assessed = AssessedUnit(id: unit.code, name: unit.name, group: unit.groupName, tags: Set(unit.tagList))
+                let assessed = unit.assessed
                 // A unit marked as not reporting ranks as such, whatever it entered.
                 guard let submission = submittedUnits[unit.id!], !silent.contains(unit.id!) else {
                     scores.append(OfficialScore.notReporting(assessed, in: fw))
