@@ -51,11 +51,19 @@ enum TestPaths {
     static let frameworks = root.appendingPathComponent("frameworks").path
 }
 
-/// A browser: keeps the session cookie and the CSRF token between requests.
+/// A browser: keeps the session cookie, the device cookie and the CSRF token between requests.
 final class Browser: @unchecked Sendable {
     let app: Application
     var cookie: String?
+    /// The cookie that makes this browser one its owner signed in from (`TrustedDevices`).
+    var device: String?
     var csrf: String?
+
+    /// The Cookie header this browser sends.
+    var cookieHeader: String? {
+        let parts = [cookie.map { "dti_session=\($0)" }, device.map { "\(TrustedDevices.cookieName)=\($0)" }].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
 
     init(_ app: Application) { self.app = app }
 
@@ -71,7 +79,7 @@ final class Browser: @unchecked Sendable {
               body: String? = nil, data: Data? = nil, contentType: HTTPMediaType? = nil, headers extra: HTTPHeaders = [:], withCSRF: Bool = true,
               live: Bool = false) async throws -> Result {
         var headers = extra
-        if let cookie { headers.replaceOrAdd(name: .cookie, value: "dti_session=\(cookie)") }
+        if let cookieHeader { headers.replaceOrAdd(name: .cookie, value: cookieHeader) }
         if withCSRF, let csrf, method != .GET, form == nil { headers.replaceOrAdd(name: "X-CSRF-Token", value: csrf) }
         var buffer: ByteBuffer?
         if var form {
@@ -100,6 +108,9 @@ final class Browser: @unchecked Sendable {
         let r = result!
         for set in r.headers[.setCookie] where set.hasPrefix("dti_session=") {
             cookie = String(set.dropFirst("dti_session=".count).prefix { $0 != ";" })
+        }
+        for set in r.headers[.setCookie] where set.hasPrefix("\(TrustedDevices.cookieName)=") {
+            device = String(set.dropFirst(TrustedDevices.cookieName.count + 1).prefix { $0 != ";" })
         }
         // Pages carry the token in a hidden field, the session API in JSON.
         if let range = r.body.range(of: #"name="csrf" value=""#) {

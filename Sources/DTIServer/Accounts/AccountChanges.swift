@@ -91,8 +91,9 @@ extension AccountDirectory {
             .filter(\.$id != user.id!).count() == 0
     }
 
-    /// Disables or enables an account; a disabled account cannot sign in and
-    /// its sessions and tokens stop working at their next request.
+    /// Disables or enables an account; a disabled account cannot sign in, its
+    /// sessions end at their next request and its tokens are revoked, so that
+    /// enabling it again brings none of them back (ADR 0039).
     func setActive(_ user: UserAccount, _ active: Bool, in ctx: ServiceContext) async throws {
         if !active {
             if user.id == ctx.actor?.id { throw DomainError.conflict("Không thể tự khóa tài khoản đang dùng.") }
@@ -102,9 +103,16 @@ extension AccountDirectory {
         }
         guard user.active != active else { return }
         user.active = active
+        if !active { user.sessionsValidFrom = ctx.now }
         try await ctx.db.retryingTransaction { tx in
             try await user.save(on: tx)
-            try await AuditLog.record(ctx, actor: ctx.actor, action: active ? "user_enabled" : "user_disabled", target: user.username, on: tx)
+            if !active {
+                // Ended for good: enabling the account again brings none of them back.
+                try await ApiToken.query(on: tx).filter(\.$user.$id == user.id!).filter(\.$revoked == false).set(\.$revoked, to: true).update()
+                try await TrustedDevices.forget(user, on: tx)
+            }
+            try await AuditLog.record(ctx, actor: ctx.actor, action: active ? "user_enabled" : "user_disabled", target: user.username,
+                                      detail: active ? "" : "phiên đăng nhập và mã API của tài khoản đã kết thúc", on: tx)
         }
     }
 
@@ -119,13 +127,15 @@ extension AccountDirectory {
     }
 
     /// A new random password, stored only as its hash and shown once; the
-    /// account must choose its own at the next sign-in. A lockout is lifted.
+    /// account must choose its own at the next sign-in. A lockout is lifted
+    /// and the account's sessions end.
     func resetPassword(_ user: UserAccount, in ctx: ServiceContext) async throws -> TemporaryPassword {
         let password = temporaryPassword(for: user.username)
         user.passwordHash = try await ctx.hashPassword(password)
         user.mustChangePassword = true
         user.lockedUntil = nil
         user.failedLogins = 0
+        user.sessionsValidFrom = ctx.now   // whoever held a session with the old password is signed out
         try await ctx.db.retryingTransaction { tx in
             try await user.save(on: tx)
             try await AuditLog.record(ctx, actor: ctx.actor, action: "password_reset", target: user.username, on: tx)
@@ -149,7 +159,8 @@ extension AccountDirectory {
         return String(chars)
     }
 
-    /// One's own password: the current one, then the new one twice.
+    /// One's own password: the current one, then the new one twice. The
+    /// account's other sessions end.
     func changeOwnPassword(_ change: PasswordChange, in ctx: ServiceContext) async throws -> Result<Void, Problems> {
         let user = try ctx.signedIn()
         var problems: [String] = []
@@ -164,6 +175,8 @@ extension AccountDirectory {
         guard problems.isEmpty else { return .failure(Problems(messages: problems)) }
         user.passwordHash = try await ctx.hashPassword(change.new)
         user.mustChangePassword = false
+        // Every other session of the account ends; the caller starts this one anew (`LoginService.startSession`).
+        user.sessionsValidFrom = ctx.now
         try await ctx.db.retryingTransaction { tx in
             try await user.save(on: tx)
             try await AuditLog.record(ctx, actor: user, action: "password_changed", target: user.username, on: tx)

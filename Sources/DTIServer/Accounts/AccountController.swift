@@ -204,7 +204,7 @@ struct AccountController: RouteCollection {
             switch req.parameters.get("action") ?? "" {
             case "disable":
                 try await accounts.setActive(user, false, in: ctx)
-                req.session.data["account-flash"] = "Đã khóa tài khoản \(user.username): không đăng nhập được cho đến khi mở lại."
+                req.session.data["account-flash"] = "Đã khóa tài khoản \(user.username): không đăng nhập được cho đến khi mở lại; các phiên đăng nhập và mã API của tài khoản đã kết thúc."
             case "enable":
                 try await accounts.setActive(user, true, in: ctx)
                 req.session.data["account-flash"] = "Đã mở lại tài khoản \(user.username)."
@@ -278,14 +278,21 @@ struct AccountController: RouteCollection {
         let change = PasswordChange(current: (try? req.content.get(String.self, at: "current")) ?? "", new: (try? req.content.get(String.self, at: "new")) ?? "",
                                     confirm: (try? req.content.get(String.self, at: "confirm")) ?? "")
         switch try await accounts.changeOwnPassword(change, in: req.context) {
-        case .success: return try await passwordPage(req, done: true)
+        case .success:
+            try await LoginService.startSession(req, try req.context.signedIn())
+            return try await passwordPage(req, done: true)
         case .failure(let problems): return try await passwordPage(req, errors: problems.messages, status: .unprocessableEntity)
         }
     }
 
     @Sendable func changePassword(req: Request) async throws -> HTTPStatus {
         switch try await accounts.changeOwnPassword(try req.content.decode(PasswordChange.self), in: req.context) {
-        case .success: return .noContent
+        case .success:
+            // A session (not a token) carries on, as a new session.
+            if req.hasSession, req.session.data[SessionUserAuthenticator.userKey] != nil {
+                try await LoginService.startSession(req, try req.context.signedIn())
+            }
+            return .noContent
         case .failure(let problems): throw problems.abort
         }
     }

@@ -31,25 +31,33 @@ final class AddressThrottle: Sendable {
         return peer
     }
 
-    func isBlocked(_ address: String, now: Date) -> Bool {
+    /// Takes a place for one attempt from `address` before its password is
+    /// checked, in one step, so that attempts sent at once each count: false
+    /// when the address already has `limit` recent failures.
+    func reserve(_ address: String, now: Date) -> Bool {
         failures.withLockedValue { map in
             let recent = (map[address] ?? []).filter { now.timeIntervalSince($0) < window }
-            map[address] = recent.isEmpty ? nil : recent
-            return recent.count >= limit
-        }
-    }
-
-    func recordFailure(_ address: String, now: Date) {
-        failures.withLockedValue { map in
+            guard recent.count < limit else {
+                map[address] = recent
+                return false
+            }
             if map[address] == nil, map.count >= Self.capacity {
                 // Forget the address whose last failure is oldest.
                 if let oldest = map.min(by: { ($0.value.last ?? .distantPast) < ($1.value.last ?? .distantPast) })?.key { map[oldest] = nil }
             }
-            map[address, default: []].append(now)
+            map[address] = recent + [now]
+            return true
         }
     }
 
-    func recordSuccess(_ address: String) {
-        failures.withLockedValue { $0[address] = nil }
+    /// The attempt reserved at `at` was a right password: its place is given
+    /// back. The address's other failures stay: signing in to one's own
+    /// account does not clear what the address guessed at others.
+    func release(_ address: String, at: Date) {
+        failures.withLockedValue { map in
+            guard var times = map[address], let index = times.lastIndex(of: at) else { return }
+            times.remove(at: index)
+            map[address] = times.isEmpty ? nil : times
+        }
     }
 }

@@ -9,6 +9,8 @@ struct AuthController: RouteCollection {
         // Public.
         routes.get("login", use: loginPage)
         routes.post("login", use: loginForm)
+        routes.get("login", "code", use: codePage)
+        routes.post("login", "code", use: codeForm)
         routes.get("api", "v1", "session", use: currentSession)
         routes.post("api", "v1", "session", use: loginJSON)
         // Signed in.
@@ -31,12 +33,35 @@ struct AuthController: RouteCollection {
     @Sendable func loginForm(req: Request) async throws -> Response {
         let form = try req.content.decode(Credentials.self)
         switch try await login.attempt(req, username: form.username, password: form.password) {
-        case .success(let user):
-            try await LoginService.startSession(req, user)
-            return req.redirect(to: user.mustChangePassword ? "/account/password" : Self.safeNext(form.next))
+        case .success(let signedIn):
+            try await LoginService.startSession(req, signedIn.user)
+            return signedIn.rememberBrowser(req.redirect(to: signedIn.user.mustChangePassword ? "/account/password" : Self.safeNext(form.next)), on: req)
         case .failure(let failure):
             let page = LoginPage(layout: Layout(req, title: "Đăng nhập"), next: Self.safeNext(form.next), username: form.username, message: failure.message)
             return try await req.view.render("login", page).encodeResponse(status: failure.status, for: req)
+        }
+    }
+
+    struct CodeCredentials: Content {
+        var username: String
+        var code: String
+        var password: String
+    }
+
+    @Sendable func codePage(req: Request) async throws -> View {
+        try await req.view.render("login-code", LoginCodePage(layout: Layout(req, title: "Đăng nhập bằng mã"), username: "", code: "", message: nil))
+    }
+
+    @Sendable func codeForm(req: Request) async throws -> Response {
+        let form = try req.content.decode(CodeCredentials.self)
+        switch try await login.attemptWithCode(req, username: form.username, code: form.code, password: form.password) {
+        case .success(let signedIn):
+            try await LoginService.startSession(req, signedIn.user)
+            return signedIn.rememberBrowser(req.redirect(to: signedIn.user.mustChangePassword ? "/account/password" : "/"), on: req)
+        case .failure(let failure):
+            let message = failure == .tooManyFromAddress ? failure.message : "Tên đăng nhập, mã hoặc mật khẩu không đúng, hoặc mã đã dùng hay đã quá 24 giờ."
+            let page = LoginCodePage(layout: Layout(req, title: "Đăng nhập bằng mã"), username: form.username, code: form.code, message: message)
+            return try await req.view.render("login-code", page).encodeResponse(status: failure.status, for: req)
         }
     }
 
@@ -60,9 +85,9 @@ struct AuthController: RouteCollection {
     @Sendable func loginJSON(req: Request) async throws -> Response {
         let body = try req.content.decode(Credentials.self)
         switch try await login.attempt(req, username: body.username, password: body.password) {
-        case .success(let user):
-            try await LoginService.startSession(req, user)
-            return try await info(req).encodeResponse(for: req)
+        case .success(let signedIn):
+            try await LoginService.startSession(req, signedIn.user)
+            return signedIn.rememberBrowser(try await info(req).encodeResponse(for: req), on: req)
         case .failure(let failure):
             throw Abort(failure.status, reason: failure.message)
         }

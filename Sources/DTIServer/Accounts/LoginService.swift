@@ -1,9 +1,18 @@
 import DTICore
 import Fluent
+import SQLKit
 import Vapor
 
-/// Password sign-in with throttling: after `maxFailures` wrong passwords an
-/// account is locked for `lockout`. Every attempt goes to the audit log.
+/// Password sign-in with throttling (ADR 0039). Every attempt is counted
+/// before its password is checked, in one statement, so that guesses sent at
+/// once each take a place. A browser the owner never signed in from counts
+/// against the account: after `maxFailures` wrong passwords the account is
+/// locked for such browsers for `lockout`, and the owner is sent a code that
+/// makes a browser theirs. The owner's own browsers (`TrustedDevices`) are
+/// counted each on its own and are not locked out by a stranger's guesses;
+/// a lock stops neither the owner's sessions nor their API tokens. One
+/// address may fail 20 times in 10 minutes, whatever the accounts; a right
+/// password does not clear its count. Every attempt goes to the audit log.
 struct LoginService {
     var maxFailures: Int
     var lockout: TimeInterval
@@ -28,66 +37,142 @@ struct LoginService {
         var status: HTTPResponseStatus { self == .tooManyFromAddress ? .tooManyRequests : .unauthorized }
     }
 
+    /// A signed-in account, and the token of the cookie that makes the browser one of its owner's
+    /// (nil when the browser already was).
+    struct SignedIn {
+        var user: UserAccount
+        var newDevice: String?
+
+        /// Sets the cookie that makes the browser its owner's, when it is new; Secure when the
+        /// session's cookie is.
+        func rememberBrowser(_ response: Response, on request: Request) -> Response {
+            if let token = newDevice {
+                let secure = request.application.sessions.configuration.cookieFactory(SessionID(string: "")).isSecure
+                response.cookies[TrustedDevices.cookieName] = TrustedDevices.cookie(token, secure: secure)
+            }
+            return response
+        }
+    }
+
     /// A hash of nothing in particular, checked when the account does not exist.
     static let timingHash: String = (try? Bcrypt.hash("opendti-timing-equaliser")) ?? ""
 
-    func attempt(_ request: Request, username: String, password: String) async throws -> Result<UserAccount, Failure> {
-        let address = AddressThrottle.address(of: request)
-        if addresses.isBlocked(address, now: request.now) {
-            try await AuditLog.record(request, actor: nil, action: "login_refused_address", target: username.excerpt(), detail: address)
+    func attempt(_ request: Request, username: String, password: String) async throws -> Result<SignedIn, Failure> {
+        let name = username.trimmingCharacters(in: .whitespaces).lowercased()
+        let user = try await Self.activeAccount(name, on: request.db)
+        if let user, let device = try await TrustedDevices.presented(request, for: user),
+           try await TrustedDevices.reserveAttempt(device, allowance: maxFailures, on: request.db) {
+            return try await checkOnOwnBrowser(request, user: user, device: device, password: password)
+        }
+        let address = AddressThrottle.address(of: request), now = request.now
+        guard addresses.reserve(address, now: now) else {
+            try await AuditLog.record(request, actor: nil, action: "login_refused_address", target: name.excerpt(), detail: address)
             return .failure(.tooManyFromAddress)
         }
-        let result = try await check(request, username: username, password: password)
-        switch result {
-        case .success: addresses.recordSuccess(address)
-        case .failure: addresses.recordFailure(address, now: request.now)
-        }
+        let result = try await check(request, name: name, user: user, password: password)
+        if case .success = result { addresses.release(address, at: now) }
         return result
     }
 
-    func check(_ request: Request, username: String, password: String) async throws -> Result<UserAccount, Failure> {
-        let name = username.trimmingCharacters(in: .whitespaces).lowercased()
-        guard let user = try await UserAccount.query(on: request.db).filter(\.$username == name).first(), user.active else {
+    static func activeAccount(_ name: String, on db: any Database) async throws -> UserAccount? {
+        try await UserAccount.query(on: db).filter(\.$username == name).filter(\.$active == true).first()
+    }
+
+    /// A browser the owner signed in from: neither the address's count nor the account's lock
+    /// applies, only the browser's own allowance (taken before this is called).
+    private func checkOnOwnBrowser(_ request: Request, user: UserAccount, device: TrustedDevice, password: String) async throws -> Result<SignedIn, Failure> {
+        if try await request.application.passwordWork.verify(password, created: user.passwordHash) {
+            try await TrustedDevices.succeeded(device, on: request.db)
+            try await AuditLog.record(request, actor: user, action: "login", target: user.username, detail: "trình duyệt quen")
+            return .success(SignedIn(user: user, newDevice: nil))
+        }
+        try await AuditLog.record(request, actor: user, action: "login_failed", target: user.username,
+                                  detail: "trình duyệt quen, lần sai thứ \(device.failures + 1)")
+        return .failure(.wrongCredentials)
+    }
+
+    /// A browser the owner never signed in from (or one that used up its allowance).
+    func check(_ request: Request, name: String, user: UserAccount?, password: String) async throws -> Result<SignedIn, Failure> {
+        let work = request.application.passwordWork
+        guard let user else {
             // Spend the same time as a real check, so timing does not reveal which accounts exist.
-            _ = try await request.application.passwordWork.verify(password, created: Self.timingHash)
+            _ = try await work.verify(password, created: Self.timingHash)
             try await AuditLog.record(request, actor: nil, action: "login_failed", target: name, detail: "tài khoản không tồn tại")
             return .failure(.wrongCredentials)
         }
-        if let until = user.lockedUntil, until > request.now {
-            // The same work as a real check, so timing does not tell a locked account either.
-            _ = try await request.application.passwordWork.verify(password, created: Self.timingHash)
+        guard let count = try await reserveAttempt(user, now: request.now, on: request.db), count <= maxFailures else {
+            // Locked, or more attempts at once than the account has left: not checked, with the same
+            // work as a real check, so timing does not tell a locked account either.
+            _ = try await work.verify(password, created: Self.timingHash)
             try await AuditLog.record(request, actor: user, action: "login_refused_locked", target: user.username)
             return .failure(.wrongCredentials)
         }
-        if try await request.application.passwordWork.verify(password, created: user.passwordHash) {
-            user.failedLogins = 0
-            user.lockedUntil = nil
-            try await user.save(on: request.db)
+        if try await work.verify(password, created: user.passwordHash) {
+            try await request.db.sql.raw("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: user.id!)").run()
             try await AuditLog.record(request, actor: user, action: "login", target: user.username)
-            return .success(user)
+            return .success(SignedIn(user: user, newDevice: try await TrustedDevices.remember(user, now: request.now, on: request.db)))
         }
-        user.failedLogins += 1
-        var detail = "lần sai thứ \(user.failedLogins)"
-        var lockedNow: Date?
-        if user.failedLogins >= maxFailures {
-            let until = request.now.addingTimeInterval(lockout)
-            user.lockedUntil = until
-            user.failedLogins = 0
-            lockedNow = until
-            detail += "; khóa tài khoản"
+        guard count >= maxFailures else {
+            try await AuditLog.record(request, actor: user, action: "login_failed", target: user.username, detail: "lần sai thứ \(count)")
+            return .failure(.wrongCredentials)
         }
-        try await user.save(on: request.db)
-        try await AuditLog.record(request, actor: user, action: "login_failed", target: user.username, detail: detail)
-        if let until = lockedNow {
-            // Told to the owner, not to whoever typed the name.
-            let f = DateFormatter()
-            f.dateFormat = "HH:mm dd/MM/yyyy"
-            f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
-            try await Notifier.notify([user], kind: "account_locked", subject: "Tài khoản OpenDTI tạm khóa",
-                                      body: "Tài khoản \(user.username) bị tạm khóa đến \(f.string(from: until)) vì nhập sai mật khẩu \(maxFailures) lần liên tiếp. Nếu không phải bạn, hãy báo quản trị.",
-                                      on: request.db)
-        }
+        let until = request.now.addingTimeInterval(lockout)
+        try await request.db.sql.raw("UPDATE users SET locked_until = \(bind: until), failed_logins = 0 WHERE id = \(bind: user.id!)").run()
+        try await AuditLog.record(request, actor: user, action: "login_failed", target: user.username, detail: "lần sai thứ \(count); khóa tài khoản")
+        try await tellOwner(user, lockedUntil: until, now: request.now, on: request.db)
         return .failure(.wrongCredentials)
+    }
+
+    /// Takes one of the account's attempts before its password is checked, in one statement:
+    /// the attempt's number, or nil while the account is locked.
+    private func reserveAttempt(_ user: UserAccount, now: Date, on db: any Database) async throws -> Int? {
+        try await db.sql.raw("""
+            UPDATE users SET failed_logins = failed_logins + 1
+            WHERE id = \(bind: user.id!) AND (locked_until IS NULL OR locked_until <= \(bind: now)) RETURNING failed_logins
+            """).first()?.decode(column: "failed_logins", as: Int.self)
+    }
+
+    /// Told to the owner, not to whoever typed the name: in the application and by e-mail, with a
+    /// code that makes the browser it is typed in the owner's (at most one code a day).
+    private func tellOwner(_ user: UserAccount, lockedUntil until: Date, now: Date, on db: any Database) async throws {
+        let f = DateFormatter()
+        f.dateFormat = "HH:mm dd/MM/yyyy"
+        f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
+        guard let code = try await TrustedDevices.mailedCode(for: user, now: now, on: db) else { return }
+        try await Notifier.notify([user], kind: "account_locked", subject: "Tài khoản OpenDTI tạm khóa",
+                                  body: """
+                                  Tài khoản \(user.username) bị tạm khóa đến \(f.string(from: until)) với các trình duyệt chưa từng đăng nhập, vì nhập sai mật khẩu \(maxFailures) lần liên tiếp. \
+                                  Trình duyệt bạn đã đăng nhập trước đây vẫn dùng được. Trên một trình duyệt khác, mở trang "Đăng nhập bằng mã" (/login/code) và nhập mã \(code) cùng mật khẩu; mã dùng được một lần, trong 24 giờ. \
+                                  Nếu không phải bạn nhập sai, hãy báo quản trị.
+                                  """,
+                                  link: "/login/code", on: db)
+    }
+
+    /// Signs in with an e-mailed code, the password and the account's name: the browser becomes
+    /// one of the owner's, even while the account is locked for others. The address's count applies.
+    func attemptWithCode(_ request: Request, username: String, code: String, password: String) async throws -> Result<SignedIn, Failure> {
+        let name = username.trimmingCharacters(in: .whitespaces).lowercased()
+        let address = AddressThrottle.address(of: request), now = request.now
+        guard addresses.reserve(address, now: now) else {
+            try await AuditLog.record(request, actor: nil, action: "login_refused_address", target: name.excerpt(), detail: address)
+            return .failure(.tooManyFromAddress)
+        }
+        let work = request.application.passwordWork
+        guard let user = try await Self.activeAccount(name, on: request.db),
+              let mailed = try await TrustedDevices.mailed(code, for: user, now: request.now, on: request.db),
+              try await TrustedDevices.reserveAttempt(mailed, allowance: maxFailures, on: request.db) else {
+            _ = try await work.verify(password, created: Self.timingHash)
+            try await AuditLog.record(request, actor: nil, action: "login_code_failed", target: name.excerpt(), detail: "mã không đúng hoặc đã hết hạn")
+            return .failure(.wrongCredentials)
+        }
+        guard try await work.verify(password, created: user.passwordHash) else {
+            try await AuditLog.record(request, actor: user, action: "login_code_failed", target: user.username, detail: "mật khẩu sai")
+            return .failure(.wrongCredentials)
+        }
+        addresses.release(address, at: now)
+        let token = try await TrustedDevices.adopt(mailed, now: request.now, on: request.db)
+        try await AuditLog.record(request, actor: user, action: "login", target: user.username, detail: "mã gửi qua thư")
+        return .success(SignedIn(user: user, newDevice: token))
     }
 
     /// Marks the session as signed in, starting its timeouts, with a new

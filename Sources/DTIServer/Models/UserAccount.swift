@@ -25,6 +25,9 @@ final class UserAccount: Model, Authenticatable, @unchecked Sendable {
     @Field(key: "email") var email: String
     /// Set by a password reset: the next sign-in must choose a new password.
     @Field(key: "must_change_password") var mustChangePassword: Bool
+    /// Sessions signed in before this time no longer count: a password
+    /// change, a reset or a disable moves it (ADR 0039).
+    @OptionalField(key: "sessions_valid_from") var sessionsValidFrom: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}

@@ -50,6 +50,14 @@ struct LoginPage: Encodable {
     var message: String?
 }
 
+/// Signing in with a code e-mailed to the owner of a locked account.
+struct LoginCodePage: Encodable {
+    var layout: Layout
+    var username: String
+    var code: String
+    var message: String?
+}
+
 struct UnitRow: Content {
     var id: UUID?
     var code: String

@@ -78,7 +78,7 @@ extension UserAccount: ColumnListed {
         try $id.output(from: o); try $username.output(from: o); try $displayName.output(from: o); try $passwordHash.output(from: o)
         try $roleName.output(from: o); try $unit.output(from: o); try $scopeUnits.output(from: o); try $scopeFields.output(from: o)
         try $failedLogins.output(from: o); try $lockedUntil.output(from: o); try $active.output(from: o); try $email.output(from: o)
-        try $mustChangePassword.output(from: o); try $createdAt.output(from: o)
+        try $mustChangePassword.output(from: o); try $sessionsValidFrom.output(from: o); try $createdAt.output(from: o)
     }
 }
 

@@ -62,6 +62,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M019AddLookupIndexes())               // indexes on the columns form views and the change log look up by
     app.migrations.add(M020LogAnswerChangesByTrigger())      // an answer's changed fields logged by the database, in the save's statement
     app.migrations.add(M021LogEveryAnswerChangeByTrigger())  // every answer change logged by the database: first answers and reviewers' scores too
+    app.migrations.add(M022AddTrustedDevicesAndSessionEpoch()) // browsers an owner signed in from; the time sessions count from
     try await app.autoMigrate()
 
     // Sessions in the database, written only when they change; the cookie is HttpOnly,

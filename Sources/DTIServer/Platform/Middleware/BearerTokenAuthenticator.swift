@@ -8,9 +8,10 @@ struct BearerTokenAuthenticator: AsyncBearerAuthenticator {
         let hash = SHA256.hash(data: Data(bearer.token.utf8)).hex
         guard let (user, expires) = try await Self.holder(of: hash, on: request.db) else { return }
         if let expires, expires < request.now { return }
+        // A disabled account's tokens stop (and are revoked with the disable). A lock does not
+        // stop them: anyone can lock an account by guessing, and a stranger must not be able to
+        // stop the owner's integrations (ADR 0039); a leaked token is revoked.
         guard user.active else { return }
-        // A locked account's tokens stop too: the lock is the administrator's answer to a leak.
-        if let until = user.lockedUntil, until > request.now { return }
         request.auth.login(user)
     }
 }
