@@ -568,6 +568,58 @@ class Journey:
         expect(reader.locator("h1")).to_have_text("Thử xếp hạng 400 xã")
         reader.context.close()
 
+    def locked_out(self):
+        """A stranger guesses a viewer's password five times: the account is
+        locked for the stranger, but the owner's own browser still signs in;
+        the owner reads the code in the notification and signs in with it on
+        a browser of theirs never used before (ADR 0039)."""
+        owner = self.person("xem")
+        stranger = self.browser.new_context(viewport=self.viewport, locale="vi-VN").new_page()
+        for _ in range(5):
+            stranger.goto(self.base + "/login")
+            stranger.fill("#username", "xem")
+            stranger.fill("#password", "doan-mo-123")
+            stranger.get_by_role("button", name="Đăng nhập").click()
+            expect(stranger.locator("[role=alert]")).to_contain_text("Tên đăng nhập hoặc mật khẩu không đúng")
+        stranger.fill("#password", PASSWORD)
+        stranger.get_by_role("button", name="Đăng nhập").click()
+        expect(stranger.locator("[role=alert]")).to_contain_text("tài khoản đang tạm khóa")
+        self.look(stranger, "60-locked-for-a-stranger")
+        stranger.context.close()
+        # The owner signs out and in again on their own browser: not locked out.
+        owner.get_by_role("button", name="Đăng xuất").click()
+        owner.goto(self.base + "/login")
+        owner.fill("#username", "xem")
+        owner.fill("#password", PASSWORD)
+        owner.get_by_role("button", name="Đăng nhập").click()
+        owner.wait_for_load_state()
+        check("/login" not in owner.url, f"{self.name}: the owner's own browser was locked out ({owner.url})")
+        owner.goto(self.base + "/notifications")
+        expect(owner.locator("main")).to_contain_text("Tài khoản OpenDTI tạm khóa")
+        text = owner.locator("main").inner_text()
+        found = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", text)
+        check(found is not None, f"{self.name}: no code in the lock notification")
+        self.look(owner, "61-lock-notification")
+        owner.context.close()
+        if found is None:
+            return
+        # A browser of the owner's never used for OpenDTI: the sign-in page links to the code page.
+        fresh = self.browser.new_context(viewport=self.viewport, locale="vi-VN").new_page()
+        fresh.goto(self.base + "/login")
+        fresh.get_by_role("link", name="Đăng nhập bằng mã trong thư").click()
+        expect(fresh.locator("h1")).to_have_text("Đăng nhập bằng mã")
+        fresh.fill("#username", "xem")
+        fresh.fill("#code", found.group(0).lower())
+        fresh.fill("#password", PASSWORD)
+        self.look(fresh, "62-sign-in-with-code")
+        if self.name == "desktop":
+            self.scan(fresh, "sign-in-with-code")
+        fresh.get_by_role("button", name="Đăng nhập").click()
+        fresh.wait_for_load_state()
+        check("/login" not in fresh.url, f"{self.name}: the e-mailed code did not sign in ({fresh.url})")
+        expect(fresh.get_by_role("button", name="Đăng xuất")).to_be_visible()
+        fresh.context.close()
+
     def live_long_ranking(self):
         """The live ranking of a period of 320 communes, too long for one page:
         an evaluator opens it from the period's page, sees the groups, opens
@@ -759,6 +811,11 @@ class Journey:
         check(person.url.endswith("/periods"), f"{self.name}: the changed password still sends the account to {person.url}")
 
 
+# Every journey, in order; DTI_JOURNEYS="locked_out complaints" runs only those (a developer's shortcut).
+JOURNEYS = os.environ.get("DTI_JOURNEYS", "").split() or [
+    "run", "complaints", "season", "frameworks_and_accounts", "long_ranking", "live_long_ranking", "locked_out"]
+
+
 def main():
     started = time.time()
     with sync_playwright() as p:
@@ -768,12 +825,8 @@ def main():
             server = Server()
             journey = Journey(browser, server, name, viewport)
             try:
-                journey.run()
-                journey.complaints()
-                journey.season()
-                journey.frameworks_and_accounts()
-                journey.long_ranking()
-                journey.live_long_ranking()
+                for step in JOURNEYS:
+                    getattr(journey, step)()
             except Exception as error:  # an expectation that timed out: report it with where it happened
                 failures.append(f"{name}: {type(error).__name__}: {str(error)[:1500]}")
                 print("  FAIL:", failures[-1], flush=True)
