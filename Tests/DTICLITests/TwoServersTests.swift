@@ -60,7 +60,8 @@ struct TwoServersTests {
             let (data, response) = try await session.data(for: request)
             let http = response as! HTTPURLResponse
             let setCookie = (http.value(forHTTPHeaderField: "Set-Cookie") ?? "")
-            let newCookie = setCookie.hasPrefix("dti_session=") ? String(setCookie.dropFirst(12).prefix { $0 != ";" }) : nil
+            // Several cookies may come in one folded header (the session's and the browser's, ADR 0039).
+            let newCookie = setCookie.range(of: "dti_session=").map { String(setCookie[$0.upperBound...].prefix { $0 != ";" && $0 != "," }) }
             return (http.statusCode, String(decoding: data, as: UTF8.self), newCookie)
         }
     }

@@ -45,6 +45,8 @@ struct AuthorizationMatrixTests {
         .init(method: .GET, path: "/api/openapi.yaml", access: .everyone),
         .init(method: .GET, path: "/login", access: .everyone),
         .init(method: .POST, path: "/login", access: .everyone),
+        .init(method: .GET, path: "/login/code", access: .everyone),
+        .init(method: .POST, path: "/login/code", access: .everyone),
         .init(method: .GET, path: "/api/v1/session", access: .everyone),
         .init(method: .POST, path: "/api/v1/session", access: .everyone),
         .init(method: .GET, path: "/units", access: .everyone),

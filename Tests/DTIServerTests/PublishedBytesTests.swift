@@ -86,6 +86,53 @@ struct PublishedBytesTests {
             #expect(try await SessionRecord.query(on: app.db).count() == before + 1)
         }
     }
+    @Test("another spelling of a published address (a lower-case id, a percent-encoded code) is sent to the one spelling, and not kept anew")
+    func oneSpelling() async throws {
+        try await withDemoApp { app in
+            let id = try await publishedPeriod(app)
+            let canonical = "/results/\(id.uuidString)"
+            for (asked, expected) in [("/results/\(id.uuidString.lowercased())", canonical),
+                                      ("/results/\(id.uuidString.lowercased())/units/%53NNPTNT?version=1", canonical + "/units/SNNPTNT?version=1"),
+                                      ("/api/v1/results/\(id.uuidString.lowercased())/record", "/api/v1/results/\(id.uuidString)/record")] {
+                let r = try await Browser(app).send(.GET, asked)
+                #expect(r.status == .movedPermanently, "\(asked) → \(r.status)")
+                #expect(r.headers.first(name: .location) == expected, "\(asked)")
+                #expect(app.publishedBytes.entry(asked, now: Date()) == nil, "\(asked) was kept under its own spelling")
+            }
+            #expect(try await Browser(app).send(.GET, canonical).status == .ok)
+            #expect(app.publishedBytes.entry(canonical, now: Date()) != nil)
+            // The site's own links are the one spelling: followed, none is sent elsewhere.
+            let page = try await Browser(app).send(.GET, canonical)
+            let links = page.body.matches(of: try Regex(##"href="(/results/[^"#]+)""##)).compactMap { $0.output[1].substring.map(String.init) }
+            #expect(!links.isEmpty)
+            for link in Set(links).prefix(40) {
+                let target = link.replacingOccurrences(of: "&amp;", with: "&")
+                #expect(PublishedBytes.canonical(target) == nil, "the page links to \(target), not the one spelling")
+            }
+        }
+    }
+
+    @Test("a corrected record written by another process: the kept pages of its period go within the watch interval, and the new version is served")
+    func correctionFromAnotherProcess() async throws {
+        try await withDemoApp { app in
+            let id = try await publishedPeriod(app)
+            let before = try await Browser(app).send(.GET, "/results/\(id)")
+            #expect(before.status == .ok && !before.body.contains("Đính chính:"))
+            #expect(app.publishedBytes.entry("/results/\(id)", now: Date()) != nil, "kept")
+            // Another process on the same database publishes version 2: a row in the shared table, nothing said to this one.
+            let v1 = try #require(try await PublishedRecordRow.query(on: app.db).filter(\.$period.$id == id).sort(\.$version, .descending).first())
+            try await PublishedRecordRow(periodID: id, version: v1.version + 1, sha256: v1.sha256, content: v1.content,
+                                         reason: "Đính chính từ máy chủ thứ hai").create(on: app.db)
+            var shown = ""
+            for _ in 0..<40 {
+                shown = try await Browser(app).send(.GET, "/results/\(id)").body
+                if shown.contains("Đính chính từ máy chủ thứ hai") { break }
+                try await Task.sleep(nanoseconds: 250_000_000)
+            }
+            #expect(shown.contains("Đính chính:") && shown.contains("Đính chính từ máy chủ thứ hai"), "the kept page outlived the correction")
+        }
+    }
+
 }
 
 func tempFile(_ data: Data) throws -> String {
@@ -265,4 +312,5 @@ struct ListingBytesTests {
             try await app.testing().test(.GET, "/units") { res in #expect(res.body.string.contains("Xã Thử Nghiệm Mới"), "and kept") }
         }
     }
+
 }

@@ -31,7 +31,7 @@ struct RowModelTests {
         return fluent.count
     }
 
-    @Test("accounts, units, submissions, answers and periods read as SQL rows are the models Fluent reads, field for field, stored and unchanged; a bearer token signs in through one statement, and expired, locked and revoked ones are refused")
+    @Test("accounts, units, submissions, answers and periods read as SQL rows are the models Fluent reads, field for field, stored and unchanged; a bearer token signs in through one statement, and expired, disabled and revoked ones are refused (a lock does not stop them)")
     func sameAsFluent() async throws {
         try await withDemoApp { app in
             let accounts = try await same(UserAccount.self, app) { $0.id }
@@ -103,7 +103,7 @@ struct RowModelTests {
         }
     }
 
-    /// A bearer token still signs in through the one SQL statement: revoked, expired and locked are refused.
+    /// A bearer token still signs in through the one SQL statement: revoked, expired and disabled are refused; a lock does not stop it.
     func bearerHolder(_ app: Application) async throws {
         do {
             let admin = Browser(app)
@@ -121,10 +121,12 @@ struct RowModelTests {
             #expect(try await client.send(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]).status == .unauthorized)
             try await sql.raw("UPDATE api_tokens SET expires_at = \(bind: Date(timeIntervalSinceNow: 3600))").run()
             #expect(try await client.send(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]).status == .ok)
-            // The account locked: refused; revoked: refused.
+            // The account locked by guessing: the token carries on (ADR 0039); disabled: refused; revoked: refused.
             try await sql.raw("UPDATE users SET locked_until = \(bind: Date(timeIntervalSinceNow: 600)) WHERE username = 'daumoi.snn'").run()
+            #expect(try await client.send(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]).status == .ok)
+            try await sql.raw("UPDATE users SET active = \(bind: false) WHERE username = 'daumoi.snn'").run()
             #expect(try await client.send(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]).status == .unauthorized)
-            try await sql.raw("UPDATE users SET locked_until = NULL WHERE username = 'daumoi.snn'").run()
+            try await sql.raw("UPDATE users SET locked_until = NULL, active = \(bind: true) WHERE username = 'daumoi.snn'").run()
             try await sql.raw("UPDATE api_tokens SET revoked = \(bind: true)").run()
             #expect(try await client.send(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]).status == .unauthorized)
         }

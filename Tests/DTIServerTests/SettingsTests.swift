@@ -55,6 +55,9 @@ struct SettingsTests {
         let defaults = try ServerSettings.fromEnvironment([:])
         #expect(defaults.passwordThreads == max(1, System.coreCount / 2))
         #expect(defaults.spreadsheetSeconds == 15)
+        #expect(defaults.publishedWatchSeconds == 2)
+        #expect(try ServerSettings.fromEnvironment(["DTI_PUBLISHED_WATCH_SECONDS": "30"]).publishedWatchSeconds == 30)
+        #expect(throws: (any Error).self) { try ServerSettings.fromEnvironment(["DTI_PUBLISHED_WATCH_SECONDS": "0"]) }
         let set = try ServerSettings.fromEnvironment(["DTI_PASSWORD_THREADS": "3", "DTI_SPREADSHEET_SECONDS": "40"])
         #expect(set.passwordThreads == 3 && set.spreadsheetSeconds == 40)
         do {

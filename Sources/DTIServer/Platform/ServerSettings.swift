@@ -41,6 +41,9 @@ public struct ServerSettings: Sendable {
     public var passwordThreads: Int = max(1, System.coreCount / 2)
     /// Seconds one uploaded spreadsheet may take to read (`DTI_SPREADSHEET_SECONDS`, default 15).
     public var spreadsheetSeconds: Int = 15
+    /// Seconds between two readings of the published records' versions, so that a correction
+    /// published by another server process drops this one's kept pages (`DTI_PUBLISHED_WATCH_SECONDS`, default 2).
+    public var publishedWatchSeconds: Int = 2
     /// SMTP delivery of notifications (none when the host is empty).
     public var smtpHost: String = ""
     public var smtpPort: Int = 25
@@ -84,7 +87,7 @@ public struct ServerSettings: Sendable {
     /// Reads `DTI_DATA_DIR`, `DATABASE_URL`, `DTI_FRAMEWORKS_DIR`,
     /// `DTI_SECURE_COOKIES`, `DTI_SESSION_IDLE_MINUTES`, `DTI_SESSION_MAX_HOURS`,
     /// `DTI_PASSWORD_MIN_LENGTH`, `DTI_MAX_FAILED_LOGINS`, `DTI_LOCKOUT_MINUTES`, `DTI_EVIDENCE_MAX_MB`, `DTI_METRICS`,
-    /// `DTI_NIO_EXECUTOR`, `DTI_DB_CONNECTIONS`, `DTI_PASSWORD_THREADS`, `DTI_SPREADSHEET_SECONDS`.
+    /// `DTI_NIO_EXECUTOR`, `DTI_DB_CONNECTIONS`, `DTI_PASSWORD_THREADS`, `DTI_SPREADSHEET_SECONDS`, `DTI_PUBLISHED_WATCH_SECONDS`.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Problems) -> ServerSettings {
         var problems: [Problem] = []
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
@@ -134,6 +137,7 @@ public struct ServerSettings: Sendable {
         settings.databaseConnectionsPerLoop = integer("DTI_DB_CONNECTIONS", 4, 1...64)
         settings.passwordThreads = integer("DTI_PASSWORD_THREADS", settings.passwordThreads, 1...64)
         settings.spreadsheetSeconds = integer("DTI_SPREADSHEET_SECONDS", 15, 1...600)
+        settings.publishedWatchSeconds = integer("DTI_PUBLISHED_WATCH_SECONDS", 2, 1...3600)
         settings.smtpHost = env["DTI_SMTP_HOST"] ?? ""
         settings.smtpPort = integer("DTI_SMTP_PORT", 25, 1...65535)
         settings.smtpUser = env["DTI_SMTP_USER"].flatMap { $0.isEmpty ? nil : $0 }

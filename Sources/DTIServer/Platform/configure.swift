@@ -112,6 +112,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     front.use(ErrorMiddleware.default(environment: app.environment))  // last resort
     if let metrics { front.use(MetricsMiddleware(metrics: metrics)) }
     app.publishedBytes = PublishedBytes(everyAnswer: securityHeaders.headers)
+    app.lifecycle.use(PublishedRecordWatch(interval: TimeInterval(settings.publishedWatchSeconds)))  // corrections made by another process
     app.periodCache = PeriodCache()
     app.keptAnswers = KeptAnswers()
     app.liveRanking = LiveRanking()

@@ -86,6 +86,32 @@ final class PublishedBytes: Sendable {
         return false
     }
 
+    /// The one spelling of a published address, when `target` is another: the period's id as
+    /// `UUID.uuidString` writes it (upper case, as every link of the site does), each other path
+    /// segment percent-encoded the one way the site's links are (`urlPathEncoded`), the query
+    /// as sent. Nil when `target` is that spelling already or is not a published address.
+    /// Another spelling is sent there (301) rather than rendered and kept anew: one address, one
+    /// kept page, forgotten in one piece after a correction (issue 31, Medium 7).
+    static func canonical(_ target: String) -> String? {
+        guard isPublishedPath(target) else { return nil }
+        let split = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = String(split[0])
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let idIndex = parts.count > 1 && parts[1] == "results" ? 2 : 4
+        for i in parts.indices where !parts[i].isEmpty {
+            guard let decoded = parts[i].removingPercentEncoding,
+                  let encoded = i == idIndex ? UUID(uuidString: decoded)?.uuidString : decoded.addingPercentEncoding(withAllowedCharacters: segmentAllowed)
+            else { return nil }
+            parts[i] = encoded
+        }
+        let canonicalPath = parts.joined(separator: "/")
+        guard canonicalPath != path else { return nil }
+        return canonicalPath + (split.count == 2 ? "?" + split[1] : "")
+    }
+
+    /// What a path segment of the site's links leaves unencoded (`urlPathEncoded`, without "/").
+    private static let segmentAllowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
+
     /// A published download (an export, the decision, the record, the open-data JSON): the same
     /// bytes for every reader, so kept and served to signed-in readers too. Pages are not: a
     /// signed-in reader's page carries their name and form token.
@@ -154,9 +180,16 @@ final class PublishedBytes: Sendable {
 
     func refreshed(_ target: String) { refreshed(URI(string: target)) }
 
+    /// Raised by every `forget`: a page whose render began before a forget is served but not
+    /// kept, since it may have been made from the record the forget was for.
+    private let generation = NIOLockedValueBox<Int>(0)
+    var currentGeneration: Int { generation.withLockedValue { $0 } }
+
     /// Drops every kept page whose address contains `text` (a period's id,
-    /// when a corrected version of its record is published).
+    /// when a corrected version of its record is published, here or by
+    /// another process: `PublishedRecordWatch`).
     func forget(containing text: String) {
+        generation.withLockedValue { $0 += 1 }
         entries.withLockedValue { entries in
             order.withLockedValue { order in
                 for (key, entry) in entries where entry.target.contains(text) { entries[key] = nil }
@@ -165,8 +198,11 @@ final class PublishedBytes: Sendable {
         }
     }
 
-    func store(_ key: URI, _ entry: Entry) {
+    /// Keeps `entry` under `key`, unless a forget came since its render began (`madeIn`, the
+    /// `currentGeneration` read before it).
+    func store(_ key: URI, _ entry: Entry, madeIn: Int? = nil) {
         entries.withLockedValue { entries in
+            if let madeIn, madeIn != currentGeneration { return }
             order.withLockedValue { order in
                 if entries[key] == nil { order.append(key) }
                 entries[key] = entry
@@ -246,6 +282,9 @@ struct PublishedBytesMiddleware: Middleware {
         guard request.method == .GET || request.method == .HEAD else { return next.respond(to: request) }
         let url = request.url
         let raw = url.string
+        if let canonical = PublishedBytes.canonical(raw) {
+            return request.eventLoop.makeSucceededFuture(request.redirect(to: canonical, redirectType: .permanent))
+        }
         guard let keep = PublishedBytes.keep(raw), !signedIn(request) || PublishedBytes.isDownload(raw) else {
             return next.respond(to: request)
         }
@@ -265,11 +304,12 @@ struct PublishedBytesMiddleware: Middleware {
     /// Renders the page and keeps it when it is a 200 without a cookie.
     private func render(_ request: Request, url: URI, raw: String, keep: TimeInterval?, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let cache = self.cache
+        let generation = cache.currentGeneration
         return next.respond(to: request).always { _ in cache.refreshed(url) }.flatMap { response in
             guard response.status == .ok, response.headers[.setCookie].isEmpty else { return request.eventLoop.makeSucceededFuture(response) }
             func keptAndServed(_ body: ByteBuffer) -> Response {
                 let entry = cache.make(target: raw, body: body, headers: response.headers, now: request.now, keep: keep)
-                cache.store(url, entry)
+                cache.store(url, entry, madeIn: generation)
                 return Self.serve(entry, to: request)
             }
             if let buffer = response.body.buffer { return request.eventLoop.makeSucceededFuture(keptAndServed(buffer)) }
