@@ -81,6 +81,24 @@ struct BackupTests {
         #expect(refused.status == 2 && refused.stderr.contains("không khớp"), "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: root + "/nowhere/opendti.sqlite"))
 
+        // A crafted manifest naming a file outside the backup's folders, with its right checksum,
+        // is refused whole and nothing is written (issue 31, Low).
+        let crafted = root + "/crafted"
+        try FileManager.default.copyItem(atPath: backup, toPath: crafted)
+        let planted = Data("ngoài thư mục".utf8)
+        try planted.write(to: URL(fileURLWithPath: root + "/planted.txt"))
+        let manifestURL = URL(fileURLWithPath: crafted + "/manifest.json")
+        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
+        var files = try #require(manifest["files"] as? [[String: Any]])
+        // The planted file's checksum, as a forger would write it.
+        let sha = try #require(String(decoding: try Self.output("/usr/bin/sha256sum", [root + "/planted.txt"]), as: UTF8.self).split(separator: " ").first)
+        files.append(["path": "evidence/../../planted.txt", "bytes": planted.count, "sha256": String(sha)])
+        manifest["files"] = files
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+        let traversal = try CLI.run(["restore", crafted], environment: ["DTI_DATA_DIR": root + "/nowhere2"])
+        #expect(traversal.status == 2 && traversal.stderr.contains("đường dẫn không được phép"), "\(traversal.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/nowhere2/opendti.sqlite"))
+
         // Restore into a fresh folder; the restored server serves the same records and the same file.
         let restore = try CLI.run(["restore", backup], environment: ["DTI_DATA_DIR": restored])
         #expect(restore.status == 0, "\(restore.stderr)")
@@ -95,5 +113,17 @@ struct BackupTests {
         #expect(try await recordHashes(base2) == hashes)
         let focal2 = try await crash.signIn(base2, "daumoi.snn")
         #expect(try await download(base2 + "/api/v1/evidence/\(evidence)", cookie: focal2.cookie) == Self.pdf)
+    }
+
+    /// What a program prints.
+    static func output(_ program: String, _ arguments: [String]) throws -> Data {
+        let process = Process(), pipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
     }
 }

@@ -53,8 +53,11 @@ struct AccountDirectory {
         !username.isEmpty && username.count <= 64 && username.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
 
+    /// One "@" between a name and a domain, nothing that could end an SMTP command or a mail
+    /// header (CR, LF, any control or space character) and none of `<>,;"\\` (issue 31, Low).
     static func isValidEmail(_ email: String) -> Bool {
-        email.count <= 200 && email.contains("@") && !email.contains(" ") && !email.hasPrefix("@") && !email.hasSuffix("@")
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        return email.count <= 200 && parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && SMTPMailer.isSafeAddress(email)
     }
 
     /// An evaluator's unit scope: every code must name a unit.

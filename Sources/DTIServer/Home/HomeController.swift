@@ -34,7 +34,10 @@ struct HomeController: RouteCollection {
         return Response(status: .ok, headers: headers, body: .init(string: text))
     }
 
-    @Sendable func home(req: Request) async throws -> View {
+    @Sendable func home(req: Request) async throws -> Response {
+        // After a password reset the account's to-do list waits for its new password, as every
+        // signed-in page does (RoleGuard); the public home page is for readers not signed in.
+        if let user = req.user, user.mustChangePassword { return req.redirect(to: "/account/password") }
         let filter = (try? req.query.get(String.self, at: "status")).flatMap { $0.isEmpty ? nil : String($0.prefix(40)) }
         var todo: TodoList?
         if let user = req.user { todo = try await TodoList.load(for: user, ctx: req.context, filter: filter) }
@@ -46,7 +49,7 @@ struct HomeController: RouteCollection {
             frameworkCount: try await FrameworkVersion.query(on: req.db).count(),
             periods: req.user == nil ? [] : try await PeriodController.all(on: req.db, today: req.today),
             todo: todo)
-        return try await req.view.render("home", page)
+        return try await req.view.render("home", page).encodeResponse(for: req)
     }
 
     struct Health: Content {

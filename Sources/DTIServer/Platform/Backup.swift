@@ -28,6 +28,17 @@ public enum Backup {
 
     static let databaseFile = "opendti.sqlite", dumpFile = "opendti.pgdump", manifestFile = "manifest.json"
 
+    /// A path a backup's manifest may name: the database file, the dump, or one evidence file
+    /// directly in `evidence/` (no "..", no further folder, no hidden or control-character name).
+    /// A crafted manifest must not make a restore read or write outside its two folders (issue 31, Low).
+    static func isBackupPath(_ path: String) -> Bool {
+        if path == databaseFile || path == dumpFile { return true }
+        guard path.hasPrefix("evidence/") else { return false }
+        let name = path.dropFirst("evidence/".count)
+        return !name.isEmpty && name.count <= 255 && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\\")
+            && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    }
+
     /// Writes a backup of the configured database and evidence into `directory` (new or empty).
     public static func create(into directory: String, settings: ServerSettings) async throws -> String {
         let dir = URL(fileURLWithPath: directory)
@@ -88,6 +99,10 @@ public enum Backup {
         // Every file checked before anything is written.
         var problems: [String] = []
         for file in manifest.files {
+            guard Self.isBackupPath(file.path) else {
+                problems.append("\(file.path.excerpt()): đường dẫn không được phép trong bảng kê (chỉ \(databaseFile), \(dumpFile) hoặc evidence/<tên tệp>)")
+                continue
+            }
             guard let bytes = fm.contents(atPath: dir.appendingPathComponent(file.path).path) else { problems.append("\(file.path): thiếu tệp"); continue }
             if Digests.sha256Hex(bytes) != file.sha256 { problems.append("\(file.path): mã SHA-256 không khớp bảng kê (tệp đã bị thay đổi hoặc hỏng)") }
         }

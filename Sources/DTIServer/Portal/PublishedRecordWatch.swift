@@ -16,9 +16,14 @@ final class PublishedRecordWatch: LifecycleHandler, @unchecked Sendable {
 
     init(interval: TimeInterval) { self.interval = interval }
 
+    static let statement: SQLQueryString = "SELECT period_id, MAX(version) AS version FROM published_records GROUP BY period_id"
+
     /// The newest record version of every period that has one.
     static func versions(on db: any Database) async throws -> [UUID: Int] {
-        let rows = try await db.sql.raw("SELECT period_id, MAX(version) AS version FROM published_records GROUP BY period_id").all()
+        try versions(from: try await db.sql.raw(statement).all())
+    }
+
+    static func versions(from rows: [any SQLRow]) throws -> [UUID: Int] {
         var versions: [UUID: Int] = [:]
         for row in rows { versions[try row.decode(column: "period_id", as: UUID.self)] = try row.decode(column: "version", as: Int.self) }
         return versions
@@ -30,31 +35,43 @@ final class PublishedRecordWatch: LifecycleHandler, @unchecked Sendable {
         new.compactMap { id, version in old[id] == version ? nil : id }
     }
 
-    /// Starts the watch (the synchronous hook: Vapor's tests boot an application through it).
-    /// The first reading forgets the pages of every published period, which at boot are none;
-    /// a page kept before it is thus never compared with a version read after a correction.
+    /// The first reading is made before the server answers anyone, so every page kept is
+    /// compared with a version read before it was rendered. Vapor's `dti serve` boots through
+    /// the asynchronous hook, its tests through the synchronous one.
+    func didBootAsync(_ application: Application) async throws {
+        start(application, seen: try await Self.versions(on: application.db))
+    }
+
     func didBoot(_ application: Application) throws {
+        start(application, seen: try Self.versions(from: try application.db.sql.raw(Self.statement).all().wait()))
+    }
+
+    private func start(_ application: Application, seen first: [UUID: Int]) {
         let db = application.db, logger = application.logger, cache = application.publishedBytes
         let nanoseconds = UInt64(interval * 1_000_000_000)
         task = Task {
-            var seen: [UUID: Int] = [:]
+            var seen = first
             while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: nanoseconds)
                 do {
                     let now = try await Self.versions(on: db)
                     for id in Self.moved(from: seen, to: now) {
                         cache.forget(containing: id.uuidString)
-                        if seen[id] != nil { logger.info("published pages of period \(id) forgotten: record version \(now[id] ?? 0)") }
+                        logger.info("published pages of period \(id) forgotten: record version \(now[id] ?? 0)")
                     }
                     seen = now
                 } catch {
                     logger.warning("published record watch: \(error)")
                 }
-                try? await Task.sleep(nanoseconds: nanoseconds)
             }
         }
     }
 
     func shutdown(_ application: Application) {
+        task?.cancel()
+    }
+
+    func shutdownAsync(_ application: Application) async {
         task?.cancel()
     }
 }

@@ -1,3 +1,4 @@
+import DTICore
 import Foundation
 import NIOCore
 import NIOPosix
@@ -33,7 +34,19 @@ struct SMTPMailer: Mailer {
         }
     }
 
+    /// An address that cannot end an SMTP command or a header: no control, space or separator
+    /// character (`<>,;"\\`). Checked again here, whatever stored it.
+    static func isSafeAddress(_ address: String) -> Bool {
+        !address.isEmpty && !address.unicodeScalars.contains {
+            $0.value < 0x21 || $0.value == 0x7F || $0.properties.isWhitespace || $0.properties.generalCategory == .control
+                || $0.properties.generalCategory == .lineSeparator || $0.properties.generalCategory == .paragraphSeparator || "<>,;\"\\".unicodeScalars.contains($0)
+        }
+    }
+
     func converse(to: String, subject: String, body: String, kind: String) async throws {
+        guard Self.isSafeAddress(to), Self.isSafeAddress(from) else {
+            throw SMTPError(description: "địa chỉ thư \"\(to.excerpt())\" có ký tự không được phép (xuống dòng, khoảng trắng hoặc dấu phân cách)")
+        }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
             .connect(host: host, port: port) { channel in
