@@ -81,4 +81,33 @@ struct ServeCommandTests {
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(text.contains("DTI_SESSION_MAX_HOURS: \"mãi mãi\" không hợp lệ"))
     }
+
+    @Test("two processes started at once on an empty folder both come up: the second waits for the first one's migrations (issue 31, Low)")
+    func twoAtOnce() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-at-once-\(UUID().uuidString)").path
+        let crash = CrashConsistencyTests()
+        let ports = [TwoServersTests.freePort(), TwoServersTests.freePort()]
+        let logs = ports.map { FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-at-once-\($0)-\(UUID().uuidString).log") }
+        let processes = try zip(ports, logs).map { port, log in
+            let process = Process()
+            process.executableURL = CLI.binary
+            process.arguments = ["serve", "--port", String(port)]
+            var env = ProcessInfo.processInfo.environment
+            env.removeValue(forKey: "DATABASE_URL")
+            env["DTI_DATA_DIR"] = dir
+            env["DTI_FRAMEWORKS_DIR"] = CLI.packageRoot.appendingPathComponent("frameworks").path
+            process.environment = env
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            return process
+        }
+        defer { for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() } }
+        for port in ports { try await crash.waitHealthy("http://127.0.0.1:\(port)") }
+        let running = processes.filter { $0.isRunning }.count
+        let printed = logs.map { String(decoding: (try? Data(contentsOf: $0)) ?? Data(), as: UTF8.self).suffix(800) }
+        #expect(running == 2, "a process stopped on the shared folder (ports \(ports)): \(printed)")
+    }
 }

@@ -127,7 +127,7 @@ final class Browser: @unchecked Sendable {
         try await send(.GET, "/login")
         let result = try await send(.POST, "/login", form: ["username": username, "password": password])
         // Follow the redirect, as a browser does: the signed-in page carries the new CSRF token.
-        if result.status == .seeOther { try await send(.GET, "/") }
+        if result.status == .seeOther { try await send(.GET, result.headers.first(name: .location) ?? "/") }
         return result
     }
 }

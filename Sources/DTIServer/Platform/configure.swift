@@ -20,6 +20,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.directory.viewsDirectory = resources.appendingPathComponent("Views").path + "/"
     app.directory.publicDirectory = resources.appendingPathComponent("Public").path + "/"
 
+    // Opening, tuning and migrating a SQLite file: one process at a time (StartLock).
+    let startLock = try await StartLock.acquire(settings.storage, dataDirectory: settings.dataDirectory)
     switch settings.storage {
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory), as: .sqlite)
@@ -64,6 +66,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M021LogEveryAnswerChangeByTrigger())  // every answer change logged by the database: first answers and reviewers' scores too
     app.migrations.add(M022AddTrustedDevicesAndSessionEpoch()) // browsers an owner signed in from; the time sessions count from
     try await app.autoMigrate()
+    startLock?.release()   // the next process starting on this folder may go on
 
     // Sessions in the database, written only when they change; the cookie is HttpOnly,
     // SameSite=Strict, and Secure when the site is served over HTTPS (Vapor's default is none of these).
