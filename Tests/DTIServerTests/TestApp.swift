@@ -41,6 +41,10 @@ func applyTestDatabase(_ settings: inout ServerSettings) {
     if let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"], !url.isEmpty {
         settings.storage = .postgres(url: url)
         settings.postgresSchema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        // Suites run side by side, each with an application of its own: two connections per event
+        // loop keep them all within PostgreSQL's default 100 (four per loop reached it once forty
+        // sign-ins at once joined the suites).
+        settings.databaseConnectionsPerLoop = 2
         // Evidence files too: one folder per application.
         settings.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("opendti-test-\(UUID().uuidString)").path
     }
