@@ -21,6 +21,16 @@ for _ in $(seq 1 30); do
   su postgres -c "pg_isready -q" && break
   sleep 1
 done
+# The test suites run side by side, each application with its own pool: the
+# default 100 connections is too few for them (a setting of the test machine only).
+if [ "$(su postgres -c "psql -qtAc 'SHOW max_connections'")" -lt 300 ]; then
+  su postgres -c "psql -qc 'ALTER SYSTEM SET max_connections = 300'" >&2
+  pg_ctlcluster "$version" main restart >&2
+  for _ in $(seq 1 30); do
+    su postgres -c "pg_isready -q" && break
+    sleep 1
+  done
+fi
 su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='opendti'\"" | grep -q 1 \
   || su postgres -c "psql -qc \"CREATE ROLE opendti LOGIN PASSWORD 'opendti'\"" >&2
 if [ "$fresh" = 1 ]; then su postgres -c "dropdb --if-exists --force opendti_test" >&2; fi
