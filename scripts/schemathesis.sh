@@ -20,7 +20,9 @@ import json, sys, urllib.request
 base = f"http://127.0.0.1:{sys.argv[1]}"
 r = urllib.request.urlopen(urllib.request.Request(base + "/api/v1/session", method="POST",
     data=json.dumps({"username": "quantri", "password": "OpenDTI@2026"}).encode(), headers={"Content-Type": "application/json"}))
-cookie, csrf = r.headers["Set-Cookie"].split(";")[0], json.load(r)["csrf"]
+# The session's cookie among the answer's (the browser's device cookie comes with it, ADR 0039).
+cookie = next(c for c in r.headers.get_all("Set-Cookie") if c.startswith("dti_session=")).split(";")[0]
+csrf = json.load(r)["csrf"]
 r = urllib.request.urlopen(urllib.request.Request(base + "/api/v1/tokens", method="POST",
     data=json.dumps({"username": "quantri", "name": "schemathesis"}).encode(),
     headers={"Content-Type": "application/json", "Cookie": cookie, "X-CSRF-Token": csrf}))
