@@ -56,9 +56,7 @@ struct SignInGuardTests {
             _ = try await working.signIn("thamdinh")
             let admin = Browser(app)
             _ = try await admin.signIn("quantri")
-            struct TokenRequest: Encodable { var username: String; var name: String }
-            struct Issued: Decodable { var token: String }
-            let token = try await admin.send(.POST, "/api/v1/tokens", json: TokenRequest(username: "thamdinh", name: "đồng bộ")).json(Issued.self).token
+            let token = try await admin.issueToken(for: "thamdinh", name: "đồng bộ")
             try await owner.send(.POST, "/logout", form: [:])
 
             let stranger = Browser(app)
@@ -175,9 +173,7 @@ struct SignInGuardTests {
         try await withDemoApp { app in
             let admin = Browser(app)
             _ = try await admin.signIn("quantri")
-            struct TokenRequest: Encodable { var username: String; var name: String }
-            struct Issued: Decodable { var token: String }
-            let token = try await admin.send(.POST, "/api/v1/tokens", json: TokenRequest(username: "hoidong", name: "kịch bản")).json(Issued.self).token
+            let token = try await admin.issueToken(for: "hoidong", name: "kịch bản")
             let member = Browser(app)
             _ = try await member.signIn("hoidong")
             let bearer: HTTPHeaders = ["Authorization": "Bearer \(token)"]

@@ -126,6 +126,15 @@ final class Browser: @unchecked Sendable {
         return r
     }
 
+    /// An API token the signed-in administrator issues for `username`: its secret, shown once.
+    func issueToken(for username: String, name: String) async throws -> String {
+        struct Request_: Encodable { var username: String; var name: String }
+        struct Issued: Decodable { var token: String }
+        let issued = try await send(.POST, "/api/v1/tokens", json: Request_(username: username, name: name))
+        #expect(issued.status == .created, "\(issued.body.prefix(300))")
+        return try issued.json(Issued.self).token
+    }
+
     /// Signs in through the login form.
     func signIn(_ username: String, password: String = DemoSeeder.password) async throws -> Result {
         try await send(.GET, "/login")
@@ -154,7 +163,7 @@ extension Browser {
     func download(_ path: String) async throws -> Data {
         var data = Data()
         var headers = HTTPHeaders()
-        if let cookie { headers.replaceOrAdd(name: .cookie, value: "dti_session=\(cookie)") }
+        if let cookieHeader { headers.replaceOrAdd(name: .cookie, value: cookieHeader) }
         try await app.testing().test(.GET, path, headers: headers) { res async in
             #expect(res.status == .ok, "\(path) → \(res.status)")
             data = Data(buffer: res.body)

@@ -1,6 +1,5 @@
 import DTICore
 import Fluent
-import SQLKit
 import Vapor
 
 /// Password sign-in with throttling (ADR 0039). Every attempt is counted
@@ -64,14 +63,22 @@ struct LoginService {
            try await TrustedDevices.reserveAttempt(device, allowance: maxFailures, on: request.db) {
             return try await checkOnOwnBrowser(request, user: user, device: device, password: password)
         }
+        guard let place = try await reserveAddress(request, name: name) else { return .failure(.tooManyFromAddress) }
+        let result = try await check(request, name: name, user: user, password: password)
+        if case .success = result { addresses.release(place.address, at: place.at) }
+        return result
+    }
+
+    /// Takes the attempt's place in the address's count (`AddressThrottle.reserve`): the address
+    /// and the time, to give it back after a right password, or nil — refused and audited — when
+    /// the address has used its failures.
+    private func reserveAddress(_ request: Request, name: String) async throws -> (address: String, at: Date)? {
         let address = AddressThrottle.address(of: request), now = request.now
         guard addresses.reserve(address, now: now) else {
             try await AuditLog.record(request, actor: nil, action: "login_refused_address", target: name.excerpt(), detail: address)
-            return .failure(.tooManyFromAddress)
+            return nil
         }
-        let result = try await check(request, name: name, user: user, password: password)
-        if case .success = result { addresses.release(address, at: now) }
-        return result
+        return (address, now)
     }
 
     static func activeAccount(_ name: String, on db: any Database) async throws -> UserAccount? {
@@ -100,7 +107,7 @@ struct LoginService {
             try await AuditLog.record(request, actor: nil, action: "login_failed", target: name, detail: "tài khoản không tồn tại")
             return .failure(.wrongCredentials)
         }
-        guard let count = try await reserveAttempt(user, now: request.now, on: request.db), count <= maxFailures else {
+        guard let count = try await SignInCounts.reserveAttempt(user, now: request.now, on: request.db), count <= maxFailures else {
             // Locked, or more attempts at once than the account has left: not checked, with the same
             // work as a real check, so timing does not tell a locked account either.
             _ = try await work.verify(password, created: Self.timingHash)
@@ -108,7 +115,7 @@ struct LoginService {
             return .failure(.wrongCredentials)
         }
         if try await work.verify(password, created: user.passwordHash) {
-            try await request.db.sql.raw("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: user.id!)").run()
+            try await SignInCounts.clear(user, on: request.db)
             try await AuditLog.record(request, actor: user, action: "login", target: user.username)
             return .success(SignedIn(user: user, newDevice: try await TrustedDevices.remember(user, now: request.now, on: request.db)))
         }
@@ -117,19 +124,10 @@ struct LoginService {
             return .failure(.wrongCredentials)
         }
         let until = request.now.addingTimeInterval(lockout)
-        try await request.db.sql.raw("UPDATE users SET locked_until = \(bind: until), failed_logins = 0 WHERE id = \(bind: user.id!)").run()
+        try await SignInCounts.lock(user, until: until, on: request.db)
         try await AuditLog.record(request, actor: user, action: "login_failed", target: user.username, detail: "lần sai thứ \(count); khóa tài khoản")
         try await tellOwner(user, lockedUntil: until, now: request.now, on: request.db)
         return .failure(.wrongCredentials)
-    }
-
-    /// Takes one of the account's attempts before its password is checked, in one statement:
-    /// the attempt's number, or nil while the account is locked.
-    private func reserveAttempt(_ user: UserAccount, now: Date, on db: any Database) async throws -> Int? {
-        try await db.sql.raw("""
-            UPDATE users SET failed_logins = failed_logins + 1
-            WHERE id = \(bind: user.id!) AND (locked_until IS NULL OR locked_until <= \(bind: now)) RETURNING failed_logins
-            """).first()?.decode(column: "failed_logins", as: Int.self)
     }
 
     /// Told to the owner, not to whoever typed the name: in the application and by e-mail, with a
@@ -152,11 +150,7 @@ struct LoginService {
     /// one of the owner's, even while the account is locked for others. The address's count applies.
     func attemptWithCode(_ request: Request, username: String, code: String, password: String) async throws -> Result<SignedIn, Failure> {
         let name = username.trimmingCharacters(in: .whitespaces).lowercased()
-        let address = AddressThrottle.address(of: request), now = request.now
-        guard addresses.reserve(address, now: now) else {
-            try await AuditLog.record(request, actor: nil, action: "login_refused_address", target: name.excerpt(), detail: address)
-            return .failure(.tooManyFromAddress)
-        }
+        guard let place = try await reserveAddress(request, name: name) else { return .failure(.tooManyFromAddress) }
         let work = request.application.passwordWork
         guard let user = try await Self.activeAccount(name, on: request.db),
               let mailed = try await TrustedDevices.mailed(code, for: user, now: request.now, on: request.db),
@@ -169,7 +163,7 @@ struct LoginService {
             try await AuditLog.record(request, actor: user, action: "login_code_failed", target: user.username, detail: "mật khẩu sai")
             return .failure(.wrongCredentials)
         }
-        addresses.release(address, at: now)
+        addresses.release(place.address, at: place.at)
         let token = try await TrustedDevices.adopt(mailed, now: request.now, on: request.db)
         try await AuditLog.record(request, actor: user, action: "login", target: user.username, detail: "mã gửi qua thư")
         return .success(SignedIn(user: user, newDevice: token))

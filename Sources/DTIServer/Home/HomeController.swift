@@ -36,8 +36,8 @@ struct HomeController: RouteCollection {
 
     @Sendable func home(req: Request) async throws -> Response {
         // After a password reset the account's to-do list waits for its new password, as every
-        // signed-in page does (RoleGuard); the public home page is for readers not signed in.
-        if let user = req.user, user.mustChangePassword { return req.redirect(to: "/account/password") }
+        // signed-in page does.
+        if let user = req.user, let waiting = try RoleGuard.awaitingPasswordChange(req, user) { return waiting }
         let filter = (try? req.query.get(String.self, at: "status")).flatMap { $0.isEmpty ? nil : String($0.prefix(40)) }
         var todo: TodoList?
         if let user = req.user { todo = try await TodoList.load(for: user, ctx: req.context, filter: filter) }

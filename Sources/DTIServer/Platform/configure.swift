@@ -26,7 +26,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory), as: .sqlite)
     case .sqliteFile(let path):
-        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        // The data folder was made by StartLock.acquire, above.
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
         try await SQLiteTuning.apply(app)
     case .postgres(let url):

@@ -19,15 +19,22 @@ struct RoleGuard: AsyncMiddleware {
             let target = request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"
             return request.redirect(to: "/login?next=\(target)")
         }
-        // After a password reset the account may only choose its new password (or sign out).
-        if user.mustChangePassword && !Self.allowedBeforePasswordChange.contains(request.url.path) {
-            if request.isAPI { throw Abort(.forbidden, reason: "Tài khoản \(user.username) cần đổi mật khẩu tạm trước khi tiếp tục (POST /api/v1/me/password).") }
-            return request.redirect(to: "/account/password")
-        }
+        if let waiting = try Self.awaitingPasswordChange(request, user) { return waiting }
         guard roles.contains(user.role) else {
             throw Abort(.forbidden, reason: "Tài khoản \(user.username) (\(user.role.label)) không có quyền thực hiện thao tác này.")
         }
         return try await next.respond(to: request)
+    }
+}
+
+extension RoleGuard {
+    /// After a password reset the account may only choose its new password (or sign out):
+    /// any other page is sent to the form, the API refused. Nil when the request may go on.
+    /// Guarded routes ask it here; the home page, public but with a signed-in to-do list, too.
+    static func awaitingPasswordChange(_ request: Request, _ user: UserAccount) throws -> Response? {
+        guard user.mustChangePassword && !allowedBeforePasswordChange.contains(request.url.path) else { return nil }
+        if request.isAPI { throw Abort(.forbidden, reason: "Tài khoản \(user.username) cần đổi mật khẩu tạm trước khi tiếp tục (POST /api/v1/me/password).") }
+        return request.redirect(to: "/account/password")
     }
 }
 

@@ -17,15 +17,20 @@ struct SessionTimeoutMiddleware: AsyncMiddleware {
             let now = request.now.timeIntervalSince1970
             let lastSeen = request.session.data[Self.lastSeenKey].flatMap(Double.init) ?? loginAt
             if Self.isExpired(loginAt: loginAt, lastSeen: lastSeen, now: now, idle: idle, absolute: absolute) {
-                request.auth.logout(UserAccount.self)
-                request.session.data[SessionUserAuthenticator.userKey] = nil
-                request.session.data[Self.loginAtKey] = nil
-                request.session.data[Self.lastSeenKey] = nil
+                Self.endSignIn(request)
             } else if now - lastSeen >= Self.lastSeenStep {
                 request.session.data[Self.lastSeenKey] = String(now)
             }
         }
         return try await next.respond(to: request)
+    }
+
+    /// Ends the session's sign-in (the session itself, with its CSRF token, stays).
+    static func endSignIn(_ request: Request) {
+        request.auth.logout(UserAccount.self)
+        request.session.data[SessionUserAuthenticator.userKey] = nil
+        request.session.data[loginAtKey] = nil
+        request.session.data[lastSeenKey] = nil
     }
 
     /// A signed-in session idle too long or too old (times in seconds since 1970).

@@ -15,9 +15,7 @@ struct SessionUserAuthenticator: AsyncMiddleware {
                 request.auth.login(user)
             } else {
                 // Signed in before the password changed or the account was disabled: ended.
-                request.session.data[Self.userKey] = nil
-                request.session.data[SessionTimeoutMiddleware.loginAtKey] = nil
-                request.session.data[SessionTimeoutMiddleware.lastSeenKey] = nil
+                SessionTimeoutMiddleware.endSignIn(request)
             }
         }
         return try await next.respond(to: request)
