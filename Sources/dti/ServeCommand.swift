@@ -117,3 +117,29 @@ struct SetupProvinceCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `dti export-site DIR`: the published pages as files, for a web server or a static host.
+struct ExportSiteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-site",
+        abstract: "Ghi mọi trang, tệp tải về và bản ghi kết quả đã công bố thành tệp (đúng từng byte máy chủ trả lời người đọc không đăng nhập, kèm bản nén .gz) vào một thư mục mới hoặc trống, để nginx hoặc một máy chủ tệp tĩnh phục vụ (xem docs/DEPLOY.md).")
+
+    @Argument(help: "Thư mục mới hoặc trống để ghi.")
+    var directory: String
+
+    func run() async throws {
+        do {
+            let lines = try await ServerRunner.exportSite(into: directory) { line in
+                print(line)
+                fflush(nil)
+            }
+            for line in lines { print(line) }
+        } catch let problems as ServerSettings.Problems {
+            FileHandle.standardError.write(Data("\(problems)\n".utf8))
+            throw ExitCode(78)
+        } catch let refusal as ServerRunner.CommandRefusal {
+            FileHandle.standardError.write(Data("Lỗi: \(refusal.message)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

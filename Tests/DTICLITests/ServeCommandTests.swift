@@ -64,6 +64,69 @@ struct ServeCommandTests {
         }
     }
 
+    @Test("dti export-site: every published file, byte for byte what the running server answers; the server keeps DTI_DATA_DIR/site the same; a folder not empty refused")
+    func exportSite() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-site-\(UUID().uuidString)").path
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("dti-export-\(UUID().uuidString)").path
+        defer { for path in [dir, out] { try? FileManager.default.removeItem(atPath: path) } }
+        let port = Int.random(in: 40_001...50_000)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve", "--demo", "--port", String(port)]
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "DATABASE_URL")
+        env["DTI_DATA_DIR"] = dir
+        env["DTI_FRAMEWORKS_DIR"] = CLI.packageRoot.appendingPathComponent("frameworks").path
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        let base = "http://127.0.0.1:\(port)"
+        var healthy = false
+        for _ in 0..<120 where !healthy {
+            if let (_, r) = try? await TwoServersTests.HTTP.session.data(from: URL(string: base + "/healthz")!),
+               (r as? HTTPURLResponse)?.statusCode == 200 { healthy = true } else { try await Task.sleep(nanoseconds: 250_000_000) }
+        }
+        #expect(healthy)
+        // The server writes its own copy at start (the published records' versions, this build).
+        let manifest = dir + "/site/.opendti-site.json"
+        for _ in 0..<480 where !FileManager.default.fileExists(atPath: manifest) { try await Task.sleep(nanoseconds: 250_000_000) }
+        #expect(FileManager.default.fileExists(atPath: manifest), "the server wrote DTI_DATA_DIR/site")
+
+        let exported = try CLI.run(["export-site", out], environment: ["DTI_DATA_DIR": dir, "DTI_FRAMEWORKS_DIR": env["DTI_FRAMEWORKS_DIR"]!])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.contains("Đã ghi ") && exported.stdout.contains(" kỳ đã công bố vào \(out)"), "\(exported.stdout)")
+        func files(_ root: String) -> [String] {
+            let resolved = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+            return (FileManager.default.enumerator(atPath: resolved)?.allObjects as? [String] ?? []).filter { name in
+                var folder: ObjCBool = false
+                return FileManager.default.fileExists(atPath: resolved + "/" + name, isDirectory: &folder) && !folder.boolValue && !name.hasPrefix(".")
+            }.sorted()
+        }
+        let written = files(out)
+        #expect(written.count > 100, "\(written.count) files")
+        #expect(written == files(dir + "/site"), "the command and the server write the same files")
+        let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
+        var differing: [String] = []
+        for file in written where !file.hasSuffix(".gz") {
+            var segments = file.split(separator: "/").map(String.init)
+            if segments.last == "index.html" || segments.last == "index.json" { segments.removeLast() }
+            let path = "/" + segments.map { $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0 }.joined(separator: "/")
+            var request = URLRequest(url: URL(string: base + path)!)
+            request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
+            let (body, response) = try await TwoServersTests.HTTP.session.data(for: request)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: out + "/" + file))
+            if (response as? HTTPURLResponse)?.statusCode != 200 || body != bytes { differing.append(file) }
+            if try Data(contentsOf: URL(fileURLWithPath: dir + "/site/" + file)) != bytes { differing.append("site/" + file) }
+        }
+        #expect(differing.isEmpty, "not the served bytes: \(differing.prefix(10))")
+
+        let again = try CLI.run(["export-site", out], environment: ["DTI_DATA_DIR": dir, "DTI_FRAMEWORKS_DIR": env["DTI_FRAMEWORKS_DIR"]!])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("Lỗi: Thư mục \(out) không trống"), "\(again.stderr)")
+    }
+
     @Test("a bad setting stops the start with a message naming it")
     func badSetting() throws {
         let process = Process()

@@ -11,6 +11,10 @@ struct UnitController: RouteCollection {
         routes.get("api", "v1", "units", use: list)
         routes.get("api", "v1", "units", ":code", use: show)
         routes.get("units", ":code", use: showPage)
+        // Public open data: the reorganisations' lineage and a unit's published results over the years (LineageData).
+        routes.get("api", "v1", "units", ":code", "lineage", use: unitLineage)
+        routes.get("api", "v1", "units", ":code", "history", use: unitHistory)
+        routes.get("api", "v1", "lineage", use: lineage)
         // Signed in; the handler allows the administrator and the unit's own accounts.
         routes.grouped(RoleGuard.signedIn).get("api", "v1", "units", ":code", "accounts", use: accounts)
         // Administrator.
@@ -107,6 +111,46 @@ struct UnitController: RouteCollection {
         let (created, problems) = try await UnitDirectory.create(inputs, lines: lines, on: req.db, audit: Self.auditImported(req))
         if !problems.isEmpty { throw Abort(.unprocessableEntity, reason: problems.joined(separator: "\n")) }
         return ImportResult(created: created.count)
+    }
+
+    // MARK: Open data (JSON, or CSV with ?format=csv)
+
+    /// `json` (the default) or `csv`; anything else refused.
+    static func wantsCSV(_ req: Request) throws -> Bool {
+        switch (try? req.query.get(String.self, at: "format")) ?? "json" {
+        case "json": return false
+        case "csv": return true
+        case let other: throw DomainError.invalid("Định dạng \"\(other)\" không hỗ trợ; dùng format=json hoặc format=csv.")
+        }
+    }
+
+    static func csvResponse(_ text: String, name: String) -> Response {
+        let safe = name.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        return Response(status: .ok, headers: ["Content-Type": "text/csv; charset=utf-8",
+                                               "Content-Disposition": "attachment; filename=\"\(safe.isEmpty ? "data" : safe).csv\""],
+                        body: .init(string: text))
+    }
+
+    @Sendable func unitLineage(req: Request) async throws -> Response {
+        let csv = try Self.wantsCSV(req)
+        let data = try await LineageData.ofUnit(req.parameters.get("code") ?? "", on: req.db)
+        if csv { return Self.csvResponse(LineageData.csv(data.predecessors + data.successors), name: "lineage-" + data.unit.code) }
+        return try await data.encodeResponse(for: req)
+    }
+
+    @Sendable func unitHistory(req: Request) async throws -> Response {
+        let csv = try Self.wantsCSV(req)
+        let data = try await LineageData.history(req.parameters.get("code") ?? "", on: req.db)
+        if csv { return Self.csvResponse(LineageData.csv(data), name: "history-" + data.unit.code) }
+        return try await data.encodeResponse(for: req)
+    }
+
+    @Sendable func lineage(req: Request) async throws -> Response {
+        let csv = try Self.wantsCSV(req)
+        let province = (try? req.query.get(String.self, at: "province")).flatMap { $0.isEmpty ? nil : $0 }
+        let data = try await LineageData.mapping(province: province, on: req.db)
+        if csv { return Self.csvResponse(LineageData.csv(data.links), name: "lineage-" + (data.province?.code ?? "all")) }
+        return try await data.encodeResponse(for: req)
     }
 
     struct LineageResult: Content { var links: Int }

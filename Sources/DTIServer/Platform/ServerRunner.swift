@@ -96,6 +96,30 @@ public enum ServerRunner {
         }
     }
 
+    /// `dti export-site DIR`: every published page, download and record an anonymous reader
+    /// can reach, written into `directory` (new or empty) as the server answers them
+    /// (`SiteExport`). `progress` hears every hundredth file. Returns the lines to print.
+    public static func exportSite(into directory: String, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> [String] {
+        let folder = URL(fileURLWithPath: directory)
+        let existing = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        guard existing.isEmpty else {
+            throw CommandRefusal(message: "Thư mục \(directory) không trống (\(existing.count) mục): hãy chọn một thư mục mới hoặc trống để không ghi đè gì.")
+        }
+        return try await withConfiguredApp { app, _ in
+            let started = Date()
+            let periods = try await PublishedRecordWatch.versions(on: app.db).keys.sorted { $0.uuidString < $1.uuidString }
+            let summary = try await SiteExport.write(app, periods: periods, into: folder) { path, files in
+                if files % 100 == 0 { progress("  \(files) tệp… (\(path))") }
+            }
+            var lines = ["Đã ghi \(summary.files) tệp (\(summary.bytes) byte) của \(summary.periods) kỳ đã công bố vào \(directory) trong \(String(format: "%.1f", Date().timeIntervalSince(started))) giây."]
+            if !summary.left.isEmpty {
+                lines.append("Để máy chủ trả lời (không ghi thành tệp) \(summary.left.count) địa chỉ:")
+                lines += summary.left.map { "  \($0)" }
+            }
+            return lines
+        }
+    }
+
     /// A command refused with a message for the person at the terminal.
     public struct CommandRefusal: Error, CustomStringConvertible {
         public var message: String

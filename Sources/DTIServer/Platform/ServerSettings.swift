@@ -44,6 +44,9 @@ public struct ServerSettings: Sendable {
     /// Seconds between two readings of the published records' versions, so that a correction
     /// published by another server process drops this one's kept pages (`DTI_PUBLISHED_WATCH_SECONDS`, default 2).
     public var publishedWatchSeconds: Int = 2
+    /// Where the published pages are written as files for a web server (`DTI_SITE_DIR`, default
+    /// `DTI_DATA_DIR/site`; `off` writes none). Nil: none (tests, unless they ask).
+    public var siteDirectory: String?
     /// SMTP delivery of notifications (none when the host is empty).
     public var smtpHost: String = ""
     public var smtpPort: Int = 25
@@ -138,6 +141,11 @@ public struct ServerSettings: Sendable {
         settings.passwordThreads = integer("DTI_PASSWORD_THREADS", settings.passwordThreads, 1...64)
         settings.spreadsheetSeconds = integer("DTI_SPREADSHEET_SECONDS", 15, 1...600)
         settings.publishedWatchSeconds = integer("DTI_PUBLISHED_WATCH_SECONDS", 2, 1...3600)
+        switch env["DTI_SITE_DIR"] ?? "" {
+        case "off": settings.siteDirectory = nil
+        case "": settings.siteDirectory = settings.dataDirectory + "/site"
+        case let folder: settings.siteDirectory = folder
+        }
         settings.smtpHost = env["DTI_SMTP_HOST"] ?? ""
         settings.smtpPort = integer("DTI_SMTP_PORT", 25, 1...65535)
         settings.smtpUser = env["DTI_SMTP_USER"].flatMap { $0.isEmpty ? nil : $0 }

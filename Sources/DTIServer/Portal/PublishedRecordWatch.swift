@@ -8,7 +8,8 @@ import Vapor
 /// is read (one small grouped statement) and the pages of every period whose
 /// version moved are forgotten (`PublishedBytes.forget`), so a correction
 /// made anywhere shows everywhere within the interval (issue 31, Medium 7).
-/// The process that corrects forgets at once as well.
+/// The process that corrects forgets at once as well. The same readings keep
+/// the published site's files (`PublishedSite`) equal to the records.
 final class PublishedRecordWatch: LifecycleHandler, @unchecked Sendable {
     let interval: TimeInterval
     /// Set in didBoot, cancelled in shutdown (both on the application's lifecycle).
@@ -47,18 +48,21 @@ final class PublishedRecordWatch: LifecycleHandler, @unchecked Sendable {
     }
 
     private func start(_ application: Application, seen first: [UUID: Int]) {
-        let db = application.db, logger = application.logger, cache = application.publishedBytes
+        let db = application.db, logger = application.logger, cache = application.publishedBytes, site = application.publishedSite
         let nanoseconds = UInt64(interval * 1_000_000_000)
+        site?.refresh(application, versions: first)  // written for other versions or by another build: anew
         task = Task {
             var seen = first
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: nanoseconds)
                 do {
                     let now = try await Self.versions(on: db)
-                    for id in Self.moved(from: seen, to: now) {
+                    let moved = Self.moved(from: seen, to: now)
+                    for id in moved {
                         cache.forget(containing: id.uuidString)
                         logger.info("published pages of period \(id) forgotten: record version \(now[id] ?? 0)")
                     }
+                    if !moved.isEmpty || now.count != seen.count { site?.refresh(application, versions: now) }
                     seen = now
                 } catch {
                     logger.warning("published record watch: \(error)")
