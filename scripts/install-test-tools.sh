@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need from outside Swift, best effort and
 # idempotent: Debian's chromium, PostgreSQL (started, as the PostgreSQL pass
-# expects) and librsvg2-bin when run as root; the Python test harnesses with
+# expects), librsvg2-bin and nginx (the published site's check) when run as root; the Python test harnesses with
 # pip. scripts/test.sh runs this in the background while Swift builds and
 # then only checks; schemathesis.sh and tests/browser/run.sh, which also run
 # on their own, install what they need if it is missing.
@@ -12,6 +12,7 @@ if [ "$(id -u)" = 0 ]; then
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
+  command -v nginx >/dev/null || missing+=(nginx-light)
   [ "${DTI_SKIP_POSTGRES:-0}" = "1" ] || command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 \

@@ -57,6 +57,15 @@ status=${PIPESTATUS[0]}
 echo "== API conformance (schemathesis) =="
 bash scripts/schemathesis.sh .build/debug/dti 10 || exit 1
 
+# The published pages as files, served by nginx with deploy/nginx/opendti.conf
+# exactly as DEPLOY.md deploys it: every file against the application's answer.
+echo "== published site through nginx =="
+if command -v nginx >/dev/null; then
+  python3 tests/site/check_nginx.py .build/debug/dti || exit 1
+else
+  echo "nginx not installed (needs root): the published site's nginx check skipped"
+fi
+
 # The PostgreSQL pass runs beside the browser journeys, which mostly wait on
 # a server and a browser. The authorization matrix runs on SQLite only: it
 # asks every route as every role, and the refusals are decided before any

@@ -167,6 +167,10 @@ struct ResultsController: RouteCollection {
         var latestVersion: Int = 1
         /// "?version=N" on the downloads of an earlier version, else empty.
         var versionQuery: String = ""
+        /// The downloads' file name without its extension (`ResultExports.slug`), also in each
+        /// link's `download` attribute: a copy served as plain files (`SiteExport`), which has
+        /// no Content-Disposition, still saves under the name the application gives.
+        var fileName: String = ""
         /// A record too long for one page (RankingPages): its groups as links, and a search.
         var paged = false
         struct GroupLink: Encodable { var number: Int; var title: String; var href: String; var units: Int; var reported: Int; var average: String; var pages: Int }
@@ -201,7 +205,7 @@ struct ResultsController: RouteCollection {
             layout: Layout(req, title: period.title), id: period.id!, year: period.year, title: period.title,
             sources: Array(Set(sets.map(\.source))).sorted(), groups: [], analysis: [], pdfAvailable: req.application.converter.canMakePDF,
             preview: preview, versions: versions, shownVersion: shown, latestVersion: latest,
-            versionQuery: shown == latest ? "" : "?version=\(shown)")
+            versionQuery: shown == latest ? "" : "?version=\(shown)", fileName: ResultExports.slug(period))
         if !preview && RankingPages.isPaged(sets) {
             let numbered = RankingPages.groups(sets)
             let version = shown == latest ? nil : shown
