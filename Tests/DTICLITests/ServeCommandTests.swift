@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -125,6 +128,91 @@ struct ServeCommandTests {
         let again = try CLI.run(["export-site", out], environment: ["DTI_DATA_DIR": dir, "DTI_FRAMEWORKS_DIR": env["DTI_FRAMEWORKS_DIR"]!])
         #expect(again.status == 1)
         #expect(again.stderr.contains("Lỗi: Thư mục \(out) không trống"), "\(again.stderr)")
+    }
+
+    /// A raw TCP connection to the server, to do what a browser never does.
+    final class RawConnection {
+        let fd: Int32
+
+        init(port: Int) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+            var timeout = timeval(tv_sec: 1, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit { close(fd) }
+
+        func write(_ data: Data) {
+            _ = data.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+
+        /// What arrives within `seconds`, and whether the server closed the connection meanwhile.
+        func read(for seconds: Double, until stop: (String) -> Bool = { _ in false }) -> (text: String, closed: Bool) {
+            var received = Data()
+            let deadline = Date().addingTimeInterval(seconds)
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while Date() < deadline {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n == 0 { return (String(decoding: received, as: UTF8.self), true) }
+                if n > 0 { received.append(contentsOf: buffer[0..<n]) }
+                if n < 0 && errno != EAGAIN && errno != EWOULDBLOCK { return (String(decoding: received, as: UTF8.self), true) }
+                if stop(String(decoding: received, as: UTF8.self)) { break }
+            }
+            return (String(decoding: received, as: UTF8.self), false)
+        }
+    }
+
+    @Test("a connection that sends nothing is closed after DTI_IDLE_SECONDS; after an early refusal (401, 413) the connection is answered or closed, never left hanging (issue 31, Low)")
+    func idleAndEarly413() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-idle-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = Int.random(in: 40_001...50_000)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve", "--port", String(port)]
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "DATABASE_URL")
+        env["DTI_DATA_DIR"] = dir
+        env["DTI_IDLE_SECONDS"] = "2"
+        env["DTI_SITE_DIR"] = "off"
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        var healthy = false
+        for _ in 0..<120 where !healthy {
+            if let (_, r) = try? await TwoServersTests.HTTP.session.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!),
+               (r as? HTTPURLResponse)?.statusCode == 200 { healthy = true } else { try await Task.sleep(nanoseconds: 250_000_000) }
+        }
+        #expect(healthy)
+
+        // Silent: connected, nothing sent. Closed after about two seconds.
+        let silent = try RawConnection(port: port)
+        let started = Date()
+        let quiet = silent.read(for: 8)
+        #expect(quiet.closed, "a silent connection is let go")
+        #expect(Date().timeIntervalSince(started) < 6)
+
+        // A body announced larger than the route takes (8 MB for results), then sent anyway.
+        let early = try RawConnection(port: port)
+        early.write(Data("POST /api/v1/results HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 9437184\r\n\r\n".utf8))
+        early.write(Data(repeating: 0x20, count: 1 << 20))
+        let refused = early.read(for: 5) { $0.contains("\r\n\r\n") }
+        // Refused before the body is read (here 401: the route's guard answers before its 8 MB limit would).
+        #expect(refused.text.hasPrefix("HTTP/1.1 4"), "\(refused.text.prefix(200))")
+        // The same connection, asked again: an answer, or closed — not silence for ever.
+        early.write(Data("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+        let after = early.read(for: 8) { $0.contains("HTTP/1.1 200") }
+        #expect(after.closed || after.text.contains("HTTP/1.1 200"), "after the 413 the connection hung: \(after.text.prefix(200))")
     }
 
     @Test("a bad setting stops the start with a message naming it")

@@ -53,7 +53,7 @@ def wait(check, what, seconds=180):
     raise SystemExit(f"{what}: not ready after {seconds} s")
 
 
-def nginx_config(work, site, app_port, port):
+def nginx_config(work, site, app_port, port, workers="1"):
     """deploy/nginx/opendti.conf made to run here: its lines marked `opendti: …` replaced."""
     lines = []
     for line in open(os.path.join(ROOT, "deploy/nginx/opendti.conf"), encoding="utf-8"):
@@ -68,10 +68,10 @@ def nginx_config(work, site, app_port, port):
         lines.append(line)
     body = "".join(lines)
     temp = "\n".join(f"    {kind}_temp_path {work}/nginx-{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return f"""worker_processes 1;
+    return f"""worker_processes {workers};
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log;
-events {{ worker_connections 256; }}
+events {{ worker_connections 1024; }}
 http {{
     access_log off;
     sendfile on;

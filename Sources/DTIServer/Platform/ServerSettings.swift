@@ -44,6 +44,10 @@ public struct ServerSettings: Sendable {
     /// Seconds between two readings of the published records' versions, so that a correction
     /// published by another server process drops this one's kept pages (`DTI_PUBLISHED_WATCH_SECONDS`, default 2).
     public var publishedWatchSeconds: Int = 2
+    /// Seconds a connection may stay without reading or writing anything before the server
+    /// closes it (`DTI_IDLE_SECONDS`, default 120): a client that opens connections and sends
+    /// nothing, or a connection left waiting after an early refusal, is let go.
+    public var idleSeconds: Int = 120
     /// Where the published pages are written as files for a web server (`DTI_SITE_DIR`, default
     /// `DTI_DATA_DIR/site`; `off` writes none). Nil: none (tests, unless they ask).
     public var siteDirectory: String?
@@ -140,6 +144,7 @@ public struct ServerSettings: Sendable {
         settings.databaseConnectionsPerLoop = integer("DTI_DB_CONNECTIONS", 4, 1...64)
         settings.passwordThreads = integer("DTI_PASSWORD_THREADS", settings.passwordThreads, 1...64)
         settings.spreadsheetSeconds = integer("DTI_SPREADSHEET_SECONDS", 15, 1...600)
+        settings.idleSeconds = integer("DTI_IDLE_SECONDS", 120, 2...3600)
         settings.publishedWatchSeconds = integer("DTI_PUBLISHED_WATCH_SECONDS", 2, 1...3600)
         switch env["DTI_SITE_DIR"] ?? "" {
         case "off": settings.siteDirectory = nil

@@ -115,6 +115,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     front.use(ErrorMiddleware.default(environment: app.environment))  // last resort
     if let metrics { front.use(MetricsMiddleware(metrics: metrics)) }
     app.publishedBytes = PublishedBytes(everyAnswer: securityHeaders.headers)
+    // A connection that neither reads nor writes for this long is closed (slow or silent clients).
+    app.http.server.configuration.idleTimeout = .seconds(Int64(settings.idleSeconds))
     app.publishedSite = settings.siteDirectory.map(PublishedSite.init(directory:))  // the published pages as files, kept by the watch
     app.lifecycle.use(PublishedRecordWatch(interval: TimeInterval(settings.publishedWatchSeconds)))  // corrections made by another process
     app.periodCache = PeriodCache()
