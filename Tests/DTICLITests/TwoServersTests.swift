@@ -167,6 +167,40 @@ struct TwoServersTests {
 
     /// Two processes on the test database, on free ports: the first migrates
     /// and loads the demo; the second starts on the result.
+    /// Runs a command as the `postgres` user (CI runs as root); nil when that is not possible.
+    static func asPostgres(_ command: String) -> Int32? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/su")
+        process.arguments = ["postgres", "-c", command]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test("two processes started at once on an empty database both come up: the second waits for the first one's migrations (issue 31, Low)")
+    func twoAtOnceOnEmptyDatabase() async throws {
+        let name = "opendti_start_\(UUID().uuidString.prefix(8).lowercased())"
+        guard Self.asPostgres("createdb -O opendti \(name)") == 0 else {
+            Issue.record("could not create an empty database as the postgres user (needs root, as in CI)")
+            return
+        }
+        defer { _ = Self.asPostgres("dropdb --force \(name)") }
+        let base = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"]!
+        let url = String(base[..<base.lastIndex(of: "/")!]) + "/" + name
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-start-\(UUID().uuidString)").path
+        for round in 0..<2 {
+            let a = try Server(port: Self.freePort(), databaseURL: url, dataDirectory: dir + "/a\(round)", demo: false)
+            let b = try Server(port: Self.freePort(), databaseURL: url, dataDirectory: dir + "/b\(round)", demo: false)
+            try await a.waitUntilHealthy()
+            try await b.waitUntilHealthy()
+            #expect(a.process.isRunning && b.process.isRunning, "round \(round + 1): both processes serve")
+            let (status, _, _) = try await HTTP.send("GET", b.base + "/api/v1/units", cookie: nil)
+            #expect(status == 200)
+        }
+    }
+
     func startPair() async throws -> (Server, Server) {
         let url = ProcessInfo.processInfo.environment["DTI_TEST_DATABASE_URL"]!
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-\(UUID().uuidString)").path

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FluentPostgresDriver
 import Foundation
 import Vapor
 
@@ -37,18 +38,59 @@ final class FileLock {
     deinit { release() }
 }
 
-/// Two server processes started at once on an empty data folder both found
-/// no migration done and raced: to switch the new SQLite file to WAL ("database
+/// Two server processes started at once on an empty database both found no
+/// migration done and raced: to switch the new SQLite file to WAL ("database
 /// is locked") and to create the same tables (issue 31, Low). A process now
-/// opens, tunes and migrates its SQLite database holding an exclusive `flock`
-/// on a file beside it: the second waits, then finds everything done. The
-/// lock is released after the migrations. PostgreSQL is left as before
-/// (DEPLOY.md: start the first process, then the others).
+/// opens, tunes and migrates its database holding a lock the others wait for:
+/// on SQLite an exclusive `flock` on a file beside the database; on PostgreSQL
+/// a session advisory lock (`pg_advisory_lock`) taken on a connection of its
+/// own, outside the pool the migrations use, so that a pool of one connection
+/// cannot wait on itself. The lock is keyed by the schema, so applications in
+/// other schemas of one database (the tests) do not wait for each other. It
+/// is released after the migrations (closing the connection releases it too;
+/// a start that fails ends the process, and its connection with it).
 enum StartLock {
-    /// The lock for a SQLite file database; nil for the others.
-    static func acquire(_ storage: ServerSettings.Storage, dataDirectory: String) async throws -> FileLock? {
-        guard case .sqliteFile(let path) = storage else { return nil }
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        return try await FileLock.exclusive(path + ".start-lock", purpose: "mở cơ sở dữ liệu")
+    /// What holds the lock until `release()`.
+    enum Held {
+        case file(FileLock)
+        case postgres(PostgresConnection)
+
+        func release() async {
+            switch self {
+            case .file(let lock): lock.release()
+            case .postgres(let connection): try? await connection.close()
+            }
+        }
+    }
+
+    /// The lock for a SQLite file or a PostgreSQL database; nil for an in-memory database.
+    static func acquire(_ storage: ServerSettings.Storage, dataDirectory: String, postgres: SQLPostgresConfiguration? = nil,
+                        schema: String? = nil, on eventLoop: any EventLoop, logger: Logger) async throws -> Held? {
+        switch storage {
+        case .sqliteMemory: return nil
+        case .sqliteFile(let path):
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            return .file(try await FileLock.exclusive(path + ".start-lock", purpose: "mở cơ sở dữ liệu"))
+        case .postgres:
+            guard let postgres else { return nil }
+            let connection = try await PostgresConnection.connect(on: eventLoop, configuration: postgres.coreConfiguration, id: 0, logger: logger)
+            do {
+                _ = try await connection.query("SELECT pg_advisory_lock(\(key(schema: schema ?? "public")))", logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            return .postgres(connection)
+        }
+    }
+
+    /// A stable 63-bit key for the schema (FNV-1a), under a prefix of OpenDTI's own.
+    static func key(schema: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ("opendti-start:" + schema).utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash & 0x7fff_ffff_ffff_ffff)
     }
 }

@@ -20,8 +20,14 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.directory.viewsDirectory = resources.appendingPathComponent("Views").path + "/"
     app.directory.publicDirectory = resources.appendingPathComponent("Public").path + "/"
 
-    // Opening, tuning and migrating a SQLite file: one process at a time (StartLock).
-    let startLock = try await StartLock.acquire(settings.storage, dataDirectory: settings.dataDirectory)
+    // Opening, tuning and migrating a database: one process at a time (StartLock).
+    var postgres: SQLPostgresConfiguration?
+    if case .postgres(let url) = settings.storage {
+        postgres = try SQLPostgresConfiguration(url: url)
+        if let schema = settings.postgresSchema { postgres?.searchPath = [schema] }
+    }
+    let startLock = try await StartLock.acquire(settings.storage, dataDirectory: settings.dataDirectory, postgres: postgres,
+                                                schema: settings.postgresSchema, on: app.eventLoopGroup.any(), logger: app.logger)
     switch settings.storage {
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory), as: .sqlite)
@@ -29,10 +35,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
         // The data folder was made by StartLock.acquire, above.
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
         try await SQLiteTuning.apply(app)
-    case .postgres(let url):
-        var configuration = try SQLPostgresConfiguration(url: url)
-        if let schema = settings.postgresSchema { configuration.searchPath = [schema] }
-        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: settings.databaseConnectionsPerLoop), as: .psql)
+    case .postgres:
+        app.databases.use(.postgres(configuration: postgres!, maxConnectionsPerEventLoop: settings.databaseConnectionsPerLoop), as: .psql)
         if let schema = settings.postgresSchema {
             guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
                 throw ServerSettings.Problems(problems: [.init(variable: "schema", message: "tên schema không hợp lệ")])
@@ -66,7 +70,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M021LogEveryAnswerChangeByTrigger())  // every answer change logged by the database: first answers and reviewers' scores too
     app.migrations.add(M022AddTrustedDevicesAndSessionEpoch()) // browsers an owner signed in from; the time sessions count from
     try await app.autoMigrate()
-    startLock?.release()   // the next process starting on this folder may go on
+    await startLock?.release()   // the next process starting on this database may go on
 
     // Sessions in the database, written only when they change; the cookie is HttpOnly,
     // SameSite=Strict, and Secure when the site is served over HTTPS (Vapor's default is none of these).
