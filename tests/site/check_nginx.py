@@ -75,6 +75,8 @@ events {{ worker_connections 1024; }}
 http {{
     access_log off;
     sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;  # as bench/web/nginx.conf: wrk's connections are not closed every 1,000 requests
 {temp}
 {body}
 }}
