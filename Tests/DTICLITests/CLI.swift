@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// Runs the built `dti` executable as a user would, and reads what it prints.
@@ -48,6 +51,34 @@ enum CLI {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// `dti serve` on a SQLite data folder (`DATABASE_URL` removed), the shipped frameworks, and
+    /// `environment` on top; its standard output to `output` (discarded when nil).
+    static func serve(dataDirectory: String, port: Int, demo: Bool, environment extra: [String: String] = [:], output: Pipe? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["serve", "--port", String(port)] + (demo ? ["--demo"] : [])
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "DATABASE_URL")
+        env["DTI_DATA_DIR"] = dataDirectory
+        env["DTI_FRAMEWORKS_DIR"] = packageRoot.appendingPathComponent("frameworks").path
+        for (k, v) in extra { env[k] = v }
+        process.environment = env
+        process.standardOutput = output ?? FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Whether `base` answered `/healthz` with 200 within 30 s.
+    static func becomesHealthy(_ base: String) async throws -> Bool {
+        for _ in 0..<120 {
+            if let (_, r) = try? await TwoServersTests.HTTP.session.data(from: URL(string: base + "/healthz")!),
+               (r as? HTTPURLResponse)?.statusCode == 200 { return true }
+            try await Task.sleep(nanoseconds: 250_000_000)
+        }
+        return false
     }
 
     /// Writes `text` to a new temporary file and returns its path.

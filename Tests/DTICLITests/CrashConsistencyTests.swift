@@ -15,18 +15,7 @@ struct CrashConsistencyTests {
     typealias HTTP = TwoServersTests.HTTP
 
     func start(_ dir: String, port: Int, demo: Bool) throws -> Process {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["serve", "--port", String(port)] + (demo ? ["--demo"] : [])
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "DATABASE_URL")
-        env["DTI_DATA_DIR"] = dir
-        env["DTI_FRAMEWORKS_DIR"] = CLI.packageRoot.appendingPathComponent("frameworks").path
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        try CLI.serve(dataDirectory: dir, port: port, demo: demo)
     }
 
     func waitHealthy(_ base: String) async throws {

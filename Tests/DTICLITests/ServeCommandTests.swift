@@ -15,25 +15,10 @@ struct ServeCommandTests {
     func demo() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-serve-\(UUID().uuidString)").path
         let port = Int.random(in: 40_001...50_000)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["serve", "--demo", "--port", String(port)]
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "DATABASE_URL")
-        env["DTI_DATA_DIR"] = dir
-        env["DTI_FRAMEWORKS_DIR"] = CLI.packageRoot.appendingPathComponent("frameworks").path
-        process.environment = env
         let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try CLI.serve(dataDirectory: dir, port: port, demo: true, output: out)
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        var healthy = false
-        for _ in 0..<120 where !healthy {
-            if let (_, r) = try? await TwoServersTests.HTTP.session.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!),
-               (r as? HTTPURLResponse)?.statusCode == 200 { healthy = true } else { try await Task.sleep(nanoseconds: 250_000_000) }
-        }
-        #expect(healthy)
+        #expect(try await CLI.becomesHealthy("http://127.0.0.1:\(port)"))
         #expect(FileManager.default.fileExists(atPath: dir + "/opendti.sqlite"))
         let base = "http://127.0.0.1:\(port)"
         let (_, sessionBody, cookie0) = try await TwoServersTests.HTTP.send("GET", base + "/api/v1/session", cookie: nil)
@@ -73,31 +58,17 @@ struct ServeCommandTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("dti-export-\(UUID().uuidString)").path
         defer { for path in [dir, out] { try? FileManager.default.removeItem(atPath: path) } }
         let port = Int.random(in: 40_001...50_000)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["serve", "--demo", "--port", String(port)]
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "DATABASE_URL")
-        env["DTI_DATA_DIR"] = dir
-        env["DTI_FRAMEWORKS_DIR"] = CLI.packageRoot.appendingPathComponent("frameworks").path
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let frameworks = CLI.packageRoot.appendingPathComponent("frameworks").path
+        let process = try CLI.serve(dataDirectory: dir, port: port, demo: true)
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
         let base = "http://127.0.0.1:\(port)"
-        var healthy = false
-        for _ in 0..<120 where !healthy {
-            if let (_, r) = try? await TwoServersTests.HTTP.session.data(from: URL(string: base + "/healthz")!),
-               (r as? HTTPURLResponse)?.statusCode == 200 { healthy = true } else { try await Task.sleep(nanoseconds: 250_000_000) }
-        }
-        #expect(healthy)
+        #expect(try await CLI.becomesHealthy(base))
         // The server writes its own copy at start (the published records' versions, this build).
         let manifest = dir + "/site/.opendti-site.json"
         for _ in 0..<480 where !FileManager.default.fileExists(atPath: manifest) { try await Task.sleep(nanoseconds: 250_000_000) }
         #expect(FileManager.default.fileExists(atPath: manifest), "the server wrote DTI_DATA_DIR/site")
 
-        let exported = try CLI.run(["export-site", out], environment: ["DTI_DATA_DIR": dir, "DTI_FRAMEWORKS_DIR": env["DTI_FRAMEWORKS_DIR"]!])
+        let exported = try CLI.run(["export-site", out], environment: ["DTI_DATA_DIR": dir, "DTI_FRAMEWORKS_DIR": frameworks])
         #expect(exported.status == 0, "\(exported.stderr)")
         #expect(exported.stdout.contains("Đã ghi ") && exported.stdout.contains(" kỳ đã công bố vào \(out)"), "\(exported.stdout)")
         func files(_ root: String) -> [String] {
@@ -125,7 +96,7 @@ struct ServeCommandTests {
         }
         #expect(differing.isEmpty, "not the served bytes: \(differing.prefix(10))")
 
-        let again = try CLI.run(["export-site", out], environment: ["DTI_DATA_DIR": dir, "DTI_FRAMEWORKS_DIR": env["DTI_FRAMEWORKS_DIR"]!])
+        let again = try CLI.run(["export-site", out], environment: ["DTI_DATA_DIR": dir, "DTI_FRAMEWORKS_DIR": frameworks])
         #expect(again.status == 1)
         #expect(again.stderr.contains("Lỗi: Thư mục \(out) không trống"), "\(again.stderr)")
     }
@@ -175,25 +146,9 @@ struct ServeCommandTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-idle-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = Int.random(in: 40_001...50_000)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["serve", "--port", String(port)]
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "DATABASE_URL")
-        env["DTI_DATA_DIR"] = dir
-        env["DTI_IDLE_SECONDS"] = "2"
-        env["DTI_SITE_DIR"] = "off"
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try CLI.serve(dataDirectory: dir, port: port, demo: false, environment: ["DTI_IDLE_SECONDS": "2", "DTI_SITE_DIR": "off"])
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        var healthy = false
-        for _ in 0..<120 where !healthy {
-            if let (_, r) = try? await TwoServersTests.HTTP.session.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!),
-               (r as? HTTPURLResponse)?.statusCode == 200 { healthy = true } else { try await Task.sleep(nanoseconds: 250_000_000) }
-        }
-        #expect(healthy)
+        #expect(try await CLI.becomesHealthy("http://127.0.0.1:\(port)"))
 
         // Silent: connected, nothing sent. Closed after about two seconds.
         let silent = try RawConnection(port: port)
