@@ -18,12 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
     var demo = false
 
     func run() async throws {
-        do {
-            try await ServerRunner.serve(hostname: hostname, port: port, demo: demo)
-        } catch let problems as ServerSettings.Problems {
-            FileHandle.standardError.write(Data("\(problems)\n".utf8))
-            throw ExitCode(78)
-        }
+        try await reportingRefusals { try await ServerRunner.serve(hostname: hostname, port: port, demo: demo) }
     }
 }
 
@@ -34,12 +29,9 @@ struct MigrateCommand: AsyncParsableCommand {
         abstract: "Cập nhật cấu trúc cơ sở dữ liệu rồi thoát (máy chủ cũng tự làm việc này khi khởi động).")
 
     func run() async throws {
-        do {
+        try await reportingRefusals {
             try await ServerRunner.migrate()
             print("Cơ sở dữ liệu đã được cập nhật.")
-        } catch let problems as ServerSettings.Problems {
-            FileHandle.standardError.write(Data("\(problems)\n".utf8))
-            throw ExitCode(78)
         }
     }
 }
@@ -106,14 +98,8 @@ struct SetupProvinceCommand: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        do {
+        try await reportingRefusals {
             for line in try await ServerRunner.setupProvince(province, departmentsFile: departments, directory: directory, dryRun: dryRun) { print(line) }
-        } catch let problems as ServerSettings.Problems {
-            FileHandle.standardError.write(Data("\(problems)\n".utf8))
-            throw ExitCode(78)
-        } catch let refusal as ServerRunner.CommandRefusal {
-            FileHandle.standardError.write(Data("Lỗi: \(refusal.message)\n".utf8))
-            throw ExitCode(1)
         }
     }
 }
@@ -128,18 +114,26 @@ struct ExportSiteCommand: AsyncParsableCommand {
     var directory: String
 
     func run() async throws {
-        do {
+        try await reportingRefusals {
             let lines = try await ServerRunner.exportSite(into: directory) { line in
                 print(line)
                 fflush(nil)
             }
             for line in lines { print(line) }
-        } catch let problems as ServerSettings.Problems {
-            FileHandle.standardError.write(Data("\(problems)\n".utf8))
-            throw ExitCode(78)
-        } catch let refusal as ServerRunner.CommandRefusal {
-            FileHandle.standardError.write(Data("Lỗi: \(refusal.message)\n".utf8))
-            throw ExitCode(1)
         }
+    }
+}
+
+/// Runs a server command: a bad setting is printed and exits 78, a refusal is printed as
+/// "Lỗi: …" and exits 1.
+func reportingRefusals(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let problems as ServerSettings.Problems {
+        FileHandle.standardError.write(Data("\(problems)\n".utf8))
+        throw ExitCode(78)
+    } catch let refusal as ServerRunner.CommandRefusal {
+        FileHandle.standardError.write(Data("Lỗi: \(refusal.message)\n".utf8))
+        throw ExitCode(1)
     }
 }

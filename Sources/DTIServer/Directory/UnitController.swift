@@ -126,9 +126,8 @@ struct UnitController: RouteCollection {
 
     static func csvResponse(_ text: String, name: String) -> Response {
         let safe = name.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-        return Response(status: .ok, headers: ["Content-Type": "text/csv; charset=utf-8",
-                                               "Content-Disposition": "attachment; filename=\"\(safe.isEmpty ? "data" : safe).csv\""],
-                        body: .init(string: text))
+        return .attachment(Data(text.utf8), type: HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"]),
+                           name: (safe.isEmpty ? "data" : safe) + ".csv")
     }
 
     @Sendable func unitLineage(req: Request) async throws -> Response {

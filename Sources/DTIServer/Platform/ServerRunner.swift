@@ -107,7 +107,7 @@ public enum ServerRunner {
         }
         return try await withConfiguredApp { app, _ in
             let started = Date()
-            let periods = try await PublishedRecordWatch.versions(on: app.db).keys.sorted { $0.uuidString < $1.uuidString }
+            let periods = Array(try await PublishedRecordWatch.versions(on: app.db).keys)
             let summary = try await SiteExport.write(app, periods: periods, into: folder) { path, files in
                 if files % 100 == 0 { progress("  \(files) tệp… (\(path))") }
             }

@@ -88,7 +88,7 @@ enum SiteExport {
     static func write(_ app: Application, periods: [UUID], into folder: URL,
                       progress: (String, Int) -> Void = { _, _ in }) async throws -> Summary {
         var summary = Summary(periods: periods.count)
-        var queue: [String] = periods.flatMap { ["/results/\($0.uuidString)", "/api/v1/results/\($0.uuidString)", "/api/v1/results/\($0.uuidString)/record"] }
+        var queue: [String] = periods.sorted { $0.uuidString < $1.uuidString }.flatMap { ["/results/\($0.uuidString)", "/api/v1/results/\($0.uuidString)", "/api/v1/results/\($0.uuidString)/record"] }
         var seen = Set(queue)
         var next = 0
         let files = FileManager.default
@@ -207,7 +207,7 @@ final class PublishedSite: Sendable {
         let stamp = String(Int(started.timeIntervalSince1970 * 1000))
         let folder = parent.appendingPathComponent(link.lastPathComponent + "-" + stamp)
         do {
-            let summary = try await SiteExport.write(app, periods: versions.keys.sorted { $0.uuidString < $1.uuidString }, into: folder)
+            let summary = try await SiteExport.write(app, periods: Array(versions.keys), into: folder)
             try JSONEncoder().encode(wanted).write(to: folder.appendingPathComponent(Self.manifestName))
             let previous = try? FileManager.default.destinationOfSymbolicLink(atPath: link.path)
             try switchLink(to: folder.lastPathComponent)

@@ -12,6 +12,17 @@ enum ResultExports {
         "dti-\(period.year)-" + VietnameseText.searchKey(period.title).split(separator: " ").prefix(6).joined(separator: "-")
     }
 
+    /// The names a published period's downloads are saved under: the routes' Content-Disposition
+    /// and the page's `download` attributes (a copy served as plain files sends no header).
+    struct FileNames: Encodable {
+        var xlsx: String, csv: String, docx: String, pdf: String, record: String
+
+        init(_ period: Period) {
+            let slug = ResultExports.slug(period)
+            (xlsx, csv, docx, pdf, record) = (slug + ".xlsx", slug + ".csv", slug + "-quyet-dinh.docx", slug + "-quyet-dinh.pdf", slug + "-ban-ghi.json")
+        }
+    }
+
     /// A group's indices as bars, from any ranking (published or live).
     static func groupChart(_ results: RankedResults, group g: GroupSummary, indexName: String) -> String {
         groupChart(results.units.filter { $0.row.group == g.group }, title: "\(g.group): \(indexName)")

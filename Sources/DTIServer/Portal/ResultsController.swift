@@ -167,10 +167,9 @@ struct ResultsController: RouteCollection {
         var latestVersion: Int = 1
         /// "?version=N" on the downloads of an earlier version, else empty.
         var versionQuery: String = ""
-        /// The downloads' file name without its extension (`ResultExports.slug`), also in each
-        /// link's `download` attribute: a copy served as plain files (`SiteExport`), which has
-        /// no Content-Disposition, still saves under the name the application gives.
-        var fileName: String = ""
+        /// The downloads' names, also in each link's `download` attribute: a copy served as plain
+        /// files (`SiteExport`), which has no Content-Disposition, still saves under them.
+        var files: ResultExports.FileNames
         /// A record too long for one page (RankingPages): its groups as links, and a search.
         var paged = false
         struct GroupLink: Encodable { var number: Int; var title: String; var href: String; var units: Int; var reported: Int; var average: String; var pages: Int }
@@ -205,7 +204,7 @@ struct ResultsController: RouteCollection {
             layout: Layout(req, title: period.title), id: period.id!, year: period.year, title: period.title,
             sources: Array(Set(sets.map(\.source))).sorted(), groups: [], analysis: [], pdfAvailable: req.application.converter.canMakePDF,
             preview: preview, versions: versions, shownVersion: shown, latestVersion: latest,
-            versionQuery: shown == latest ? "" : "?version=\(shown)", fileName: ResultExports.slug(period))
+            versionQuery: shown == latest ? "" : "?version=\(shown)", files: ResultExports.FileNames(period))
         if !preview && RankingPages.isPaged(sets) {
             let numbered = RankingPages.groups(sets)
             let version = shown == latest ? nil : shown
@@ -341,13 +340,13 @@ struct ResultsController: RouteCollection {
     @Sendable func exportXLSX(req: Request) async throws -> Response {
         let (period, sets) = try await published(req)
         return .attachment(ResultExports.xlsx(period, sets, analysis: ResultArchive.analysis(sets, year: period.year)),
-                    type: AssessmentWorkbook.contentType, name: ResultExports.slug(period) + ".xlsx")
+                    type: AssessmentWorkbook.contentType, name: ResultExports.FileNames(period).xlsx)
     }
 
     @Sendable func exportCSV(req: Request) async throws -> Response {
         let (period, sets) = try await published(req)
         return .attachment(Data(ResultExports.csv(sets).utf8), type: HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"]),
-                    name: ResultExports.slug(period) + ".csv")
+                    name: ResultExports.FileNames(period).csv)
     }
 
     @Sendable func exportJSON(req: Request) async throws -> Response {
@@ -368,7 +367,7 @@ struct ResultsController: RouteCollection {
         headers.contentType = .json
         headers.replaceOrAdd(name: .eTag, value: "\"\(row.sha256)\"")
         headers.replaceOrAdd(name: "X-DTI-SHA256", value: row.sha256)
-        headers.contentDisposition = .init(.attachment, filename: "\(ResultExports.slug(period))-ban-ghi.json")
+        headers.contentDisposition = .init(.attachment, filename: ResultExports.FileNames(period).record)
         return Response(status: .ok, headers: headers, body: .init(string: row.content))
     }
 
@@ -394,12 +393,12 @@ struct ResultsController: RouteCollection {
 
     @Sendable func decisionDOCX(req: Request) async throws -> Response {
         let (period, docx) = try await decision(req)
-        return .attachment(docx, type: Self.docxType, name: ResultExports.slug(period) + "-quyet-dinh.docx")
+        return .attachment(docx, type: Self.docxType, name: ResultExports.FileNames(period).docx)
     }
 
     @Sendable func decisionPDF(req: Request) async throws -> Response {
         let (period, docx) = try await decision(req)
-        return .attachment(try await req.application.converter.pdf(fromDOCX: docx), type: HTTPMediaType(type: "application", subType: "pdf"), name: ResultExports.slug(period) + "-quyet-dinh.pdf")
+        return .attachment(try await req.application.converter.pdf(fromDOCX: docx), type: HTTPMediaType(type: "application", subType: "pdf"), name: ResultExports.FileNames(period).pdf)
     }
 
     // MARK: API
