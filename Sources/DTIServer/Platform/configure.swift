@@ -122,6 +122,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     // A connection that neither reads nor writes for this long is closed (slow or silent clients).
     app.http.server.configuration.idleTimeout = .seconds(Int64(settings.idleSeconds))
     app.publishedSite = settings.siteDirectory.map(PublishedSite.init(directory:))  // the published pages as files, kept by the watch
+    app.lifecycle.use(PublishedSiteLifecycle())  // a write under way ends before the database does
     app.lifecycle.use(PublishedRecordWatch(interval: TimeInterval(settings.publishedWatchSeconds)))  // corrections made by another process
     app.periodCache = PeriodCache()
     app.keptAnswers = KeptAnswers()

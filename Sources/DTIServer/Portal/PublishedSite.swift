@@ -94,6 +94,7 @@ enum SiteExport {
         let files = FileManager.default
         try files.createDirectory(at: folder, withIntermediateDirectories: true)
         while next < queue.count {
+            try Task.checkCancellation()  // the server is stopping: its database goes next
             let path = queue[next]
             next += 1
             let plain = try await answer(app, path, gzip: false)
@@ -132,7 +133,15 @@ enum SiteExport {
 final class PublishedSite: Sendable {
     /// The symbolic link a web server is pointed at.
     let link: URL
-    private let state = NIOLockedValueBox<(running: Bool, wanted: [UUID: Int]?)>((false, nil))
+    private let state = NIOLockedValueBox<State>(State())
+
+    private struct State {
+        var running = false
+        var wanted: [UUID: Int]?
+        /// The write under way, cancelled and awaited when the server stops.
+        var task: Task<Void, Never>?
+        var stopped = false
+    }
 
     init(directory: String) { link = URL(fileURLWithPath: directory) }
 
@@ -166,28 +175,40 @@ final class PublishedSite: Sendable {
     /// Asks for the site to match `versions`; returns at once. A request made while a write runs
     /// is done after it (the newest one only).
     func refresh(_ app: Application, versions: [UUID: Int]) {
-        let start = state.withLockedValue { state -> Bool in
+        state.withLockedValue { state in
+            guard !state.stopped else { return }
             state.wanted = versions
-            if state.running { return false }
+            guard !state.running else { return }
             state.running = true
-            return true
+            state.task = Task { await self.drain(app) }
         }
-        guard start else { return }
-        Task { await self.drain(app) }
     }
 
     private func drain(_ app: Application) async {
         while let versions = state.withLockedValue({ state -> [UUID: Int]? in
             defer { state.wanted = nil }
-            if state.wanted == nil { state.running = false }
+            if state.wanted == nil || state.stopped { state.running = false; return nil }
             return state.wanted
         }) {
             do {
                 try await write(app, versions: versions)
+            } catch is CancellationError {
+                app.logger.notice("published site \(link.path): the server stops; the write in progress is dropped, the link still shows the last whole site")
             } catch {
                 app.logger.error("published site \(link.path): \(String(reflecting: error))")
             }
         }
+    }
+
+    /// Stops writing: a write under way is cancelled and awaited (it reads pages through
+    /// the database, which shuts down after this), and no new one starts.
+    func stop() async {
+        let task = state.withLockedValue { state -> Task<Void, Never>? in
+            state.stopped = true
+            return state.task
+        }
+        task?.cancel()
+        await task?.value
     }
 
     /// Whether a write is asked for or under way (tests wait for it).
@@ -246,5 +267,12 @@ extension Application {
     var publishedSite: PublishedSite? {
         get { storage[PublishedSiteKey.self] }
         set { storage[PublishedSiteKey.self] = newValue }
+    }
+}
+
+/// Stops the published site's writer before the database shuts down.
+struct PublishedSiteLifecycle: LifecycleHandler {
+    func shutdownAsync(_ application: Application) async {
+        await application.publishedSite?.stop()
     }
 }
