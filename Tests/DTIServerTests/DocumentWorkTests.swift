@@ -76,7 +76,7 @@ struct DocumentWorkTests {
             let page = try await focal.send(.GET, "/results/\(id)")
             #expect(page.headers.first(name: .eTag) == nil)
             // Built again from nothing: the same number of charts as the one build above.
-            app.publishedBytes.forget(containing: id.uuidString)
+            app.publishedBytes.forget(period: id)
             #expect(try await Browser(app).send(.GET, path).status == .ok)
             #expect(converter.calls.withLockedValue { $0 } == 2 * perBuild)
         }

@@ -163,7 +163,7 @@ struct PortalTests {
             // looked up once at start, and a download is kept as bytes for every reader: the kept
             // bytes are forgotten, as a server started without the tools never had them.)
             app.converter = InstalledTools(environment: ["PATH": "/nonexistent", "DTI_SOFFICE": "/nonexistent/soffice"])
-            app.publishedBytes.forget(containing: base)
+            app.publishedBytes.forget(period: p.id!)
             let reader = Browser(app)
             _ = try await reader.signIn("xem")
             let missing = try await reader.send(.GET, base + "/decision.pdf")
@@ -177,7 +177,7 @@ struct PortalTests {
             let installed = InstalledTools()
             if installed.canMakePDF {
                 app.converter = installed
-                app.publishedBytes.forget(containing: base)
+                app.publishedBytes.forget(period: p.id!)
                 let real = try await reader.download(base + "/decision.pdf")
                 #expect(real.prefix(5) == Data("%PDF-".utf8))
             }

@@ -3,6 +3,7 @@ import Fluent
 import SQLKit
 import Foundation
 import Testing
+import NIOConcurrencyHelpers
 import Vapor
 import VaporTesting
 @testable import DTIServer
@@ -30,8 +31,8 @@ struct PublishedBytesTests {
                 #expect(headers.first(name: .lastModified) != nil)
                 // A fresh render gives the same bytes. Pages are kept only for requests without credentials;
                 // downloads, the same bytes for everyone, are kept for all, so they are forgotten first.
-                let download = PublishedBytes.isDownload(path)
-                if download { app.publishedBytes.forget(containing: id.uuidString) }
+                let download = KeptRoutes(app.routes).match(path: path.prefix { $0 != "?" })?.rule.forEveryone == true
+                if download { app.publishedBytes.forget(period: id) }
                 try await app.testing().test(.GET, path, headers: ["Authorization": "Bearer nobody"]) { res in
                     if download {
                         #expect(res.headers.first(name: .eTag) == etag, "\(path): rendered again, kept again under the same ETag")
@@ -107,8 +108,36 @@ struct PublishedBytesTests {
             #expect(!links.isEmpty)
             for link in Set(links).prefix(40) {
                 let target = link.replacingOccurrences(of: "&amp;", with: "&")
-                #expect(PublishedBytes.canonical(target) == nil, "the page links to \(target), not the one spelling")
+                #expect(KeptRoutes(app.routes).canonical(target) == nil, "the page links to \(target), not the one spelling")
             }
+        }
+    }
+
+    @Test("what is kept is declared at the route: a new route under /results/:id/ that declares nothing is rendered for every request; the declared ones are kept, and a rule's query is the only one kept")
+    func keptOnlyWhereDeclared() async throws {
+        try await withDemoApp { app in
+            let id = try await publishedPeriod(app)
+            let renders = NIOLockedValueBox(0)
+            app.get("results", ":id", "fresh") { _ in "lần \(renders.withLockedValue { $0 += 1; return $0 })" }
+            let first = try await Browser(app).send(.GET, "/results/\(id)/fresh")
+            let second = try await Browser(app).send(.GET, "/results/\(id)/fresh")
+            #expect(first.status == .ok && first.body == "lần 1" && second.body == "lần 2", "rendered each time: \(first.body), \(second.body)")
+            #expect(app.publishedBytes.entry("/results/\(id)/fresh", now: Date()) == nil)
+            #expect(second.headers.first(name: .eTag) == nil)
+            // A lower-case id on an undeclared route is the route's business, not sent elsewhere.
+            #expect(try await Browser(app).send(.GET, "/results/\(id.uuidString.lowercased())/fresh").status == .ok)
+            // The declared ones: kept for good, under the query their rule chooses, and no other.
+            let routes = KeptRoutes(app.routes)
+            #expect(routes.match(path: "/results/\(id)")?.rule == .published())
+            #expect(routes.match(path: "/results/\(id)/export.csv")?.rule.forEveryone == true)
+            #expect(routes.match(path: "/results/\(id)/groups/1")?.rule.allows(query: "page=2") == true)
+            #expect(routes.match(path: "/results/\(id)")?.rule.allows(query: "page=2") == false, "page chooses only a group's page")
+            #expect(routes.match(path: "/")?.rule == .listing)
+            #expect(routes.match(path: "/login") == nil)
+            #expect(try await Browser(app).send(.GET, "/results/\(id)").status == .ok)
+            #expect(app.publishedBytes.entry("/results/\(id)", now: Date()) != nil)
+            #expect(try await Browser(app).send(.GET, "/results/\(id)/groups/1?page=01").status == .ok)
+            #expect(app.publishedBytes.entry("/results/\(id)/groups/1?page=01", now: Date()) == nil, "a number written another way is not kept")
         }
     }
 

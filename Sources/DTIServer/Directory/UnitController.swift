@@ -7,7 +7,7 @@ import Vapor
 struct UnitController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         // Public: the list of assessed units is public information.
-        routes.get("units", use: listPage)
+        routes.get("units", use: listPage).kept(.listing)
         routes.get("api", "v1", "units", use: list)
         routes.get("api", "v1", "units", ":code", use: show)
         routes.get("units", ":code", use: showPage)

@@ -8,7 +8,7 @@ import Vapor
 struct FrameworkController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         // Public: the methodology is public so units can recompute their scores.
-        routes.get("frameworks", use: listPage)
+        routes.get("frameworks", use: listPage).kept(.listing)
         routes.get("frameworks", ":key", ":version", use: showPage)
         routes.get("api", "v1", "frameworks", use: list)
         routes.get("api", "v1", "frameworks", ":key", ":version", use: show)

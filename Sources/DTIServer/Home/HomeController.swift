@@ -8,7 +8,7 @@ struct HomeController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         // Public.
-        routes.get(use: home)
+        routes.get(use: home).kept(.listing)
         routes.get("healthz", use: health)
         routes.get("metrics", use: metricsText)
         routes.get("api", "openapi.yaml", use: openAPI)

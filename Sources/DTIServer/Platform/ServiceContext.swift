@@ -19,6 +19,8 @@ struct ServiceContext: Sendable {
     var periods: PeriodCache? = nil
     /// This process's kept answers (KeptAnswers), when the context comes from a request.
     var keptAnswers: KeptAnswers? = nil
+    /// This process's kept published pages (PublishedBytes), forgotten by a correction.
+    var publishedPages: PublishedBytes? = nil
 
     var now: Date { clock.now() }
     /// Today in Việt Nam, ISO.
@@ -47,6 +49,6 @@ extension Request {
         return ServiceContext(actor: user, db: db, clock: application.clock, address: address,
                               hashPassword: { [work = application.passwordWork] in try await work.hash($0) },
                               verifyPassword: { [work = application.passwordWork] in try await work.verify($0, created: $1) },
-                              periods: application.periodCache, keptAnswers: application.keptAnswers)
+                              periods: application.periodCache, keptAnswers: application.keptAnswers, publishedPages: application.publishedBytes)
     }
 }

@@ -127,11 +127,13 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.periodCache = PeriodCache()
     app.keptAnswers = KeptAnswers()
     app.liveRanking = LiveRanking()
-    let publishedBytes = PublishedBytesMiddleware(cache: app.publishedBytes, sessionCookieName: app.sessions.configuration.cookieName)
-    front.use(publishedBytes)  // published pages: rendered once, then bytes with ETag/304
     let frontMiddleware = front.resolve()
+    let sessionCookie = app.sessions.configuration.cookieName
     app.responder.use { app in
-        FrontResponder(front: frontMiddleware, next: app.responder.default, kept: publishedBytes, metrics: metrics, logRequests: logRequests)
+        // Made when the server starts, every route registered: each declares whether it is kept (`Route.kept`).
+        let publishedBytes = PublishedBytesMiddleware(cache: app.publishedBytes, routes: KeptRoutes(app.routes), sessionCookieName: sessionCookie)
+        return FrontResponder(front: frontMiddleware + [publishedBytes],  // published pages: rendered once, then bytes with ETag/304
+                              next: app.responder.default, kept: publishedBytes, metrics: metrics, logRequests: logRequests)
     }
     // Then, after the route lookup:
     app.middleware = Middlewares()

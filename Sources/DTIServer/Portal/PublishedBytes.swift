@@ -10,10 +10,12 @@ import Vapor
 /// SHA-256 of the bytes), Last-Modified, Cache-Control and 304 on
 /// revalidation, gzip-compressed once for clients that accept it.
 ///
-/// Only anonymous requests are served from here (no session cookie, no
-/// Authorization header): a signed-in person's page carries their name and
-/// form token in its header and is rendered for them. Only 200 answers are
-/// kept, so "not published yet" is never remembered.
+/// What is kept, for how long and for whom is declared where each route is
+/// registered (`KeepRule`, `Route.kept`); a route that declares nothing is
+/// never kept. Pages are served from here only to anonymous requests (no
+/// session cookie, no Authorization header): a signed-in person's page
+/// carries their name and form token in its header and is rendered for them.
+/// Only 200 answers are kept, so "not published yet" is never remembered.
 final class PublishedBytes: Sendable {
     struct Entry: Sendable {
         /// The request target it was kept under, as sent (path and query), and its path alone (for the log line).
@@ -32,33 +34,8 @@ final class PublishedBytes: Sendable {
         var expires: Date?
         /// A download (the same bytes for every reader), served to signed-in readers too.
         var forEveryone: Bool
-    }
-
-    /// How long a page may be kept: published pages for good (nil), the public
-    /// listings (home, frameworks, units, the list of results) a few seconds —
-    /// an administrator's change shows within that — and nothing else.
-    static func keep(_ target: String) -> TimeInterval?? {
-        guard onlyChoosingParameters(target) else { return nil }
-        if isPublishedPath(target) { return .some(nil) }
-        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
-        return ["/", "/frameworks", "/units", "/results"].contains(path) ? .some(listingSeconds) : nil
-    }
-
-    static let listingSeconds: TimeInterval = 10
-
-    /// Whether every query parameter only chooses which kept page is shown: a record's
-    /// `version`, and a long group's `page` on a group's address, each a number written the one
-    /// way (`2`, not `02`). A search (`q`), any other parameter, or a number written otherwise
-    /// is rendered each time and never kept, so no stream of made-up addresses can fill the store.
-    static func onlyChoosingParameters(_ target: String) -> Bool {
-        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return true }
-        let grouped = parts[0].contains("/groups/")
-        return parts[1].split(separator: "&").allSatisfy { parameter in
-            let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard pair.count == 2, pair[0] == "version" || (grouped && pair[0] == "page"), let n = Int(pair[1]), n >= 1 else { return false }
-            return String(n) == pair[1]
-        }
+        /// The published period it is made from (the route's `KeepRule.period`): forgotten with it.
+        var period: UUID?
     }
 
     /// Kept by the request's parsed address (Vapor's `URI`): hashing it costs a tenth of
@@ -73,52 +50,6 @@ final class PublishedBytes: Sendable {
     init(maxBytes: Int = 256 << 20, everyAnswer: [(String, String)] = []) {
         self.maxBytes = maxBytes
         self.everyAnswer = everyAnswer
-    }
-
-    /// `/results/:id`, its scorecards and downloads, and `/api/v1/results/:id[/record]`
-    /// (the request target as sent: path and query).
-    static func isPublishedPath(_ target: String) -> Bool {
-        guard target.hasPrefix("/results/") || target.hasPrefix("/api/v1/results/") else { return false }
-        let path = target.split(separator: "?", maxSplits: 1).first ?? ""
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        if parts.count >= 2, parts[0] == "results" { return UUID(uuidString: String(parts[1])) != nil }
-        if parts.count >= 4, parts[0] == "api", parts[1] == "v1", parts[2] == "results" { return UUID(uuidString: String(parts[3])) != nil }
-        return false
-    }
-
-    /// The one spelling of a published address, when `target` is another: the period's id as
-    /// `UUID.uuidString` writes it (upper case, as every link of the site does), each other path
-    /// segment percent-encoded the one way the site's links are (`urlPathEncoded`), the query
-    /// as sent. Nil when `target` is that spelling already or is not a published address.
-    /// Another spelling is sent there (301) rather than rendered and kept anew: one address, one
-    /// kept page, forgotten in one piece after a correction (issue 31, Medium 7).
-    static func canonical(_ target: String) -> String? {
-        guard isPublishedPath(target) else { return nil }
-        let split = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let path = String(split[0])
-        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        let idIndex = parts.count > 1 && parts[1] == "results" ? 2 : 4
-        for i in parts.indices where !parts[i].isEmpty {
-            guard let decoded = parts[i].removingPercentEncoding,
-                  let encoded = i == idIndex ? UUID(uuidString: decoded)?.uuidString : decoded.addingPercentEncoding(withAllowedCharacters: segmentAllowed)
-            else { return nil }
-            parts[i] = encoded
-        }
-        let canonicalPath = parts.joined(separator: "/")
-        guard canonicalPath != path else { return nil }
-        return canonicalPath + (split.count == 2 ? "?" + split[1] : "")
-    }
-
-    /// What a path segment of the site's links leaves unencoded (`urlPathEncoded`, without "/").
-    private static let segmentAllowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
-
-    /// A published download (an export, the decision, the record, the open-data JSON): the same
-    /// bytes for every reader, so kept and served to signed-in readers too. Pages are not: a
-    /// signed-in reader's page carries their name and form token.
-    static func isDownload(_ target: String) -> Bool {
-        guard isPublishedPath(target) else { return false }
-        let path = target.split(separator: "?", maxSplits: 1).first ?? ""
-        return path.hasPrefix("/api/v1/results/") || (path.split(separator: "/").last?.contains(".") ?? false)
     }
 
     /// Renders under way, by key. A request that finds one waits for it and is then served its
@@ -185,14 +116,14 @@ final class PublishedBytes: Sendable {
     private let generation = NIOLockedValueBox<Int>(0)
     var currentGeneration: Int { generation.withLockedValue { $0 } }
 
-    /// Drops every kept page whose address contains `text` (a period's id,
-    /// when a corrected version of its record is published, here or by
-    /// another process: `PublishedRecordWatch`).
-    func forget(containing text: String) {
+    /// Drops every kept page and download made from `period`'s record (when a corrected version
+    /// is published: here by the publication service, by another process through
+    /// `PublishedRecordWatch`).
+    func forget(period: UUID) {
         generation.withLockedValue { $0 += 1 }
         entries.withLockedValue { entries in
             order.withLockedValue { order in
-                for (key, entry) in entries where entry.target.contains(text) { entries[key] = nil }
+                for (key, entry) in entries where entry.period == period { entries[key] = nil }
                 order.removeAll { entries[$0] == nil }
             }
         }
@@ -215,7 +146,8 @@ final class PublishedBytes: Sendable {
         }
     }
 
-    func make(target: String, body: ByteBuffer, headers: HTTPHeaders, now: Date, keep seconds: TimeInterval?) -> Entry {
+    func make(target: String, body: ByteBuffer, headers: HTTPHeaders, now: Date, rule: KeepRule, period: UUID?) -> Entry {
+        let seconds = rule.seconds
         let bytes = Data(body.readableBytesView)
         // A route's own ETag stays (record.json's is the record's SHA-256).
         let etag = headers.first(name: .eTag) ?? "\"" + SHA256.hash(data: bytes).prefix(16).lowercaseHex + "\""
@@ -235,7 +167,7 @@ final class PublishedBytes: Sendable {
         gzipped.add(name: .contentEncoding, value: "gzip")
         return Entry(target: target, path: String(target.prefix { $0 != "?" }), body: body, gzip: gzip, headers: answer, gzipHeaders: gzipped, etag: etag,
                      size: bytes.count + (gzip?.readableBytes ?? 0), expires: seconds.map { now.addingTimeInterval($0) },
-                     forEveryone: Self.isDownload(target))
+                     forEveryone: rule.forEveryone, period: period)
     }
 }
 
@@ -255,11 +187,14 @@ extension HTTPHeaders {
 /// kept page is answered by `FrontResponder` before any middleware (`kept(_:)`).
 struct PublishedBytesMiddleware: Middleware {
     let cache: PublishedBytes
+    /// The routes' declared rules: what is kept, how long, for whom.
+    let routes: KeptRoutes
     /// `name=` of the session cookie: a request carrying it is signed in.
     let sessionCookie: String
 
-    init(cache: PublishedBytes, sessionCookieName: String) {
+    init(cache: PublishedBytes, routes: KeptRoutes, sessionCookieName: String) {
         self.cache = cache
+        self.routes = routes
         sessionCookie = sessionCookieName + "="
     }
 
@@ -281,13 +216,17 @@ struct PublishedBytesMiddleware: Middleware {
         // expired one, or one kept since that check, is found by `cache.entry` below.
         guard request.method == .GET || request.method == .HEAD else { return next.respond(to: request) }
         let url = request.url
+        let path = url.path
+        // The route this address reaches says whether it is kept; one that declares nothing is not.
+        guard let match = routes.match(path: path) else { return next.respond(to: request) }
         let raw = url.string
-        if let canonical = PublishedBytes.canonical(raw) {
+        if match.periodIndex != nil, let canonical = routes.canonical(raw) {
             return request.eventLoop.makeSucceededFuture(request.redirect(to: canonical, redirectType: .permanent))
         }
-        guard let keep = PublishedBytes.keep(raw), !signedIn(request) || PublishedBytes.isDownload(raw) else {
+        guard match.rule.allows(query: url.query), !signedIn(request) || match.rule.forEveryone else {
             return next.respond(to: request)
         }
+        let keep = Keep(rule: match.rule, period: routes.period(match, path: path))
         if let entry = cache.entry(url, now: request.now) { return request.eventLoop.makeSucceededFuture(Self.serve(entry, to: request)) }
         let cache = self.cache
         switch cache.claim(raw, on: request.eventLoop) {
@@ -302,13 +241,19 @@ struct PublishedBytesMiddleware: Middleware {
     }
 
     /// Renders the page and keeps it when it is a 200 without a cookie.
-    private func render(_ request: Request, url: URI, raw: String, keep: TimeInterval?, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+    /// What a render is kept as: its route's rule and the period it names.
+    private struct Keep {
+        var rule: KeepRule
+        var period: UUID?
+    }
+
+    private func render(_ request: Request, url: URI, raw: String, keep: Keep, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let cache = self.cache
         let generation = cache.currentGeneration
         return next.respond(to: request).always { _ in cache.refreshed(url) }.flatMap { response in
             guard response.status == .ok, response.headers[.setCookie].isEmpty else { return request.eventLoop.makeSucceededFuture(response) }
             func keptAndServed(_ body: ByteBuffer) -> Response {
-                let entry = cache.make(target: raw, body: body, headers: response.headers, now: request.now, keep: keep)
+                let entry = cache.make(target: raw, body: body, headers: response.headers, now: request.now, rule: keep.rule, period: keep.period)
                 cache.store(url, entry, madeIn: generation)
                 return Self.serve(entry, to: request)
             }

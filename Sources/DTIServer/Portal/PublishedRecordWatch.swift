@@ -6,7 +6,7 @@ import Vapor
 /// version of a period's record; this process's kept pages of that period
 /// must then go. Every `interval` the newest version of each period's record
 /// is read (one small grouped statement) and the pages of every period whose
-/// version moved are forgotten (`PublishedBytes.forget`), so a correction
+/// version moved are forgotten (`PublishedBytes.forget(period:)`), so a correction
 /// made anywhere shows everywhere within the interval (issue 31, Medium 7).
 /// The process that corrects forgets at once as well. The same readings keep
 /// the published site's files (`PublishedSite`) equal to the records.
@@ -59,7 +59,7 @@ final class PublishedRecordWatch: LifecycleHandler, @unchecked Sendable {
                     let now = try await Self.versions(on: db)
                     let moved = Self.moved(from: seen, to: now)
                     for id in moved {
-                        cache.forget(containing: id.uuidString)
+                        cache.forget(period: id)
                         logger.info("published pages of period \(id) forgotten: record version \(now[id] ?? 0)")
                     }
                     if !moved.isEmpty || now.count != seen.count { site?.refresh(application, versions: now) }

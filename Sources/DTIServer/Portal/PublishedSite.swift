@@ -46,8 +46,9 @@ enum SiteExport {
         return index.map { (segments + [$0]).joined(separator: "/") }
     }
 
-    /// Published addresses linked from `html` (href and src), without a query or fragment, each once.
-    static func links(in html: String) -> [String] {
+    /// Published addresses linked from `html` (href and src) — those whose route keeps them for
+    /// good (`KeepRule.published`) — without a query or fragment, each once.
+    static func links(in html: String, routes: KeptRoutes) -> [String] {
         var found: [String] = []
         var seen = Set<String>()
         for attribute in ["href=\"", "src=\""] {
@@ -57,8 +58,8 @@ enum SiteExport {
                 guard let end = rest.firstIndex(of: "\"") else { break }
                 let link = String(rest[..<end].prefix { $0 != "#" })
                 rest = rest[end...]
-                guard !link.contains("?"), !link.contains("&"), PublishedBytes.isPublishedPath(link),
-                      PublishedBytes.canonical(link) == nil, seen.insert(link).inserted else { continue }
+                guard !link.contains("?"), !link.contains("&"), routes.isPublished(link),
+                      routes.canonical(link) == nil, seen.insert(link).inserted else { continue }
                 found.append(link)
             }
         }
@@ -67,13 +68,13 @@ enum SiteExport {
 
     /// Asks the application for `path` as an anonymous reader does (no cookie, no token), plain
     /// or gzip: status, content type and body.
-    static func answer(_ app: Application, _ path: String, gzip: Bool) async throws -> (status: HTTPStatus, type: String, encoding: String?, body: Data) {
+    static func answer(_ app: Application, _ responder: any Responder, _ path: String, gzip: Bool) async throws -> (status: HTTPStatus, type: String, encoding: String?, body: Data) {
         var logger = Logger(label: "dti.site-export")
         logger.logLevel = .warning  // a log line per exported file would bury the server's own
         var headers = HTTPHeaders()
         if gzip { headers.add(name: .acceptEncoding, value: "gzip") }
         let request = Request(application: app, method: .GET, url: URI(string: path), headers: headers, logger: logger, on: app.eventLoopGroup.any())
-        let response = try await app.responder.current.respond(to: request).get()
+        let response = try await responder.respond(to: request).get()
         var body = Data()
         if let buffer = response.body.buffer {
             body = Data(buffer.readableBytesView)
@@ -93,11 +94,12 @@ enum SiteExport {
         var next = 0
         let files = FileManager.default
         try files.createDirectory(at: folder, withIntermediateDirectories: true)
+        let responder = app.responder.current, routes = KeptRoutes(app.routes)  // made once: each builds a router
         while next < queue.count {
             try Task.checkCancellation()  // the server is stopping: its database goes next
             let path = queue[next]
             next += 1
-            let plain = try await answer(app, path, gzip: false)
+            let plain = try await answer(app, responder, path, gzip: false)
             guard plain.status == .ok, let name = file(for: path, contentType: plain.type) else {
                 summary.left.append("\(path) (\(plain.status.code))")
                 continue
@@ -107,7 +109,7 @@ enum SiteExport {
             try plain.body.write(to: target)
             summary.files += 1
             summary.bytes += plain.body.count
-            let zipped = try await answer(app, path, gzip: true)
+            let zipped = try await answer(app, responder, path, gzip: true)
             if zipped.status == .ok, zipped.encoding == "gzip" {
                 try zipped.body.write(to: URL(fileURLWithPath: target.path + ".gz"))
                 summary.files += 1
@@ -115,7 +117,7 @@ enum SiteExport {
             }
             progress(path, summary.files)
             if plain.type.hasPrefix("text/html"), let html = String(data: plain.body, encoding: .utf8) {
-                for link in links(in: html) where seen.insert(link).inserted { queue.append(link) }
+                for link in links(in: html, routes: routes) where seen.insert(link).inserted { queue.append(link) }
             }
         }
         return summary

@@ -9,19 +9,20 @@ import Vapor
 struct ResultsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         // Everyone: only periods with published results are found.
-        routes.get("results", use: index)
-        routes.get("results", ":id", use: period)
-        routes.get("results", ":id", "groups", ":group", use: group)
-        routes.get("results", ":id", "units", ":code", use: scorecard)
-        routes.get("results", ":id", "export.xlsx", use: exportXLSX)
-        routes.get("results", ":id", "export.csv", use: exportCSV)
-        routes.get("results", ":id", "export.json", use: exportJSON)
-        routes.get("results", ":id", "record.json", use: record)
-        routes.get("api", "v1", "results", ":id", "record", use: record)
-        routes.get("results", ":id", "decision.docx", use: decisionDOCX)
-        routes.get("results", ":id", "decision.pdf", use: decisionPDF)
+        // Kept as bytes (PublishedBytes): the list a few seconds; what a published record makes for good.
+        routes.get("results", use: index).kept(.listing)
+        routes.get("results", ":id", use: period).kept(.published())
+        routes.get("results", ":id", "groups", ":group", use: group).kept(.published(choosing: ["page"]))
+        routes.get("results", ":id", "units", ":code", use: scorecard).kept(.published())
+        routes.get("results", ":id", "export.xlsx", use: exportXLSX).kept(.published(download: true))
+        routes.get("results", ":id", "export.csv", use: exportCSV).kept(.published(download: true))
+        routes.get("results", ":id", "export.json", use: exportJSON).kept(.published(download: true))
+        routes.get("results", ":id", "record.json", use: record).kept(.published(download: true))
+        routes.get("api", "v1", "results", ":id", "record", use: record).kept(.published(download: true))
+        routes.get("results", ":id", "decision.docx", use: decisionDOCX).kept(.published(download: true))
+        routes.get("results", ":id", "decision.pdf", use: decisionPDF).kept(.published(download: true))
         routes.get("api", "v1", "results", use: list)
-        routes.get("api", "v1", "results", ":id", use: exportJSON)
+        routes.get("api", "v1", "results", ":id", use: exportJSON).kept(.published(download: true))
         // Administrator: a past decision as a results-only period.
         routes.grouped(RoleGuard(.administrator)).on(.POST, "api", "v1", "results", body: .collect(maxSize: "8mb"), use: importResults)
         routes.grouped(RoleGuard(.administrator)).get("admin", "results", "new", use: importPage)

@@ -275,7 +275,6 @@ struct PublicationController: RouteCollection {
         let period = try await PeriodService.find(req)
         let input = try req.content.decode(CorrectionInput.self)
         let row = try await ResultsService.correct(period, changes: input.changes, reason: input.reason, in: req.context)
-        req.application.publishedBytes.forget(containing: period.id!.uuidString)
         return try await Corrected(version: row.version, sha256: row.sha256, reason: row.reason).encodeResponse(status: .created, for: req)
     }
 
@@ -313,8 +312,7 @@ struct PublicationController: RouteCollection {
         let change = ResultsService.Change(unit: field("unit"), criterion: field("criterion"), points: field("points"))
         do {
             _ = try await ResultsService.correct(period, changes: [change], reason: field("reason"), in: req.context)
-            req.application.publishedBytes.forget(containing: period.id!.uuidString)
-            return req.redirect(to: "/results/\(period.id!)")
+                return req.redirect(to: "/results/\(period.id!)")
         } catch let error as DomainError where error != .unauthenticated {
             return try await renderCorrection(req, period, unit: change.unit, criterion: change.criterion, points: change.points, reason: field("reason"),
                                               errors: error.message.components(separatedBy: "\n"), status: error.status)

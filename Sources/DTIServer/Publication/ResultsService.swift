@@ -149,6 +149,8 @@ enum ResultsService {
                                           + ". Lý do: \(reason)", on: tx)
             return row
         }
+        // This process's kept pages of the period go now; other processes' with `PublishedRecordWatch`.
+        ctx.publishedPages?.forget(period: period.id!)
         return row
     }
 
