@@ -64,7 +64,3 @@ enum UnitLineageService {
         }
     }
 }
-
-extension String {
-    var urlPathEncoded: String { addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? self }
-}

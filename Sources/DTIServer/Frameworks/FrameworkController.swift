@@ -43,32 +43,21 @@ struct FrameworkController: RouteCollection {
 
     @Sendable func list(req: Request) async throws -> [FrameworkSummary] { try await versions(req) }
 
-    func page(_ req: Request, _ version: FrameworkVersion) throws -> FrameworkPage {
+    func detail(_ version: FrameworkVersion) throws -> FrameworkDetail {
         let framework = try FrameworkCatalog.framework(version)
-        return FrameworkPage(
-            layout: Layout(req, title: version.title), framework: try FrameworkCatalog.summary(version),
+        return FrameworkDetail(
+            framework: try FrameworkCatalog.summary(version),
             source: framework.source, provenance: framework.provenance, methodLabel: framework.method.label,
             bands: framework.bands.map { "\($0.name): từ \(FrameworkCatalog.text($0.minPercent))%" },
             nodes: FrameworkCatalog.nodes(framework))
     }
 
     @Sendable func showPage(req: Request) async throws -> View {
-        try await req.view.render("framework", try page(req, try await find(req)))
+        let version = try await find(req)
+        return try await req.view.render("framework", FrameworkPage(layout: Layout(req, title: version.title), detail: try detail(version)))
     }
 
-    struct FrameworkDetail: Content {
-        var framework: FrameworkSummary
-        var source: String?
-        var provenance: String?
-        var methodLabel: String
-        var bands: [String]
-        var nodes: [FrameworkNodeRow]
-    }
-
-    @Sendable func show(req: Request) async throws -> FrameworkDetail {
-        let p = try page(req, try await find(req))
-        return FrameworkDetail(framework: p.framework, source: p.source, provenance: p.provenance, methodLabel: p.methodLabel, bands: p.bands, nodes: p.nodes)
-    }
+    @Sendable func show(req: Request) async throws -> FrameworkDetail { try detail(try await find(req)) }
 
     struct ImportPage: Encodable {
         var layout: Layout
