@@ -157,21 +157,24 @@ public enum Robustness {
             }
         }
 
-        // Monte Carlo: each draw's weights, added up arithmetically, then geometrically.
+        // Monte Carlo: each draw's weights, added up arithmetically, then geometrically. Totals
+        // and ranks are kept unit by unit (`unit * cases + case`), so a unit's ranks and a
+        // pair's totals are read as contiguous runs.
         let n = values.count
         let x = values.map { $0.map(\.doubleValue) }
         let base = input.weights.map(\.doubleValue)
         let cases = factors.count * 2
-        var sampleRanks = [[Int32]](repeating: [], count: n)
-        for i in 0..<n { sampleRanks[i].reserveCapacity(cases) }
-        var sampleTotals = [[Double]](repeating: [], count: n)  // per unit, per case: for the pairs
-        for i in 0..<n { sampleTotals[i].reserveCapacity(cases) }
-        var totals = [Double](repeating: 0, count: n)
+        var sampleRanks = [Int32](repeating: 0, count: n * cases)
+        var sampleTotals = [Double](repeating: 0, count: n * cases)
+        var sorted = [(total: Double, unit: Int32)](repeating: (0, 0), count: n)
+        var weights = [Double](repeating: 0, count: p)
+        var c = 0
         for geometric in [false, true] {
             for draw in factors {
-                let weights = zip(base, draw).map { $0 * $1 }
+                for j in 0..<p { weights[j] = base[j] * draw[j] }
                 let sum = weights.reduce(0, +)
                 for i in 0..<n {
+                    var t = 0.0
                     if geometric {
                         // Weighted geometric mean; a pillar at 0 makes it 0.
                         var logSum = 0.0
@@ -180,53 +183,73 @@ public enum Robustness {
                             if x[i][j] <= 0 { zero = true; break }
                             logSum += weights[j] / sum * log(x[i][j])
                         }
-                        totals[i] = zero ? 0 : exp(logSum)
+                        t = zero ? 0 : exp(logSum)
                     } else {
-                        var t = 0.0
                         for j in 0..<p { t += weights[j] * x[i][j] }
-                        totals[i] = t
                     }
+                    sorted[i] = (t, Int32(i))
+                    sampleTotals[i * cases + c] = t
                 }
-                let ranks = competitionRanks(totals)
-                for i in 0..<n {
-                    sampleRanks[i].append(Int32(ranks[i]))
-                    sampleTotals[i].append(totals[i])
+                sorted.sort { $0.total > $1.total }
+                var rank: Int32 = 1
+                for k in 0..<n {
+                    if k > 0 && sorted[k].total != sorted[k - 1].total { rank = Int32(k + 1) }
+                    sampleRanks[Int(sorted[k].unit) * cases + c] = rank
                 }
+                c += 1
             }
         }
 
-        func nearestRank(_ sorted: [Int32], _ percent: Int) -> Int {
-            let position = max(1, (percent * sorted.count + 99) / 100)  // ⌈percent × count / 100⌉
-            return Int(sorted[position - 1])
+        // Percentiles by nearest rank, from each unit's histogram of ranks (ranks are 1…n).
+        var lowest = [Int32](repeating: 0, count: n), highest = [Int32](repeating: 0, count: n)
+        var median = [Int](repeating: 0, count: n), p05 = median, p95 = median
+        var histogram = [Int](repeating: 0, count: n + 2)
+        for i in 0..<n {
+            let run = sampleRanks[(i * cases)..<((i + 1) * cases)]
+            let lo = run.min()!, hi = run.max()!
+            lowest[i] = lo; highest[i] = hi
+            for r in run { histogram[Int(r)] += 1 }
+            func nearestRank(_ percent: Int) -> Int {
+                let position = max(1, (percent * cases + 99) / 100)  // ⌈percent × cases / 100⌉
+                var seen = 0
+                for r in Int(lo)...Int(hi) {
+                    seen += histogram[r]
+                    if seen >= position { return r }
+                }
+                return Int(hi)
+            }
+            median[i] = nearestRank(50); p05[i] = nearestRank(5); p95[i] = nearestRank(95)
+            for r in Int(lo)...Int(hi) { histogram[r] = 0 }
         }
         var intervals: [UnitInterval] = []
         var position: [Int: Int] = [:]
         for (k, i) in reporting.enumerated() { position[i] = k }
         for (i, u) in group.units.enumerated() {
             if let k = position[i] {
-                let sorted = sampleRanks[k].sorted()
                 intervals.append(UnitInterval(unit: u.name, rank: nominal[k], oatMin: oatMin[k], oatMax: oatMax[k],
-                                              median: nearestRank(sorted, 50), p05: nearestRank(sorted, 5), p95: nearestRank(sorted, 95)))
+                                              median: median[k], p05: p05[k], p95: p95[k]))
             } else {
                 intervals.append(UnitInterval(unit: u.name, rank: silentRank, oatMin: silentRank, oatMax: silentRank,
                                               median: silentRank, p05: silentRank, p95: silentRank))
             }
         }
 
-        // Pairs whose order flips: only pairs whose rank ranges over all cases overlap can flip.
+        // Pairs whose order flips: only pairs whose rank ranges over all cases overlap can flip;
+        // for those, the cases where the second's total is above the first's are counted.
         let order = (0..<n).sorted { nominalTotals[$0] != nominalTotals[$1] ? nominalTotals[$0] > nominalTotals[$1] : $0 < $1 }
-        let lowest = sampleRanks.map { $0.min() ?? 0 }, highest = sampleRanks.map { $0.max() ?? 0 }
         var flips: [Flip] = []
-        for (ai, a) in order.enumerated() {
-            for b in order[(ai + 1)...] {
-                guard nominalTotals[a] > nominalTotals[b] else { continue }  // a tie has no order to flip
-                if highest[a] < lowest[b] { continue }
-                var flipped = 0
-                let ta = sampleTotals[a], tb = sampleTotals[b]
-                for s in 0..<cases where tb[s] > ta[s] { flipped += 1 }
-                let share = Double(flipped) / Double(cases)
-                if share > options.flipShare {
-                    flips.append(Flip(first: group.units[reporting[a]].name, second: group.units[reporting[b]].name, share: share))
+        sampleTotals.withUnsafeBufferPointer { totals in
+            for (ai, a) in order.enumerated() {
+                for b in order[(ai + 1)...] {
+                    guard nominalTotals[a] > nominalTotals[b] else { continue }  // a tie has no order to flip
+                    if highest[a] < lowest[b] { continue }
+                    var flipped = 0
+                    let ta = totals.baseAddress! + a * cases, tb = totals.baseAddress! + b * cases
+                    for s in 0..<cases { flipped &+= tb[s] > ta[s] ? 1 : 0 }
+                    let share = Double(flipped) / Double(cases)
+                    if share > options.flipShare {
+                        flips.append(Flip(first: group.units[reporting[a]].name, second: group.units[reporting[b]].name, share: share))
+                    }
                 }
             }
         }

@@ -26,8 +26,48 @@ func measure(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
 
 let args = CommandLine.arguments
 guard args.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: dti-bench DATA_DIR [--runs N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: dti-bench DATA_DIR [--runs N] | dti-bench --robustness [--runs N] [--units N]\n".utf8))
     exit(64)
+}
+
+/// `dti-bench --robustness [--units N] [--groups G]`: `Robustness.analyse` with 1,000 draws over
+/// 4,012 units in 34 groups and 3 pillars (the figure; the data set's shape), beside a
+/// floor in the same run: 2,001 sorts of all the units' totals (the cases it ranks, as one group).
+if args[1] == "--robustness" {
+    let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 11
+    let count = args.firstIndex(of: "--units").flatMap { Int(args[$0 + 1]) } ?? 4012
+    var state: UInt64 = 2026
+    func next() -> Int64 {  // a fixed sequence: the same data set every run
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int64((state >> 33) % 100_000_000)
+    }
+    let groupCount = args.firstIndex(of: "--groups").flatMap { Int(args[$0 + 1]) } ?? 34
+    let units = (0..<count).map { i in Robustness.Unit(name: "Xã \(i + 1)", values: (0..<3).map { _ in ScaledDecimal(micros: next()) }) }
+    // As bench/generate.py's data set: 4,012 communes in 34 provinces (groups ranked apart).
+    let size = (count + groupCount - 1) / groupCount
+    let groups = stride(from: 0, to: count, by: size).map { Robustness.Group(name: "Tỉnh \($0 / size + 1)", units: Array(units[$0..<min(count, $0 + size)])) }
+    let input = Robustness.Input(columns: ["Chính quyền số", "Kinh tế số", "Xã hội số"],
+                                 weights: [ScaledDecimal(1), ScaledDecimal(1), ScaledDecimal(1)], groups: groups)
+    var report: Robustness.Report?
+    let analyseMs = try measure(runs) { report = try Robustness.analyse(input, options: Robustness.Options(draws: 1000, seed: 1)) }
+    let totals = units.map { $0.values!.reduce(0.0) { $0 + $1.doubleValue } }  // the floor sorts all units at once: at least the groups' sorts
+    @inline(never) nonisolated func floor(_ totals: [Double]) -> Int32 {
+        var pairs = totals.enumerated().map { (total: $0.element, unit: Int32($0.offset)) }
+        for _ in 0..<2001 {
+            for i in pairs.indices { pairs[i] = (totals[i], Int32(i)) }
+            pairs.sort { $0.total > $1.total }
+        }
+        return pairs[0].unit
+    }
+    var first: Int32 = 0
+    let floorMs = measure(runs) { first = floor(totals) }
+    precondition(first >= 0)
+    print("robustness: \(count) units in \(groups.count) groups, 3 pillars, 1,000 draws × 2 aggregations; runs: \(runs), median milliseconds")
+    print(String(format: "  Robustness.analyse                 %9.1f ms", analyseMs))
+    print(String(format: "  floor: 2,001 sorts of the totals   %9.1f ms", floorMs))
+    print(String(format: "  ratio analyse / floor              %9.2f", analyseMs / floorMs))
+    print("  flipping pairs found: \(report?.groups.reduce(0) { $0 + $1.flips.count } ?? 0)")
+    exit(0)
 }
 let dir = URL(fileURLWithPath: args[1])
 let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 21
