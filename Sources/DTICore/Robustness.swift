@@ -141,15 +141,15 @@ public enum Robustness {
         }
         let nominalWeights = input.weights.map(\.micros)
         let nominalTotals = exactTotals(nominalWeights)
-        let nominal = competitionRanks(nominalTotals)
+        let nominal = Ranking.competitionRanks(nominalTotals)
         var oatMin = nominal, oatMax = nominal
         let unit = ScaledDecimal.unit
         for j in 0..<p {
             for sign in [Int64(-1), 1] {
                 var weights = nominalWeights
-                // w × (1 ± s), exact: both in millionths, rounded back to millionths only if needed.
+                // w × (1 ± s): both in millionths, the product rounded half up to a millionth.
                 weights[j] = (weights[j] * (unit + sign * options.spread.micros) + unit / 2) / unit
-                let ranks = competitionRanks(exactTotals(weights))
+                let ranks = Ranking.competitionRanks(exactTotals(weights))
                 for i in ranks.indices {
                     oatMin[i] = min(oatMin[i], ranks[i])
                     oatMax[i] = max(oatMax[i], ranks[i])
@@ -262,16 +262,6 @@ public enum Robustness {
         if r2Sum > 0 { r2 = r2.map { $0 / r2Sum } }
         let importance = (0..<p).map { Importance(column: input.columns[$0], nominal: base[$0] / weightSum, effective: r2[$0]) }
         return GroupReport(group: group.name, units: intervals, flips: flips, importance: importance)
-    }
-
-    /// Competition ranks ("1, 2, 2, 4"), highest first.
-    static func competitionRanks<T: Comparable>(_ keys: [T]) -> [Int] {
-        let order = keys.indices.sorted { keys[$0] > keys[$1] }
-        var ranks = [Int](repeating: 0, count: keys.count)
-        for (position, i) in order.enumerated() {
-            ranks[i] = position > 0 && keys[order[position - 1]] == keys[i] ? ranks[order[position - 1]] : position + 1
-        }
-        return ranks
     }
 
     /// Pearson's r, or nil when either side does not vary (or fewer than two values).

@@ -99,7 +99,6 @@ public enum RobustnessWriter {
     }
 
     static func percent(_ share: Double) -> String {
-        let tenths = Int((share * 1000).rounded())
-        return "\(tenths / 10),\(tenths % 10) %"
+        ScaledDecimal(micros: Int64((share * 100 * Double(ScaledDecimal.unit)).rounded())).formatted(decimals: 1, separator: ",") + " %"
     }
 }

@@ -94,11 +94,12 @@ final class KeptRoutes: @unchecked Sendable {  // the trie is only read once bui
         return index < parts.count ? UUID(uuidString: String(parts[index])) : nil
     }
 
-    /// Whether `target` (path and query) is a published page or download kept for good.
-    func isPublished(_ target: String) -> Bool {
+    /// The match of `target` (path and query) when it is a published page or download, kept for
+    /// good and naming a period by its id; nil otherwise.
+    func published(_ target: String) -> Match? {
         let path = target.prefix { $0 != "?" }
-        guard let match = match(path: path), match.rule.period != nil else { return false }
-        return period(match, path: path) != nil
+        guard let match = match(path: path), match.rule.period != nil, period(match, path: path) != nil else { return nil }
+        return match
     }
 
     /// The one spelling of an address made from a published record, when `target` is another:
@@ -108,10 +109,11 @@ final class KeptRoutes: @unchecked Sendable {  // the trie is only read once bui
     /// already or names no published period. Another spelling is sent there (301) rather than
     /// rendered and kept anew: one address, one kept page, forgotten in one piece after a
     /// correction (issue 31, Medium 7).
-    func canonical(_ target: String) -> String? {
+    /// `match` is the path's, when the caller has looked it up already.
+    func canonical(_ target: String, match known: Match? = nil) -> String? {
         let split = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = split[0]
-        guard let match = match(path: path), let index = match.periodIndex else { return nil }
+        guard let index = (known ?? match(path: path))?.periodIndex else { return nil }
         var parts: [String] = []
         for (i, part) in path.split(separator: "/" as Character).enumerated() {
             guard let decoded = part.removingPercentEncoding,

@@ -220,7 +220,7 @@ struct PublishedBytesMiddleware: Middleware {
         // The route this address reaches says whether it is kept; one that declares nothing is not.
         guard let match = routes.match(path: path) else { return next.respond(to: request) }
         let raw = url.string
-        if match.periodIndex != nil, let canonical = routes.canonical(raw) {
+        if let canonical = routes.canonical(raw, match: match) {
             return request.eventLoop.makeSucceededFuture(request.redirect(to: canonical, redirectType: .permanent))
         }
         guard match.rule.allows(query: url.query), !signedIn(request) || match.rule.forEveryone else {

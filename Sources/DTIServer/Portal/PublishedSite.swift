@@ -58,8 +58,8 @@ enum SiteExport {
                 guard let end = rest.firstIndex(of: "\"") else { break }
                 let link = String(rest[..<end].prefix { $0 != "#" })
                 rest = rest[end...]
-                guard !link.contains("?"), !link.contains("&"), routes.isPublished(link),
-                      routes.canonical(link) == nil, seen.insert(link).inserted else { continue }
+                guard !link.contains("?"), !link.contains("&"), let match = routes.published(link),
+                      routes.canonical(link, match: match) == nil, seen.insert(link).inserted else { continue }
                 found.append(link)
             }
         }
@@ -138,9 +138,8 @@ final class PublishedSite: Sendable {
     private let state = NIOLockedValueBox<State>(State())
 
     private struct State {
-        var running = false
         var wanted: [UUID: Int]?
-        /// The write under way, cancelled and awaited when the server stops.
+        /// The writer while it runs (nil when idle), cancelled and awaited when the server stops.
         var task: Task<Void, Never>?
         var stopped = false
     }
@@ -180,8 +179,7 @@ final class PublishedSite: Sendable {
         state.withLockedValue { state in
             guard !state.stopped else { return }
             state.wanted = versions
-            guard !state.running else { return }
-            state.running = true
+            guard state.task == nil else { return }
             state.task = Task { await self.drain(app) }
         }
     }
@@ -189,7 +187,7 @@ final class PublishedSite: Sendable {
     private func drain(_ app: Application) async {
         while let versions = state.withLockedValue({ state -> [UUID: Int]? in
             defer { state.wanted = nil }
-            if state.wanted == nil || state.stopped { state.running = false; return nil }
+            if state.wanted == nil || state.stopped { state.task = nil; return nil }
             return state.wanted
         }) {
             do {
@@ -214,7 +212,7 @@ final class PublishedSite: Sendable {
     }
 
     /// Whether a write is asked for or under way (tests wait for it).
-    var busy: Bool { state.withLockedValue { $0.running } }
+    var busy: Bool { state.withLockedValue { $0.task != nil } }
 
     /// Writes the site for `versions` unless the link's manifest says it is written already.
     /// Returns the summary, or nil when nothing was to be done.
