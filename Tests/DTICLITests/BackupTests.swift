@@ -40,7 +40,7 @@ struct BackupTests {
     func roundTrip() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dti-backup-\(UUID().uuidString)").path
         let source = root + "/data", backup = root + "/backup", restored = root + "/restored"
-        let port = Int.random(in: 40_001...50_000)
+        let port = CLI.freePort()
         let base = "http://127.0.0.1:\(port)"
         let server = try crash.start(source, port: port, demo: true)
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }

@@ -71,9 +71,15 @@ enum CLI {
         return process
     }
 
-    /// Whether `base` answered `/healthz` with 200 within 30 s.
-    static func becomesHealthy(_ base: String) async throws -> Bool {
+    /// A port nobody listens on now: the kernel's choice for a socket bound to port 0
+    /// (a random pick clashed now and then with the other servers the suite starts).
+    static func freePort() -> Int { TwoServersTests.freePort() }
+
+    /// Whether `base` answered `/healthz` with 200 within 30 s; false at once when `process`
+    /// (the server being waited for) has exited.
+    static func becomesHealthy(_ base: String, process: Process? = nil) async throws -> Bool {
         for _ in 0..<120 {
+            if let process, !process.isRunning { return false }
             if let (_, r) = try? await TwoServersTests.HTTP.session.data(from: URL(string: base + "/healthz")!),
                (r as? HTTPURLResponse)?.statusCode == 200 { return true }
             try await Task.sleep(nanoseconds: 250_000_000)

@@ -14,11 +14,11 @@ struct ServeCommandTests {
     @Test("starts on SQLite with the demo data, prints the logins, and a demo login works")
     func demo() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-serve-\(UUID().uuidString)").path
-        let port = Int.random(in: 40_001...50_000)
+        let port = CLI.freePort()
         let out = Pipe()
         let process = try CLI.serve(dataDirectory: dir, port: port, demo: true, output: out)
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        #expect(try await CLI.becomesHealthy("http://127.0.0.1:\(port)"))
+        #expect(try await CLI.becomesHealthy("http://127.0.0.1:\(port)", process: process))
         #expect(FileManager.default.fileExists(atPath: dir + "/opendti.sqlite"))
         let base = "http://127.0.0.1:\(port)"
         let (_, sessionBody, cookie0) = try await TwoServersTests.HTTP.send("GET", base + "/api/v1/session", cookie: nil)
@@ -59,7 +59,7 @@ struct ServeCommandTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-site-\(UUID().uuidString)").path
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("dti-export-\(UUID().uuidString)").path
         defer { for path in [dir, out] { try? FileManager.default.removeItem(atPath: path) } }
-        let port = Int.random(in: 40_001...50_000)
+        let port = CLI.freePort()
         let frameworks = CLI.packageRoot.appendingPathComponent("frameworks").path
         let process = try CLI.serve(dataDirectory: dir, port: port, demo: true)
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
@@ -147,10 +147,10 @@ struct ServeCommandTests {
     func idleAndEarly413() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-idle-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = Int.random(in: 40_001...50_000)
+        let port = CLI.freePort()
         let process = try CLI.serve(dataDirectory: dir, port: port, demo: false, environment: ["DTI_IDLE_SECONDS": "2", "DTI_SITE_DIR": "off"])
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        #expect(try await CLI.becomesHealthy("http://127.0.0.1:\(port)"))
+        #expect(try await CLI.becomesHealthy("http://127.0.0.1:\(port)", process: process))
 
         // Silent: connected, nothing sent. Closed after about two seconds.
         let silent = try RawConnection(port: port)
@@ -190,8 +190,9 @@ struct ServeCommandTests {
         #expect(text.contains("DTI_SESSION_MAX_HOURS: \"mãi mãi\" không hợp lệ"))
     }
 
-    @Test("two processes started at once on an empty folder both come up: the second waits for the first one's migrations (issue 31, Low)")
-    func twoAtOnce() async throws {
+    @Test("two processes started at once on an empty folder both come up: the second waits for the first one's migrations (issue 31, Low), and with --demo for its seeding",
+          arguments: [false, true])
+    func twoAtOnce(demo: Bool) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dti-two-at-once-\(UUID().uuidString)").path
         let crash = CrashConsistencyTests()
         let ports = [TwoServersTests.freePort(), TwoServersTests.freePort()]
@@ -199,10 +200,11 @@ struct ServeCommandTests {
         let processes = try zip(ports, logs).map { port, log in
             let process = Process()
             process.executableURL = CLI.binary
-            process.arguments = ["serve", "--port", String(port)]
+            process.arguments = ["serve", "--port", String(port)] + (demo ? ["--demo"] : [])
             var env = ProcessInfo.processInfo.environment
             env.removeValue(forKey: "DATABASE_URL")
             env["DTI_DATA_DIR"] = dir
+            env["DTI_SITE_DIR"] = "off"
             env["DTI_FRAMEWORKS_DIR"] = CLI.packageRoot.appendingPathComponent("frameworks").path
             process.environment = env
             FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -217,5 +219,12 @@ struct ServeCommandTests {
         let running = processes.filter { $0.isRunning }.count
         let printed = logs.map { String(decoding: (try? Data(contentsOf: $0)) ?? Data(), as: UTF8.self).suffix(800) }
         #expect(running == 2, "a process stopped on the shared folder (ports \(ports)): \(printed)")
+        guard demo else { return }
+        // One demo: seeded by whichever process came first, found by the other; its logins printed once.
+        let whole = logs.map { String(decoding: (try? Data(contentsOf: $0)) ?? Data(), as: UTF8.self) }
+        #expect(whole.filter { $0.contains("Tài khoản mẫu") }.count == 1, "\(printed)")
+        let (status, body, _) = try await TwoServersTests.HTTP.send("GET", "http://127.0.0.1:\(ports[1])/api/v1/units?q=SNNPTNT", cookie: nil)
+        #expect(status == 200)
+        #expect(body.components(separatedBy: "\"SNNPTNT\"").count - 1 == 1, "\(body.prefix(300))")
     }
 }

@@ -63,19 +63,21 @@ enum StartLock {
         }
     }
 
-    /// The lock for a SQLite file or a PostgreSQL database; nil for an in-memory database.
-    static func acquire(_ storage: ServerSettings.Storage, dataDirectory: String, postgres: SQLPostgresConfiguration? = nil,
-                        schema: String? = nil, on eventLoop: any EventLoop, logger: Logger) async throws -> Held? {
-        switch storage {
+    /// The lock for the database `settings` name (a SQLite file or a PostgreSQL database); nil for an
+    /// in-memory database. Held while a process migrates, and while `dti serve --demo` seeds an empty
+    /// database (two demo processes started at once made the same units twice, and one of them stopped).
+    static func acquire(_ settings: ServerSettings, on app: Application) async throws -> Held? {
+        switch settings.storage {
         case .sqliteMemory: return nil
         case .sqliteFile(let path):
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
             return .file(try await FileLock.exclusive(path + ".start-lock", purpose: "mở cơ sở dữ liệu"))
         case .postgres:
-            guard let postgres else { return nil }
-            let connection = try await PostgresConnection.connect(on: eventLoop, configuration: postgres.coreConfiguration, id: 0, logger: logger)
+            guard let postgres = try settings.postgresConfiguration() else { return nil }
+            let logger = app.logger
+            let connection = try await PostgresConnection.connect(on: app.eventLoopGroup.any(), configuration: postgres.coreConfiguration, id: 0, logger: logger)
             do {
-                _ = try await connection.query("SELECT pg_advisory_lock(\(key(schema: schema ?? "public")))", logger: logger)
+                _ = try await connection.query("SELECT pg_advisory_lock(\(key(schema: settings.postgresSchema ?? "public")))", logger: logger)
             } catch {
                 try? await connection.close()
                 throw error
@@ -92,5 +94,15 @@ enum StartLock {
             hash = hash &* 0x0000_0100_0000_01b3
         }
         return Int64(bitPattern: hash & 0x7fff_ffff_ffff_ffff)
+    }
+}
+
+extension ServerSettings {
+    /// The PostgreSQL connection `storage` names, in `postgresSchema` when set; nil for SQLite.
+    func postgresConfiguration() throws -> SQLPostgresConfiguration? {
+        guard case .postgres(let url) = storage else { return nil }
+        var configuration = try SQLPostgresConfiguration(url: url)
+        if let postgresSchema { configuration.searchPath = [postgresSchema] }
+        return configuration
     }
 }

@@ -25,7 +25,16 @@ public enum ServerRunner {
         do {
             try await configure(app, settings: settings)
             if demo {
-                let logins = try await DemoSeeder.seedIfEmpty(app, frameworksDirectory: settings.frameworksDirectory, directory: settings.directoryPath)
+                // One process seeds an empty database; another started at once waits and finds it seeded.
+                let seeding = try await StartLock.acquire(settings, on: app)
+                let logins: [DemoSeeder.Login]
+                do {
+                    logins = try await DemoSeeder.seedIfEmpty(app, frameworksDirectory: settings.frameworksDirectory, directory: settings.directoryPath)
+                } catch {
+                    await seeding?.release()
+                    throw error
+                }
+                await seeding?.release()
                 printDemo(logins, periods: logins.isEmpty ? [] : try await demoPeriods(app.db))
             }
             print("OpenDTI đang chạy tại http://\(hostname):\(port)")

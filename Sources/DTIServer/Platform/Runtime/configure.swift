@@ -21,13 +21,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.directory.publicDirectory = resources.appendingPathComponent("Public").path + "/"
 
     // Opening, tuning and migrating a database: one process at a time (StartLock).
-    var postgres: SQLPostgresConfiguration?
-    if case .postgres(let url) = settings.storage {
-        postgres = try SQLPostgresConfiguration(url: url)
-        if let schema = settings.postgresSchema { postgres?.searchPath = [schema] }
-    }
-    let startLock = try await StartLock.acquire(settings.storage, dataDirectory: settings.dataDirectory, postgres: postgres,
-                                                schema: settings.postgresSchema, on: app.eventLoopGroup.any(), logger: app.logger)
+    let postgres = try settings.postgresConfiguration()
+    let startLock = try await StartLock.acquire(settings, on: app)
     switch settings.storage {
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory), as: .sqlite)
