@@ -310,6 +310,7 @@ class Journey:
             anonymous.goto(self.base + "/results")
             anonymous.locator("main a[href^='/results/']").first.click()
             self.scan(anonymous, "published ranking")
+            self.downloads(anonymous)
             focal.goto(self.base + "/notifications")
             self.scan(focal, "notifications")
         else:
@@ -320,9 +321,35 @@ class Journey:
             phone.goto(self.base + "/results")
             phone.locator("main a[href^='/results/']").first.click()
             self.look(phone, "16-published-ranking")
+            self.downloads(phone)
             admin.goto(self.base + "/admin/periods/new")
             self.look(admin, "17-period-form")
 
+
+    def downloads(self, page):
+        """The published page's downloads, clicked as a reader would: each arrives as a file named
+        for the period (the links' download attributes), with the content its name promises."""
+        slug = None
+        for link, extension, starts in [("Excel (.xlsx)", ".xlsx", b"PK"), ("CSV", ".csv", None),
+                                        ("Dự thảo Quyết định và Phụ lục (.docx)", "-quyet-dinh.docx", b"PK"),
+                                        ("bản ghi công bố (JSON)", "-ban-ghi.json", b"{")]:
+            with page.expect_download() as info:
+                page.get_by_role("link", name=link, exact=True).click()
+            download = info.value
+            name = download.suggested_filename
+            check(name.endswith(extension), f"{link}: the file is named {name!r}, not …{extension}")
+            stem = name[: -len(extension)]
+            check(slug is None or stem == slug, f"{link}: {name!r} is not named like the others ({slug!r})")
+            slug = stem
+            data = open(download.path(), "rb").read()
+            if starts is not None:
+                check(data.startswith(starts), f"{name}: starts with {data[:8]!r}")
+            else:
+                text = data.decode("utf-8-sig")
+                first = text.splitlines()[0]
+                check(first.split(",")[:5] == ["level", "group", "code", "unit", "rank"], f"{name}: the first line is {first[:120]!r}")
+                check(len(text.splitlines()) > 3, f"{name}: {len(text.splitlines())} lines")
+        check(slug and slug.isascii() and " " not in slug, f"download names: {slug!r}")
 
     def complaints(self):
         """Preliminary results on the first journey's period: the last
