@@ -29,9 +29,23 @@ public enum RobustnessInput {
         return Robustness.Input(columns: table.columnNames, weights: table.columnNames.map { _ in ScaledDecimal(1) }, groups: groups)
     }
 
-    /// One level of a published record: raw points with weight 1 per column, or, for the
-    /// weighted method, each main index's share of its maximum with the framework's weights.
+    /// One level of a published record: its pillar columns as the level's method adds them up,
+    /// so that the nominal case ranks as the record does. Raw points with weight 1 per column;
+    /// for a fraction or percent index (points ÷ the unit's applicable maximum: Thanh tra tỉnh
+    /// on 900 points in Đắk Lắk 2023) each column divided by that maximum, weight 1; for the
+    /// weighted method each main index's share of its maximum with the framework's weights.
+    /// A main index of weight 0 (922's "Đô thị thông minh", not scored) counts in no index
+    /// and is left out: no weight of it can move a rank.
     public static func from(_ level: PublishedRecord.Level) -> Robustness.Input {
+        let all = everyColumn(level)
+        let kept = all.weights.indices.filter { all.weights[$0].micros > 0 }
+        guard kept.count < all.weights.count, !kept.isEmpty else { return all }
+        return Robustness.Input(columns: kept.map { all.columns[$0] }, weights: kept.map { all.weights[$0] }, groups: all.groups.map { g in
+            Robustness.Group(name: g.name, units: g.units.map { u in Robustness.Unit(name: u.name, values: u.values.map { v in kept.map { v[$0] } }) })
+        })
+    }
+
+    private static func everyColumn(_ level: PublishedRecord.Level) -> Robustness.Input {
         let results = level.results
         let weighted = results.settings.method == .weighted
         let weights = weighted ? (level.columnWeights ?? []) : results.columnNames.map { _ in ScaledDecimal(1) }
@@ -41,8 +55,19 @@ public enum RobustnessInput {
             let row = unit.row
             if members[row.group] == nil { order.append(row.group) }
             var values: [ScaledDecimal]? = row.reported ? row.columns.map { $0?.value ?? .zero } : nil
-            if weighted, let v = values, let max = level.columnMax[row.unit], max.count == v.count {
-                values = zip(v, max).map { $1.micros > 0 ? ScaledDecimal(micros: $0.micros * ScaledDecimal.unit / $1.micros) : .zero }
+            switch results.settings.method {
+            case .weighted:
+                if let v = values, let max = level.columnMax[row.unit], max.count == v.count {
+                    values = zip(v, max).map { $1.micros > 0 ? ScaledDecimal(micros: $0.micros * ScaledDecimal.unit / $1.micros) : .zero }
+                }
+            case .fraction, .percent:
+                // On a common scale of 1,000 points (ranks and correlations do not change with a
+                // common factor; nine significant decimals where the index publishes six).
+                if let v = values, let max = row.maxPoints ?? results.settings.defaultMax, max.micros > 0 {
+                    values = v.map { ScaledDecimal.ratio($0, max, times: 1000, decimals: ScaledDecimal.scale) }
+                }
+            case .raw:
+                break
             }
             members[row.group, default: []].append(Robustness.Unit(name: row.unit, values: values))
         }
@@ -98,7 +123,7 @@ public enum RobustnessWriter {
         return parts.joined(separator: "; ") + "."
     }
 
-    static func percent(_ share: Double) -> String {
+    public static func percent(_ share: Double) -> String {
         ScaledDecimal(micros: Int64((share * 100 * Double(ScaledDecimal.unit)).rounded())).formatted(decimals: 1, separator: ",") + " %"
     }
 }

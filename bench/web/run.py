@@ -112,7 +112,16 @@ def wrk(url, seconds, connections=64, headers=()):
         value, unit = float(m.group(1)), m.group(2)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50_ms": ms("50"), "p99_ms": ms("99"), "non2xx": int(non2xx.group(1)) if non2xx else 0}
+    requests = re.search(r"(\d+) requests in", out)
+    return {"rps": rps, "p50_ms": ms("50"), "p99_ms": ms("99"), "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "requests": int(requests.group(1)) if requests else None}
+
+
+def cpu_seconds(pid):
+    """User and system CPU time a process has used so far (/proc/PID/stat), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def nginx(work, files):

@@ -311,6 +311,8 @@ class Journey:
             anonymous.locator("main a[href^='/results/']").first.click()
             self.scan(anonymous, "published ranking")
             self.downloads(anonymous)
+            self.robustness(anonymous)
+            self.scan(anonymous, "robustness")
             focal.goto(self.base + "/notifications")
             self.scan(focal, "notifications")
         else:
@@ -322,6 +324,7 @@ class Journey:
             phone.locator("main a[href^='/results/']").first.click()
             self.look(phone, "16-published-ranking")
             self.downloads(phone)
+            self.robustness(phone)
             admin.goto(self.base + "/admin/periods/new")
             self.look(admin, "17-period-form")
 
@@ -350,6 +353,24 @@ class Journey:
                 check(first.split(",")[:5] == ["level", "group", "code", "unit", "rank"], f"{name}: the first line is {first[:120]!r}")
                 check(len(text.splitlines()) > 3, f"{name}: {len(text.splitlines())} lines")
         check(slug and slug.isascii() and " " not in slug, f"download names: {slug!r}")
+
+    def robustness(self, page):
+        """Đắk Lắk 2021's districts, as any reader finds them: how sure each rank is."""
+        page.goto(self.base + "/results")
+        page.get_by_role("link", name=re.compile("năm 2021")).first.click()
+        section = page.locator("section.robustness").first
+        expect(section.get_by_role("heading", name="Độ vững của xếp hạng")).to_be_visible()
+        expect(section).to_contain_text("đổi thứ tự trong")
+        expect(section).to_contain_text("theo trọng số")
+        rows = section.locator("table.robustness tbody tr")
+        expect(rows).to_have_count(15)
+        leader = section.locator("table.robustness tbody tr", has_text="UBND huyện Krông Pắc")
+        expect(leader.locator("td").nth(2)).to_have_text("1")
+        expect(leader.locator("svg")).to_be_visible()
+        silent = section.locator("table.robustness tbody tr", has_text="Drắk")
+        expect(silent.locator("td").nth(2)).to_have_text("—")
+        section.scroll_into_view_if_needed()
+        self.look(page, "27-robustness")
 
     def complaints(self):
         """Preliminary results on the first journey's period: the last
@@ -789,6 +810,20 @@ class Journey:
         admin.get_by_role("link", name="Xem trước nội dung công bố").click()
         expect(admin.locator("main")).to_contain_text("BẢN XEM TRƯỚC")
         admin.go_back()
+        # The demo's 2025 period, in evaluation with its sở reporting: its preview says how sure the ranks are.
+        other = self.browser.new_context(viewport=self.viewport).new_page()
+        other.context.add_cookies(admin.context.cookies())
+        other.goto(self.base + "/periods")
+        other.get_by_role("link", name=re.compile("năm 2025")).first.click()
+        other.get_by_role("link", name="Công bố kết quả").click()
+        other.get_by_role("link", name="Xem trước nội dung công bố").click()
+        expect(other.locator("main")).to_contain_text("BẢN XEM TRƯỚC")
+        robust = other.locator("section.robustness").first
+        expect(robust.get_by_role("heading", name="Độ vững của xếp hạng")).to_be_visible()
+        check(robust.locator("table.robustness tbody tr").count() >= 2, f"{self.name}: the preview's robustness table has fewer than two units")
+        robust.scroll_into_view_if_needed()
+        self.look(other, "22-preview-robustness")
+        other.context.close()
         admin.get_by_role("button", name="Công bố kết quả chính thức").click()
         admin.wait_for_url(re.compile(r"/results/" + period + "$"))
         expect(admin.locator("main")).to_contain_text("Sở Nông nghiệp")

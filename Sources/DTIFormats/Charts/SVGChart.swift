@@ -56,4 +56,20 @@ public enum SVGChart {
         }
         return svg + "</svg>"
     }
+
+    /// A rank's interval among `count` places as a small bar (1st at the left): the track of all
+    /// places, the interval from `low` to `high`, and a tick at `rank`. Decorative beside the
+    /// interval written as text, so hidden from screen readers.
+    public static func rankInterval(rank: Int, low: Int, high: Int, of count: Int, width: Int = 120) -> String {
+        func x(_ place: Int) -> Int {
+            guard count > 1 else { return 2 }
+            return 2 + (Swift.min(Swift.max(place, 1), count) - 1) * (width - 4) / (count - 1)
+        }
+        let from = x(Swift.min(low, high)), to = x(Swift.max(low, high)), at = x(rank)
+        var svg = #"<svg xmlns="http://www.w3.org/2000/svg" aria-hidden="true" focusable="false" width="\#(width)" height="14" viewBox="0 0 \#(width) 14">"#
+        svg += ##"<line x1="2" y1="7" x2="\##(width - 2)" y2="7" stroke="#c9ccd1" stroke-width="2"/>"##
+        svg += ##"<rect x="\##(from - 2)" y="3" width="\##(to - from + 4)" height="8" rx="3" fill="#1f4e79" fill-opacity="0.45"/>"##
+        svg += ##"<line x1="\##(at)" y1="0" x2="\##(at)" y2="14" stroke="#8c1c13" stroke-width="3"/>"##
+        return svg + "</svg>"
+    }
 }

@@ -323,29 +323,18 @@ public struct WorkbookReader: Sendable {
         func checkLength(_ text: String, place: String) throws {
             // UTF-8 bytes bound characters from above: only count characters when the bytes are over.
             guard text.utf8.count > limits.cellCharacters, text.count > limits.cellCharacters else { return }
-            throw Problem(message: "\(place) dài hơn \(Self.grouped(limits.cellCharacters)) ký tự, giới hạn một ô của Excel; hãy rút gọn nội dung ô đó.")
+            throw Problem(message: "\(place) dài hơn \(NumberText.grouped(limits.cellCharacters)) ký tự, giới hạn một ô của Excel; hãy rút gọn nội dung ô đó.")
         }
 
         mutating func addCell(_ text: String, sheet: String, at reference: String) throws {
             cells += 1
             textBytes += text.utf8.count
             if cells > limits.cells {
-                throw Problem(message: "Trang \"\(sheet.excerpt())\" (ô \(reference)): tệp có quá \(Self.grouped(limits.cells)) ô có nội dung so với kích thước của tệp; hãy bỏ các ô, dòng, trang không cần thiết.")
+                throw Problem(message: "Trang \"\(sheet.excerpt())\" (ô \(reference)): tệp có quá \(NumberText.grouped(limits.cells)) ô có nội dung so với kích thước của tệp; hãy bỏ các ô, dòng, trang không cần thiết.")
             }
             if textBytes > limits.textBytes {
-                throw Problem(message: "Trang \"\(sheet.excerpt())\" (ô \(reference)): nội dung các ô cộng lại quá \(Self.grouped(limits.textBytes >> 10)) KB so với kích thước của tệp (một chuỗi dùng chung được lặp lại ở quá nhiều ô); hãy bỏ các ô không cần thiết.")
+                throw Problem(message: "Trang \"\(sheet.excerpt())\" (ô \(reference)): nội dung các ô cộng lại quá \(NumberText.grouped(limits.textBytes >> 10)) KB so với kích thước của tệp (một chuỗi dùng chung được lặp lại ở quá nhiều ô); hãy bỏ các ô không cần thiết.")
             }
-        }
-
-        /// 32767 → "32.767", the Vietnamese way.
-        static func grouped(_ n: Int) -> String {
-            let digits = Array(String(n))
-            var out = ""
-            for (i, d) in digits.enumerated() {
-                if i > 0, (digits.count - i) % 3 == 0 { out.append(".") }
-                out.append(d)
-            }
-            return out
         }
     }
 

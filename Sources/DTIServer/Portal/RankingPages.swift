@@ -121,6 +121,7 @@ extension ResultsController.PeriodPage.Group {
         self.init(title: g.group, header: header, rows: cells,
                   summary: summary.map { $0 + Array(repeating: "", count: Swift.max(0, header.count - $0.count)) },
                   notes: writer.notes(g), chart: ResultExports.groupChart(shown, title: "\(g.group): \(writer.indexHeader)" + part),
-                  map: ResultExports.groupMap(set, members: shown, places: places, group: g.group + part))
+                  map: ResultExports.groupMap(set, members: shown, places: places, group: g.group + part),
+                  robustness: RobustnessView(set, group: g.group, shown: shown))
     }
 }

@@ -148,6 +148,8 @@ struct ResultsController: RouteCollection {
             var chart: String
             /// Where the group's units lie, coloured by band, when they have coordinates.
             var map: String
+            /// How sure the ranks are ("Độ vững của xếp hạng"), when the record has pillar columns.
+            var robustness: RobustnessView?
         }
         struct Cell: Encodable { var text: String; var link: String? }
         struct Section: Encodable { var title: String; var paragraphs: [String] }

@@ -19,6 +19,8 @@ enum ResultArchive {
         var results: RankedResults
         /// Table name → unit code.
         var unitCodes: [String: String]
+        /// The level's pillars, weights and groups as the robustness analysis reads them.
+        var robustness: Robustness.Input
 
         init(_ level: PublishedRecord.Level) {
             self.level = level.level
@@ -28,6 +30,7 @@ enum ResultArchive {
             table = level.table
             results = level.results
             unitCodes = level.unitCodes
+            robustness = RobustnessInput.from(level)
         }
 
         func code(of name: String) -> String? { unitCodes[name] }
