@@ -164,6 +164,27 @@ struct SeasonAdminTests {
             let marked = try await admin.send(.GET, "/periods/\(period)/board?status=not_reporting")
             #expect(marked.body.contains("Sở Tài chính") && marked.body.contains("Sở sáp nhập, không báo cáo"))
             #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "unit_not_reporting").count() == 1)
+            // "Chọn tất cả các đơn vị đang lọc": every unit the filter shows, not one tick each (issue 32, item 5);
+            // the board comes back with the same filter.
+            let untouched = try await admin.send(.GET, "/periods/\(period)/board?status=none")
+            #expect(untouched.body.contains("Chọn tất cả 19 đơn vị đang lọc"), "\(untouched.body.count)")
+            let all = try await admin.post("/admin/periods/\(period)/not-reporting", pairs: [
+                ("allFiltered", "1"), ("status", "none"), ("level", ""), ("group", ""), ("q", ""), ("reason", "Không gửi báo cáo")])
+            #expect(all.status == .seeOther && all.headers.first(name: .location) == "/periods/\(period)/board?status=none")
+            let after = try await admin.send(.GET, "/periods/\(period)/board?status=none")
+            #expect(after.body.contains("Đã đánh dấu 19 đơn vị không báo cáo"), "\(after.body.prefix(2000))")
+            let notReporting = try await admin.send(.GET, "/api/v1/periods/\(period)/board?status=not_reporting")
+            let marks = (try JSONSerialization.jsonObject(with: Data(notReporting.body.utf8)) as? [String: Any])?["units"] as? [[String: Any]] ?? []
+            #expect(marks.count == 20 && !marks.contains { $0["code"] as? String == "SNNPTNT" }, "\(marks.map { $0["code"] ?? "" })")
+            // With a search: only what it finds (the sở of finance, all marked above); cleared the same way.
+            let finance = (try JSONSerialization.jsonObject(with: Data(try await admin.send(.GET, "/api/v1/periods/\(period)/board?q=tai%20chinh").body.utf8))
+                           as? [String: Any])?["units"] as? [[String: Any]] ?? []
+            #expect(!finance.isEmpty && finance.count < 20 && finance.allSatisfy { $0["status"] as? String == "not_reporting" })
+            _ = try await admin.post("/admin/periods/\(period)/not-reporting", pairs: [("allFiltered", "1"), ("q", "tai chinh"), ("clear", "1")])
+            let cleared = try await admin.send(.GET, "/periods/\(period)/board?q=tai%20chinh")
+            #expect(cleared.body.contains("Đã bỏ đánh dấu không báo cáo cho \(finance.count) đơn vị"), "\(cleared.body.prefix(2000))")
+            let stillMarked = try await admin.send(.GET, "/api/v1/periods/\(period)/board?status=not_reporting")
+            #expect(((try JSONSerialization.jsonObject(with: Data(stillMarked.body.utf8)) as? [String: Any])?["units"] as? [[String: Any]])?.count == 20 - finance.count)
             // A unit's accounts do not see the board.
             #expect(try await focal.send(.GET, "/periods/\(period)/board").status == .forbidden)
             #expect(try await focal.send(.GET, "/api/v1/periods/\(period)/board").status == .forbidden)

@@ -788,10 +788,18 @@ class Journey:
         expect(council.locator("p.note.ok")).to_contain_text("Đã lưu điểm Hội đồng 7 tiêu chí")
         admin.goto(self.base + f"/periods/{period}/board")
         expect(admin.locator("table.board")).to_contain_text("Hội đồng đã thẩm định")
-        admin.locator("table.board input[value='STTTT']").check()
+        # Every unit the filter shows, in one tick ("Chọn tất cả các đơn vị đang lọc"); the filter stays.
+        admin.fill("#f-q", "thong tin")
+        admin.get_by_role("button", name="Lọc").click()
+        expect(admin.locator("table.board")).not_to_contain_text("Sở Nông nghiệp")
+        admin.get_by_label("Chọn tất cả 1 đơn vị đang lọc").check()
+        expect(admin.locator("table.board input[value='STTTT']")).to_be_checked()
         admin.fill("#m-reason", "Không gửi báo cáo đúng hạn")
         admin.get_by_role("button", name="Đánh dấu không báo cáo").click()
         expect(admin.locator("main")).to_contain_text("Đã đánh dấu 1 đơn vị không báo cáo")
+        check("q=thong" in admin.url, f"{self.name}: the board lost its filter after marking ({admin.url})")
+        expect(admin.locator("table.board")).to_contain_text("Lý do: Không gửi báo cáo đúng hạn")
+        self.look(admin, "21-board-marked")
 
         # Scoring is over: the phases re-dated with the reason, publication opened today.
         admin.goto(self.base + f"/admin/periods/{period}/edit")

@@ -22,14 +22,27 @@ struct BoardController: RouteCollection {
         var group: String?
         var status: String?
         var q: String?
+
+        /// "?level=…&q=…" with the parts that are set, or empty.
+        var query: String {
+            var components = URLComponents()
+            components.queryItems = [("level", level), ("group", group), ("status", status), ("q", q)]
+                .compactMap { k, v in v.flatMap { $0.isEmpty ? nil : URLQueryItem(name: k, value: $0) } }
+            return components.percentEncodedQuery.map { "?" + $0 } ?? ""
+        }
     }
 
     func load(_ req: Request) async throws -> (Period, SeasonBoard, Filter, [SeasonBoard.Row]) {
         let period = try await PeriodService.find(req)
+        let (board, filter, rows) = try await load(period, req, filter: try req.query.decode(Filter.self))
+        return (period, board, filter, rows)
+    }
+
+    /// The board of `period` and the rows `filter` shows.
+    func load(_ period: Period, _ req: Request, filter: Filter) async throws -> (SeasonBoard, Filter, [SeasonBoard.Row]) {
         if period.resultsOnly { throw Abort(.notFound, reason: "Kỳ này chỉ gồm kết quả đã công bố; không có bảng theo dõi.") }
         let board = try await SeasonBoard.load(period, for: req.user, today: req.today, on: req.db)
-        let filter = try req.query.decode(Filter.self)
-        return (period, board, filter, board.filtered(level: filter.level, group: filter.group, status: filter.status, query: filter.q))
+        return (board, filter, board.filtered(level: filter.level, group: filter.group, status: filter.status, query: filter.q))
     }
 
     struct BoardJSON: Content {
@@ -79,6 +92,8 @@ struct BoardController: RouteCollection {
         var query: String
         var exportHref: String
         var message: String?
+        /// The filter shown, sent back with the marks: "every unit the filter shows" is decided on the server.
+        var filter: Filter
     }
 
     @Sendable func page(req: Request) async throws -> View {
@@ -93,9 +108,7 @@ struct BoardController: RouteCollection {
         let late = board.rows.filter { $0.overdue != nil }.count
         if late > 0 { statuses.append(LevelOption(value: "overdue", label: "Quá hạn (\(late))", selected: filter.status == "overdue")) }
         let message = req.takeFlash("board-flash")
-        var export = URLComponents()
-        export.queryItems = [("level", filter.level), ("group", filter.group), ("status", filter.status), ("q", filter.q)]
-            .compactMap { k, v in v.flatMap { $0.isEmpty ? nil : URLQueryItem(name: k, value: $0) } }
+        let export = filter.query
         let page = BoardPage(
             layout: Layout(req, title: "Bảng theo dõi — \(period.title)"), periodID: period.id!, periodTitle: period.title,
             progress: board.progress.map { .init(phase: $0.phase, done: $0.done, of: $0.of, percent: $0.of == 0 ? 0 : $0.done * 100 / $0.of) },
@@ -111,7 +124,8 @@ struct BoardController: RouteCollection {
             groups: [LevelOption(value: "", label: "Tất cả các nhóm", selected: (filter.group ?? "").isEmpty)]
                 + groups.map { LevelOption(value: $0, label: $0, selected: filter.group == $0) },
             statuses: [LevelOption(value: "", label: "Mọi trạng thái", selected: (filter.status ?? "").isEmpty)] + statuses,
-            query: filter.q ?? "", exportHref: "\(base)/board.xlsx" + (export.percentEncodedQuery.map { "?" + $0 } ?? ""), message: message)
+            query: filter.q ?? "", exportHref: "\(base)/board.xlsx" + export, message: message,
+            filter: filter)
         return try await req.view.render("board", page)
     }
 
@@ -128,11 +142,16 @@ struct BoardController: RouteCollection {
         return Marked(count: n, reason: input.reason)
     }
 
-    /// The board's form: the ticked units are marked as not reporting with
-    /// the reason, or (`clear`) reporting again.
+    /// The board's form: the ticked units — or, with `allFiltered`, every unit
+    /// the board's filter (sent back with the form) shows — are marked as not
+    /// reporting with the reason, or (`clear`) reporting again. Back to the
+    /// board with the same filter.
     @Sendable func markForm(req: Request) async throws -> Response {
         let period = try await PeriodService.find(req)
-        let codes = (try? req.content.get([String].self, at: "units")) ?? []
+        let filter = (try? req.content.decode(Filter.self)) ?? Filter()
+        let allFiltered = ((try? req.content.get(String.self, at: "allFiltered")) ?? "").isEmpty == false
+        let codes = allFiltered ? try await load(period, req, filter: filter).2.map(\.unit.code)
+                                : (try? req.content.get([String].self, at: "units")) ?? []
         let clear = ((try? req.content.get(String.self, at: "clear")) ?? "").isEmpty == false
         let reason = clear ? "" : ((try? req.content.get(String.self, at: "reason")) ?? "")
         if !clear && reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -145,7 +164,7 @@ struct BoardController: RouteCollection {
                 req.session.data["board-flash"] = "Chưa đánh dấu: \(error.message)"
             }
         }
-        return req.redirect(to: "/periods/\(period.id!)/board")
+        return req.redirect(to: "/periods/\(period.id!)/board" + filter.query)
     }
 
 }
