@@ -155,6 +155,15 @@ struct SelfAssessmentTests {
             #expect(back.body.contains(#""status":"returned""#))
             #expect(try await put(focal, period, "SNNPTNT", "1", value: "95", version: 1).status == .ok)
             #expect(try await focal.send(.POST, "/api/v1/periods/\(period)/units/SNNPTNT/submit", json: [String: String]()).status == .ok)
+            // Sent again after the return: the leader's "Thay đổi từ lần gửi gần nhất" is what changed since the
+            // unit last sent it to the leader — the return, the fix of criterion 1, the new sending — not the whole log
+            // (issue 32, item 3).
+            struct Since: Decodable { var criterion: String; var field: String; var oldValue: String; var newValue: String }
+            let since = try await leader.send(.GET, "/api/v1/periods/\(period)/units/SNNPTNT/changes?since=submission").json([Since].self)
+            #expect(since.map { "\($0.field) \($0.criterion) \($0.oldValue)→\($0.newValue)" }
+                    == ["status  awaiting_approval→returned", "value 1 90→95", "status  returned→awaiting_approval"], "\(since)")
+            let sincePage = try await leader.send(.GET, "/periods/\(period)/units/SNNPTNT/changes?since=submission")
+            #expect(sincePage.body.contains("Thay đổi từ lần gửi trước (") && !sincePage.body.contains("<td>100</td>") && sincePage.body.contains("<td>90</td><td>95</td>"), "\(sincePage.body.suffix(1200))")
             // The focal point cannot approve its own submission (two-account rule).
             #expect(try await focal.send(.POST, "/api/v1/periods/\(period)/units/SNNPTNT/approve", json: [String: String]()).status == .forbidden)
             let approved = try await leader.send(.POST, "/api/v1/periods/\(period)/units/SNNPTNT/approve", json: [String: String]())

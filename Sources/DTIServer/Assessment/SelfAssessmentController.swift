@@ -124,11 +124,9 @@ struct SelfAssessmentController: RouteCollection {
         if let sinceText, sinceText != "submission" {
             throw DomainError.invalid("Tham số since chỉ nhận giá trị \"submission\" (những gì thay đổi từ lần gửi gần nhất).")
         }
-        if sinceText == "submission" {
-            if let last = all.last(where: { $0.field == "status" && $0.newValue == Submission.Status.submitted.rawValue }), let at = last.at {
-                since = at
-                all = all.filter { ($0.at ?? .distantPast) > at }
-            }
+        if sinceText == "submission", let at = Self.lastSent(all, now: Submission.Status(rawValue: submission.status) ?? .draft) {
+            since = at
+            all = all.filter { ($0.at ?? .distantPast) > at }
         }
         if let criterion = try? req.query.get(String.self, at: "criterion"), !criterion.isEmpty {
             all = all.filter { $0.criterion == criterion }
@@ -136,6 +134,22 @@ struct SelfAssessmentController: RouteCollection {
         return (assessment, all.map {
             Change(at: $0.at, criterion: $0.criterion, actor: $0.actor, field: $0.field, oldValue: $0.oldValue, newValue: $0.newValue, reason: $0.reason)
         }, since)
+    }
+
+    /// The moment "Thay đổi từ lần gửi gần nhất" counts from. Waiting for the leader: the
+    /// previous time the form was sent to the leader (after a return the leader sees what the
+    /// unit changed since, not the whole log). Sent for evaluation: that sending (the criteria
+    /// reopened for corrections are edited while it stays sent). Being edited: the last time it
+    /// was sent at all. Nil when there is no such moment.
+    static func lastSent(_ log: [ChangeEntry], now status: Submission.Status) -> Date? {
+        func sends(_ states: Submission.Status...) -> [ChangeEntry] {
+            log.filter { c in c.field == "status" && states.contains { $0.rawValue == c.newValue } }
+        }
+        switch status {
+        case .awaitingApproval: return sends(.awaitingApproval).dropLast().last?.at
+        case .submitted: return sends(.submitted).last?.at
+        case .draft, .returned: return sends(.awaitingApproval, .submitted).last?.at
+        }
     }
 
     @Sendable func changes(req: Request) async throws -> [Change] { try await changeLog(req).changes }
@@ -168,7 +182,9 @@ struct SelfAssessmentController: RouteCollection {
     @Sendable func changesPage(req: Request) async throws -> View {
         let (a, changes, since) = try await changeLog(req)
         let criterion = (try? req.query.get(String.self, at: "criterion")) ?? ""
-        var heading = since.map { "Thay đổi từ lần gửi gần nhất (\(DateText.dateTime($0)))" } ?? "Toàn bộ nhật ký thay đổi"
+        let asked = (try? req.query.get(String.self, at: "since")) == "submission"
+        var heading = since.map { "Thay đổi từ lần gửi trước (\(DateText.dateTime($0)))" }
+            ?? (asked ? "Toàn bộ nhật ký thay đổi (chưa có lần gửi nào trước đó)" : "Toàn bộ nhật ký thay đổi")
         if !criterion.isEmpty { heading += " — tiêu chí \(criterion)" }
         let names = try await AccountDirectory.displayNames(on: req.db)
         // People's words: statuses by label, options by the framework's names, people by name.
