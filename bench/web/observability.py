@@ -78,7 +78,8 @@ def main():
             rows.append({"page": page, "config": name, "rps": a, "off_rps": b, "ratio": a / b, "cost_percent": (1 - a / b) * 100,
                          "cpu_us": cpu_a, "off_cpu_us": cpu_b, "cpu_cost_percent": (cpu_a / cpu_b - 1) * 100,
                          "p99_ms": p99a, "off_p99_ms": p99b,
-                         "all_rps": [r["rps"] for r in runs[(page, name)]], "all_off_rps": [r["rps"] for r in runs[(page, off)]]})
+                         "all_rps": [r["rps"] for r in runs[(page, name)]], "all_off_rps": [r["rps"] for r in runs[(page, off)]],
+                         "all_cpu_us": [r["cpu_us"] for r in runs[(page, name)]], "all_off_cpu_us": [r["cpu_us"] for r in runs[(page, off)]]})
     lines = [f"{'page':<24} {'configuration':<42} {'req/s':>8} {'off req/s':>10} {'ratio':>6} {'cost':>6} {'p99 / off (ms)':>15}"
              f" {'CPU µs/req / off':>17} {'CPU cost':>8}"]
     for r in rows:

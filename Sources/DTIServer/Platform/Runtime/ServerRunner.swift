@@ -147,6 +147,7 @@ public enum ServerRunner {
             }
         } else {
             LoggingSystem.bootstrap { label in TextLogHandler(label: label, level: level) }
+            TextLogHandler.writesRequestLines.store(true, ordering: .relaxed)
         }
     }
 

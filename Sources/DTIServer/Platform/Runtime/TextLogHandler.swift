@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc  // `stdout`, the C library's stream `print` writes to
+#endif
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import Synchronization
 
 /// Log lines as Vapor's console logger writes them (`[ INFO ] GET /path
 /// [request-id: …]`), through the C library's buffer on standard output.
@@ -12,6 +16,10 @@ import NIOConcurrencyHelpers
 /// and errors; `print` shares the same buffer, so the order of the output
 /// is kept. A crash may lose the last 100 ms of info lines. ADR 0020.
 struct TextLogHandler: LogHandler {
+    /// Set when the process logs through this handler: the request log then writes its
+    /// lines in this handler's format itself (`RequestLogMiddleware.log`).
+    static let writesRequestLines = Atomic<Bool>(false)
+
     let label: String
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
@@ -86,7 +94,8 @@ enum LogOutput {
     private static let flushPending = NIOLockedValueBox(false)
 
     static func write(_ text: String, urgent: Bool) {
-        print(text, terminator: "")
+        var text = text
+        text.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }  // the buffer `print` writes to, so the order is kept
         if urgent {
             fflush(nil)  // every output stream: standard output is the one buffered
             return
