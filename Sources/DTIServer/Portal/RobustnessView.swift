@@ -35,12 +35,12 @@ struct RobustnessView: Encodable {
     /// the page of a long group); nil when there is nothing to analyse (no pillar columns, no
     /// weights, fewer than two reporting units).
     init?(_ set: ResultArchive.Loaded, group: String, shown: [RankedUnit]) {
-        let input = set.robustness
+        // Read from the record here, where a ranking is rendered (and then kept), not each time a record is loaded.
+        let input = RobustnessInput.from(set.record)
         guard !input.columns.isEmpty, let members = input.groups.first(where: { $0.name == group }),
               members.units.filter({ $0.values != nil }).count > 1,
               let report = try? Robustness.analyse(.init(columns: input.columns, weights: input.weights, groups: [members]), options: Self.options).groups.first
         else { return nil }
-        let options = Self.options
         drivers = RobustnessWriter.drivers(report)
             ?? "Không cột nào quyết định xếp hạng nhiều hơn hay ít hơn hẳn trọng số của nó (chênh dưới 5 điểm phần trăm)."
         importance = report.importance.map {
@@ -60,6 +60,7 @@ struct RobustnessView: Encodable {
                        oneAtATime: i.oatMin == i.oatMax ? "\(i.oatMin)" : "\(i.oatMin)–\(i.oatMax)",
                        bar: SVGChart.rankInterval(rank: i.rank, low: i.p05, high: i.p95, of: count))
         }
+        let options = Self.options
         let spread = Int((options.spread.doubleValue * 100).rounded())
         settings = "Cách tính: trọng số của \(input.columns.count) cột điểm thành phần được đổi trong khoảng ±\(spread) %, "
             + "từng trọng số một (cột \"Khi đổi từng trọng số\") và \(NumberText.grouped(options.draws)) lần rút ngẫu nhiên, "

@@ -19,8 +19,9 @@ enum ResultArchive {
         var results: RankedResults
         /// Table name → unit code.
         var unitCodes: [String: String]
-        /// The level's pillars, weights and groups as the robustness analysis reads them.
-        var robustness: Robustness.Input
+        /// The record's level itself, for what reads more of it than the fields above (the
+        /// robustness section reads the weights and each unit's maxima).
+        var record: PublishedRecord.Level
 
         init(_ level: PublishedRecord.Level) {
             self.level = level.level
@@ -30,7 +31,7 @@ enum ResultArchive {
             table = level.table
             results = level.results
             unitCodes = level.unitCodes
-            robustness = RobustnessInput.from(level)
+            record = level
         }
 
         func code(of name: String) -> String? { unitCodes[name] }
