@@ -66,16 +66,34 @@ struct TextLogHandler: LogHandler {
         }
     }
 
+    /// An info line with the request id as its one metadata key, exactly as `log(event:)` writes
+    /// one from a request's logger, made without a `LogEvent`: `message` appends the message
+    /// (`reserving` about its length) to the line. The request log's line (`RequestLogMiddleware`).
+    static func writeInfo(requestID: String, reserving: Int, _ message: (inout String) -> Void) {
+        var line = prefix(.info)
+        line.reserveCapacity(reserving + requestID.utf8.count + 32)
+        message(&line)
+        appendOne("request-id", requestID, to: &line)
+        line.append("\n")
+        LogOutput.write(line, urgent: false)
+    }
+
+    /// ` [key: value]`.
+    private static func appendOne(_ key: String, _ value: String, to line: inout String) {
+        line.append(" [")
+        line.append(key)
+        line.append(": ")
+        line.append(value)
+        line.append("]")
+    }
+
     /// ` [key: value, …]`, keys in order (one key, the request id, needs no sorting nor array).
     private static func append(_ metadata: Logger.Metadata, to line: inout String) {
-        line.append(" [")
         if metadata.count == 1, let (key, value) = metadata.first {
-            line.append(key)
-            line.append(": ")
-            line.append(value.description)
-            line.append("]")
+            appendOne(key, value.description, to: &line)
             return
         }
+        line.append(" [")
         var first = true
         for key in metadata.keys.sorted() {
             if !first { line.append(", ") }
