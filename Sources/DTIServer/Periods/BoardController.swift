@@ -34,15 +34,16 @@ struct BoardController: RouteCollection {
 
     func load(_ req: Request) async throws -> (Period, SeasonBoard, Filter, [SeasonBoard.Row]) {
         let period = try await PeriodService.find(req)
-        let (board, filter, rows) = try await load(period, req, filter: try req.query.decode(Filter.self))
+        let filter = try req.query.decode(Filter.self)
+        let (board, rows) = try await load(period, req, filter: filter)
         return (period, board, filter, rows)
     }
 
     /// The board of `period` and the rows `filter` shows.
-    func load(_ period: Period, _ req: Request, filter: Filter) async throws -> (SeasonBoard, Filter, [SeasonBoard.Row]) {
+    func load(_ period: Period, _ req: Request, filter: Filter) async throws -> (board: SeasonBoard, rows: [SeasonBoard.Row]) {
         if period.resultsOnly { throw Abort(.notFound, reason: "Kỳ này chỉ gồm kết quả đã công bố; không có bảng theo dõi.") }
         let board = try await SeasonBoard.load(period, for: req.user, today: req.today, on: req.db)
-        return (board, filter, board.filtered(level: filter.level, group: filter.group, status: filter.status, query: filter.q))
+        return (board, board.filtered(level: filter.level, group: filter.group, status: filter.status, query: filter.q))
     }
 
     struct BoardJSON: Content {
@@ -108,7 +109,6 @@ struct BoardController: RouteCollection {
         let late = board.rows.filter { $0.overdue != nil }.count
         if late > 0 { statuses.append(LevelOption(value: "overdue", label: "Quá hạn (\(late))", selected: filter.status == "overdue")) }
         let message = req.takeFlash("board-flash")
-        let export = filter.query
         let page = BoardPage(
             layout: Layout(req, title: "Bảng theo dõi — \(period.title)"), periodID: period.id!, periodTitle: period.title,
             progress: board.progress.map { .init(phase: $0.phase, done: $0.done, of: $0.of, percent: $0.of == 0 ? 0 : $0.done * 100 / $0.of) },
@@ -124,7 +124,7 @@ struct BoardController: RouteCollection {
             groups: [LevelOption(value: "", label: "Tất cả các nhóm", selected: (filter.group ?? "").isEmpty)]
                 + groups.map { LevelOption(value: $0, label: $0, selected: filter.group == $0) },
             statuses: [LevelOption(value: "", label: "Mọi trạng thái", selected: (filter.status ?? "").isEmpty)] + statuses,
-            query: filter.q ?? "", exportHref: "\(base)/board.xlsx" + export, message: message,
+            query: filter.q ?? "", exportHref: "\(base)/board.xlsx" + filter.query, message: message,
             filter: filter)
         return try await req.view.render("board", page)
     }
@@ -150,7 +150,7 @@ struct BoardController: RouteCollection {
         let period = try await PeriodService.find(req)
         let filter = (try? req.content.decode(Filter.self)) ?? Filter()
         let allFiltered = ((try? req.content.get(String.self, at: "allFiltered")) ?? "").isEmpty == false
-        let codes = allFiltered ? try await load(period, req, filter: filter).2.map(\.unit.code)
+        let codes = allFiltered ? try await load(period, req, filter: filter).rows.map(\.unit.code)
                                 : (try? req.content.get([String].self, at: "units")) ?? []
         let clear = ((try? req.content.get(String.self, at: "clear")) ?? "").isEmpty == false
         let reason = clear ? "" : ((try? req.content.get(String.self, at: "reason")) ?? "")
