@@ -94,6 +94,8 @@ public struct FrameworkNode: Hashable, Sendable {
     /// Bounds on the raw input, checked before submission.
     public var inputRange: ClosedRange<ScaledDecimal>?
     public var note: String?
+    /// A leaf filled from a data feed: its answer is written by ingestion, not typed (issue 33).
+    public var feed: FeedBinding?
     public var children: [FrameworkNode]
 
     public init(
@@ -101,13 +103,13 @@ public struct FrameworkNode: Hashable, Sendable {
         weight: ScaledDecimal? = nil, rule: Rule? = nil, evidence: String? = nil,
         dataSource: String? = nil, verifyingUnit: String? = nil,
         applicability: Applicability = .always, inputRange: ClosedRange<ScaledDecimal>? = nil,
-        note: String? = nil, children: [FrameworkNode] = []
+        note: String? = nil, feed: FeedBinding? = nil, children: [FrameworkNode] = []
     ) {
         self.kind = kind; self.code = code; self.name = name; self.max = max
         self.weight = weight; self.rule = rule; self.evidence = evidence
         self.dataSource = dataSource; self.verifyingUnit = verifyingUnit
         self.applicability = applicability; self.inputRange = inputRange
-        self.note = note; self.children = children
+        self.note = note; self.feed = feed; self.children = children
     }
 
     public var isLeaf: Bool { children.isEmpty }

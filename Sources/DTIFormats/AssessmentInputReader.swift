@@ -10,6 +10,8 @@ public struct AssessmentInput: Sendable {
     public var answers: [UnitResponses?]
     /// The responses file, for locations.
     public var responsesFile: String
+    /// Each unit's official code, from the units file's optional `code` column (feeds identify units by it).
+    public var codes: [String: String] = [:]
     /// Where each answer came from, by unit and leaf position.
     var answerPositions: [String: [SourcePoint]]
 
@@ -123,7 +125,14 @@ public enum AssessmentInputReader {
             if let a = answers[i] { responses[unit.id] = a }
             if let p = points[i] { positions[unit.id] = p }
         }
-        return AssessmentInput(units: units, responses: responses, answers: answers, responsesFile: file, answerPositions: positions)
+        var input = AssessmentInput(units: units, responses: responses, answers: answers, responsesFile: file, answerPositions: positions)
+        if let codeColumn = unitsDocument.column("code"), let nameColumn = unitsDocument.column("unit") {
+            for record in unitsDocument.records where record.fields.count > max(codeColumn, nameColumn) {
+                let code = record.fields[codeColumn].trimmedField
+                if !code.isEmpty { input.codes[VietnameseText.normalized(record.fields[nameColumn].trimmedField)] = code }
+            }
+        }
+        return input
     }
 
     static func requireColumns(_ doc: CSVDocument, _ names: [String], _ problems: inout [TableProblem]) -> [Int]? {

@@ -22,12 +22,20 @@ public enum FrameworkLoader {
     }
 
     public static func parse(_ text: String, file: String) throws(ProblemList) -> Framework {
-        let root: Node
+        let root = try compose(text, file: file, empty: "tệp bộ chỉ số trống")
+        var reader = YAMLReader(file: file)
+        let framework = reader.framework(root)
+        if !reader.problems.isEmpty { throw ProblemList(reader.problems) }
+        return framework!
+    }
+
+    /// The YAML document's root node; a syntax error at its line and column.
+    static func compose(_ text: String, file: String, empty: String) throws(ProblemList) -> Node {
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw ProblemList([TableProblem(location: "\(file):1:1", message: "tệp bộ chỉ số trống")])
+                throw ProblemList([TableProblem(location: "\(file):1:1", message: empty)])
             }
-            root = node
+            return node
         } catch let error as ProblemList {
             throw error
         } catch let error as YamlError {
@@ -35,10 +43,6 @@ public enum FrameworkLoader {
         } catch {
             throw ProblemList([TableProblem(location: "\(file):1:1", message: "YAML không hợp lệ: \(error)")])
         }
-        var reader = Reader(file: file)
-        let framework = reader.framework(root)
-        if !reader.problems.isEmpty { throw ProblemList(reader.problems) }
-        return framework!
     }
 
     static func yamlProblem(_ error: YamlError, file: String) -> TableProblem {
@@ -54,7 +58,7 @@ public enum FrameworkLoader {
 }
 
 /// Walks the YAML nodes, collecting every problem with its position.
-private struct Reader {
+struct YAMLReader {
     let file: String
     var problems: [TableProblem] = []
     var codes: [String: String] = [:]
@@ -202,7 +206,7 @@ private struct Reader {
 
     mutating func node(_ yaml: Node) -> FrameworkNode? {
         let allowed = Set(Self.kindKeys.keys).union(["name", "max", "weight", "rule", "evidence", "data_source",
-                                                      "verifying_unit", "applies", "range", "note", "children"])
+                                                      "verifying_unit", "applies", "range", "note", "feed", "children"])
         guard let f = fields(yaml, "nút", allowed: allowed) else { return nil }
         let kinds = Self.kindKeys.filter { f[$0.key] != nil }
         guard kinds.count == 1, let (kindKey, kind) = kinds.first else {
@@ -254,6 +258,14 @@ private struct Reader {
                 if lo <= hi { range = lo...hi } else { fail(r, "range", "giới hạn dưới lớn hơn giới hạn trên") }
             } else { fail(r, "range", "cần [nhỏ nhất, lớn nhất]") }
         }
+        var feed: FeedBinding?
+        if let node = f["feed"] {
+            feed = self.feedBinding(node)
+            if !children.isEmpty { fail(node, "feed", "nút \(code) có nút con; chỉ nút lá được lấy từ nguồn dữ liệu") }
+            if let rule, !FeedBinding.accepts(rule) {
+                fail(node, "feed", "tiêu chí \(code) tính điểm kiểu \(rule.typeName): chỉ tiêu chí kiểu tiers hoặc capped_count (một con số) lấy được từ nguồn dữ liệu")
+            }
+        }
         return FrameworkNode(
             kind: kind, code: code, name: name, max: max,
             weight: f["weight"].flatMap { number($0, "weight") },
@@ -263,7 +275,24 @@ private struct Reader {
             verifyingUnit: string(f, "verifying_unit", required: false, in: yaml),
             applicability: applicability, inputRange: range,
             note: string(f, "note", required: false, in: yaml),
+            feed: feed,
             children: children)
+    }
+
+    /// `feed: {key: dvc-766, field: cong_khai, combine: latest}`. Whether the feed and
+    /// its field exist is checked where feeds are known (`FeedCatalog.check`).
+    mutating func feedBinding(_ yaml: Node) -> FeedBinding? {
+        guard let f = fields(yaml, "feed", allowed: ["key", "field", "combine"]) else { return nil }
+        let key = string(f, "key", required: true, in: yaml) ?? ""
+        let field = string(f, "field", required: true, in: yaml) ?? ""
+        var combine = FeedBinding.Combine.latest
+        if let c = string(f, "combine", required: false, in: yaml) {
+            if let parsed = FeedBinding.Combine(rawValue: c) { combine = parsed } else {
+                fail(f["combine"]!, "feed.combine", "\"\(c)\" không hợp lệ; dùng latest, mean hoặc sum")
+            }
+        }
+        guard !key.isEmpty, !field.isEmpty else { return nil }
+        return FeedBinding(feed: key, field: field, combine: combine)
     }
 
     mutating func rule(_ yaml: Node, max: ScaledDecimal, code: String) -> Rule? {
