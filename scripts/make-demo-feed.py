@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the demo's monthly values of the dvc-766 feed (data/feeds/dvc-766-demo-2026.csv).
+"""Writes the demo's monthly values of the dvc-766 feed (Sources/DTIServer/Resources/Demo/feeds/dvc-766-2026.csv).
 
 Generated, not real: each commune of Đắk Lắk (province 66) gets a level per group
 between 55 % and 92 % of the group's maximum, a slow drift through the year and a
@@ -14,7 +14,7 @@ groups = [("cong_khai", 18), ("tien_do", 20), ("so_hoa", 22), ("truc_tuyen", 22)
 rng = random.Random(766)
 with open(root / "directory/communes.csv", encoding="utf-8") as f:
     communes = [r["code"] for r in csv.DictReader(f) if r["province_code"] == "66"]
-out = root / "data/feeds/dvc-766-demo-2026.csv"
+out = root / "Sources/DTIServer/Resources/Demo/feeds/dvc-766-2026.csv"
 with open(out, "w", encoding="utf-8", newline="") as f:
     w = csv.writer(f, lineterminator="\n")
     w.writerow(["unit", "period"] + [g for g, _ in groups])

@@ -15,7 +15,7 @@ public enum FrameworkWorkbook {
     /// The tree sheet's columns, in order.
     public enum Column: Int, CaseIterable, Sendable {
         case kind, code, parent, name, max, weight, rule, tiers, a, b, whenZero, options, perItem, rubric, range
-        case evidence, dataSource, verifyingUnit, exceptTags, notDeployed, note
+        case evidence, dataSource, verifyingUnit, exceptTags, notDeployed, note, feed
 
         public var header: String {
             switch self {
@@ -40,6 +40,7 @@ public enum FrameworkWorkbook {
             case .exceptTags: return "Không áp dụng cho đơn vị có nhãn"
             case .notDeployed: return "Chưa triển khai (Có)"
             case .note: return "Ghi chú"
+            case .feed: return "Lấy tự động từ nguồn (nguồn | trường | cách gộp)"
             }
         }
 
@@ -127,6 +128,7 @@ public enum FrameworkWorkbook {
             set(.exceptTags, node.applicability.exceptTags.sorted().joined(separator: "; "))
             if node.applicability.notDeployed { set(.notDeployed, "Có") }
             set(.note, node.note)
+            if let f = node.feed { set(.feed, "\(f.feed) | \(f.field) | \(f.combine.rawValue)") }
             tree.append(row)
             node.children.forEach { walk($0, parent: node.code) }
         }
@@ -327,6 +329,13 @@ public enum FrameworkWorkbook {
             where !cell(column).isEmpty {
                 mark(); yaml.raw("\(inner)\(key): \(YAMLText.quote(cell(column)))")
             }
+            if !cell(.feed).isEmpty {
+                let parts = cell(.feed).split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                if (2...3).contains(parts.count), !parts[0].isEmpty, !parts[1].isEmpty {
+                    let combine = parts.count == 3 && !parts[2].isEmpty ? ", combine: \(YAMLText.quote(parts[2]))" : ""
+                    mark(); yaml.raw("\(inner)feed: {key: \(YAMLText.quote(parts[0])), field: \(YAMLText.quote(parts[1]))\(combine)}")
+                } else { problem(.feed, "\"\(cell(.feed))\" cần dạng nguồn | trường | cách gộp, ví dụ dvc-766 | so_hoa | mean") }
+            }
             let tags = cell(.exceptTags).split(whereSeparator: { $0 == ";" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let notDeployed = VietnameseText.searchKey(cell(.notDeployed)) == "co"
             if !tags.isEmpty || notDeployed {
@@ -376,7 +385,7 @@ public enum FrameworkWorkbook {
     static let fieldColumns: [(String, Column)] = [
         ("max", .max), ("weight", .weight), ("name", .name), ("rule.tiers", .tiers), ("rule.when_b_is_zero", .whenZero), ("rule.a", .a), ("rule.b", .b),
         ("rule.options", .options), ("rule.parts", .options), ("rule.per_item", .perItem), ("rule", .rule), ("range", .range),
-        ("applies", .exceptTags), ("evidence", .evidence), ("note", .note),
+        ("applies", .exceptTags), ("evidence", .evidence), ("note", .note), ("feed", .feed),
     ]
 
     /// A number typed with a decimal comma ("0,5", "1.000,5") is rewritten;

@@ -12,7 +12,7 @@ struct FeedCommandTests {
 
     @Test("the shipped feed and the demo's data check clean, with what they hold")
     func checkShipped() throws {
-        let demo = CLI.packageRoot.appendingPathComponent("data/feeds/dvc-766-demo-2026.csv").path
+        let demo = CLI.packageRoot.appendingPathComponent("Sources/DTIServer/Resources/Demo/feeds/dvc-766-2026.csv").path
         let output = try CLI.run(["check-feed", feed, demo])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("5 trường, số liệu hằng tháng"))

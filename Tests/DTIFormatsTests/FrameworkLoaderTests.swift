@@ -68,7 +68,7 @@ struct FrameworkLoaderTests {
     @Test("a malformed framework names file, line, column and field")
     func errors() {
         #expect(problems(header + "tree:\n  - index: \"1\"\n    name: A\n    max: 10\n    rule: {type: yes_no}\n    maxx: 3\n")
-                == ["f.yaml:13:5: nút: trường không được hỗ trợ \"maxx\" (được phép: applies, children, component, criterion, data_source, evidence, group, index, max, name, note, pillar, range, rule, verifying_unit, weight)"])
+                == ["f.yaml:13:5: nút: trường không được hỗ trợ \"maxx\" (được phép: applies, children, component, criterion, data_source, evidence, feed, group, index, max, name, note, pillar, range, rule, verifying_unit, weight)"])
         #expect(problems(header + "tree:\n  - index: \"1\"\n    name: A\n    max: mười\n    rule: {type: yes_no}\n")
                 == ["f.yaml:11:10: trường \"max\": \"mười\" không phải là số"])
         #expect(problems(header + "tree:\n  - index: \"1\"\n    name: A\n    max: 10\n    rule: {type: percent}\n")

@@ -153,6 +153,10 @@ struct AuthorizationMatrixTests {
         .init(method: .POST, path: "/admin/periods/:id", access: .admin),
         .init(method: .PATCH, path: "/api/v1/periods/:id", access: .admin),
         .init(method: .POST, path: "/admin/periods/:id/exceptions", access: .admin),
+        .init(method: .GET, path: "/api/v1/feeds", access: .everyone),
+        .init(method: .GET, path: "/api/v1/feeds/:key", access: .everyone),
+        .init(method: .GET, path: "/api/v1/feeds/:key/ingestions", access: .reviewers),
+        .init(method: .POST, path: "/api/v1/feeds/:key/data", access: .admin),
         .init(method: .GET, path: "/periods/:id/board", access: .reviewers),
         .init(method: .GET, path: "/periods/:id/board.xlsx", access: .reviewers),
         .init(method: .GET, path: "/api/v1/periods/:id/board", access: .reviewers),
@@ -208,6 +212,7 @@ struct AuthorizationMatrixTests {
 
     func concrete(_ path: String, period: String) -> String {
         path.replacingOccurrences(of: ":code", with: "SNNPTNT")
+            .replacingOccurrences(of: "feeds/:key", with: "feeds/dvc-766")
             .replacingOccurrences(of: ":key/:version", with: "daklak-2023-department/1")
             .replacingOccurrences(of: ":id", with: period)
             .replacingOccurrences(of: ":criterion", with: "1")

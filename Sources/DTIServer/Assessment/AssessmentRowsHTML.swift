@@ -119,6 +119,9 @@ struct AssessmentRowsHTML {
         if r.problem != nil, !r.canEvaluate, !r.canAppraise { raw("\n      "); problem(r, withConflict: true) }
         if r.editable {
             field(r)
+        } else if r.automatic {
+            raw("\n        "); text(r.unanswered ? "Chưa có số liệu từ nguồn" : r.displayValue)
+            raw("<br><small class=\"automatic\">"); text(r.explanation.isEmpty ? "Lấy tự động từ nguồn dữ liệu; đơn vị không nhập" : r.explanation); raw("</small>")
         } else {
             raw("\n        "); text(r.displayValue)
             if !r.explanation.isEmpty { raw("<br><small>Giải trình: "); text(r.explanation); raw("</small>") }

@@ -168,6 +168,10 @@ struct SelfAssessment {
             return Refusal(status: .forbidden, reason: "Chỉ cán bộ đầu mối của đơn vị được nhập số liệu tự đánh giá.")
         }
         if period.locked { return Refusal(status: .conflict, reason: "Kỳ đánh giá đã khóa.") }
+        // A criterion filled from a data feed is written by ingestion only (issue 33).
+        if let criterion, let leaf = framework.leafByCode[criterion], let binding = framework.nodes[framework.leaves[leaf]].feed {
+            return Refusal(status: .conflict, reason: "Tiêu chí \(criterion) lấy tự động từ nguồn dữ liệu \(binding.feed); đơn vị không sửa được. Nếu số liệu chưa đúng, hãy nêu trong trao đổi của tiêu chí.")
+        }
         // A criterion sent back by the evaluator may be fixed after submission;
         // everything else stays locked.
         if let criterion, openCorrections.contains(criterion), submission?.state == .submitted {

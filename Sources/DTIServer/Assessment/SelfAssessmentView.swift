@@ -70,6 +70,8 @@ struct SelfAssessmentView: Content {
         var displayValue: String = ""
         /// An applicable criterion without an answer yet.
         var unanswered: Bool = false
+        /// Filled from a data feed (issue 33): its explanation says from where, which month and when.
+        var automatic: Bool = false
         /// The framework asks for evidence and there is neither a document nor an explanation.
         var needsEvidence: Bool = false
         /// A refused save: the message beside the field, and what someone else saved meanwhile.
@@ -213,6 +215,7 @@ struct SelfAssessmentView: Content {
             row.value = shown
             row.read = AnswerSheet.digest(value: shown, b: row.b, explanation: row.explanation)
             row.unanswered = node.isLeaf && applicable && answer == nil
+            row.automatic = node.feed != nil
             row.needsEvidence = node.isLeaf && applicable && node.evidence != nil && !evidenced.contains(node.code) && (answer?.explanation ?? "").isEmpty
             return row
         }

@@ -27,14 +27,16 @@ public enum Backup {
     }
 
     static let databaseFile = "opendti.sqlite", dumpFile = "opendti.pgdump", manifestFile = "manifest.json"
+    /// The stored files' folders under the data directory: evidence, and the feeds' files as they arrived (issue 33).
+    static let fileFolders = ["evidence", "feed-files"]
 
     /// A path a backup's manifest may name: the database file, the dump, or one evidence file
     /// directly in `evidence/` (no "..", no further folder, no hidden or control-character name).
     /// A crafted manifest must not make a restore read or write outside its two folders (issue 31, Low).
     static func isBackupPath(_ path: String) -> Bool {
         if path == databaseFile || path == dumpFile { return true }
-        guard path.hasPrefix("evidence/") else { return false }
-        let name = path.dropFirst("evidence/".count)
+        guard let folder = fileFolders.first(where: { path.hasPrefix($0 + "/") }) else { return false }
+        let name = path.dropFirst(folder.count + 1)
         return !name.isEmpty && name.count <= 255 && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\\")
             && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
@@ -65,13 +67,18 @@ public enum Backup {
                 Manifest.Record(period: $0.$period.id.uuidString, version: $0.version, sha256: $0.sha256)
             }
             try await app.asyncShutdown()
-            // Evidence files, copied as they are (their names are generated, never user input).
-            let evidence = URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("evidence")
-            for name in (try? fm.contentsOfDirectory(atPath: evidence.path)) ?? [] where !name.hasPrefix(".") {
-                try fm.copyItem(at: evidence.appendingPathComponent(name), to: dir.appendingPathComponent("evidence/\(name)"))
+            // Evidence and feed files, copied as they are (their names are generated, never user input).
+            var stored: [String] = []
+            for folder in fileFolders {
+                let source = URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent(folder)
+                try fm.createDirectory(at: dir.appendingPathComponent(folder), withIntermediateDirectories: true)
+                for name in ((try? fm.contentsOfDirectory(atPath: source.path)) ?? []).sorted() where !name.hasPrefix(".") {
+                    try fm.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent("\(folder)/\(name)"))
+                    stored.append("\(folder)/\(name)")
+                }
             }
             var files: [Manifest.FileEntry] = []
-            for path in [databaseFile, dumpFile] + ((try? fm.contentsOfDirectory(atPath: dir.appendingPathComponent("evidence").path)) ?? []).sorted().map({ "evidence/\($0)" }) {
+            for path in [databaseFile, dumpFile] + stored {
                 let url = dir.appendingPathComponent(path)
                 guard fm.fileExists(atPath: url.path) else { continue }
                 let data = try Data(contentsOf: url)
@@ -81,7 +88,7 @@ public enum Backup {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(manifest).write(to: dir.appendingPathComponent(manifestFile), options: .atomic)
-            return "Đã sao lưu vào \(directory): cơ sở dữ liệu \(kind), \(files.count - 1) tệp minh chứng, \(records.count) bản ghi công bố."
+            return "Đã sao lưu vào \(directory): cơ sở dữ liệu \(kind), \(Self.counts(files.map(\.path))), \(records.count) bản ghi công bố."
         } catch {
             try? await app.asyncShutdown()
             throw error
@@ -100,14 +107,13 @@ public enum Backup {
         var problems: [String] = []
         for file in manifest.files {
             guard Self.isBackupPath(file.path) else {
-                problems.append("\(file.path.excerpt()): đường dẫn không được phép trong bảng kê (chỉ \(databaseFile), \(dumpFile) hoặc evidence/<tên tệp>)")
+                problems.append("\(file.path.excerpt()): đường dẫn không được phép trong bảng kê (chỉ \(databaseFile), \(dumpFile), evidence/<tên tệp> hoặc feed-files/<tên tệp>)")
                 continue
             }
             guard let bytes = fm.contents(atPath: dir.appendingPathComponent(file.path).path) else { problems.append("\(file.path): thiếu tệp"); continue }
             if Digests.sha256Hex(bytes) != file.sha256 { problems.append("\(file.path): mã SHA-256 không khớp bảng kê (tệp đã bị thay đổi hoặc hỏng)") }
         }
         if !problems.isEmpty { throw Failure(message: problems.joined(separator: "\n")) }
-        let evidence = URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("evidence")
         switch (manifest.database, settings.storage) {
         case ("sqlite", .sqliteFile(let path)):
             if fm.fileExists(atPath: path) { throw Failure(message: "\(path): đã có cơ sở dữ liệu; khôi phục chỉ vào một thư mục dữ liệu mới") }
@@ -118,10 +124,13 @@ public enum Backup {
         default:
             throw Failure(message: "bản sao lưu là cơ sở dữ liệu \(manifest.database), không khớp cấu hình hiện tại (DATABASE_URL)")
         }
-        try fm.createDirectory(at: evidence, withIntermediateDirectories: true)
-        for file in manifest.files where file.path.hasPrefix("evidence/") {
-            let target = evidence.appendingPathComponent(String(file.path.dropFirst("evidence/".count)))
-            if !fm.fileExists(atPath: target.path) { try fm.copyItem(at: dir.appendingPathComponent(file.path), to: target) }
+        for folder in fileFolders {
+            let into = URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent(folder)
+            try fm.createDirectory(at: into, withIntermediateDirectories: true)
+            for file in manifest.files where file.path.hasPrefix(folder + "/") {
+                let target = into.appendingPathComponent(String(file.path.dropFirst(folder.count + 1)))
+                if !fm.fileExists(atPath: target.path) { try fm.copyItem(at: dir.appendingPathComponent(file.path), to: target) }
+            }
         }
         // The restored database: every published record's hash as backed up.
         let app = try await Application.make(.init(name: "production", arguments: ["dti"]))
@@ -138,8 +147,13 @@ public enum Backup {
             throw error
         }
         if !problems.isEmpty { throw Failure(message: problems.joined(separator: "\n")) }
-        let evidenceCount = manifest.files.filter { $0.path.hasPrefix("evidence/") }.count
-        return "Đã khôi phục từ \(directory): cơ sở dữ liệu \(manifest.database), \(evidenceCount) tệp minh chứng, \(manifest.records.count) bản ghi công bố (mọi mã SHA-256 khớp)."
+        return "Đã khôi phục từ \(directory): cơ sở dữ liệu \(manifest.database), \(Self.counts(manifest.files.map(\.path))), \(manifest.records.count) bản ghi công bố (mọi mã SHA-256 khớp)."
+    }
+
+    /// "2 tệp minh chứng, 1 tệp số liệu nguồn".
+    static func counts(_ paths: [String]) -> String {
+        let evidence = paths.filter { $0.hasPrefix("evidence/") }.count, feeds = paths.filter { $0.hasPrefix("feed-files/") }.count
+        return "\(evidence) tệp minh chứng, \(feeds) tệp số liệu nguồn"
     }
 
     static func run(_ tool: String, _ arguments: [String]) throws {

@@ -117,4 +117,16 @@ extension Application {
     }
 
     func useFileStore(_ store: any FileStore) { storage[FileStoreKey.self] = store }
+
+    private struct FeedFilesKey: StorageKey { typealias Value = any FileStore }
+
+    /// Where the feeds' files are kept as they arrived (issue 33): `DTI_DATA_DIR/feed-files`, beside the evidence.
+    var feedFiles: any FileStore {
+        get throws {
+            guard let store = storage[FeedFilesKey.self] else { throw Abort(.serviceUnavailable, reason: "Máy chủ đang dừng; hãy gửi lại sau ít phút.") }
+            return store
+        }
+    }
+
+    func useFeedFiles(_ store: any FileStore) { storage[FeedFilesKey.self] = store }
 }

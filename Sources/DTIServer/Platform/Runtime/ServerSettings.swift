@@ -16,6 +16,8 @@ public struct ServerSettings: Sendable {
     public var dataDirectory: String
     public var storage: Storage
     public var frameworksDirectory: String?
+    /// Where the feed files are (`DTI_FEEDS_DIR`; default `feeds/`, else the source tree's).
+    public var feedsDirectory: String?
     /// The administrative directory (`DTI_DIRECTORY_DIR`, default ./directory).
     public var directoryPath: String?
     /// Send the session cookie with `Secure` (the site is served over HTTPS).
@@ -127,6 +129,7 @@ public struct ServerSettings: Sendable {
             settings.storage = .sqliteFile(settings.dataDirectory + "/opendti.sqlite")
         }
         settings.frameworksDirectory = env["DTI_FRAMEWORKS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.feedsDirectory = env["DTI_FEEDS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         settings.directoryPath = env["DTI_DIRECTORY_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         switch env["DTI_SECURE_COOKIES"]?.lowercased() {
         case nil, "", "false", "0", "no": settings.secureCookies = false

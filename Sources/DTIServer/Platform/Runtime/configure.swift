@@ -64,6 +64,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M020LogAnswerChangesByTrigger())      // an answer's changed fields logged by the database, in the save's statement
     app.migrations.add(M021LogEveryAnswerChangeByTrigger())  // every answer change logged by the database: first answers and reviewers' scores too
     app.migrations.add(M022AddTrustedDevicesAndSessionEpoch()) // browsers an owner signed in from; the time sessions count from
+    app.migrations.add(M023CreateFeeds()) // data feeds: ingestions kept whole, values superseded, never overwritten
     try await app.autoMigrate()
     await startLock?.release()   // the next process starting on this database may go on
 
@@ -83,6 +84,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     let spreadsheetPool = BoundedWork(purpose: "đọc tệp Excel", threads: 1, capacity: 3)
     app.lifecycle.use(spreadsheetPool)
     app.spreadsheetWork = SpreadsheetWork(work: spreadsheetPool, seconds: Double(settings.spreadsheetSeconds))
+    // The data feeds, read once from their files (a broken file stops the start, named).
+    app.feeds = try FeedRegistry.load(settings.feedsDirectory ?? FeedRegistry.defaultDirectory())
     // Outside tools, looked up once (not on every results page).
     app.converter = InstalledTools()
     // Word documents are built on a thread of their own, one at a time, queued without a bound.
@@ -93,6 +96,9 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.useFileStore(try LocalFileStore(directory: settings.storage == .sqliteMemory
         ? FileManager.default.temporaryDirectory.appendingPathComponent("opendti-evidence-\(UUID().uuidString)").path
         : settings.dataDirectory + "/evidence"))
+    app.useFeedFiles(try LocalFileStore(directory: settings.storage == .sqliteMemory
+        ? FileManager.default.temporaryDirectory.appendingPathComponent("opendti-feed-files-\(UUID().uuidString)").path
+        : settings.dataDirectory + "/feed-files"))
     app.views.use(.leaf)
     // The resource bundle lives under .build when run from a checkout; Leaf's
     // default refuses paths with hidden directories, so keep only the sandbox.
@@ -159,6 +165,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: FrameworkController())
     try app.register(collection: PeriodController())
     try app.register(collection: BoardController())
+    try app.register(collection: FeedController())
     try app.register(collection: SelfAssessmentController())
     try app.register(collection: ReviewController())
     try app.register(collection: PublicationController())

@@ -1,0 +1,239 @@
+import DTICore
+import DTIFormats
+import Fluent
+import Foundation
+import Vapor
+
+/// Ingestion of a feed's data (issue 33, ADR 0044): a file or a pull kept
+/// whole with its SHA-256, taken whole or refused whole with every problem
+/// named; the same bytes again change nothing; a corrected month supersedes
+/// the old value with both kept. The criteria that open periods bind to the
+/// feed are then written through the one write path of an answer
+/// (`AnswerStore.write`): ingestion is one more writer of answers, logged by
+/// the same triggers as every other change.
+enum FeedIngestion {
+    /// What an ingestion did.
+    struct Outcome: Sendable {
+        var ingestion: FeedStore.Ingestion
+        /// The same bytes were ingested before: nothing changed.
+        var repeated: Bool
+    }
+
+    /// Who or what brought the data.
+    struct Arrival: Sendable {
+        var fileName: String
+        /// `upload`, `pull` or `demo`.
+        var source: String
+        /// The account's username, or the schedule.
+        var by: String
+    }
+
+    /// Ingests `bytes` as `feed`'s data. A refused file is kept as a refused ingestion and
+    /// answered with `DomainError.invalid` naming every problem (422).
+    static func ingest(_ feed: Feed, bytes: [UInt8], arrival: Arrival, in ctx: ServiceContext, files: any FileStore,
+                       reading work: SpreadsheetWork?) async throws -> Outcome {
+        let store = try FeedStore(ctx.db)
+        let sha = Digests.sha256Hex(Data(bytes))
+        let format = FeedDataReader.format(fileName: arrival.fileName, bytes: bytes)
+        let now = ctx.now
+        if let earlier = try await store.accepted(feed: feed.key, sha256: sha) {
+            let repeated = try await store.insert(feed: feed.key, sha256: sha, bytes: bytes.count, fileName: arrival.fileName, format: format.rawValue,
+                                                  source: arrival.source, by: arrival.by, at: now, status: .unchanged,
+                                                  problems: "Trùng nội dung với lần nhận số \(earlier.number); không có gì thay đổi.",
+                                                  storedName: earlier.stored_name, rows: earlier.row_count, values: earlier.value_count)
+            return Outcome(ingestion: repeated, repeated: true)
+        }
+        let stored = try keep(bytes, in: files)
+        // Read (off the event loop when a request brought it), then matched to units.
+        var problems: [TableProblem] = []
+        var data: FeedData?
+        do {
+            data = try await read(bytes, format: format, fileName: arrival.fileName, feed: feed, work: work)
+        } catch let error as ProblemList { problems = error.problems }
+        let units = try await store.units()
+        var matched: [(row: FeedData.Row, unit: FeedStore.UnitRow)] = []
+        if let data {
+            let (pairs, unknown) = match(data.rows, units: units, by: feed.identification)
+            matched = pairs
+            problems += unknown
+        }
+        let file = arrival.fileName
+        if !problems.isEmpty {
+            let text = problems.map(\.description).joined(separator: "\n")
+            let refused = try await store.insert(feed: feed.key, sha256: sha, bytes: bytes.count, fileName: file, format: format.rawValue,
+                                                 source: arrival.source, by: arrival.by, at: now, status: .refused, problems: text,
+                                                 storedName: stored, rows: data?.rows.count ?? 0, values: data?.valueCount ?? 0)
+            throw DomainError.invalid("Tệp \(file) bị từ chối (lần nhận số \(refused.number)); không số liệu nào được ghi. \(problems.count) lỗi:\n\(text)")
+        }
+        let rows = matched
+        let count = (rows: data!.rows.count, values: data!.valueCount)
+        let outcome = try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
+            let store = try FeedStore(tx)
+            let ingestion = try await store.insert(feed: feed.key, sha256: sha, bytes: bytes.count, fileName: file, format: format.rawValue,
+                                                   source: arrival.source, by: arrival.by, at: now, status: .accepted, problems: "",
+                                                   storedName: stored, rows: count.rows, values: count.values)
+            let changedUnits = try await writeValues(feed, rows, ingestion: ingestion.id, store: store)
+            let answers = try await writeAnswers(feed, units: changedUnits, allUnits: units, ingestion: ingestion, at: now, store: store, on: tx)
+            try await store.finish(ingestion.id, changed: changedUnits.values, answersChanged: answers)
+            return try await store.ingestion(ingestion.id)!
+        }
+        return Outcome(ingestion: outcome, repeated: false)
+    }
+
+    /// The bytes kept in the file store, under a name of their own.
+    static func keep(_ bytes: [UInt8], in files: any FileStore) throws -> String {
+        let writer = try files.begin()
+        do {
+            try writer.append(Data(bytes))
+            return try writer.commit()
+        } catch {
+            writer.discard()
+            throw error
+        }
+    }
+
+    static func read(_ bytes: [UInt8], format: FeedDataFormat, fileName: String, feed: Feed, work: SpreadsheetWork?) async throws -> FeedData {
+        guard let work else {
+            do { return try FeedDataReader.read(bytes, format: format, file: fileName, feed: feed) } catch { throw error }
+        }
+        return try await work.read(Data(bytes)) { data, limits in
+            do { return try FeedDataReader.read([UInt8](data), format: format, file: fileName, feed: feed, limits: limits) } catch { throw error }
+        }
+    }
+
+    /// Each row's unit: by official code (when the feed says so), else by name folded as results
+    /// tables are; a row naming no unit, or a name two units share, is a problem at its place.
+    static func match(_ rows: [FeedData.Row], units: [FeedStore.UnitRow], by identification: UnitIdentification)
+        -> (matched: [(row: FeedData.Row, unit: FeedStore.UnitRow)], problems: [TableProblem]) {
+        var byCode: [String: FeedStore.UnitRow] = [:]
+        var byName: [String: [FeedStore.UnitRow]] = [:]
+        for unit in units {
+            byCode[unit.code] = unit
+            byName[VietnameseText.searchKey(unit.name), default: []].append(unit)
+        }
+        var matched: [(FeedData.Row, FeedStore.UnitRow)] = []
+        var problems: [TableProblem] = []
+        for row in rows {
+            if identification == .code, let unit = byCode[row.unit] { matched.append((row, unit)); continue }
+            let named = byName[VietnameseText.searchKey(row.unit)] ?? []
+            if named.count == 1 { matched.append((row, named[0])); continue }
+            if named.count > 1 {
+                problems.append(TableProblem(location: row.location, message: "cột \"unit\": có \(named.count) đơn vị tên \"\(row.unit.excerpt())\"; hãy ghi mã đơn vị"))
+            } else {
+                problems.append(TableProblem(location: row.location, message: "cột \"unit\": không có đơn vị \"\(row.unit.excerpt())\" trong danh mục (theo \(identification == .code ? "mã hoặc tên" : "tên"))"))
+            }
+        }
+        return (matched, problems)
+    }
+
+    /// The values that differ from the current ones, written; the units whose values changed.
+    static func writeValues(_ feed: Feed, _ rows: [(row: FeedData.Row, unit: FeedStore.UnitRow)], ingestion: UUID,
+                            store: FeedStore) async throws -> (units: Set<UUID>, values: Int) {
+        let unitIDs = Array(Set(rows.map(\.unit.id)))
+        let months = Array(Set(rows.map(\.row.month.description)))
+        var current: [String: FeedStore.Value] = [:]
+        for v in try await store.current(feed: feed.key, units: unitIDs, months: months) {
+            current["\(v.unit_id)|\(v.month)|\(v.field)"] = v
+        }
+        var superseded: [UUID] = []
+        var fresh: [(unit: UUID, month: String, field: String, value: String)] = []
+        var changedUnits: Set<UUID> = []
+        for (row, unit) in rows {
+            for (field, value) in row.values {
+                let text = value.description
+                let old = current["\(unit.id)|\(row.month)|\(field)"]
+                if let old, let was = decimal(old.value), was == value { continue }
+                if let old { superseded.append(old.id) }
+                fresh.append((unit.id, row.month.description, field, text))
+                changedUnits.insert(unit.id)
+            }
+        }
+        try await store.write(feed: feed.key, ingestion: ingestion, superseding: superseded, values: fresh)
+        return (changedUnits, fresh.count)
+    }
+
+    /// For every open period whose framework binds `feed`, the bound criteria of the units whose
+    /// values changed, written from all their current values; the number of answers changed.
+    static func writeAnswers(_ feed: Feed, units changed: (units: Set<UUID>, values: Int), allUnits: [FeedStore.UnitRow],
+                             ingestion: FeedStore.Ingestion, at now: Date, store: FeedStore, on db: any Database) async throws -> Int {
+        guard !changed.units.isEmpty else { return 0 }
+        let unitsByID = Dictionary(uniqueKeysWithValues: allUnits.map { ($0.id, $0) })
+        var written = 0
+        for level in try await store.openLevels() {
+            guard let version = try await FrameworkVersion.find(level.framework_version_id, on: db) else { continue }
+            let compiled = try FrameworkCatalog.compiled(version)
+            let bound = compiled.leaves.indices.compactMap { leaf -> (leaf: Int, node: FrameworkNode, binding: FeedBinding)? in
+                let node = compiled.nodes[compiled.leaves[leaf]]
+                guard let binding = node.feed, binding.feed == feed.key, feed.field(binding.field) != nil else { return nil }
+                return (leaf, node, binding)
+            }
+            guard !bound.isEmpty else { continue }
+            let candidates = changed.units.filter { unitsByID[$0]?.level == level.level }
+            guard !candidates.isEmpty else { continue }
+            let participants = try await store.participants(period: level.period_id, units: Array(candidates))
+            guard !participants.isEmpty else { continue }
+            // Every current month of the framework's year, per unit and field.
+            var months: [UUID: [String: [FeedMonth: ScaledDecimal]]] = [:]
+            for v in try await store.current(feed: feed.key, units: participants.map(\.unit_id), months: nil) {
+                guard let month = FeedMonth(v.month), month.year == compiled.framework.year, let value = decimal(v.value) else { continue }
+                months[v.unit_id, default: [:]][v.field, default: [:]][month] = value
+            }
+            var submissions: [UUID: UUID] = [:]
+            for p in participants {
+                if let s = p.submission_id { submissions[p.unit_id] = s; continue }
+                guard months[p.unit_id] != nil else { continue }
+                let created = Submission(periodID: level.period_id, unitID: p.unit_id)
+                try await created.create(on: db)
+                submissions[p.unit_id] = created.id!
+            }
+            var answers: [String: FeedStore.AnswerState] = [:]
+            for a in try await store.answers(submissions: Array(submissions.values), criteria: bound.map(\.node.code)) {
+                answers["\(a.submission_id)|\(a.criterion)"] = a
+            }
+            for p in participants {
+                guard let submission = submissions[p.unit_id], let unit = unitsByID[p.unit_id], let unitMonths = months[p.unit_id] else { continue }
+                let tags = Set(unit.tags.split(whereSeparator: { $0 == ";" || $0 == "," || $0 == " " }).map(String.init))
+                for (_, node, binding) in bound {
+                    guard node.applicability.applies(toUnitTagged: tags),
+                          let fieldMonths = unitMonths[binding.field],
+                          let (value, month) = binding.value(of: fieldMonths, year: compiled.framework.year) else { continue }
+                    // A value the criterion's rule cannot take refuses the whole ingestion, named: never skipped in silence.
+                    let typed: TypedAnswer
+                    switch AnswerParser.parseTyped(node.rule!, value: value.vietnamese, b: "") {
+                    case .success(let t): typed = t
+                    case .failure(let problem):
+                        throw DomainError.invalid("Đơn vị \(unit.name), tiêu chí \(node.code) (trường \(binding.field), giá trị \(value.vietnamese)): \(problem.message); không số liệu nào được ghi.")
+                    }
+                    let points: Int64
+                    switch node.rule!.evaluate(typed.input, max: node.max) {
+                    case .points(let p): points = p.micros
+                    case .notApplicable: points = 0
+                    case .invalid(let violation):
+                        throw DomainError.invalid("Đơn vị \(unit.name), tiêu chí \(node.code) (trường \(binding.field), giá trị \(value.vietnamese)): \(violation.message); không số liệu nào được ghi.")
+                    }
+                    let existing = answers["\(submission)|\(node.code)"]
+                    // The same value of the same month: nothing to write (the provenance names the month).
+                    if let existing, existing.value == typed.value, existing.explanation.contains("tháng \(month.label) ") { continue }
+                    let reason = "Tự động từ \(feed.name), tháng \(month.label) (\(binding.combine.label)), nhận lúc \(DateText.dateTime(ingestion.received_at)) (lần nhận số \(ingestion.number))"
+                    // The explanation carries the provenance: the form, the exports and the change log show it with the value.
+                    let row = try await AnswerStore.write(.answer(value: typed.value, b: "", explanation: reason, points: points), criterion: node.code,
+                                                          submission: submission, version: existing?.version ?? 0,
+                                                          by: source(feed), reason: reason, at: now, on: db)
+                    // Inside the ingestion's transaction nobody else can have written the row since it was read.
+                    guard row != nil else { throw DomainError.conflict("Tiêu chí \(node.code) vừa được ghi bởi người khác; hãy nhận lại tệp.") }
+                    written += 1
+                }
+            }
+        }
+        return written
+    }
+
+    /// A stored value (written by `ScaledDecimal.description`).
+    static func decimal(_ text: String) -> ScaledDecimal? {
+        if case .success(let n) = WrittenNumber.parse(text) { return n.value }
+        return nil
+    }
+
+    /// The `updated_by` of an answer written by ingestion: the change log says where it came from.
+    static func source(_ feed: Feed) -> String { "nguồn dữ liệu \(feed.key)" }
+}

@@ -1,0 +1,136 @@
+import DTICore
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+@testable import DTIServer
+
+/// Issue 33: a feed's data ingested over HTTP fills the criteria open periods bind to it,
+/// through the one write path of an answer; a refused file changes nothing; the same bytes
+/// again change nothing; a corrected month supersedes the old value, both kept.
+@Suite("Data feeds: ingestion over HTTP", .serialized)
+struct FeedIngestionTests {
+    struct Ingestion: Decodable { var number: Int; var status: String; var rows: Int; var values: Int; var changed: Int; var answersChanged: Int; var problems: [String] }
+
+    /// The demo's monthly values of one commune and field, from the shipped file.
+    static func demoMonths(_ code: String, _ field: String) throws -> [Double] {
+        let url = TestPaths.root.appendingPathComponent("Sources/DTIServer/Resources/Demo/feeds/dvc-766-2026.csv")
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let column = try #require(lines[0].firstIndex(of: field))
+        return lines.dropFirst().filter { $0[0] == code }.map { Double($0[column])! }
+    }
+
+    static func answer(_ app: Application, unit code: String, criterion: String) async throws -> (value: String, points: Int64?, explanation: String, by: String)? {
+        let period = try #require(try await Period.query(on: app.db).filter(\.$year == 2026).first())
+        let unit = try #require(try await UnitModel.query(on: app.db).filter(\.$code == code).first())
+        guard let submission = try await Submission.query(on: app.db).filter(\.$period.$id == period.id!).filter(\.$unit.$id == unit.id!).first(),
+              let answer = try await Answer.query(on: app.db).filter(\.$submission.$id == submission.id!).filter(\.$criterion == criterion).first() else { return nil }
+        return (answer.value, answer.selfPoints, answer.explanation, answer.updatedBy)
+    }
+
+    @Test("the demo's 766 feed fills 6.6–6.10 of every commune with the mean of its months; the unit cannot change them")
+    func demo() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let list = try await admin.send(.GET, "/api/v1/feeds/dvc-766/ingestions")
+            #expect(list.status == .ok, "\(list.body.prefix(300))")
+            let first = try #require(try list.json([Ingestion].self).first)
+            #expect(first.status == "accepted" && first.rows == 1122 && first.values == 5610 && first.changed == 5610 && first.answersChanged == 510, "\(first)")
+            // 6.8 (số hóa hồ sơ, out of 22) of Phường Buôn Ma Thuột: the mean of its eleven months, tiers 19,8/15,4/11.
+            let months = try Self.demoMonths("24133", "so_hoa")
+            #expect(months.count == 11)
+            let mean = months.reduce(0, +) / Double(months.count)
+            let stored = try #require(try await Self.answer(app, unit: "24133", criterion: "6.8"))
+            #expect(abs(Double(stored.value.replacingOccurrences(of: ",", with: "."))! - mean) < 0.000001, "\(stored.value) vs \(mean)")
+            let expectedPoints: Int64 = mean >= 19.8 ? 20 : mean >= 15.4 ? 15 : mean >= 11 ? 10 : 0
+            #expect(stored.points == expectedPoints * 1_000_000)
+            #expect(stored.by == "nguồn dữ liệu dvc-766")
+            #expect(stored.explanation.hasPrefix("Tự động từ Chỉ số phục vụ người dân, doanh nghiệp") && stored.explanation.contains("tháng 11/2026"), "\(stored.explanation)")
+            // The unit's focal point sees it on the form, read-only, with where it came from; a save of it is refused.
+            let period = try #require(try await Period.query(on: app.db).filter(\.$year == 2026).first()?.id)
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.xa")
+            let page = try await focal.send(.GET, "/periods/\(period)/units/24133")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("<small class=\"automatic\">Tự động từ Chỉ số phục vụ người dân"), "\(page.body.count)")
+            #expect(!page.body.contains("name=\"v-6.8\""), "the bound criterion has no field")
+            struct Body: Encodable { var value: String; var version: Int }
+            let save = try await focal.send(.PUT, "/api/v1/periods/\(period)/units/24133/answers/6.8", json: Body(value: "22", version: 1))
+            #expect(save.status == .conflict && save.body.contains("lấy tự động từ nguồn dữ liệu dvc-766"), "\(save.body)")
+        }
+    }
+
+    @Test("an upload corrects a month (both values kept), the same bytes change nothing, a bad file is refused whole")
+    func upload() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let before = try #require(try await Self.answer(app, unit: "24133", criterion: "6.6"))
+            // November's "công khai" of Phường Buôn Ma Thuột corrected to 0: the year's mean falls.
+            let csv = "unit,period,cong_khai\n24133,2026-11,0\n"
+            let sent = try await admin.send(.POST, "/api/v1/feeds/dvc-766/data?name=sua-thang-11.csv", body: csv, contentType: HTTPMediaType(type: "text", subType: "csv"))
+            #expect(sent.status == .created, "\(sent.body)")
+            let ingestion = try sent.json(Ingestion.self)
+            #expect(ingestion.number == 2 && ingestion.changed == 1 && ingestion.answersChanged == 1, "\(ingestion)")
+            let months = try Self.demoMonths("24133", "cong_khai")
+            let mean = (months.dropLast().reduce(0, +) + 0) / 11
+            let after = try #require(try await Self.answer(app, unit: "24133", criterion: "6.6"))
+            #expect(abs(Double(after.value.replacingOccurrences(of: ",", with: "."))! - mean) < 0.000001, "\(after.value) vs \(mean), before \(before.value)")
+            #expect(after.explanation.contains("lần nhận số 2"))
+            let sql = try #require(app.db as? any SQLDatabase)
+            struct Kept: Decodable { var value: String; var superseded: Int }
+            let kept = try await sql.raw("""
+                SELECT v.value, CASE WHEN v.superseded_by IS NULL THEN 0 ELSE 1 END AS superseded FROM feed_values v JOIN units u ON u.id = v.unit_id
+                WHERE u.code = '24133' AND v.month = '2026-11' AND v.field = 'cong_khai' ORDER BY superseded
+                """).all(decoding: Kept.self)
+            #expect(kept.count == 2 && kept[0].value == "0" && kept[1].superseded == 1, "\(kept)")
+            // The change log has the ingestion's change, by the feed.
+            let log = try await ChangeEntry.query(on: app.db).filter(\.$criterion == "6.6").filter(\.$field == "value").filter(\.$oldValue == before.value).all()
+            #expect(log.count == 1 && log.first?.actor == "nguồn dữ liệu dvc-766" && log.first?.newValue == after.value, "\(log.map { ($0.actor, $0.oldValue, $0.newValue) })")
+
+            // The same bytes again: 200, nothing changed, kept as "unchanged".
+            let again = try await admin.send(.POST, "/api/v1/feeds/dvc-766/data?name=lai.csv", body: csv, contentType: HTTPMediaType(type: "text", subType: "csv"))
+            #expect(again.status == .ok, "\(again.body)")
+            let repeated = try again.json(Ingestion.self)
+            #expect(repeated.status == "unchanged" && repeated.changed == 0 && repeated.answersChanged == 0, "\(repeated)")
+
+            // A file with an unknown unit, a bad month and a value above the field's maximum: 422 naming each, nothing written.
+            let values = try await sql.raw("SELECT COUNT(*) AS n FROM feed_values").first(decoding: [String: Int].self)?["n"]
+            let bad = "unit,period,cong_khai,so_hoa\n24133,2026-10,5,23\n99999,2026-10,5,5\n24133,2026-1x,5,5\n"
+            let refused = try await admin.send(.POST, "/api/v1/feeds/dvc-766/data?name=loi.csv", body: bad, contentType: HTTPMediaType(type: "text", subType: "csv"))
+            #expect(refused.status == .unprocessableEntity, "\(refused.body)")
+            #expect(refused.body.contains("loi.csv:2:17: cột \\\"so_hoa\\\": giá trị 23 lớn hơn mức cao nhất 22"), "\(refused.body)")
+            #expect(refused.body.contains("loi.csv:4:7: cột \\\"period\\\""), "\(refused.body)")
+            #expect(try await sql.raw("SELECT COUNT(*) AS n FROM feed_values").first(decoding: [String: Int].self)?["n"] == values)
+            let unknown = try await admin.send(.POST, "/api/v1/feeds/dvc-766/data?name=la.csv", body: "unit,period,cong_khai\n99999,2026-10,5\n",
+                                               contentType: HTTPMediaType(type: "text", subType: "csv"))
+            #expect(unknown.status == .unprocessableEntity && unknown.body.contains("la.csv:2:1: cột \\\"unit\\\": không có đơn vị \\\"99999\\\""), "\(unknown.body)")
+            let list = try await admin.send(.GET, "/api/v1/feeds/dvc-766/ingestions").json([Ingestion].self)
+            #expect(list.map(\.status) == ["refused", "refused", "unchanged", "accepted", "accepted"], "\(list.map(\.status))")
+            #expect(list[0].problems.count == 1 && list[1].problems.count == 2)
+        }
+    }
+
+    @Test("who may send data and read ingestions: the administrator sends; reviewers read; the others are refused")
+    func access() async throws {
+        try await withDemoApp { app in
+            let anonymous = Browser(app)
+            #expect(try await anonymous.send(.GET, "/api/v1/feeds").status == .ok)
+            #expect(try await anonymous.send(.GET, "/api/v1/feeds/dvc-766").body.contains("\"so_hoa\""))
+            #expect(try await anonymous.send(.GET, "/api/v1/feeds/khong-co").status == .notFound)
+            #expect(try await anonymous.send(.GET, "/api/v1/feeds/dvc-766/ingestions").status == .unauthorized)
+            #expect(try await anonymous.send(.POST, "/api/v1/feeds/dvc-766/data", body: "unit,period,cong_khai\n24133,2026-10,5\n").status == .unauthorized)
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.xa")
+            #expect(try await focal.send(.GET, "/api/v1/feeds/dvc-766/ingestions").status == .forbidden)
+            #expect(try await focal.send(.POST, "/api/v1/feeds/dvc-766/data", body: "unit,period,cong_khai\n24133,2026-10,5\n").status == .forbidden)
+            let evaluator = Browser(app)
+            _ = try await evaluator.signIn("thamdinh")
+            #expect(try await evaluator.send(.GET, "/api/v1/feeds/dvc-766/ingestions").status == .ok)
+            #expect(try await evaluator.send(.POST, "/api/v1/feeds/dvc-766/data", body: "unit,period,cong_khai\n24133,2026-10,5\n").status == .forbidden)
+        }
+    }
+}
