@@ -133,4 +133,41 @@ struct FeedIngestionTests {
             #expect(try await evaluator.send(.POST, "/api/v1/feeds/dvc-766/data", body: "unit,period,cong_khai\n24133,2026-10,5\n").status == .forbidden)
         }
     }
+
+    @Test("the page: the administrator sends a file and is shown what became of it; reviewers read; a unit is refused")
+    func page() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let page = try await admin.send(.GET, "/feeds")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("Chỉ số phục vụ người dân, doanh nghiệp") && page.body.contains("Quyết định số 766/QĐ-TTg"))
+            #expect(page.body.contains("dvc-766-2026.csv") && page.body.contains("Đã nhận") && page.body.contains(">510<"), "the demo's ingestion with its 510 answers")
+            #expect(page.body.contains("action=\"/admin/feeds/dvc-766/data\""))
+            // A good file: post, redirect, get, with the outcome at the top.
+            let good = try await admin.upload("/admin/feeds/dvc-766/data", fields: [], file: ("file", "thang-10.csv", Data("unit,period,hai_long\n24133,2026-10,1\n".utf8)))
+            #expect(good.status == .seeOther, "\(good.body.prefix(300))")
+            let location = try #require(good.headers.first(name: .location))
+            #expect(location == "/feeds?feed=dvc-766&ingestion=2#ket-qua")
+            let shown = try await admin.send(.GET, String(location.prefix { $0 != "#" }))
+            #expect(shown.body.contains("Đã nhận tệp thang-10.csv (lần nhận số 2): 1 dòng, 1 giá trị mới hoặc được sửa, 1 câu trả lời của kỳ đang mở được ghi."), "\(shown.body.count)")
+            // A bad file: the same, with every problem listed; nothing written.
+            let bad = try await admin.upload("/admin/feeds/dvc-766/data", fields: [], file: ("file", "sai.csv", Data("unit,period,hai_long\nXã Không Có,2026-10,1\n".utf8)))
+            let refused = try await admin.send(.GET, String((bad.headers.first(name: .location) ?? "").prefix { $0 != "#" }))
+            #expect(refused.body.contains("Tệp sai.csv bị từ chối (lần nhận số 3); không số liệu nào được ghi. 1 lỗi:"), "\(refused.body.count)")
+            #expect(refused.body.contains("sai.csv:2:1: cột &quot;unit&quot;: không có đơn vị &quot;Xã Không Có&quot;"), "\(refused.body.count)")
+            // No file chosen: the page again, 422.
+            let empty = try await admin.upload("/admin/feeds/dvc-766/data", fields: [], file: nil)
+            #expect(empty.status == .unprocessableEntity && empty.body.contains("Chưa chọn tệp số liệu"))
+            // The evaluator reads the page without the form; a unit's accounts are refused.
+            let evaluator = Browser(app)
+            _ = try await evaluator.signIn("thamdinh")
+            let read = try await evaluator.send(.GET, "/feeds")
+            #expect(read.status == .ok && !read.body.contains("/admin/feeds/dvc-766/data"))
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.xa")
+            #expect(try await focal.send(.GET, "/feeds").status == .forbidden)
+            #expect(try await focal.upload("/admin/feeds/dvc-766/data", fields: [], file: ("file", "x.csv", Data("unit,period,hai_long\n24133,2026-10,1\n".utf8))).status == .forbidden)
+        }
+    }
 }

@@ -12,8 +12,10 @@ struct FeedController: RouteCollection {
         routes.get("api", "v1", "feeds", ":key", use: show)
         let reviewers = routes.grouped(RoleGuard(.administrator, .evaluator, .councilMember))
         reviewers.get("api", "v1", "feeds", ":key", "ingestions", use: ingestions)
+        reviewers.get("feeds", use: page)
         let admin = routes.grouped(RoleGuard(.administrator))
         admin.on(.POST, "api", "v1", "feeds", ":key", "data", body: .collect(maxSize: "16mb"), use: upload)
+        admin.on(.POST, "admin", "feeds", ":key", "data", body: .collect(maxSize: "16mb"), use: uploadForm)
     }
 
     struct FieldJSON: Content {
@@ -115,8 +117,123 @@ struct FeedController: RouteCollection {
             in: req.context, files: try req.application.feedFiles, reading: req.application.spreadsheetWork)
         try await AuditLog.record(req, actor: user, action: "feed.ingest", target: "\(feed.key)#\(outcome.ingestion.number)",
                                   detail: "\(outcome.ingestion.status): \(outcome.ingestion.changed) giá trị, \(outcome.ingestion.answers_changed) câu trả lời")
+        if outcome.refused { throw DomainError.invalid(([outcome.summary] + outcome.problems).joined(separator: "\n")) }
         let response = try await IngestionJSON(outcome.ingestion).encodeResponse(status: outcome.repeated ? .ok : .created, for: req)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
+    }
+
+    // MARK: The page
+
+    struct FeedsPage: Encodable {
+        var layout: Layout
+        var canUpload: Bool
+        var result: Result?
+        var feeds: [Item]
+
+        struct Result: Encodable {
+            var feed: String
+            var ok: Bool
+            var summary: String
+            var problems: [String]
+        }
+
+        struct Item: Encodable {
+            var key: String
+            var name: String
+            var publisher: String
+            var legalBasis: String
+            var provenance: String?
+            var granularity: String
+            var source: String
+            var fields: [Field]
+            var ingestions: [Row]
+            var hasIngestions: Bool
+        }
+
+        struct Field: Encodable { var key: String; var name: String; var measure: String }
+
+        struct Row: Encodable {
+            var number: Int
+            var at: String
+            var file: String
+            var by: String
+            var status: String
+            var statusClass: String
+            var rows: String
+            var changed: String
+            var answers: String
+            var problems: [String]
+            var refused: Bool
+        }
+    }
+
+    /// The feeds, each with its fields and ingestions; the outcome of `?feed=&ingestion=` at the top.
+    func renderPage(_ req: Request, result: FeedsPage.Result? = nil, status: HTTPStatus = .ok) async throws -> Response {
+        let store = try FeedStore(req.db)
+        var items: [FeedsPage.Item] = []
+        for feed in req.application.feeds.feeds {
+            let rows = try await store.ingestions(feed: feed.key, limit: 50).map { i -> FeedsPage.Row in
+                let status: (String, String) = switch i.status {
+                case "accepted": ("Đã nhận", "ok")
+                case "unchanged": ("Trùng lần trước, không đổi", "muted")
+                default: ("Bị từ chối", "need")
+                }
+                return FeedsPage.Row(number: i.number, at: DateText.dateTime(i.received_at), file: i.file_name, by: i.received_by,
+                                     status: status.0, statusClass: status.1, rows: NumberText.grouped(i.row_count),
+                                     changed: NumberText.grouped(i.changed), answers: NumberText.grouped(i.answers_changed),
+                                     problems: i.problems.isEmpty ? [] : i.problems.components(separatedBy: "\n"), refused: i.status == "refused")
+            }
+            let source: String = switch feed.source {
+            case .upload: "Quản trị viên tải tệp lên (CSV, XLSX hoặc JSON)"
+            case .pull(let pull): "Lấy tự động từ \(pull.url) mỗi \(pull.everyMinutes) phút"
+            }
+            let fields = feed.fields.map { f in
+                let range = [f.min.map { "từ \($0.vietnamese)" }, f.max.map { "đến \($0.vietnamese)" }].compactMap { $0 }.joined(separator: " ")
+                return FeedsPage.Field(key: f.key, name: f.name, measure: [f.unit, range.isEmpty ? nil : range].compactMap { $0 }.joined(separator: ", "))
+            }
+            items.append(FeedsPage.Item(key: feed.key, name: feed.name, publisher: feed.publisher, legalBasis: feed.legalBasis, provenance: feed.provenance,
+                                        granularity: feed.granularity.label, source: source, fields: fields, ingestions: rows, hasIngestions: !rows.isEmpty))
+        }
+        let user = try req.context.signedIn()
+        let page = FeedsPage(layout: Layout(req, title: "Nguồn dữ liệu"), canUpload: user.role == .administrator, result: result, feeds: items)
+        return try await req.view.render("feeds", page).encodeResponse(status: status, for: req)
+    }
+
+    @Sendable func page(req: Request) async throws -> Response {
+        var result: FeedsPage.Result?
+        if let key = try? req.query.get(String.self, at: "feed"), let feed = req.application.feeds.feed(key),
+           let number = try? req.query.get(Int.self, at: "ingestion"), let i = try await FeedStore(req.db).ingestion(feed: feed.key, number: number) {
+            let outcome = FeedIngestion.Outcome(ingestion: i, repeated: i.status == FeedStore.Status.unchanged.rawValue)
+            result = .init(feed: feed.name, ok: !outcome.refused, summary: outcome.summary, problems: outcome.problems)
+        }
+        let response = try await renderPage(req, result: result)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    struct UploadForm: Content { var file: File? }
+
+    /// The page's form: the file is ingested, then the page is shown again by a redirect
+    /// (post, redirect, get) with what became of it — accepted, unchanged, or refused with every problem.
+    @Sendable func uploadForm(req: Request) async throws -> Response {
+        let feed = try Self.feed(req)
+        let user = try req.context.signedIn()
+        guard let file = (try? req.content.decode(UploadForm.self))?.file, file.data.readableBytes > 0 else {
+            return try await renderPage(req, result: .init(feed: feed.name, ok: false, summary: "Chưa chọn tệp số liệu (.csv, .xlsx hoặc .json).", problems: []),
+                                        status: .unprocessableEntity)
+        }
+        let outcome: FeedIngestion.Outcome
+        do {
+            outcome = try await FeedIngestion.ingest(
+                feed, bytes: [UInt8](file.data.readableBytesView),
+                arrival: .init(fileName: String(file.filename.prefix(200)), source: "upload", by: user.username),
+                in: req.context, files: try req.application.feedFiles, reading: req.application.spreadsheetWork)
+        } catch let error as DomainError {
+            return try await renderPage(req, result: .init(feed: feed.name, ok: false, summary: error.reason, problems: []), status: error.status)
+        }
+        try await AuditLog.record(req, actor: user, action: "feed.ingest", target: "\(feed.key)#\(outcome.ingestion.number)",
+                                  detail: "\(outcome.ingestion.status): \(outcome.ingestion.changed) giá trị, \(outcome.ingestion.answers_changed) câu trả lời")
+        return req.redirect(to: "/feeds?feed=\(feed.key)&ingestion=\(outcome.ingestion.number)#ket-qua")
     }
 }

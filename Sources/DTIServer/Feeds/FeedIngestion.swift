@@ -17,6 +17,19 @@ enum FeedIngestion {
         var ingestion: FeedStore.Ingestion
         /// The same bytes were ingested before: nothing changed.
         var repeated: Bool
+
+        var refused: Bool { ingestion.status == FeedStore.Status.refused.rawValue }
+        var problems: [String] { ingestion.problems.isEmpty ? [] : ingestion.problems.components(separatedBy: "\n") }
+
+        /// The sentence that says what became of the file, as the page and the API's 422 say it.
+        var summary: String {
+            let i = ingestion
+            if refused {
+                return "Tệp \(i.file_name) bị từ chối (lần nhận số \(i.number)); không số liệu nào được ghi. \(problems.count) lỗi:"
+            }
+            if repeated { return "Tệp \(i.file_name) trùng nội dung với một lần nhận trước (lần nhận số \(i.number)); không có gì thay đổi." }
+            return "Đã nhận tệp \(i.file_name) (lần nhận số \(i.number)): \(NumberText.grouped(i.row_count)) dòng, \(NumberText.grouped(i.changed)) giá trị mới hoặc được sửa, \(NumberText.grouped(i.answers_changed)) câu trả lời của kỳ đang mở được ghi."
+        }
     }
 
     /// Who or what brought the data.
@@ -28,8 +41,8 @@ enum FeedIngestion {
         var by: String
     }
 
-    /// Ingests `bytes` as `feed`'s data. A refused file is kept as a refused ingestion and
-    /// answered with `DomainError.invalid` naming every problem (422).
+    /// Ingests `bytes` as `feed`'s data. A refused file is kept as a refused ingestion naming
+    /// every problem, and nothing else is written.
     static func ingest(_ feed: Feed, bytes: [UInt8], arrival: Arrival, in ctx: ServiceContext, files: any FileStore,
                        reading work: SpreadsheetWork?) async throws -> Outcome {
         let store = try FeedStore(ctx.db)
@@ -63,7 +76,7 @@ enum FeedIngestion {
             let refused = try await store.insert(feed: feed.key, sha256: sha, bytes: bytes.count, fileName: file, format: format.rawValue,
                                                  source: arrival.source, by: arrival.by, at: now, status: .refused, problems: text,
                                                  storedName: stored, rows: data?.rows.count ?? 0, values: data?.valueCount ?? 0)
-            throw DomainError.invalid("Tệp \(file) bị từ chối (lần nhận số \(refused.number)); không số liệu nào được ghi. \(problems.count) lỗi:\n\(text)")
+            return Outcome(ingestion: refused, repeated: false)
         }
         let rows = matched
         let count = (rows: data!.rows.count, values: data!.valueCount)
