@@ -38,13 +38,24 @@ public enum FeedDataReader {
     /// Reads `bytes` as `feed`'s data. Every problem of the file is thrown together; nothing is half-read.
     public static func read(_ bytes: [UInt8], format: FeedDataFormat, file: String, feed: Feed,
                             limits: WorkbookReader.Limits? = nil) throws(ProblemList) -> FeedData {
+        let (data, problems) = readCollecting(bytes, format: format, file: file, feed: feed, limits: limits)
+        if !problems.isEmpty { throw ProblemList(problems) }
+        return data
+    }
+
+    /// The rows that read well and every problem of the others, so that a caller can add its own
+    /// checks of those rows (their units) to the list before refusing the file whole.
+    public static func readCollecting(_ bytes: [UInt8], format: FeedDataFormat, file: String, feed: Feed,
+                                      limits: WorkbookReader.Limits? = nil) -> (data: FeedData, problems: [TableProblem]) {
         let grid: Grid
-        switch format {
-        case .csv: grid = try csvGrid(bytes, file: file)
-        case .json: grid = try jsonGrid(bytes, file: file)
-        case .xlsx: grid = try xlsxGrid(bytes, file: file, limits: limits)
-        }
-        return try rows(grid, feed: feed)
+        do {
+            switch format {
+            case .csv: grid = try csvGrid(bytes, file: file)
+            case .json: grid = try jsonGrid(bytes, file: file)
+            case .xlsx: grid = try xlsxGrid(bytes, file: file, limits: limits)
+            }
+        } catch { return (FeedData(rows: []), error.problems) }
+        return rows(grid, feed: feed)
     }
 
     // MARK: The three formats as one grid
@@ -151,7 +162,7 @@ public enum FeedDataReader {
 
     // MARK: Rows
 
-    static func rows(_ grid: Grid, feed: Feed) throws(ProblemList) -> FeedData {
+    static func rows(_ grid: Grid, feed: Feed) -> (data: FeedData, problems: [TableProblem]) {
         var problems: [TableProblem] = []
         var unitColumn: Int?, periodColumn: Int?
         var fieldColumns: [(column: Int, field: FeedField)] = []
@@ -174,9 +185,9 @@ public enum FeedDataReader {
         if fieldColumns.isEmpty {
             problems.append(TableProblem(location: grid.headerLocation, message: "không có cột nào là trường của nguồn \(feed.key) (\(feed.fields.map(\.key).joined(separator: ", ")))"))
         }
-        guard problems.isEmpty, let unitColumn, let periodColumn else { throw ProblemList(problems) }
+        guard problems.isEmpty, let unitColumn, let periodColumn else { return (FeedData(rows: []), problems) }
         if grid.rows.isEmpty {
-            throw ProblemList([TableProblem(location: grid.headerLocation, message: "tệp không có dòng số liệu nào")])
+            return (FeedData(rows: []), [TableProblem(location: grid.headerLocation, message: "tệp không có dòng số liệu nào")])
         }
         var out: [FeedData.Row] = []
         var seen: [String: String] = [:]
@@ -203,6 +214,7 @@ public enum FeedDataReader {
                     problems.append(TableProblem(location: row.location(column), message: "cột \"\(field.key)\": \(e.message(for: text))"))
                 }
             }
+            // A row with a bad value is still returned when its unit and month read: its unit is checked too.
             guard let month, !unit.isEmpty else { continue }
             let key = VietnameseText.searchKey(unit) + "\u{1}" + month.description
             if let first = seen[key] {
@@ -212,8 +224,7 @@ public enum FeedDataReader {
             seen[key] = row.row
             out.append(FeedData.Row(unit: unit, month: month, values: values, location: row.row))
         }
-        if !problems.isEmpty { throw ProblemList(problems) }
-        return FeedData(rows: out)
+        return (FeedData(rows: out), problems)
     }
 }
 

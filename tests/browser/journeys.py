@@ -880,10 +880,61 @@ class Journey:
         person.goto(self.base + "/periods")
         check(person.url.endswith("/periods"), f"{self.name}: the changed password still sends the account to {person.url}")
 
+    def feeds(self):
+        """Issue 33: the administrator finds "Nguồn dữ liệu" in the menu, sees the demo's 766 ingestion,
+        sends a month's correction and a file with an unknown unit, and is shown what became of each; the
+        commune's focal point sees the bound criteria filled, read-only, with where they came from."""
+        admin = self.person("quantri")
+        admin.get_by_role("link", name="Nguồn dữ liệu").first.click() if self.name == "desktop" else admin.goto(self.base + "/feeds")
+        expect(admin.locator("h1")).to_have_text("Nguồn dữ liệu")
+        section = admin.locator("#feed-dvc-766")
+        expect(section).to_contain_text("Quyết định số 766/QĐ-TTg")
+        expect(section.locator("table.ingestions tbody tr")).to_have_count(1)
+        expect(section.locator("table.ingestions")).to_contain_text("dvc-766-2026.csv")
+        folder = tempfile.mkdtemp(prefix="dti-feed-")
+        good = os.path.join(folder, "sua-thang-11.csv")
+        with open(good, "w", encoding="utf-8") as f:
+            f.write("unit,period,hai_long\n24133,2026-11,2\n")
+        section.locator("input[type=file]").set_input_files(good)
+        section.get_by_role("button", name="Nhận tệp số liệu").click()
+        expect(admin.locator("#ket-qua")).to_contain_text("Đã nhận tệp sua-thang-11.csv (lần nhận số 2): 1 dòng, 1 giá trị mới hoặc được sửa, 1 câu trả lời")
+        self.look(admin, "30-feed-accepted")
+        bad = os.path.join(folder, "sai.csv")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write("unit,period,hai_long\nXã Không Có,2026-11,2\n24133,2026-13,30\n")
+        admin.locator("#feed-dvc-766 input[type=file]").set_input_files(bad)
+        admin.locator("#feed-dvc-766").get_by_role("button", name="Nhận tệp số liệu").click()
+        result = admin.locator("#ket-qua")
+        expect(result).to_contain_text("Tệp sai.csv bị từ chối (lần nhận số 3); không số liệu nào được ghi. 3 lỗi:")
+        expect(result.locator("li")).to_have_count(3)
+        expect(result.locator("li").first).to_contain_text("sai.csv:2:1: cột \"unit\": không có đơn vị \"Xã Không Có\"")
+        expect(result).to_contain_text("sai.csv:3:7: cột \"period\"")
+        expect(admin.locator("#feed-dvc-766 table.ingestions tbody tr")).to_have_count(3)
+        self.look(admin, "31-feed-refused")
+        if self.name == "desktop":
+            self.scan(admin, "feeds")
+        # Reloading the page after a send does not send again (post, redirect, get).
+        admin.reload()
+        expect(admin.locator("#feed-dvc-766 table.ingestions tbody tr")).to_have_count(3)
+        admin.context.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+        focal = self.person("daumoi.xa")
+        focal.goto(self.base + "/periods")
+        focal.get_by_role("link", name=re.compile("năm 2026")).first.click()
+        focal.get_by_role("link", name=re.compile("Phường Buôn Ma Thuột")).first.click()
+        row = self.cell(focal, "6.10")
+        expect(row).to_contain_text("Tự động từ Chỉ số phục vụ người dân, doanh nghiệp")
+        expect(row).to_contain_text("tháng 11/2026")
+        expect(row.locator("input, select, textarea")).to_have_count(0)
+        row.scroll_into_view_if_needed()
+        self.look(focal, "32-form-automatic")
+        focal.context.close()
+
 
 # Every journey, in order; DTI_JOURNEYS="locked_out complaints" runs only those (a developer's shortcut).
 JOURNEYS = os.environ.get("DTI_JOURNEYS", "").split() or [
-    "run", "complaints", "season", "frameworks_and_accounts", "long_ranking", "live_long_ranking", "locked_out"]
+    "run", "complaints", "season", "frameworks_and_accounts", "long_ranking", "live_long_ranking", "locked_out", "feeds"]
 
 
 def main():

@@ -58,18 +58,13 @@ enum FeedIngestion {
         }
         let stored = try keep(bytes, in: files)
         // Read (off the event loop when a request brought it), then matched to units.
-        var problems: [TableProblem] = []
-        var data: FeedData?
-        do {
-            data = try await read(bytes, format: format, fileName: arrival.fileName, feed: feed, work: work)
-        } catch let error as ProblemList { problems = error.problems }
+        let read = try await read(bytes, format: format, fileName: arrival.fileName, feed: feed, work: work)
+        var problems = read.problems
+        let data: FeedData? = read.data
         let units = try await store.units()
-        var matched: [(row: FeedData.Row, unit: FeedStore.UnitRow)] = []
-        if let data {
-            let (pairs, unknown) = match(data.rows, units: units, by: feed.identification)
-            matched = pairs
-            problems += unknown
-        }
+        let (matched, unknown) = match(read.data.rows, units: units, by: feed.identification)
+        // Every problem in the file's order: the reader's and the units' together, by where they are.
+        problems = (problems + unknown).sorted { Self.order($0.location).lexicographicallyPrecedes(Self.order($1.location)) }
         let file = arrival.fileName
         if !problems.isEmpty {
             let text = problems.map(\.description).joined(separator: "\n")
@@ -105,13 +100,18 @@ enum FeedIngestion {
         }
     }
 
-    static func read(_ bytes: [UInt8], format: FeedDataFormat, fileName: String, feed: Feed, work: SpreadsheetWork?) async throws -> FeedData {
-        guard let work else {
-            do { return try FeedDataReader.read(bytes, format: format, file: fileName, feed: feed) } catch { throw error }
-        }
+    static func read(_ bytes: [UInt8], format: FeedDataFormat, fileName: String, feed: Feed,
+                     work: SpreadsheetWork?) async throws -> (data: FeedData, problems: [TableProblem]) {
+        guard let work else { return FeedDataReader.readCollecting(bytes, format: format, file: fileName, feed: feed) }
         return try await work.read(Data(bytes)) { data, limits in
-            do { return try FeedDataReader.read([UInt8](data), format: format, file: fileName, feed: feed, limits: limits) } catch { throw error }
+            let (read, problems) = FeedDataReader.readCollecting([UInt8](data), format: format, file: fileName, feed: feed, limits: limits)
+            return (read, problems)
         }
+    }
+
+    /// A problem's place as numbers (line, column; a JSON row's index), for listing them in the file's order.
+    static func order(_ location: String) -> [Int] {
+        location.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
     }
 
     /// Each row's unit: by official code (when the feed says so), else by name folded as results
