@@ -43,7 +43,6 @@ struct ServiceContext: Sendable {
 extension Request {
     /// This request's service context.
     var context: ServiceContext {
-        let request = self
         let address = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) }
             ?? remoteAddress?.ipAddress ?? ""
         return ServiceContext(actor: user, db: db, clock: application.clock, address: address,
