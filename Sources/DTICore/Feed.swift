@@ -79,6 +79,11 @@ public struct FeedField: Hashable, Sendable {
         self.key = key; self.name = name; self.kind = kind; self.unit = unit; self.min = min; self.max = max
     }
 
+    /// "từ 0 đến 18", "đến 100", or empty: the range as the command and the page say it.
+    public var rangeText: String {
+        [min.map { "từ \($0.vietnamese)" }, max.map { "đến \($0.vietnamese)" }].compactMap { $0 }.joined(separator: " ")
+    }
+
     /// Why `value` cannot be this field's value, if it cannot.
     public func refusal(_ value: ScaledDecimal) -> String? {
         if kind == .integer && value.micros % 1_000_000 != 0 { return "trường \(key) cần số nguyên" }
@@ -181,6 +186,12 @@ public struct FeedBinding: Hashable, Sendable {
             let sum = known.values.reduce(ScaledDecimal.zero, +)
             return (sum.multiplied(by: ScaledDecimal(1), dividedBy: ScaledDecimal(known.count)), last)
         }
+    }
+
+    /// The answer `value` gives a criterion with `rule`, read as a typed answer is (a decimal comma):
+    /// `dti score` and the server's ingestion fill a criterion the same way.
+    public static func answer(_ value: ScaledDecimal, rule: Rule) -> Result<TypedAnswer, AnswerProblem> {
+        AnswerParser.parseTyped(rule, value: value.vietnamese, b: "")
     }
 
     /// Whether a criterion with `rule` can be filled from a feed: its answer is one number.

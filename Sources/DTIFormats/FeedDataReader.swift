@@ -271,10 +271,10 @@ extension AssessmentInput {
                     continue
                 }
                 guard let months = table[u]?[binding.field], let (value, _) = binding.value(of: months, year: year, asOf: asOf) else { continue }
-                switch AnswerParser.read(framework.leafRule(leaf), value: value.description, b: "") {
-                case .success(let input):
+                switch FeedBinding.answer(value, rule: framework.leafRule(leaf)) {
+                case .success(let typed):
                     if answers[u] == nil { answers[u] = UnitResponses(leafCount: framework.leaves.count) }
-                    answers[u]!.inputs[leaf] = input
+                    answers[u]!.inputs[leaf] = typed.input
                 case .failure(let failure):
                     problems.append(TableProblem(location: binding.feed, message: "đơn vị \"\(unit.name)\", tiêu chí \(node.code): \(failure.message)"))
                 }

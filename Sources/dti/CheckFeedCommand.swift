@@ -24,7 +24,7 @@ struct CheckFeedCommand: ParsableCommand {
             case .pull(let pull): out += "lấy từ \(pull.url) (\(pull.format.rawValue)) mỗi \(pull.everyMinutes) phút\n"
             }
             for field in feed.fields {
-                let range = [field.min.map { "từ \($0.vietnamese)" }, field.max.map { "đến \($0.vietnamese)" }].compactMap { $0 }.joined(separator: " ")
+                let range = field.rangeText
                 out += "  \(field.key): \(field.name) (\(field.kind.rawValue)\(field.unit.map { ", \($0)" } ?? "")\(range.isEmpty ? "" : ", \(range)"))\n"
             }
             var problems: [TableProblem] = []

@@ -79,7 +79,7 @@ struct FeedController: RouteCollection {
             feed = i.feed_key; number = i.number; status = i.status; sha256 = i.sha256; bytes = i.byte_count
             fileName = i.file_name; format = i.format; source = i.source; receivedBy = i.received_by; receivedAt = i.received_at
             rows = i.row_count; values = i.value_count; changed = i.changed; answersChanged = i.answers_changed
-            problems = i.problems.isEmpty ? [] : i.problems.components(separatedBy: "\n")
+            problems = i.problemList
         }
     }
 
@@ -102,6 +102,17 @@ struct FeedController: RouteCollection {
         return try await FeedStore(req.db).ingestions(feed: feed.key).map(IngestionJSON.init)
     }
 
+    /// A file the administrator sent (the API's body or the page's form), ingested and audited.
+    static func ingest(_ req: Request, _ feed: Feed, bytes: [UInt8], fileName: String, by user: UserAccount) async throws -> FeedIngestion.Outcome {
+        let outcome = try await FeedIngestion.ingest(
+            feed, bytes: bytes, arrival: .init(fileName: String(fileName.prefix(200)), source: "upload", by: user.username),
+            in: req.context, files: try req.application.feedFiles, reading: req.application.spreadsheetWork)
+        let i = outcome.ingestion
+        try await AuditLog.record(req, actor: user, action: "feed.ingest", target: "\(feed.key)#\(i.number)",
+                                  detail: "\(i.status): \(i.changed) giá trị, \(i.answers_changed) câu trả lời")
+        return outcome
+    }
+
     /// The body is the file (CSV, XLSX or JSON), `?name=` its file name. 201 with the ingestion;
     /// 200 when the same bytes came before (nothing changed); 422 naming each problem.
     @Sendable func upload(req: Request) async throws -> Response {
@@ -111,12 +122,7 @@ struct FeedController: RouteCollection {
             throw DomainError.invalid("Thiếu nội dung tệp: cần dòng tiêu đề (unit, period, \(feed.fields.map(\.key).joined(separator: ", "))) và ít nhất một dòng.")
         }
         let name = ((try? req.query.get(String.self, at: "name")) ?? "").trimmingCharacters(in: .whitespaces)
-        let outcome = try await FeedIngestion.ingest(
-            feed, bytes: [UInt8](body.readableBytesView),
-            arrival: .init(fileName: name.isEmpty ? "\(feed.key).csv" : String(name.prefix(200)), source: "upload", by: user.username),
-            in: req.context, files: try req.application.feedFiles, reading: req.application.spreadsheetWork)
-        try await AuditLog.record(req, actor: user, action: "feed.ingest", target: "\(feed.key)#\(outcome.ingestion.number)",
-                                  detail: "\(outcome.ingestion.status): \(outcome.ingestion.changed) giá trị, \(outcome.ingestion.answers_changed) câu trả lời")
+        let outcome = try await Self.ingest(req, feed, bytes: [UInt8](body.readableBytesView), fileName: name.isEmpty ? "\(feed.key).csv" : name, by: user)
         if outcome.refused { throw DomainError.invalid(([outcome.summary] + outcome.problems).joined(separator: "\n")) }
         let response = try await IngestionJSON(outcome.ingestion).encodeResponse(status: outcome.repeated ? .ok : .created, for: req)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
@@ -148,7 +154,6 @@ struct FeedController: RouteCollection {
             var source: String
             var fields: [Field]
             var ingestions: [Row]
-            var hasIngestions: Bool
         }
 
         struct Field: Encodable { var key: String; var name: String; var measure: String }
@@ -182,18 +187,17 @@ struct FeedController: RouteCollection {
                 return FeedsPage.Row(number: i.number, at: DateText.dateTime(i.received_at), file: i.file_name, by: i.received_by,
                                      status: status.0, statusClass: status.1, rows: NumberText.grouped(i.row_count),
                                      changed: NumberText.grouped(i.changed), answers: NumberText.grouped(i.answers_changed),
-                                     problems: i.problems.isEmpty ? [] : i.problems.components(separatedBy: "\n"), refused: i.status == "refused")
+                                     problems: i.problemList, refused: i.status == FeedStore.Status.refused.rawValue)
             }
             let source: String = switch feed.source {
             case .upload: "Quản trị viên tải tệp lên (CSV, XLSX hoặc JSON)"
             case .pull(let pull): "Lấy tự động từ \(pull.url) mỗi \(pull.everyMinutes) phút"
             }
             let fields = feed.fields.map { f in
-                let range = [f.min.map { "từ \($0.vietnamese)" }, f.max.map { "đến \($0.vietnamese)" }].compactMap { $0 }.joined(separator: " ")
-                return FeedsPage.Field(key: f.key, name: f.name, measure: [f.unit, range.isEmpty ? nil : range].compactMap { $0 }.joined(separator: ", "))
+                FeedsPage.Field(key: f.key, name: f.name, measure: [f.unit, f.rangeText.isEmpty ? nil : f.rangeText].compactMap { $0 }.joined(separator: ", "))
             }
             items.append(FeedsPage.Item(key: feed.key, name: feed.name, publisher: feed.publisher, legalBasis: feed.legalBasis, provenance: feed.provenance,
-                                        granularity: feed.granularity.label, source: source, fields: fields, ingestions: rows, hasIngestions: !rows.isEmpty))
+                                        granularity: feed.granularity.label, source: source, fields: fields, ingestions: rows))
         }
         let user = try req.context.signedIn()
         let page = FeedsPage(layout: Layout(req, title: "Nguồn dữ liệu"), canUpload: user.role == .administrator, result: result, feeds: items)
@@ -225,15 +229,10 @@ struct FeedController: RouteCollection {
         }
         let outcome: FeedIngestion.Outcome
         do {
-            outcome = try await FeedIngestion.ingest(
-                feed, bytes: [UInt8](file.data.readableBytesView),
-                arrival: .init(fileName: String(file.filename.prefix(200)), source: "upload", by: user.username),
-                in: req.context, files: try req.application.feedFiles, reading: req.application.spreadsheetWork)
+            outcome = try await Self.ingest(req, feed, bytes: [UInt8](file.data.readableBytesView), fileName: file.filename, by: user)
         } catch let error as DomainError {
             return try await renderPage(req, result: .init(feed: feed.name, ok: false, summary: error.reason, problems: []), status: error.status)
         }
-        try await AuditLog.record(req, actor: user, action: "feed.ingest", target: "\(feed.key)#\(outcome.ingestion.number)",
-                                  detail: "\(outcome.ingestion.status): \(outcome.ingestion.changed) giá trị, \(outcome.ingestion.answers_changed) câu trả lời")
         return req.redirect(to: "/feeds?feed=\(feed.key)&ingestion=\(outcome.ingestion.number)#ket-qua")
     }
 }

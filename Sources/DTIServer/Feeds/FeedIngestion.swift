@@ -19,7 +19,7 @@ enum FeedIngestion {
         var repeated: Bool
 
         var refused: Bool { ingestion.status == FeedStore.Status.refused.rawValue }
-        var problems: [String] { ingestion.problems.isEmpty ? [] : ingestion.problems.components(separatedBy: "\n") }
+        var problems: [String] { ingestion.problemList }
 
         /// The sentence that says what became of the file, as the page and the API's 422 say it.
         var summary: String {
@@ -58,32 +58,27 @@ enum FeedIngestion {
         }
         let stored = try keep(bytes, in: files)
         // Read (off the event loop when a request brought it), then matched to units.
-        let read = try await read(bytes, format: format, fileName: arrival.fileName, feed: feed, work: work)
-        var problems = read.problems
-        let data: FeedData? = read.data
+        let (data, readProblems) = try await read(bytes, format: format, fileName: arrival.fileName, feed: feed, work: work)
         let units = try await store.units()
-        let (matched, unknown) = match(read.data.rows, units: units, by: feed.identification)
+        let (matched, unknown) = match(data.rows, units: units, by: feed.identification)
         // Every problem in the file's order: the reader's and the units' together, by where they are.
-        problems = (problems + unknown).sorted { Self.order($0.location).lexicographicallyPrecedes(Self.order($1.location)) }
+        let problems = (readProblems + unknown).sorted { Self.order($0.location).lexicographicallyPrecedes(Self.order($1.location)) }
         let file = arrival.fileName
         if !problems.isEmpty {
             let text = problems.map(\.description).joined(separator: "\n")
             let refused = try await store.insert(feed: feed.key, sha256: sha, bytes: bytes.count, fileName: file, format: format.rawValue,
                                                  source: arrival.source, by: arrival.by, at: now, status: .refused, problems: text,
-                                                 storedName: stored, rows: data?.rows.count ?? 0, values: data?.valueCount ?? 0)
+                                                 storedName: stored, rows: data.rows.count, values: data.valueCount)
             return Outcome(ingestion: refused, repeated: false)
         }
-        let rows = matched
-        let count = (rows: data!.rows.count, values: data!.valueCount)
         let outcome = try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
             let store = try FeedStore(tx)
             let ingestion = try await store.insert(feed: feed.key, sha256: sha, bytes: bytes.count, fileName: file, format: format.rawValue,
                                                    source: arrival.source, by: arrival.by, at: now, status: .accepted, problems: "",
-                                                   storedName: stored, rows: count.rows, values: count.values)
-            let changedUnits = try await writeValues(feed, rows, ingestion: ingestion.id, store: store)
-            let answers = try await writeAnswers(feed, units: changedUnits, allUnits: units, ingestion: ingestion, at: now, store: store, on: tx)
-            try await store.finish(ingestion.id, changed: changedUnits.values, answersChanged: answers)
-            return try await store.ingestion(ingestion.id)!
+                                                   storedName: stored, rows: data.rows.count, values: data.valueCount)
+            let changed = try await writeValues(feed, matched, ingestion: ingestion.id, store: store)
+            let answers = try await writeAnswers(feed, units: changed.units, allUnits: units, ingestion: ingestion, at: now, store: store, on: tx)
+            return try await store.finish(ingestion.id, changed: changed.values, answersChanged: answers)
         }
         return Outcome(ingestion: outcome, repeated: false)
     }
@@ -104,8 +99,7 @@ enum FeedIngestion {
                      work: SpreadsheetWork?) async throws -> (data: FeedData, problems: [TableProblem]) {
         guard let work else { return FeedDataReader.readCollecting(bytes, format: format, file: fileName, feed: feed) }
         return try await work.read(Data(bytes)) { data, limits in
-            let (read, problems) = FeedDataReader.readCollecting([UInt8](data), format: format, file: fileName, feed: feed, limits: limits)
-            return (read, problems)
+            FeedDataReader.readCollecting([UInt8](data), format: format, file: fileName, feed: feed, limits: limits)
         }
     }
 
@@ -167,21 +161,21 @@ enum FeedIngestion {
 
     /// For every open period whose framework binds `feed`, the bound criteria of the units whose
     /// values changed, written from all their current values; the number of answers changed.
-    static func writeAnswers(_ feed: Feed, units changed: (units: Set<UUID>, values: Int), allUnits: [FeedStore.UnitRow],
+    static func writeAnswers(_ feed: Feed, units changed: Set<UUID>, allUnits: [FeedStore.UnitRow],
                              ingestion: FeedStore.Ingestion, at now: Date, store: FeedStore, on db: any Database) async throws -> Int {
-        guard !changed.units.isEmpty else { return 0 }
+        guard !changed.isEmpty else { return 0 }
         let unitsByID = Dictionary(uniqueKeysWithValues: allUnits.map { ($0.id, $0) })
         var written = 0
         for level in try await store.openLevels() {
             guard let version = try await FrameworkVersion.find(level.framework_version_id, on: db) else { continue }
             let compiled = try FrameworkCatalog.compiled(version)
-            let bound = compiled.leaves.indices.compactMap { leaf -> (leaf: Int, node: FrameworkNode, binding: FeedBinding)? in
-                let node = compiled.nodes[compiled.leaves[leaf]]
+            let bound = compiled.leaves.compactMap { position -> (node: FrameworkNode, binding: FeedBinding)? in
+                let node = compiled.nodes[position]
                 guard let binding = node.feed, binding.feed == feed.key, feed.field(binding.field) != nil else { return nil }
-                return (leaf, node, binding)
+                return (node, binding)
             }
             guard !bound.isEmpty else { continue }
-            let candidates = changed.units.filter { unitsByID[$0]?.level == level.level }
+            let candidates = changed.filter { unitsByID[$0]?.level == level.level }
             guard !candidates.isEmpty else { continue }
             let participants = try await store.participants(period: level.period_id, units: Array(candidates))
             guard !participants.isEmpty else { continue }
@@ -205,14 +199,14 @@ enum FeedIngestion {
             }
             for p in participants {
                 guard let submission = submissions[p.unit_id], let unit = unitsByID[p.unit_id], let unitMonths = months[p.unit_id] else { continue }
-                let tags = Set(unit.tags.split(whereSeparator: { $0 == ";" || $0 == "," || $0 == " " }).map(String.init))
-                for (_, node, binding) in bound {
+                let tags = Set(UnitModel.tagList(unit.tags))
+                for (node, binding) in bound {
                     guard node.applicability.applies(toUnitTagged: tags),
                           let fieldMonths = unitMonths[binding.field],
                           let (value, month) = binding.value(of: fieldMonths, year: compiled.framework.year) else { continue }
                     // A value the criterion's rule cannot take refuses the whole ingestion, named: never skipped in silence.
                     let typed: TypedAnswer
-                    switch AnswerParser.parseTyped(node.rule!, value: value.vietnamese, b: "") {
+                    switch FeedBinding.answer(value, rule: node.rule!) {
                     case .success(let t): typed = t
                     case .failure(let problem):
                         throw DomainError.invalid("Đơn vị \(unit.name), tiêu chí \(node.code) (trường \(binding.field), giá trị \(value.vietnamese)): \(problem.message); không số liệu nào được ghi.")

@@ -65,6 +65,9 @@ struct FeedStore {
         var value_count: Int
         var changed: Int
         var answers_changed: Int
+
+        /// The problems of a refused file, one a line (the "unchanged" note for the same bytes again).
+        var problemList: [String] { problems.isEmpty ? [] : problems.components(separatedBy: "\n") }
     }
 
     enum Status: String { case accepted, refused, unchanged }
@@ -74,22 +77,21 @@ struct FeedStore {
     /// A new ingestion numbered after the feed's last (inside the caller's transaction).
     func insert(feed: String, sha256: String, bytes: Int, fileName: String, format: String, source: String, by: String, at: Date,
                 status: Status, problems: String, storedName: String?, rows: Int, values: Int) async throws -> Ingestion {
-        let id = UUID()
         try await sql.raw("""
             INSERT INTO feed_ingestions (\(unsafeRaw: Self.ingestionColumns))
-            SELECT \(bind: id), \(bind: feed), COALESCE(MAX(number), 0) + 1, \(bind: sha256), \(bind: bytes), \(bind: fileName), \(bind: format),
+            SELECT \(bind: UUID()), \(bind: feed), COALESCE(MAX(number), 0) + 1, \(bind: sha256), \(bind: bytes), \(bind: fileName), \(bind: format),
                    \(bind: source), \(bind: by), \(bind: at), \(bind: status.rawValue), \(bind: problems), \(bind: storedName), \(bind: rows), \(bind: values), 0, 0
             FROM feed_ingestions WHERE feed_key = \(bind: feed)
-            """).run()
-        return try await ingestion(id)!
+            RETURNING \(unsafeRaw: Self.ingestionColumns)
+            """).first(decoding: Ingestion.self)!
     }
 
-    func finish(_ id: UUID, changed: Int, answersChanged: Int) async throws {
-        try await sql.raw("UPDATE feed_ingestions SET changed = \(bind: changed), answers_changed = \(bind: answersChanged) WHERE id = \(bind: id)").run()
-    }
-
-    func ingestion(_ id: UUID) async throws -> Ingestion? {
-        try await sql.raw("SELECT \(unsafeRaw: Self.ingestionColumns) FROM feed_ingestions WHERE id = \(bind: id)").first(decoding: Ingestion.self)
+    /// The ingestion with what it changed, as it now stands.
+    func finish(_ id: UUID, changed: Int, answersChanged: Int) async throws -> Ingestion {
+        try await sql.raw("""
+            UPDATE feed_ingestions SET changed = \(bind: changed), answers_changed = \(bind: answersChanged) WHERE id = \(bind: id)
+            RETURNING \(unsafeRaw: Self.ingestionColumns)
+            """).first(decoding: Ingestion.self)!
     }
 
     func ingestion(feed: String, number: Int) async throws -> Ingestion? {
@@ -126,10 +128,10 @@ struct FeedStore {
     func current(feed: String, units: [UUID], months: [String]?) async throws -> [Value] {
         var out: [Value] = []
         for chunk in units.chunked(400) {
-            let monthCondition: SQLQueryString = months.map { "AND month IN (\(SQLBindings($0)))" } ?? ""
+            let monthCondition: SQLQueryString = months.map { "AND month IN \(SQLBind.group($0))" } ?? ""
             out += try await sql.raw("""
                 SELECT id, unit_id, month, field, value, ingestion_id FROM feed_values
-                WHERE feed_key = \(bind: feed) AND superseded_by IS NULL AND unit_id IN (\(SQLBindings(chunk))) \(monthCondition)
+                WHERE feed_key = \(bind: feed) AND superseded_by IS NULL AND unit_id IN \(SQLBind.group(Array(chunk))) \(monthCondition)
                 """).all(decoding: Value.self)
         }
         return out
@@ -138,7 +140,7 @@ struct FeedStore {
     /// New values of one ingestion; the ones they correct are marked superseded by it first.
     func write(feed: String, ingestion: UUID, superseding old: [UUID], values: [(unit: UUID, month: String, field: String, value: String)]) async throws {
         for chunk in old.chunked(400) {
-            try await sql.raw("UPDATE feed_values SET superseded_by = \(bind: ingestion) WHERE id IN (\(SQLBindings(chunk)))").run()
+            try await sql.raw("UPDATE feed_values SET superseded_by = \(bind: ingestion) WHERE id IN \(SQLBind.group(Array(chunk)))").run()
         }
         for chunk in values.chunked(150) {
             var rows: [SQLQueryString] = []
@@ -177,7 +179,7 @@ struct FeedStore {
             out += try await sql.raw("""
                 SELECT pu.unit_id, s.id AS submission_id FROM period_units pu
                 LEFT JOIN submissions s ON s.period_id = pu.period_id AND s.unit_id = pu.unit_id
-                WHERE pu.period_id = \(bind: period) AND pu.unit_id IN (\(SQLBindings(chunk)))
+                WHERE pu.period_id = \(bind: period) AND pu.unit_id IN \(SQLBind.group(Array(chunk)))
                 """).all(decoding: Participant.self)
         }
         return out
@@ -190,22 +192,10 @@ struct FeedStore {
         for chunk in submissions.chunked(400) {
             out += try await sql.raw("""
                 SELECT submission_id, criterion, version, value, explanation FROM answers
-                WHERE submission_id IN (\(SQLBindings(chunk))) AND criterion IN (\(SQLBindings(criteria)))
+                WHERE submission_id IN \(SQLBind.group(Array(chunk))) AND criterion IN \(SQLBind.group(criteria))
                 """).all(decoding: AnswerState.self)
         }
         return out
-    }
-}
-
-/// `?, ?, ?` for a list of values.
-private struct SQLBindings: SQLExpression {
-    let values: [any Encodable & Sendable]
-    init<C: Collection>(_ values: C) where C.Element: Encodable & Sendable { self.values = values.map { $0 } }
-    func serialize(to serializer: inout SQLSerializer) {
-        for (i, v) in values.enumerated() {
-            if i > 0 { serializer.write(", ") }
-            serializer.write(bind: v)
-        }
     }
 }
 

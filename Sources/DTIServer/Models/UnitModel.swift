@@ -38,7 +38,10 @@ final class UnitModel: Model, @unchecked Sendable {
         self.$parent.id = parentID
     }
 
-    var tagList: [String] { tags.split(separator: ";").map(String.init) }
+    var tagList: [String] { Self.tagList(tags) }
+
+    /// The tags as stored (";" between them), as a list: the one reading of the column.
+    static func tagList(_ stored: String) -> [String] { stored.split(separator: ";").map(String.init) }
 
     /// The unit as DTICore scores it: its code, name, group and tags.
     var assessed: AssessedUnit { AssessedUnit(id: code, name: name, group: groupName, tags: Set(tagList)) }
