@@ -159,6 +159,8 @@ struct AuthorizationMatrixTests {
         .init(method: .POST, path: "/api/v1/feeds/:key/data", access: .admin),
         .init(method: .GET, path: "/feeds", access: .reviewers),
         .init(method: .POST, path: "/admin/feeds/:key/data", access: .admin),
+        .init(method: .POST, path: "/api/v1/feeds/:key/pull", access: .admin),
+        .init(method: .POST, path: "/admin/feeds/:key/pull", access: .admin),
         .init(method: .GET, path: "/periods/:id/board", access: .reviewers),
         .init(method: .GET, path: "/periods/:id/board.xlsx", access: .reviewers),
         .init(method: .GET, path: "/api/v1/periods/:id/board", access: .reviewers),

@@ -16,6 +16,8 @@ struct FeedController: RouteCollection {
         let admin = routes.grouped(RoleGuard(.administrator))
         admin.on(.POST, "api", "v1", "feeds", ":key", "data", body: .collect(maxSize: "16mb"), use: upload)
         admin.on(.POST, "admin", "feeds", ":key", "data", body: .collect(maxSize: "16mb"), use: uploadForm)
+        admin.post("api", "v1", "feeds", ":key", "pull", use: pullNow)
+        admin.post("admin", "feeds", ":key", "pull", use: pullForm)
     }
 
     struct FieldJSON: Content {
@@ -40,6 +42,7 @@ struct FeedController: RouteCollection {
         var source: String
         var url: String?
         var everyMinutes: Int?
+        var timeoutSeconds: Int?
         var fields: [FieldJSON]?
 
         init(_ feed: Feed, fields withFields: Bool) {
@@ -48,7 +51,7 @@ struct FeedController: RouteCollection {
             units = feed.identification.rawValue
             switch feed.source {
             case .upload: source = "upload"
-            case .pull(let pull): source = "pull"; url = pull.url; everyMinutes = pull.everyMinutes
+            case .pull(let pull): source = "pull"; url = pull.url; everyMinutes = pull.everyMinutes; timeoutSeconds = pull.timeoutSeconds
             }
             fields = withFields ? feed.fields.map {
                 FieldJSON(key: $0.key, name: $0.name, type: $0.kind.rawValue, unit: $0.unit, min: $0.min?.doubleValue, max: $0.max?.doubleValue)
@@ -129,6 +132,39 @@ struct FeedController: RouteCollection {
         return response
     }
 
+    /// The administrator's "pull now": 201 with the ingestion when the source's data was taken, 200 when it
+    /// was the same as before, 422 naming each problem of a body that does not read, 502 with the failed
+    /// ingestion when the source gave nothing (timeout, error status, no connection); 409 for an uploaded feed.
+    @Sendable func pullNow(req: Request) async throws -> Response {
+        let feed = try Self.feed(req)
+        let outcome = try await Self.pull(req, feed, by: try req.context.signedIn())
+        if outcome.refused { throw DomainError.invalid(([outcome.summary] + outcome.problems).joined(separator: "\n")) }
+        let status: HTTPStatus = outcome.failed ? .badGateway : outcome.repeated ? .ok : .created
+        let response = try await IngestionJSON(outcome.ingestion).encodeResponse(status: status, for: req)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    /// The page's "Lấy ngay": pulled, then the page again by a redirect with what became of it.
+    @Sendable func pullForm(req: Request) async throws -> Response {
+        let feed = try Self.feed(req)
+        let outcome: FeedIngestion.Outcome
+        do {
+            outcome = try await Self.pull(req, feed, by: try req.context.signedIn())
+        } catch let error as DomainError {
+            return try await renderPage(req, result: .init(feed: feed.name, ok: false, summary: error.reason, problems: []), status: error.status)
+        }
+        return req.redirect(to: "/feeds?feed=\(feed.key)&ingestion=\(outcome.ingestion.number)#ket-qua")
+    }
+
+    static func pull(_ req: Request, _ feed: Feed, by user: UserAccount) async throws -> FeedIngestion.Outcome {
+        let outcome = try await FeedPull.run(feed, by: user.username, app: req.application, in: req.context)
+        let i = outcome.ingestion
+        try await AuditLog.record(req, actor: user, action: "feed.pull", target: "\(feed.key)#\(i.number)",
+                                  detail: "\(i.status): \(i.changed) giá trị, \(i.answers_changed) câu trả lời")
+        return outcome
+    }
+
     // MARK: The page
 
     struct FeedsPage: Encodable {
@@ -152,8 +188,21 @@ struct FeedController: RouteCollection {
             var provenance: String?
             var granularity: String
             var source: String
+            /// The schedule of a pulled feed: when it last tried, what happened, when it tries next.
+            var pull: Pull?
+            /// The data in use: the last accepted ingestion.
+            var lastGood: String?
             var fields: [Field]
             var ingestions: [Row]
+        }
+
+        struct Pull: Encodable {
+            var url: String
+            var every: String
+            var lastAttempt: String?
+            var next: String
+            /// The last attempt's error, when it failed or was refused.
+            var lastError: String?
         }
 
         struct Field: Encodable { var key: String; var name: String; var measure: String }
@@ -182,22 +231,38 @@ struct FeedController: RouteCollection {
                 let status: (String, String) = switch i.status {
                 case "accepted": ("Đã nhận", "ok")
                 case "unchanged": ("Trùng lần trước, không đổi", "muted")
+                case "failed": ("Lỗi nguồn, không đổi", "need")
                 default: ("Bị từ chối", "need")
                 }
                 return FeedsPage.Row(number: i.number, at: DateText.dateTime(i.received_at), file: i.file_name, by: i.received_by,
                                      status: status.0, statusClass: status.1, rows: NumberText.grouped(i.row_count),
                                      changed: NumberText.grouped(i.changed), answers: NumberText.grouped(i.answers_changed),
-                                     problems: i.problemList, refused: i.status == FeedStore.Status.refused.rawValue)
+                                     problems: i.problemList, refused: i.status == FeedStore.Status.refused.rawValue || i.status == FeedStore.Status.failed.rawValue)
             }
-            let source: String = switch feed.source {
-            case .upload: "Quản trị viên tải tệp lên (CSV, XLSX hoặc JSON)"
-            case .pull(let pull): "Lấy tự động từ \(pull.url) mỗi \(pull.everyMinutes) phút"
+            var pullItem: FeedsPage.Pull?
+            let source: String
+            switch feed.source {
+            case .upload: source = "Quản trị viên tải tệp lên (CSV, XLSX hoặc JSON)"
+            case .pull(let pull):
+                source = "Lấy tự động (\(pull.format.rawValue.uppercased())) theo lịch"
+                let last = try await store.lastPull(feed: feed.key)
+                let next = last.map { $0.received_at.addingTimeInterval(Double(pull.everyMinutes) * 60) }
+                let lastError = last.flatMap { $0.status == FeedStore.Status.failed.rawValue || $0.status == FeedStore.Status.refused.rawValue
+                    ? "Lần \($0.number): " + $0.problemList.prefix(3).joined(separator: " ") : nil }
+                pullItem = .init(url: pull.url, every: "mỗi \(pull.everyMinutes) phút, chờ tối đa \(pull.timeoutSeconds) giây",
+                                 lastAttempt: last.map { DateText.dateTime($0.received_at) },
+                                 next: next.map { $0 <= req.context.now ? "ngay khi máy chủ đến lượt (trong vòng 30 giây)" : DateText.dateTime($0) } ?? "ngay khi máy chủ chạy",
+                                 lastError: lastError)
+            }
+            let lastGood = try await store.lastAccepted(feed: feed.key).map {
+                "Lần nhận số \($0.number), lúc \(DateText.dateTime($0.received_at)) (\($0.file_name))"
             }
             let fields = feed.fields.map { f in
                 FeedsPage.Field(key: f.key, name: f.name, measure: [f.unit, f.rangeText.isEmpty ? nil : f.rangeText].compactMap { $0 }.joined(separator: ", "))
             }
             items.append(FeedsPage.Item(key: feed.key, name: feed.name, publisher: feed.publisher, legalBasis: feed.legalBasis, provenance: feed.provenance,
-                                        granularity: feed.granularity.label, source: source, fields: fields, ingestions: rows))
+                                        granularity: feed.granularity.label, source: source, pull: pullItem, lastGood: lastGood,
+                                        fields: fields, ingestions: rows))
         }
         let user = try req.context.signedIn()
         let page = FeedsPage(layout: Layout(req, title: "Nguồn dữ liệu"), canUpload: user.role == .administrator, result: result, feeds: items)

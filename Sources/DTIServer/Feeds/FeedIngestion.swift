@@ -19,11 +19,16 @@ enum FeedIngestion {
         var repeated: Bool
 
         var refused: Bool { ingestion.status == FeedStore.Status.refused.rawValue }
+        /// A pulled source gave nothing.
+        var failed: Bool { ingestion.status == FeedStore.Status.failed.rawValue }
         var problems: [String] { ingestion.problemList }
 
         /// The sentence that says what became of the file, as the page and the API's 422 say it.
         var summary: String {
             let i = ingestion
+            if failed {
+                return "Không lấy được số liệu từ nguồn (lần nhận số \(i.number)); không có gì thay đổi, các tiêu chí giữ số liệu của lần nhận tốt gần nhất."
+            }
             if refused {
                 return "Tệp \(i.file_name) bị từ chối (lần nhận số \(i.number)); không số liệu nào được ghi. \(problems.count) lỗi:"
             }
@@ -50,10 +55,9 @@ enum FeedIngestion {
         let format = FeedDataReader.format(fileName: arrival.fileName, bytes: bytes)
         let now = ctx.now
         if let earlier = try await store.accepted(feed: feed.key, sha256: sha) {
-            let repeated = try await store.insert(feed: feed.key, sha256: sha, bytes: bytes.count, fileName: arrival.fileName, format: format.rawValue,
-                                                  source: arrival.source, by: arrival.by, at: now, status: .unchanged,
-                                                  problems: "Trùng nội dung với lần nhận số \(earlier.number); không có gì thay đổi.",
-                                                  storedName: earlier.stored_name, rows: earlier.row_count, values: earlier.value_count)
+            let repeated = try await record(feed, status: .unchanged, arrival: arrival, sha256: sha, bytes: bytes.count, format: format.rawValue,
+                                            problems: "Trùng nội dung với lần nhận số \(earlier.number); không có gì thay đổi.",
+                                            storedName: earlier.stored_name, rows: earlier.row_count, values: earlier.value_count, in: ctx)
             return Outcome(ingestion: repeated, repeated: true)
         }
         let stored = try keep(bytes, in: files)
@@ -66,13 +70,13 @@ enum FeedIngestion {
         let file = arrival.fileName
         if !problems.isEmpty {
             let text = problems.map(\.description).joined(separator: "\n")
-            let refused = try await store.insert(feed: feed.key, sha256: sha, bytes: bytes.count, fileName: file, format: format.rawValue,
-                                                 source: arrival.source, by: arrival.by, at: now, status: .refused, problems: text,
-                                                 storedName: stored, rows: data.rows.count, values: data.valueCount)
+            let refused = try await record(feed, status: .refused, arrival: arrival, sha256: sha, bytes: bytes.count, format: format.rawValue,
+                                           problems: text, storedName: stored, rows: data.rows.count, values: data.valueCount, in: ctx)
             return Outcome(ingestion: refused, repeated: false)
         }
         let outcome = try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
             let store = try FeedStore(tx)
+            try await store.lock(feed: feed.key)
             let ingestion = try await store.insert(feed: feed.key, sha256: sha, bytes: bytes.count, fileName: file, format: format.rawValue,
                                                    source: arrival.source, by: arrival.by, at: now, status: .accepted, problems: "",
                                                    storedName: stored, rows: data.rows.count, values: data.valueCount)
@@ -81,6 +85,21 @@ enum FeedIngestion {
             return try await store.finish(ingestion.id, changed: changed.values, answersChanged: answers)
         }
         return Outcome(ingestion: outcome, repeated: false)
+    }
+
+    /// An ingestion that writes no value (the same bytes again, a refused file, a source that failed),
+    /// numbered after the feed's last in a transaction of its own.
+    static func record(_ feed: Feed, status: FeedStore.Status, arrival: Arrival, sha256: String = "", bytes: Int = 0, format: String = "",
+                       problems: String, storedName: String? = nil, rows: Int = 0, values: Int = 0,
+                       in ctx: ServiceContext) async throws -> FeedStore.Ingestion {
+        let now = ctx.now
+        return try await ctx.db.retryingTransaction { tx in
+            let store = try FeedStore(tx)
+            try await store.lock(feed: feed.key)
+            return try await store.insert(feed: feed.key, sha256: sha256, bytes: bytes, fileName: arrival.fileName, format: format,
+                                          source: arrival.source, by: arrival.by, at: now, status: status, problems: problems,
+                                          storedName: storedName, rows: rows, values: values)
+        }
     }
 
     /// The bytes kept in the file store, under a name of their own.

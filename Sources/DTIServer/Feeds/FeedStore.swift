@@ -70,11 +70,20 @@ struct FeedStore {
         var problemList: [String] { problems.isEmpty ? [] : problems.components(separatedBy: "\n") }
     }
 
-    enum Status: String { case accepted, refused, unchanged }
+    /// `failed`: a pulled source gave nothing (timeout, error status, no connection); `problems` says why.
+    enum Status: String { case accepted, refused, unchanged, failed }
 
     static let ingestionColumns = "id, feed_key, number, sha256, byte_count, file_name, format, source, received_by, received_at, status, problems, stored_name, row_count, value_count, changed, answers_changed"
 
-    /// A new ingestion numbered after the feed's last (inside the caller's transaction).
+    /// Holds the feed's numbering until the caller's transaction ends: on PostgreSQL an advisory lock,
+    /// so two ingestions at once (a pull and an upload, two processes) cannot take the same number;
+    /// SQLite's one writer already serialises them.
+    func lock(feed: String) async throws {
+        guard sql.dialect.name == "postgresql" else { return }
+        try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "feed_ingestions:" + feed)))").run()
+    }
+
+    /// A new ingestion numbered after the feed's last (inside the caller's transaction, after `lock`).
     func insert(feed: String, sha256: String, bytes: Int, fileName: String, format: String, source: String, by: String, at: Date,
                 status: Status, problems: String, storedName: String?, rows: Int, values: Int) async throws -> Ingestion {
         try await sql.raw("""
@@ -103,6 +112,20 @@ struct FeedStore {
         try await sql.raw("""
             SELECT \(unsafeRaw: Self.ingestionColumns) FROM feed_ingestions WHERE feed_key = \(bind: feed) ORDER BY number DESC LIMIT \(bind: limit)
             """).all(decoding: Ingestion.self)
+    }
+
+    /// The feed's last pull, whatever became of it (the schedule counts from it).
+    func lastPull(feed: String) async throws -> Ingestion? {
+        try await sql.raw("""
+            SELECT \(unsafeRaw: Self.ingestionColumns) FROM feed_ingestions WHERE feed_key = \(bind: feed) AND source = 'pull' ORDER BY number DESC LIMIT 1
+            """).first(decoding: Ingestion.self)
+    }
+
+    /// The feed's last accepted ingestion: the data in use.
+    func lastAccepted(feed: String) async throws -> Ingestion? {
+        try await sql.raw("""
+            SELECT \(unsafeRaw: Self.ingestionColumns) FROM feed_ingestions WHERE feed_key = \(bind: feed) AND status = 'accepted' ORDER BY number DESC LIMIT 1
+            """).first(decoding: Ingestion.self)
     }
 
     /// The accepted ingestion that brought exactly these bytes, if one did.

@@ -39,6 +39,12 @@ enum DateText {
         return String(format: "%02d/%02d/%04d %02d:%02d", c.day!, c.month!, c.year!, c.hour!, c.minute!)
     }
 
+    /// A moment in Việt Nam time for a file name: "20261123-1405".
+    static func compactStamp(_ date: Date) -> String {
+        let c = vietnam.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d%02d%02d-%02d%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+    }
+
     /// ISO date `days` after `iso`.
     static func adding(days: Int, to iso: String) -> String {
         guard let c = parseISO(iso), let date = c.calendar?.date(from: c) else { return iso }

@@ -40,6 +40,15 @@ struct ServiceContext: Sendable {
     }
 }
 
+extension ServiceContext {
+    /// The context of work no request brought (the demo's loading, a scheduled pull): nobody signed in,
+    /// `address` says what did it, and the process's caches are kept up to date as a request's would be.
+    static func background(_ app: Application, address: String) -> ServiceContext {
+        ServiceContext(actor: nil, db: app.db, clock: app.clock, address: address, hashPassword: { _ in "" },
+                       periods: app.periodCache, keptAnswers: app.keptAnswers, publishedPages: app.publishedBytes)
+    }
+}
+
 extension Request {
     /// This request's service context.
     var context: ServiceContext {

@@ -179,6 +179,8 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
                                                           username: settings.smtpUser, password: settings.smtpPassword)))
     }
     if app.environment != .testing { app.lifecycle.use(DeadlineReminderWorker()) }
+    // Feeds pulled from their sources on their schedules (tests call FeedPull.sweep themselves).
+    if app.environment != .testing { app.lifecycle.use(FeedPullWorker()) }
     if app.environment != .testing {
         app.lifecycle.use(SessionSweepWorker(idle: Double(settings.sessionIdleMinutes) * 60, absolute: Double(settings.sessionMaxHours) * 3600))
     }
