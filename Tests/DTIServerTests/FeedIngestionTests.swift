@@ -116,6 +116,33 @@ struct FeedIngestionTests {
         }
     }
 
+    @Test("an automated criterion that falls by more than the feed's alert_drop tells the unit and the administrators; a small fall does not")
+    func dropAlert() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            // A small correction (one month of eleven down by 1 point): no message.
+            let small = "unit,period,cong_khai\n24133,2026-05,\(String(format: "%.2f", try Self.demoMonths("24133", "cong_khai")[4] - 1))\n"
+            #expect(try await admin.send(.POST, "/api/v1/feeds/dvc-766/data?name=nho.csv", body: small, contentType: HTTPMediaType(type: "text", subType: "csv")).status == .created)
+            #expect(try await OutboxMessage.query(on: app.db).filter(\.$kind ~~ "feed_drop").count() == 0)
+            let before = try #require(try await Self.answer(app, unit: "24133", criterion: "6.6"))
+            // Every month of "công khai" at 0: the mean falls from about 15 to 0, beyond the feed's 3.
+            let csv = "unit,period,cong_khai\n" + (1...11).map { "24133,2026-\($0 < 10 ? "0" : "")\($0),0" }.joined(separator: "\n") + "\n"
+            let sent = try await admin.send(.POST, "/api/v1/feeds/dvc-766/data?name=giam.csv", body: csv, contentType: HTTPMediaType(type: "text", subType: "csv"))
+            #expect(sent.status == .created, "\(sent.body)")
+            let messages = try await OutboxMessage.query(on: app.db).filter(\.$kind == "feed_drop:dvc-766:3:24133").all()
+            #expect(Set(messages.map(\.recipient)).isSuperset(of: ["daumoi.xa", "lanhdao.xa", "quantri"]), "\(messages.map(\.recipient))")
+            let message = try #require(messages.first)
+            #expect(message.subject == "Phường Buôn Ma Thuột: tiêu chí lấy tự động giảm quá 3", "\(message.subject)")
+            #expect(message.body.contains("- Tiêu chí 6.6 ") && message.body.contains("từ \(before.value) xuống 0 (số liệu đến tháng 11/2026)"), "\(message.body)")
+            #expect(message.link.hasSuffix("/units/24133"))
+            // The unit sees it among its notifications.
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.xa")
+            #expect(try await focal.send(.GET, "/notifications").body.contains("tiêu chí lấy tự động giảm quá 3"))
+        }
+    }
+
     @Test("who may send data and read ingestions: the administrator sends; reviewers read; the others are refused")
     func access() async throws {
         try await withDemoApp { app in

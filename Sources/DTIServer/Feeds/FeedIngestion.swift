@@ -185,6 +185,7 @@ enum FeedIngestion {
         guard !changed.isEmpty else { return 0 }
         let unitsByID = Dictionary(uniqueKeysWithValues: allUnits.map { ($0.id, $0) })
         var written = 0
+        var drops: [Drop] = []
         for level in try await store.openLevels() {
             guard let version = try await FrameworkVersion.find(level.framework_version_id, on: db) else { continue }
             let compiled = try FrameworkCatalog.compiled(version)
@@ -248,10 +249,42 @@ enum FeedIngestion {
                     // Inside the ingestion's transaction nobody else can have written the row since it was read.
                     guard row != nil else { throw DomainError.conflict("Tiêu chí \(node.code) vừa được ghi bởi người khác; hãy nhận lại tệp.") }
                     written += 1
+                    if let existing, let was = decimal(existing.value), let drop = feed.alertDrop, was - value > drop {
+                        drops.append(Drop(unit: unit, period: level.period_id, criterion: node.code, title: node.name, was: was, now: value, month: month))
+                    }
                 }
             }
         }
+        try await alert(feed, drops, ingestion: ingestion, on: db)
         return written
+    }
+
+    /// An automated criterion that fell by more than the feed's `alert_drop`.
+    struct Drop {
+        var unit: FeedStore.UnitRow
+        var period: UUID
+        var criterion: String
+        var title: String
+        var was: ScaledDecimal
+        var now: ScaledDecimal
+        var month: FeedMonth
+    }
+
+    /// The unit's focal points and leaders and the administrators told of each drop, in the ingestion's
+    /// transaction (the outbox): one message per unit, naming every criterion that fell.
+    static func alert(_ feed: Feed, _ drops: [Drop], ingestion: FeedStore.Ingestion, on db: any Database) async throws {
+        guard !drops.isEmpty, let limit = feed.alertDrop else { return }
+        let admins = try await UserAccount.query(on: db).filter(\.$roleName == Role.administrator.rawValue).filter(\.$active == true).all()
+        for (unitID, unitDrops) in Dictionary(grouping: drops, by: { $0.unit.id }).sorted(by: { $0.value[0].unit.code < $1.value[0].unit.code }) {
+            guard let unit = try await UnitModel.find(unitID, on: db) else { continue }
+            let people = try await Notifier.accounts(of: unit, role: .focalPoint, on: db) + Notifier.accounts(of: unit, role: .unitLeader, on: db)
+            let lines = unitDrops.map { "- Tiêu chí \($0.criterion) \($0.title): từ \($0.was.vietnamese) xuống \($0.now.vietnamese) (số liệu đến tháng \($0.month.label))" }
+            try await Notifier.notify(people + admins, kind: "feed_drop:\(feed.key):\(ingestion.number):\(unit.code)",
+                                      subject: "\(unit.name): tiêu chí lấy tự động giảm quá \(limit.vietnamese)",
+                                      body: "Số liệu từ \(feed.name) nhận lúc \(DateText.dateTime(ingestion.received_at)) (lần nhận số \(ingestion.number)) làm giảm:\n"
+                                        + lines.joined(separator: "\n") + "\nMức báo động của nguồn này là giảm quá \(limit.vietnamese).",
+                                      link: "/periods/\(unitDrops[0].period)/units/\(unit.code.urlPathEncoded)", on: db)
+        }
     }
 
     /// A stored value (written by `ScaledDecimal.description`).
