@@ -100,6 +100,8 @@ struct AuthorizationMatrixTests {
         .init(method: .GET, path: "/api/v1/periods/:id/units/:code/self-assessment", access: .assessmentReaders),
         .init(method: .GET, path: "/api/v1/periods/:id/units/:code/changes", access: .assessmentReaders),
         .init(method: .GET, path: "/periods/:id/units/:code/changes", access: .assessmentReaders),
+        .init(method: .GET, path: "/api/v1/periods/:id/units/:code/trend", access: .assessmentReaders),
+        .init(method: .GET, path: "/periods/:id/units/:code/trend", access: .assessmentReaders),
         .init(method: .GET, path: "/periods/:id/units/:code/workbook.xlsx", access: .assessmentReaders),
         .init(method: .GET, path: "/api/v1/periods/:id/units/:code/workbook", access: .assessmentReaders),
         .init(method: .POST, path: "/api/v1/periods/:id/units/:code/workbook", access: .focalPoint),

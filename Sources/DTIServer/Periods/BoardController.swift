@@ -95,6 +95,31 @@ struct BoardController: RouteCollection {
         var message: String?
         /// The filter shown, sent back with the marks: "every unit the filter shows" is decided on the server.
         var filter: Filter
+        /// The units whose monthly index rose and fell most over the last complete month (issue 33).
+        var movers: Movers?
+
+        struct Movers: Encodable {
+            var heading: String
+            var levels: [Level]
+            struct Level: Encodable { var label: String; var rising: [Mover]; var falling: [Mover] }
+            struct Mover: Encodable { var name: String; var href: String; var from: String; var to: String; var change: String }
+        }
+    }
+
+    /// The movers of the units this account sees on the board, by level; nil before February of the period's year.
+    static func movers(_ period: Period, board: SeasonBoard, on db: any Database, now: Date) async throws -> BoardPage.Movers? {
+        guard let moved = try await IndexTrendService.movers(period, on: db, now: now) else { return nil }
+        let visible = Set(board.rows.compactMap(\.unit.id))
+        let base = "/periods/\(period.id!)"
+        func shown(_ m: IndexTrendService.Mover) -> BoardPage.Movers.Mover {
+            .init(name: m.unit.name, href: "\(base)/units/\(m.unit.code.urlPathEncoded)/trend", from: m.from.vietnamese, to: m.to.vietnamese,
+                  change: (m.change > .zero ? "+" : "") + m.change.vietnamese)
+        }
+        let levels = moved.levels.compactMap { level -> BoardPage.Movers.Level? in
+            let rising = level.rising.filter { visible.contains($0.unit.id!) }, falling = level.falling.filter { visible.contains($0.unit.id!) }
+            return rising.isEmpty && falling.isEmpty ? nil : .init(label: Levels.label(level.level), rising: rising.map(shown), falling: falling.map(shown))
+        }
+        return .init(heading: "Tăng, giảm nhiều nhất tháng \(moved.month.label) (so với tháng \(moved.previous.label))", levels: levels)
     }
 
     @Sendable func page(req: Request) async throws -> View {
@@ -125,7 +150,7 @@ struct BoardController: RouteCollection {
                 + groups.map { LevelOption(value: $0, label: $0, selected: filter.group == $0) },
             statuses: [LevelOption(value: "", label: "Mọi trạng thái", selected: (filter.status ?? "").isEmpty)] + statuses,
             query: filter.q ?? "", exportHref: "\(base)/board.xlsx" + filter.query, message: message,
-            filter: filter)
+            filter: filter, movers: try await Self.movers(period, board: board, on: req.db, now: req.now))
         return try await req.view.render("board", page)
     }
 

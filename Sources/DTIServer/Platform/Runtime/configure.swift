@@ -65,6 +65,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     app.migrations.add(M021LogEveryAnswerChangeByTrigger())  // every answer change logged by the database: first answers and reviewers' scores too
     app.migrations.add(M022AddTrustedDevicesAndSessionEpoch()) // browsers an owner signed in from; the time sessions count from
     app.migrations.add(M023CreateFeeds()) // data feeds: ingestions kept whole, values superseded, never overwritten
+    app.migrations.add(M024CreateIndexMonths()) // each unit's index at the end of each month of a running period, kept
     try await app.autoMigrate()
     await startLock?.release()   // the next process starting on this database may go on
 
@@ -167,6 +168,7 @@ public func configure(_ app: Application, settings: ServerSettings) async throws
     try app.register(collection: BoardController())
     try app.register(collection: FeedController())
     try app.register(collection: SelfAssessmentController())
+    try app.register(collection: IndexTrendController())
     try app.register(collection: ReviewController())
     try app.register(collection: PublicationController())
     try app.register(collection: CorrectionController())
