@@ -931,10 +931,44 @@ class Journey:
         self.look(focal, "32-form-automatic")
         focal.context.close()
 
+    def trend(self):
+        """Issue 33: the commune's focal point opens "Chỉ số theo tháng" from its form and reads the chart and
+        the months; the administrator finds the units that rose and fell most on the season board and follows
+        one to its months."""
+        focal = self.person("daumoi.xa")
+        focal.goto(self.base + "/periods")
+        focal.get_by_role("link", name=re.compile("năm 2026")).first.click()
+        focal.get_by_role("link", name=re.compile("Phường Buôn Ma Thuột")).first.click()
+        focal.get_by_role("link", name="Chỉ số theo tháng").first.click()
+        expect(focal.locator("h1")).to_have_text("Chỉ số theo tháng — Phường Buôn Ma Thuột")
+        expect(focal.locator("figure.trend svg circle").first).to_be_visible()
+        rows = focal.locator("table.trend-table tbody tr")
+        check(rows.count() >= 2, f"the months of the year are listed ({rows.count()})")
+        expect(rows.last).to_contain_text("01/2026")
+        expect(focal.locator("figure.trend figcaption")).to_contain_text("Chỉ số từ")
+        self.look(focal, "33-trend")
+        if self.name == "desktop":
+            self.scan(focal, "trend")
+        focal.context.close()
+
+        admin = self.person("quantri")
+        admin.goto(self.base + "/periods")
+        admin.get_by_role("link", name=re.compile("năm 2026")).first.click()
+        admin.get_by_role("link", name=re.compile("Bảng theo dõi")).first.click()
+        movers = admin.locator("section.movers")
+        expect(movers.locator("h2")).to_contain_text("Tăng, giảm nhiều nhất tháng")
+        first = movers.locator("ol li a").first
+        name = first.inner_text()
+        movers.scroll_into_view_if_needed()
+        self.look(admin, "34-board-movers")
+        first.click()
+        expect(admin.locator("h1")).to_have_text(f"Chỉ số theo tháng — {name}")
+        admin.context.close()
+
 
 # Every journey, in order; DTI_JOURNEYS="locked_out complaints" runs only those (a developer's shortcut).
 JOURNEYS = os.environ.get("DTI_JOURNEYS", "").split() or [
-    "run", "complaints", "season", "frameworks_and_accounts", "long_ranking", "live_long_ranking", "locked_out", "feeds"]
+    "run", "complaints", "season", "frameworks_and_accounts", "long_ranking", "live_long_ranking", "locked_out", "feeds", "trend"]
 
 
 def main():
