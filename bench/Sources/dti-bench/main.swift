@@ -30,6 +30,59 @@ guard args.count >= 2 else {
     exit(64)
 }
 
+/// `dti-bench --trend [FRAMEWORK] [--units N]`: one new month of the monthly index (issue 33) for
+/// 4,000 units of the demo's 2026 commune framework — every answer rebuilt for the month's end from
+/// the current rows and the later changes (one in ten units has some), its five criteria filled
+/// from the feed's months — beside the baseline in the same run: one plain recompute of the same
+/// units from their current answers through OfficialScore (what the live ranking does per unit).
+if args[1] == "--trend" {
+    let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 21
+    let count = args.firstIndex(of: "--units").flatMap { Int(args[$0 + 1]) } ?? 4000
+    let path = args.count > 2 && !args[2].hasPrefix("--") ? args[2] : "frameworks/demo-2026-commune.yaml"
+    let fw = CompiledFramework(try FrameworkLoader.load(path: path))
+    var state: UInt64 = 33
+    func next(_ bound: Int64) -> Int64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int64((state >> 33) % UInt64(bound))
+    }
+    let month = FeedMonth(year: fw.framework.year, month: 11)
+    let moment = IndexTrend.end(of: month)
+    let units = (0..<count).map { AssessedUnit(id: "X\($0)", name: "Xã \($0)", group: "Tỉnh \($0 % 34)") }
+    var current: [[String: IndexTrend.Answer]] = []
+    var changes: [[IndexTrend.Change]] = []
+    var feeds: [[String: [FeedMonth: ScaledDecimal]]] = []
+    for i in 0..<count {
+        var answers: [String: IndexTrend.Answer] = [:]
+        var months: [String: [FeedMonth: ScaledDecimal]] = [:]
+        for position in fw.leaves {
+            let node = fw.nodes[position]
+            if let binding = node.feed {
+                for m in 1...11 { months[node.code, default: [:]][FeedMonth(year: fw.framework.year, month: m)] = ScaledDecimal(micros: next(18_000_000)) }
+                _ = binding
+            }
+            answers[node.code] = .init(value: "x", b: "", selfPoints: next(node.max.micros + 1), evaluatorPoints: nil, councilPoints: nil)
+        }
+        current.append(answers)
+        feeds.append(months)
+        // One unit in ten was scored by an evaluator after the month ended.
+        changes.append(i % 10 == 0 ? fw.leaves.prefix(5).map { .init(criterion: fw.nodes[$0].code, field: "evaluator_points", old: "", at: moment.addingTimeInterval(86_400)) } : [])
+    }
+    var monthIndexes: [ScaledDecimal?] = []
+    let monthMs = measure(runs) {
+        monthIndexes = (0..<count).map { IndexTrend.index(units[$0], current: current[$0], changes: changes[$0], feedMonths: feeds[$0], month: month, in: fw) }
+    }
+    var plain: [ScaledDecimal?] = []
+    let recomputeMs = measure(runs) {
+        plain = (0..<count).map { ScoringEngine.index(of: OfficialScore.unit(units[$0], answers: current[$0], in: fw), in: fw, decimals: 4) }
+    }
+    print("data set: \(count) units, \(fw.leaves.count) criteria each (\(fw.leaves.filter { fw.nodes[$0].feed != nil }.count) filled from a feed, 11 months), one unit in ten changed after the month")
+    print("runs: \(runs), median milliseconds")
+    print("one month's index for every unit           " + String(format: "%8.2f", monthMs))
+    print("baseline: one plain recompute of the units " + String(format: "%8.2f", recomputeMs))
+    print("ratio (month / recompute): " + String(format: "%.2f", monthMs / recomputeMs) + "; indexes: \(monthIndexes.compactMap { $0 }.count), \(plain.compactMap { $0 }.count)")
+    exit(0)
+}
+
 /// `dti-bench --robustness [--units N] [--groups G]`: `Robustness.analyse` with 1,000 draws over
 /// 4,012 units in 34 groups and 3 pillars (the issue's figure; the data set's shape), beside a
 /// floor in the same run: 2,001 sorts of all the units' totals (the cases it ranks, as one group).
