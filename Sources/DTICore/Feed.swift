@@ -194,6 +194,17 @@ public struct FeedBinding: Hashable, Sendable {
         AnswerParser.parseTyped(rule, value: value.vietnamese, b: "")
     }
 
+    /// `answer(value, rule:)` with the points it stores on a criterion worth `max`, or why the
+    /// criterion cannot take it: the ingestion and the monthly index score a feed's value alike.
+    public static func scoredAnswer(_ value: ScaledDecimal, rule: Rule, max: ScaledDecimal)
+        -> Result<(answer: TypedAnswer, points: Int64), AnswerProblem> {
+        answer(value, rule: rule).flatMap { typed in
+            rule.evaluate(typed.input, max: max).storedPoints
+                .map { (typed, $0) }
+                .mapError { AnswerProblem(message: $0.message, field: "value") }
+        }
+    }
+
     /// Whether a criterion with `rule` can be filled from a feed: its answer is one number.
     public static func accepts(_ rule: Rule) -> Bool {
         switch rule {

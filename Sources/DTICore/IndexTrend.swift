@@ -81,11 +81,7 @@ public enum IndexTrend {
     /// The unit's own points for texts as a person typed them; nil when they do not read.
     static func selfPoints(_ rule: Rule, max: ScaledDecimal, value: String, b: String) -> Int64? {
         guard case .success(let input) = AnswerParser.read(rule, value: value, b: b, typed: true) else { return nil }
-        switch rule.evaluate(input, max: max) {
-        case .points(let p): return p.micros
-        case .notApplicable: return 0
-        case .invalid: return nil
-        }
+        return try? rule.evaluate(input, max: max).storedPoints.get()
     }
 
     /// Points as the change log writes them ("12,35"; "" is none).
@@ -105,16 +101,11 @@ public enum IndexTrend {
             guard let binding = node.feed, let rule = node.rule else { continue }
             let reviewed = answers[node.code]
             guard let unitMonths = months[node.code], let (value, _) = binding.value(of: unitMonths, year: fw.framework.year, asOf: month),
-                  case .success(let typed) = FeedBinding.answer(value, rule: rule) else {
+                  case .success(let scored) = FeedBinding.scoredAnswer(value, rule: rule, max: node.max) else {
                 if reviewed?.evaluatorPoints == nil && reviewed?.councilPoints == nil { out[node.code] = nil }
                 continue
             }
-            let own: Int64? = switch rule.evaluate(typed.input, max: node.max) {
-            case .points(let p): p.micros
-            case .notApplicable: 0
-            case .invalid: nil
-            }
-            out[node.code] = Answer(value: typed.value, b: "", selfPoints: own,
+            out[node.code] = Answer(value: scored.answer.value, b: "", selfPoints: scored.points,
                                     evaluatorPoints: reviewed?.evaluatorPoints, councilPoints: reviewed?.councilPoints)
         }
         return out

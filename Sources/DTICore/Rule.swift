@@ -103,8 +103,20 @@ public enum RuleOutcome: Hashable, Sendable {
     case invalid(RuleViolation)
 }
 
+extension RuleOutcome {
+    /// The unit's own points as an answer row stores them, in millionths: a criterion that does not
+    /// apply stores 0 (the maximum leaves it out elsewhere); the violation when the rule refuses the input.
+    public var storedPoints: Result<Int64, RuleViolation> {
+        switch self {
+        case .points(let p): .success(p.micros)
+        case .notApplicable: .success(0)
+        case .invalid(let violation): .failure(violation)
+        }
+    }
+}
+
 /// Why an input does not fit its criterion's rule.
-public enum RuleViolation: Hashable, Sendable {
+public enum RuleViolation: Error, Hashable, Sendable {
     case wrongInputKind(expected: String)
     case numeratorAboveDenominator(a: ScaledDecimal, b: ScaledDecimal)
     case unknownOption(String, allowed: [String])

@@ -260,10 +260,9 @@ enum SelfAssessmentService {
         case .success(let typed):
             let parsed = typed.input
             let points: Int64
-            switch node.rule!.evaluate(parsed, max: node.max) {
-            case .points(let p): points = p.micros
-            case .notApplicable: points = 0
-            case .invalid(let violation): throw DomainError.invalid("Tiêu chí \(criterion): \(violation.message)")
+            switch node.rule!.evaluate(parsed, max: node.max).storedPoints {
+            case .success(let p): points = p
+            case .failure(let violation): throw DomainError.invalid("Tiêu chí \(criterion): \(violation.message)")
             }
             if let range = node.inputRange, let number = InputReference(criterion: criterion, field: .value).number(in: parsed), !range.contains(number) {
                 throw DomainError.invalid("Tiêu chí \(criterion): giá trị ngoài khoảng cho phép \(FrameworkCatalog.text(range.lowerBound))…\(FrameworkCatalog.text(range.upperBound)).")

@@ -225,18 +225,11 @@ enum FeedIngestion {
                           let fieldMonths = unitMonths[binding.field],
                           let (value, month) = binding.value(of: fieldMonths, year: compiled.framework.year) else { continue }
                     // A value the criterion's rule cannot take refuses the whole ingestion, named: never skipped in silence.
-                    let typed: TypedAnswer
-                    switch FeedBinding.answer(value, rule: node.rule!) {
-                    case .success(let t): typed = t
+                    let typed: TypedAnswer, points: Int64
+                    switch FeedBinding.scoredAnswer(value, rule: node.rule!, max: node.max) {
+                    case .success(let scored): (typed, points) = scored
                     case .failure(let problem):
                         throw DomainError.invalid("Đơn vị \(unit.name), tiêu chí \(node.code) (trường \(binding.field), giá trị \(value.vietnamese)): \(problem.message); không số liệu nào được ghi.")
-                    }
-                    let points: Int64
-                    switch node.rule!.evaluate(typed.input, max: node.max) {
-                    case .points(let p): points = p.micros
-                    case .notApplicable: points = 0
-                    case .invalid(let violation):
-                        throw DomainError.invalid("Đơn vị \(unit.name), tiêu chí \(node.code) (trường \(binding.field), giá trị \(value.vietnamese)): \(violation.message); không số liệu nào được ghi.")
                     }
                     let existing = answers["\(submission)|\(node.code)"]
                     // The same value of the same month: nothing to write (the provenance names the month).
