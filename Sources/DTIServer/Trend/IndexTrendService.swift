@@ -118,8 +118,8 @@ enum IndexTrendService {
         for k in try await store.kept(period: periodID, units: nil, months: [previous.description, last.description]) {
             kept[k.unit_id, default: [:]][FeedMonth(k.month)!] = .some(k.index_value.flatMap(FeedIngestion.decimal))
         }
-        var loaded: (answers: [IndexTrendStore.AnswerRow], units: [UUID: UUID])?
-        var changes: [IndexTrendStore.ChangeRow]?
+        // The period's answers and the changes after `previous` ended, by unit: read and grouped once, for every level that needs them.
+        var byUnit: (current: [UUID: [String: IndexTrend.Answer]], changes: [UUID: [IndexTrend.Change]])?
         var levels: [(String, [Mover], [Mover])] = []
         for link in period.frameworks.sorted(by: { $0.level < $1.level }) {
             let fw = try FrameworkCatalog.compiled(link.frameworkVersion)
@@ -127,12 +127,8 @@ enum IndexTrendService {
             let units = participants.map(\.unit).filter { $0.level == link.level }
             let missing = units.filter { kept[$0.id!]?[previous] == nil || kept[$0.id!]?[last] == nil }
             if !missing.isEmpty {
-                // The period's answers and later changes are read once, for every level that needs them.
-                if loaded == nil { loaded = try await store.answers(period: periodID) }
-                if changes == nil { changes = try await store.changes(period: periodID, submissions: nil, after: IndexTrend.end(of: previous)) }
-                var inputs = Inputs(framework: fw)
-                for row in loaded!.answers { if let unit = loaded!.units[row.submission_id] { inputs.current[unit, default: [:]][row.criterion] = row.answer } }
-                for row in changes! { if let unit = loaded!.units[row.submission_id] { inputs.changes[unit, default: []].append(row.change) } }
+                if byUnit == nil { byUnit = try await store.answersByUnit(period: periodID, changedAfter: IndexTrend.end(of: previous)) }
+                var inputs = Inputs(framework: fw, current: byUnit!.current, changes: byUnit!.changes)
                 inputs.feedMonths = try await feedMonths(fw, units: missing.map { $0.id! }, on: db)
                 var computed: [(unit: UUID, month: String, index: ScaledDecimal?)] = []
                 for unit in missing {

@@ -58,15 +58,24 @@ struct IndexTrendStore {
         }
     }
 
-    /// Every answer of the period's submissions, with each submission's unit.
-    func answers(period: UUID) async throws -> (answers: [AnswerRow], units: [UUID: UUID]) {
+    /// Every answer of the period's submissions by unit and criterion, and the changes made after
+    /// `moment` by unit: what a whole level's past months are computed from.
+    func answersByUnit(period: UUID, changedAfter moment: Date)
+        async throws -> (current: [UUID: [String: IndexTrend.Answer]], changes: [UUID: [IndexTrend.Change]]) {
         struct SubmissionRow: Decodable { var id: UUID; var unit_id: UUID }
         let submissions = try await sql.raw("SELECT id, unit_id FROM submissions WHERE period_id = \(bind: period)").all(decoding: SubmissionRow.self)
+        let unitOf = Dictionary(uniqueKeysWithValues: submissions.map { ($0.id, $0.unit_id) })
         let answers = try await sql.raw("""
             SELECT a.submission_id, a.criterion, a.value, a.b, a.self_points, a.evaluator_points, a.council_points
             FROM answers a JOIN submissions s ON s.id = a.submission_id WHERE s.period_id = \(bind: period)
             """).all(decoding: AnswerRow.self)
-        return (answers, Dictionary(uniqueKeysWithValues: submissions.map { ($0.id, $0.unit_id) }))
+        var current: [UUID: [String: IndexTrend.Answer]] = [:]
+        for row in answers { if let unit = unitOf[row.submission_id] { current[unit, default: [:]][row.criterion] = row.answer } }
+        var changes: [UUID: [IndexTrend.Change]] = [:]
+        for row in try await self.changes(period: period, submissions: nil, after: moment) {
+            if let unit = unitOf[row.submission_id] { changes[unit, default: []].append(row.change) }
+        }
+        return (current, changes)
     }
 
     struct ChangeRow: Decodable, Sendable {
