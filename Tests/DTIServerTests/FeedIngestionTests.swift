@@ -199,4 +199,97 @@ struct FeedIngestionTests {
             #expect(try await focal.upload("/admin/feeds/dvc-766/data", fields: [], file: ("file", "x.csv", Data("unit,period,hai_long\n24133,2026-10,1\n".utf8))).status == .forbidden)
         }
     }
+
+    @Test("a framework naming a feed or a field the server does not know is refused, named, through the API, the pasted form and the file")
+    func unknownFeed() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let file = try String(contentsOfFile: TestPaths.frameworks + "/demo-2026-commune.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "\nversion: 1\n", with: "\nversion: 7\n")
+            let unknownFeed = file.replacingOccurrences(of: "{key: dvc-766, field: so_hoa,", with: "{key: dvc-999, field: so_hoa,")
+            let unknownField = file.replacingOccurrences(of: "{key: dvc-766, field: so_hoa,", with: "{key: dvc-766, field: so_hoa_ho_so,")
+            #expect(unknownFeed != file && unknownField != file)
+            let api = try await admin.send(.POST, "/api/v1/frameworks", body: unknownFeed)
+            #expect(api.status == .unprocessableEntity && api.body.contains("tiêu chí 6.8: không có nguồn dữ liệu \\\"dvc-999\\\" (đang có: dvc-766)"), "\(api.body.prefix(600))")
+            let pasted = try await admin.send(.POST, "/admin/frameworks", form: ["yaml": unknownField])
+            #expect(pasted.status == .unprocessableEntity && pasted.body.contains("nguồn &quot;dvc-766&quot; không có trường &quot;so_hoa_ho_so&quot;"), "\(pasted.body.prefix(600))")
+            let uploaded = try await admin.upload("/admin/frameworks/file", file: (field: "file", name: "bo-chi-so.yaml", data: Data(unknownFeed.utf8)))
+            #expect(uploaded.status == .unprocessableEntity && uploaded.body.contains("Tệp bo-chi-so.yaml chưa nhập được; không có gì được lưu"), "\(uploaded.body.prefix(600))")
+            #expect(uploaded.body.contains("không có nguồn dữ liệu &quot;dvc-999&quot;"))
+            #expect(try await FrameworkVersion.query(on: app.db).filter(\.$key == "demo-2026-commune").filter(\.$version == 7).count() == 0)
+            // The same file with the feed it knows is taken.
+            let good = try await admin.send(.POST, "/api/v1/frameworks", body: file)
+            #expect(good.status == .created, "\(good.body.prefix(600))")
+        }
+    }
+
+    @Test("an evaluator or the council overrides an automated criterion only with a reason, kept in the audit log; each row names its source")
+    func overrideAndSource() async throws {
+        try await withDemoApp { app in
+            let period = try #require(try await Period.query(on: app.db).filter(\.$year == 2026).first()?.id)
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            struct Redate: Encodable { var phases: [PeriodInput.PhaseInput]; var reason: String }
+            let open = try await admin.send(.PATCH, "/api/v1/periods/\(period)", json: Redate(
+                phases: Phase.allCases.map { .init(phase: $0.rawValue, startsOn: "2020-01-01", endsOn: "2099-12-31") }, reason: "Thẩm định sớm để thử"))
+            #expect(open.status == .ok, "\(open.body.prefix(500))")
+            let unit = try #require(try await UnitModel.query(on: app.db).filter(\.$code == "24133").first())
+            try await Submission.query(on: app.db).filter(\.$period.$id == period).filter(\.$unit.$id == unit.id!)
+                .set(\.$status, to: Submission.Status.submitted.rawValue).update()
+            let stored = try #require(try await Self.answer(app, unit: "24133", criterion: "6.8"))
+            let automatic = try #require(stored.points) / 1_000_000
+            let other = automatic == 20 ? 15 : automatic + 5
+            let row = try #require(try await Answer.query(on: app.db).filter(\.$criterion == "6.8")
+                .join(Submission.self, on: \Answer.$submission.$id == \Submission.$id).filter(Submission.self, \.$unit.$id == unit.id!).first())
+            struct Review: Encodable { var points: String; var note: String?; var version: Int }
+            let evaluator = Browser(app)
+            _ = try await evaluator.signIn("thamdinh")
+            let path = "/api/v1/periods/\(period)/units/24133/evaluation/6.8"
+            // Another figure without a reason: refused, nothing written.
+            let bare = try await evaluator.send(.PUT, path, json: Review(points: "\(other)", note: nil, version: row.version))
+            #expect(bare.status == .unprocessableEntity && bare.body.contains("lấy tự động từ nguồn dữ liệu dvc-766: ghi lý do khi chấm khác điểm tự động (\(automatic))"), "\(bare.body)")
+            // Confirming the feed's points needs no reason and is no override.
+            let kept = try await evaluator.send(.PUT, path, json: Review(points: "\(automatic)", note: nil, version: row.version))
+            #expect(kept.status == .ok, "\(kept.body)")
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "feed.override").count() == 0)
+            // With a reason: taken, and the audit log says who, from what to what and why.
+            let overridden = try await evaluator.send(.PUT, path, json: Review(points: "\(other)", note: "Cổng DVC tính trùng hồ sơ tháng 10", version: row.version + 1))
+            #expect(overridden.status == .ok && overridden.body.contains("\"finalPoints\":\"\(other),00\""), "\(overridden.body)")
+            let audit = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "feed.override").first())
+            #expect(audit.actorName == "thamdinh" && audit.target == "2026/24133/6.8")
+            #expect(audit.detail == "Thẩm định: điểm tự động \(automatic) thành \(other); lý do: Cổng DVC tính trùng hồ sơ tháng 10", "\(audit.detail)")
+            // The council too needs its reason (as always) and is audited when it departs from the feed.
+            let council = Browser(app)
+            _ = try await council.signIn("hoidong")
+            let appraised = try await council.send(.PUT, "/api/v1/periods/\(period)/units/24133/council/6.8",
+                                                   json: Review(points: "\(automatic)", note: "Giữ số liệu của Cổng", version: row.version + 2))
+            #expect(appraised.status == .ok, "\(appraised.body)")
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "feed.override").count() == 1, "the council kept the feed's points")
+
+            // Each automated row of the form names its source; reviewers get the ingestion's link.
+            struct Form: Decodable {
+                struct Source: Decodable, Equatable { var feed: String; var field: String; var month: String; var ingestion: Int; var receivedAt: String }
+                struct Row: Decodable { var code: String; var source: Source? }
+                var rows: [Row]
+            }
+            let form = try await evaluator.send(.GET, "/api/v1/periods/\(period)/units/24133/self-assessment")
+            let rows = try form.json(Form.self).rows
+            let source = try #require(rows.first { $0.code == "6.8" }?.source)
+            #expect(source.feed == "dvc-766" && source.field == "so_hoa" && source.month == "2026-11" && source.ingestion == 1, "\(source)")
+            #expect(rows.first { $0.code == "1.1" }?.source == nil, "a typed criterion has no source")
+            let page = try await evaluator.send(.GET, "/periods/\(period)/units/24133")
+            #expect(page.body.contains("<a href=\"/feeds?feed=dvc-766&amp;ingestion=1#ket-qua\">xem lần nhận số 1</a>"), "\(page.body.count)")
+            #expect(page.body.contains("Lý do nếu khác điểm tự động"))
+            let focal = Browser(app)
+            _ = try await focal.signIn("daumoi.xa")
+            #expect(try await focal.send(.GET, "/api/v1/periods/\(period)/units/24133/self-assessment").json(Form.self).rows.first { $0.code == "6.8" }?.source?.ingestion == 1)
+            #expect(!(try await focal.send(.GET, "/periods/\(period)/units/24133").body.contains("xem lần nhận số")), "the unit cannot open the feeds' pages")
+            // A correction received later names the new ingestion.
+            let corrected = try await admin.upload("/admin/feeds/dvc-766/data", fields: [], file: ("file", "sua.csv", Data("unit,period,so_hoa\n24133,2026-11,21\n".utf8)))
+            #expect(corrected.status == .seeOther)
+            let after = try await evaluator.send(.GET, "/api/v1/periods/\(period)/units/24133/self-assessment").json(Form.self).rows.first { $0.code == "6.8" }?.source
+            #expect(after?.ingestion == 2 && after?.month == "2026-11", "\(String(describing: after))")
+        }
+    }
 }

@@ -12,6 +12,8 @@ struct AssessmentContext {
     var warnings: [String: [String]] = [:]
     /// Display names by username, for the people the page names.
     var names: [String: String] = [:]
+    /// Where each automated answer came from (issue 33).
+    var sources: [String: FeedProvenance] = [:]
 
     static func load(_ a: SelfAssessment, for user: UserAccount, on db: any Database) async throws -> AssessmentContext {
         var context = AssessmentContext()
@@ -27,6 +29,7 @@ struct AssessmentContext {
         if [.administrator, .evaluator, .councilMember].contains(user.role) {
             context.warnings = try await warnings(a, on: db)
         }
+        context.sources = try await FeedProvenance.load(a, on: db)
         return context
     }
 

@@ -97,7 +97,7 @@ struct AssessmentRowsHTML {
             raw("\n    <td class=\"num\" data-label=\"Tự chấm\"><span data-points=\""); text(r.code); raw("\">"); text(r.selfPoints); raw("</span></td>")
             raw("\n    <td class=\"num\" data-label=\"Thẩm định\">"); text(r.evaluatorPoints)
             if !r.evaluatorComment.isEmpty { raw("<br><small>"); text(r.evaluatorComment); raw("</small>") }
-            if r.canEvaluate { score(r, prefix: "ep", label: "Điểm thẩm định", note: "Nhận xét", noteID: "en") }
+            if r.canEvaluate { score(r, prefix: "ep", label: "Điểm thẩm định", note: r.automatic ? "Lý do nếu khác điểm tự động" : "Nhận xét", noteID: "en") }
             raw("\n    </td>\n    <td class=\"num\" data-label=\"Hội đồng\">"); text(r.councilPoints)
             if !r.councilReason.isEmpty { raw("<br><small>"); text(r.councilReason); raw("</small>") }
             if r.canAppraise { score(r, prefix: "cp", label: "Điều chỉnh điểm", note: "Lý do", noteID: "cn") }
@@ -121,7 +121,11 @@ struct AssessmentRowsHTML {
             field(r)
         } else if r.automatic {
             raw("\n        "); text(r.unanswered ? "Chưa có số liệu từ nguồn" : r.displayValue)
-            raw("<br><small class=\"automatic\">"); text(r.explanation.isEmpty ? "Lấy tự động từ nguồn dữ liệu; đơn vị không nhập" : r.explanation); raw("</small>")
+            raw("<br><small class=\"automatic\">"); text(r.explanation.isEmpty ? "Lấy tự động từ nguồn dữ liệu; đơn vị không nhập" : r.explanation)
+            if let link = r.sourceLink, let source = r.source {
+                raw(" — <a href=\""); text(link); raw("\">xem lần nhận số "); text(source.ingestion); raw("</a>")
+            }
+            raw("</small>")
         } else {
             raw("\n        "); text(r.displayValue)
             if !r.explanation.isEmpty { raw("<br><small>Giải trình: "); text(r.explanation); raw("</small>") }

@@ -72,6 +72,10 @@ struct SelfAssessmentView: Content {
         var unanswered: Bool = false
         /// Filled from a data feed (issue 33): its explanation says from where, which month and when.
         var automatic: Bool = false
+        /// The feed, field, month and ingestion an automated answer came from.
+        var source: FeedProvenance?
+        /// The page of that ingestion, for those who may read the feeds' pages.
+        var sourceLink: String?
         /// The framework asks for evidence and there is neither a document nor an explanation.
         var needsEvidence: Bool = false
         /// A refused save: the message beside the field, and what someone else saved meanwhile.
@@ -216,6 +220,12 @@ struct SelfAssessmentView: Content {
             row.read = AnswerSheet.digest(value: shown, b: row.b, explanation: row.explanation)
             row.unanswered = node.isLeaf && applicable && answer == nil
             row.automatic = node.feed != nil
+            if let source = context.sources[node.code] {
+                row.source = source
+                if [.administrator, .evaluator, .councilMember].contains(user.role) {
+                    row.sourceLink = "/feeds?feed=\(source.feed.urlPathEncoded)&ingestion=\(source.ingestion)#ket-qua"
+                }
+            }
             row.needsEvidence = node.isLeaf && applicable && node.evidence != nil && !evidenced.contains(node.code) && (answer?.explanation ?? "").isEmpty
             return row
         }

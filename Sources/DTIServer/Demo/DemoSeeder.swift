@@ -41,7 +41,7 @@ public enum DemoSeeder {
         var byKey: [String: FrameworkVersion] = [:]
         for file in try FrameworkFiles.list(frameworksDirectory ?? FrameworkFiles.defaultDirectory()) {
             let text = try String(contentsOfFile: file, encoding: .utf8)
-            switch try await FrameworkCatalog.importYAML(text, file: file, on: db) {
+            switch try await FrameworkCatalog.importYAML(text, file: file, feeds: app.feeds.feeds, on: db) {
             case .imported(let v), .alreadyPresent(let v): byKey[v.key] = v
             }
         }

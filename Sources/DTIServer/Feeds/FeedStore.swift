@@ -160,6 +160,26 @@ struct FeedStore {
         return out
     }
 
+    /// A value of one unit as it was received, with the ingestion that brought it and, when a
+    /// later ingestion corrected it, when that one arrived.
+    struct Received: Decodable, Sendable {
+        var month: String
+        var field: String
+        var value: String
+        var number: Int
+        var received_at: Date
+        var superseded_at: Date?
+    }
+
+    /// Every value `unit` ever received from `feed` for `fields`, superseded ones included.
+    func received(feed: String, unit: UUID, fields: [String]) async throws -> [Received] {
+        try await sql.raw("""
+            SELECT v.month, v.field, v.value, i.number, i.received_at, s.received_at AS superseded_at
+            FROM feed_values v JOIN feed_ingestions i ON i.id = v.ingestion_id LEFT JOIN feed_ingestions s ON s.id = v.superseded_by
+            WHERE v.feed_key = \(bind: feed) AND v.unit_id = \(bind: unit) AND v.field IN \(SQLBind.group(fields))
+            """).all(decoding: Received.self)
+    }
+
     /// New values of one ingestion; the ones they correct are marked superseded by it first.
     func write(feed: String, ingestion: UUID, superseding old: [UUID], values: [(unit: UUID, month: String, field: String, value: String)]) async throws {
         for chunk in old.chunked(400) {

@@ -12,13 +12,18 @@ enum FrameworkCatalog {
     }
 
     /// Imports a framework file. The same content again is a no-op; a
-    /// different content under an existing key and version is refused.
-    static func importYAML(_ text: String, file: String, on db: any Database) async throws -> ImportOutcome {
+    /// different content under an existing key and version is refused, and so
+    /// is a criterion filled from a feed (or a field of it) the server does not know.
+    static func importYAML(_ text: String, file: String, feeds: [Feed], on db: any Database) async throws -> ImportOutcome {
         let framework: Framework
         do {
             framework = try FrameworkLoader.parse(text, file: file)
         } catch {
             throw Abort(.unprocessableEntity, reason: "Tệp bộ chỉ số không hợp lệ:\n" + error.problems.map(\.description).joined(separator: "\n"))
+        }
+        let unknown = FeedLoader.check(framework, feeds: feeds, file: file)
+        guard unknown.isEmpty else {
+            throw Abort(.unprocessableEntity, reason: "Tệp bộ chỉ số không hợp lệ:\n" + unknown.map(\.description).joined(separator: "\n"))
         }
         let sha = SHA256.hash(data: Data(text.utf8)).hex
         if let existing = try await FrameworkVersion.query(on: db)

@@ -165,6 +165,12 @@ struct FrameworkController: RouteCollection {
                 notice = "Phiên bản \(framework.version) của bộ chỉ số này đã có: chỉ lưu được nếu nội dung giống hệt; nếu sửa, hãy tăng \"version\" trong tệp."
             }
         }
+        // A criterion filled from a feed the server does not know could never be answered: refused before the preview.
+        let unknown = FeedLoader.check(framework, feeds: req.application.feeds.feeds, file: name.excerpt())
+        guard unknown.isEmpty else {
+            return try await importPage(req, yaml: "", errors: ["Tệp \(name.excerpt()) chưa nhập được; không có gì được lưu:"] + unknown.map(\.description),
+                                        status: .unprocessableEntity)
+        }
         let previous = try await FrameworkVersion.query(on: req.db).filter(\.$key == framework.id).filter(\.$version < framework.version)
             .sort(\.$version, .descending).first()
         let nodes = FrameworkCatalog.nodes(framework)
@@ -194,7 +200,7 @@ struct FrameworkController: RouteCollection {
     /// Imports a framework version and its audit entry in one transaction.
     static func importAudited(_ req: Request, _ text: String, file: String) async throws -> FrameworkCatalog.ImportOutcome {
         try await req.db.retryingTransaction { tx in
-            let outcome = try await FrameworkCatalog.importYAML(text, file: file, on: tx)
+            let outcome = try await FrameworkCatalog.importYAML(text, file: file, feeds: req.application.feeds.feeds, on: tx)
             if case .imported(let v) = outcome {
                 try await AuditLog.record(req, actor: req.user, action: "framework_imported", target: "\(v.key)@\(v.version)", detail: v.sha256, on: tx)
             }

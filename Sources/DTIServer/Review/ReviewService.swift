@@ -51,11 +51,23 @@ enum ReviewService {
         if stage == .council && note.isEmpty { throw DomainError.invalid("Hội đồng cần ghi lý do khi công nhận hoặc điều chỉnh điểm.") }
         if note.count > 4000 { throw DomainError.invalid("Ý kiến quá dài (tối đa 4000 ký tự).") }
         guard let submission = a.submission else { throw DomainError.conflict("Đơn vị chưa gửi bản tự đánh giá.") }
+        let override = try automatedOverride(a, node: node, points: points, note: note)
         // One statement through the answers' one write path: the score, who and when, and its
         // change-log entry (the database's trigger) together; a row the unit never answered is created.
         let change: AnswerStore.Change = stage == .evaluation ? .evaluator(points: points.micros, comment: note) : .council(points: points.micros, reason: note)
-        guard let written = try await ctx.db.retryingWhenBusy({
-            try await AnswerStore.write(change, criterion: criterion, submission: submission.id!, version: input.version, by: user.username, on: ctx.db)
+        guard let written = try await ctx.db.retryingWhenBusy({ () -> AnswerStore.Written? in
+            guard let override else {
+                return try await AnswerStore.write(change, criterion: criterion, submission: submission.id!, version: input.version, by: user.username, on: ctx.db)
+            }
+            // An automated criterion scored otherwise than its feed's points: the change log says why,
+            // and the audit log keeps who, from what to what and why, in the same transaction.
+            return try await ctx.db.transaction { tx in
+                guard let written = try await AnswerStore.write(change, criterion: criterion, submission: submission.id!, version: input.version,
+                                                                by: user.username, reason: override.reason, on: tx) else { return nil }
+                try await AuditLog.record(ctx, actor: user, action: "feed.override", target: "\(a.period.year)/\(a.unit.code)/\(criterion)",
+                                          detail: override.detail(stage), on: tx)
+                return written
+            }
         }) else {
             if let current = try await AnswerStore.current(criterion: criterion, submission: submission.id!, on: ctx.db) {
                 throw DomainError.conflict("Tiêu chí \(criterion) vừa được \(current.updatedBy) thay đổi; hãy tải lại trước khi chấm.")
@@ -63,6 +75,35 @@ enum ReviewService {
             throw DomainError.conflict("Tiêu chí \(criterion) chưa có số liệu; phiên bản phải là 0.")
         }
         return written.answer
+    }
+
+    /// An evaluator's or the council's score of a criterion filled from a feed that differs from
+    /// the points the feed's value earns (issue 33).
+    struct Override {
+        var feed: String
+        var automatic: ScaledDecimal?
+        var points: ScaledDecimal
+        var note: String
+
+        var reason: String { "Điều chỉnh điểm lấy tự động từ nguồn dữ liệu \(feed): \(note)" }
+
+        func detail(_ stage: Stage) -> String {
+            let who = stage == .evaluation ? "Thẩm định" : "Hội đồng"
+            return "\(who): điểm tự động \(automatic.map(FrameworkCatalog.text) ?? "chưa có") thành \(FrameworkCatalog.text(points)); lý do: \(note)"
+        }
+    }
+
+    /// The override a score of `node` makes, or nil when the criterion is typed by the unit or the
+    /// score keeps the feed's points; refused without a reason: a figure measured at its source is
+    /// changed by a reviewer only with a reason that stays on record.
+    static func automatedOverride(_ a: SelfAssessment, node: FrameworkNode, points: ScaledDecimal, note: String) throws -> Override? {
+        guard let binding = node.feed else { return nil }
+        let automatic = a.answers[node.code]?.selfPoints.map { ScaledDecimal(micros: $0) }
+        guard automatic != points else { return nil }
+        guard !note.isEmpty else {
+            throw DomainError.invalid("Tiêu chí \(node.code) lấy tự động từ nguồn dữ liệu \(binding.feed): ghi lý do khi chấm khác điểm tự động (\(automatic.map(FrameworkCatalog.text) ?? "chưa có số liệu")).")
+        }
+        return Override(feed: binding.feed, automatic: automatic, points: points, note: note)
     }
 
     /// Why `user` may not score `criterion` at this stage, or nil: 403 for
