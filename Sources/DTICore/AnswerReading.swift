@@ -88,7 +88,7 @@ extension AnswerParser {
     /// ("b = 0" on a ratio the framework calls not applicable), as `dti score`
     /// reads it. The live ranking and the scorecard both ask this.
     public static func answersNotApplicable(_ rule: Rule, max: ScaledDecimal, value: String, b: String) -> Bool {
-        guard case .success(let input) = parse(rule, value: value, b: b) else { return false }
+        guard rule.canBeNotApplicable, case .success(let input) = parse(rule, value: value, b: b) else { return false }
         return rule.evaluate(input, max: max) == .notApplicable
     }
 }

@@ -62,8 +62,12 @@ extension WrittenNumber {
     /// text cells read numbers this way; files read by the command line keep
     /// the per-value rule of `parse`.
     public static func parseVietnamese(_ raw: String) -> Result<WrittenNumber, NumberParseError> {
-        let text = raw.trimmingCharacters(in: [" ", "\t"])
-        guard text.contains(".") else { return parse(text) }
+        // Foundation's trimming and search only when there is something to trim or a point to read:
+        // most numbers have neither, and both cost more than the parse.
+        let isPad = { (byte: UInt8?) -> Bool in byte == 0x20 || byte == 0x09 }
+        let padded = isPad(raw.utf8.first) || isPad(raw.utf8.last)
+        let text = padded ? raw.trimmingCharacters(in: [" ", "\t"]) : raw
+        guard text.utf8.contains(UInt8(ascii: ".")) else { return parse(text) }
         var body = Substring(text)
         var sign = ""
         if let first = body.first, first == "-" || first == "+" { sign = String(first); body = body.dropFirst() }

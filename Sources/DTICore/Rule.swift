@@ -138,6 +138,14 @@ public enum RuleViolation: Error, Hashable, Sendable {
 }
 
 extension Rule {
+    /// Whether any input can make this rule's criterion not apply: only a ratio whose framework
+    /// says b = 0 means "not applicable" (`evaluate` answers `.notApplicable` nowhere else). A
+    /// reader of many answers asks this before reading one.
+    public var canBeNotApplicable: Bool {
+        if case .ratio(let rule) = self { return rule.whenDenominatorIsZero == .notApplicable }
+        return false
+    }
+
     /// The points `input` earns on a criterion worth `max`.
     public func evaluate(_ input: CriterionInput, max: ScaledDecimal) -> RuleOutcome {
         switch (self, input) {

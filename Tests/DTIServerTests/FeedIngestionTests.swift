@@ -292,4 +292,28 @@ struct FeedIngestionTests {
             #expect(after?.ingestion == 2 && after?.month == "2026-11", "\(String(describing: after))")
         }
     }
+
+    @Test("an ingestion a stopped process left applying is finished at the next start: its answers written from the values it took")
+    func resume() async throws {
+        try await withDemoApp { app in
+            let admin = Browser(app)
+            _ = try await admin.signIn("quantri")
+            let sent = try await admin.send(.POST, "/api/v1/feeds/dvc-766/data?name=thang-10.csv", body: "unit,period,hai_long\n24133,2026-10,1\n")
+            #expect(sent.status == .created, "\(sent.body)")
+            let written = try #require(try await Self.answer(app, unit: "24133", criterion: "6.10"))
+            #expect(written.explanation.contains("lần nhận số 2"), "\(written.explanation)")
+            // As if the process had stopped after taking the values and before writing the answers.
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw("UPDATE feed_ingestions SET status = 'applying' WHERE feed_key = 'dvc-766' AND number = 2").run()
+            try await sql.raw("DELETE FROM answers WHERE criterion = '6.10' AND explanation LIKE '%lần nhận số 2)'").run()
+            #expect(try await Self.answer(app, unit: "24133", criterion: "6.10") == nil)
+            let page = try await admin.send(.GET, "/feeds")
+            #expect(page.body.contains("Đang ghi vào các phiếu"))
+            await FeedIngestion.resume(app, logger: app.logger)
+            let again = try #require(try await Self.answer(app, unit: "24133", criterion: "6.10"))
+            #expect(again.value == written.value && again.points == written.points && again.explanation == written.explanation)
+            let list = try await admin.send(.GET, "/api/v1/feeds/dvc-766/ingestions").json([Ingestion].self)
+            #expect(list.first?.number == 2 && list.first?.status == "accepted" && list.first?.answersChanged == 1, "\(String(describing: list.first))")
+        }
+    }
 }

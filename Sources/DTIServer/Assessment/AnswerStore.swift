@@ -45,6 +45,56 @@ enum AnswerStore {
         return Written(answer: try Answer.decode(row: returned), row: returned)
     }
 
+    /// One row of a batch of the unit's own answers (`writeAnswers`).
+    struct AnswerRow: Sendable {
+        var submission: UUID
+        var criterion: String
+        /// The version read (0: there is no row yet).
+        var version: Int
+        var value: String
+        var explanation: String
+        var points: Int64
+    }
+
+    /// Many rows' own answers by one writer (a feed's ingestion): the same insert and conditional
+    /// update as `write`, a few hundred rows to a statement, so the triggers still log each changed
+    /// field and raise each submission's revision. Returns the keys (`submission|criterion`) of the
+    /// rows written; a row missing from them had been written by someone else meanwhile.
+    static func writeAnswers(_ rows: [AnswerRow], by actor: String, reason: (AnswerRow) -> String, at: Date,
+                             on db: any Database) async throws -> Set<String> {
+        let sql = try db.sql
+        struct Key: Decodable { var submission_id: UUID; var criterion: String }
+        var written: Set<String> = []
+        for chunk in rows.filter({ $0.version == 0 }).chunked(150) {
+            let values: [SQLQueryString] = chunk.map { r in
+                "(\(bind: UUID()), \(bind: r.submission), \(bind: r.criterion), \(bind: r.value), '', \(bind: r.explanation), \(bind: r.points), NULL, '', '', NULL, '', '', 1, \(bind: actor), \(bind: at), \(bind: reason(r)))"
+            }
+            let keys = try await sql.raw("""
+                INSERT INTO answers (id, submission_id, criterion, value, b, explanation, self_points, evaluator_points, evaluator_comment,
+                  evaluator_by, council_points, council_reason, council_by, version, updated_by, updated_at, change_reason)
+                VALUES \(values.joined(separator: ", "))
+                ON CONFLICT (submission_id, criterion) DO NOTHING
+                RETURNING submission_id, criterion
+                """).all(decoding: Key.self)
+            for k in keys { written.insert("\(k.submission_id)|\(k.criterion)") }
+        }
+        for chunk in rows.filter({ $0.version > 0 }).chunked(150) {
+            let values: [SQLQueryString] = chunk.map { r in
+                "(\(bind: r.submission), \(bind: r.criterion), \(bind: r.version), \(bind: r.value), \(bind: r.explanation), \(bind: r.points), \(bind: reason(r)))"
+            }
+            // The conditional update of `write`, joined to the batch: only rows still at the version read change.
+            let keys = try await sql.raw("""
+                WITH v(submission_id, criterion, version, value, explanation, self_points, change_reason) AS (VALUES \(values.joined(separator: ", ")))
+                UPDATE answers SET value = v.value, b = '', explanation = v.explanation, self_points = v.self_points,
+                  updated_by = \(bind: actor), updated_at = \(bind: at), change_reason = v.change_reason, version = answers.version + 1
+                FROM v WHERE answers.submission_id = v.submission_id AND answers.criterion = v.criterion AND answers.version = v.version
+                RETURNING answers.submission_id, answers.criterion
+                """).all(decoding: Key.self)
+            for k in keys { written.insert("\(k.submission_id)|\(k.criterion)") }
+        }
+        return written
+    }
+
     /// The row as it stands now, for a conflict's answer.
     static func current(criterion: String, submission: UUID, on db: any Database) async throws -> Answer? {
         try await Answer.rows(try db.sql, where: "submission_id = \(bind: submission) AND criterion = \(bind: criterion)").first

@@ -230,6 +230,7 @@ struct FeedController: RouteCollection {
             let rows = try await store.ingestions(feed: feed.key, limit: 50).map { i -> FeedsPage.Row in
                 let status: (String, String) = switch i.status {
                 case "accepted": ("Đã nhận", "ok")
+                case "applying": ("Đang ghi vào các phiếu", "muted")
                 case "unchanged": ("Trùng lần trước, không đổi", "muted")
                 case "failed": ("Lỗi nguồn, không đổi", "need")
                 default: ("Bị từ chối", "need")

@@ -74,16 +74,21 @@ enum FeedIngestion {
                                            problems: text, storedName: stored, rows: data.rows.count, values: data.valueCount, in: ctx)
             return Outcome(ingestion: refused, repeated: false)
         }
-        let outcome = try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
+        // The file is taken whole in one transaction: the ingestion and its values. The answers they
+        // change follow in short transactions (`applyAnswers`), so that a month for thousands of units
+        // does not hold the database's one writer while focal points save; until the last is written the
+        // ingestion is `applying`, and a restart finishes it (`resume`).
+        let (ingestion, changed) = try await ctx.db.retryingTransaction(bodyWritesFirst: true) { tx in
             let store = try FeedStore(tx)
             try await store.lock(feed: feed.key)
             let ingestion = try await store.insert(feed: feed.key, sha256: sha, bytes: bytes.count, fileName: file, format: format.rawValue,
-                                                   source: arrival.source, by: arrival.by, at: now, status: .accepted, problems: "",
+                                                   source: arrival.source, by: arrival.by, at: now, status: .applying, problems: "",
                                                    storedName: stored, rows: data.rows.count, values: data.valueCount)
             let changed = try await writeValues(feed, matched, ingestion: ingestion.id, store: store)
-            let answers = try await writeAnswers(feed, units: changed.units, allUnits: units, ingestion: ingestion, at: now, store: store, on: tx)
-            return try await store.finish(ingestion.id, changed: changed.values, answersChanged: answers)
+            return (try await store.finish(ingestion.id, changed: changed.values, answersChanged: 0, status: .applying), changed)
         }
+        let answers = try await applyAnswers(feed, units: changed.units, allUnits: units, ingestion: ingestion, at: now, on: ctx.db)
+        let outcome = try await ctx.db.retryingWhenBusy { try await FeedStore(ctx.db).finish(ingestion.id, changed: changed.values, answersChanged: answers) }
         return Outcome(ingestion: outcome, repeated: false)
     }
 
@@ -178,78 +183,129 @@ enum FeedIngestion {
         return (changedUnits, fresh.count)
     }
 
+    /// The answer rows a transaction of `applyAnswers` writes at most: about 20 ms of the database's
+    /// one writer on SQLite, so a save waits for one of them at worst.
+    static let rowsPerTransaction = 1_000
+
     /// For every open period whose framework binds `feed`, the bound criteria of the units whose
-    /// values changed, written from all their current values; the number of answers changed.
-    static func writeAnswers(_ feed: Feed, units changed: Set<UUID>, allUnits: [FeedStore.UnitRow],
-                             ingestion: FeedStore.Ingestion, at now: Date, store: FeedStore, on db: any Database) async throws -> Int {
+    /// values changed, written from all their current values, a few units to a transaction; the
+    /// number of answers changed.
+    static func applyAnswers(_ feed: Feed, units changed: Set<UUID>, allUnits: [FeedStore.UnitRow],
+                             ingestion: FeedStore.Ingestion, at now: Date, on db: any Database) async throws -> Int {
         guard !changed.isEmpty else { return 0 }
         let unitsByID = Dictionary(uniqueKeysWithValues: allUnits.map { ($0.id, $0) })
+        let store = try FeedStore(db)
         var written = 0
-        var drops: [Drop] = []
         for level in try await store.openLevels() {
             guard let version = try await FrameworkVersion.find(level.framework_version_id, on: db) else { continue }
             let compiled = try FrameworkCatalog.compiled(version)
-            let bound = compiled.leaves.compactMap { position -> (node: FrameworkNode, binding: FeedBinding)? in
+            let bound = compiled.leaves.compactMap { position -> Bound? in
                 let node = compiled.nodes[position]
                 guard let binding = node.feed, binding.feed == feed.key, feed.field(binding.field) != nil else { return nil }
-                return (node, binding)
+                return Bound(node: node, binding: binding)
             }
             guard !bound.isEmpty else { continue }
             let candidates = changed.filter { unitsByID[$0]?.level == level.level }
             guard !candidates.isEmpty else { continue }
-            let participants = try await store.participants(period: level.period_id, units: Array(candidates))
-            guard !participants.isEmpty else { continue }
-            // Every current month of the framework's year, per unit and field.
-            var months: [UUID: [String: [FeedMonth: ScaledDecimal]]] = [:]
-            for v in try await store.current(feed: feed.key, units: participants.map(\.unit_id), months: nil) {
-                guard let month = FeedMonth(v.month), month.year == compiled.framework.year, let value = decimal(v.value) else { continue }
-                months[v.unit_id, default: [:]][v.field, default: [:]][month] = value
-            }
-            var submissions: [UUID: UUID] = [:]
-            for p in participants {
-                if let s = p.submission_id { submissions[p.unit_id] = s; continue }
-                guard months[p.unit_id] != nil else { continue }
-                let created = Submission(periodID: level.period_id, unitID: p.unit_id)
-                try await created.create(on: db)
-                submissions[p.unit_id] = created.id!
-            }
-            var answers: [String: FeedStore.AnswerState] = [:]
-            for a in try await store.answers(submissions: Array(submissions.values), criteria: bound.map(\.node.code)) {
-                answers["\(a.submission_id)|\(a.criterion)"] = a
-            }
-            for p in participants {
-                guard let submission = submissions[p.unit_id], let unit = unitsByID[p.unit_id], let unitMonths = months[p.unit_id] else { continue }
-                let tags = Set(UnitModel.tagList(unit.tags))
-                for (node, binding) in bound {
-                    guard node.applicability.applies(toUnitTagged: tags),
-                          let fieldMonths = unitMonths[binding.field],
-                          let (value, month) = binding.value(of: fieldMonths, year: compiled.framework.year) else { continue }
-                    // A value the criterion's rule cannot take refuses the whole ingestion, named: never skipped in silence.
-                    let typed: TypedAnswer, points: Int64
-                    switch FeedBinding.scoredAnswer(value, rule: node.rule!, max: node.max) {
-                    case .success(let scored): (typed, points) = scored
-                    case .failure(let problem):
-                        throw DomainError.invalid("Đơn vị \(unit.name), tiêu chí \(node.code) (trường \(binding.field), giá trị \(value.vietnamese)): \(problem.message); không số liệu nào được ghi.")
-                    }
-                    let existing = answers["\(submission)|\(node.code)"]
-                    // The same value of the same month: nothing to write (the provenance names the month).
-                    if let existing, existing.value == typed.value, existing.explanation.contains("tháng \(month.label) ") { continue }
-                    let reason = "Tự động từ \(feed.name), tháng \(month.label) (\(binding.combine.label)), nhận lúc \(DateText.dateTime(ingestion.received_at)) (lần nhận số \(ingestion.number))"
-                    // The explanation carries the provenance: the form, the exports and the change log show it with the value.
-                    let row = try await AnswerStore.write(.answer(value: typed.value, b: "", explanation: reason, points: points), criterion: node.code,
-                                                          submission: submission, version: existing?.version ?? 0,
-                                                          by: source(feed), reason: reason, at: now, on: db)
-                    // Inside the ingestion's transaction nobody else can have written the row since it was read.
-                    guard row != nil else { throw DomainError.conflict("Tiêu chí \(node.code) vừa được ghi bởi người khác; hãy nhận lại tệp.") }
-                    written += 1
-                    if let existing, let was = decimal(existing.value), let drop = feed.alertDrop, was - value > drop {
-                        drops.append(Drop(unit: unit, period: level.period_id, criterion: node.code, title: node.name, was: was, now: value, month: month))
-                    }
+            let participants = try await store.participants(period: level.period_id, units: Array(candidates)).map(\.unit_id).sorted()
+            for chunk in participants.chunked(max(1, rowsPerTransaction / bound.count)) {
+                written += try await db.retryingTransaction { tx in
+                    try await writeAnswers(feed, units: Array(chunk), level: level, year: compiled.framework.year, bound: bound,
+                                           unitsByID: unitsByID, ingestion: ingestion, at: now, on: tx)
                 }
             }
         }
-        try await alert(feed, drops, ingestion: ingestion, on: db)
         return written
+    }
+
+    /// A criterion bound to the feed.
+    struct Bound: Sendable {
+        var node: FrameworkNode
+        var binding: FeedBinding
+    }
+
+    /// One transaction of `applyAnswers`: the units' current values, submissions and answer rows
+    /// read inside it, so a save or another ingestion between two transactions is seen; the rows that
+    /// change written in batches of the one write path; the falls told.
+    static func writeAnswers(_ feed: Feed, units: [UUID], level: FeedStore.BoundLevel, year: Int, bound: [Bound],
+                             unitsByID: [UUID: FeedStore.UnitRow], ingestion: FeedStore.Ingestion, at now: Date, on db: any Database) async throws -> Int {
+        let store = try FeedStore(db)
+        // Every current month of the framework's year, per unit and field.
+        var months: [UUID: [String: [FeedMonth: ScaledDecimal]]] = [:]
+        for v in try await store.current(feed: feed.key, units: units, months: nil) {
+            guard let month = FeedMonth(v.month), month.year == year, let value = decimal(v.value) else { continue }
+            months[v.unit_id, default: [:]][v.field, default: [:]][month] = value
+        }
+        var submissions: [UUID: UUID] = [:]
+        var created: [Submission] = []
+        for p in try await store.participants(period: level.period_id, units: units) {
+            if let s = p.submission_id { submissions[p.unit_id] = s; continue }
+            guard months[p.unit_id] != nil else { continue }
+            let submission = Submission(periodID: level.period_id, unitID: p.unit_id)
+            submission.id = UUID()
+            created.append(submission)
+            submissions[p.unit_id] = submission.id!
+        }
+        if !created.isEmpty { try await created.create(on: db) }
+        var answers: [String: FeedStore.AnswerState] = [:]
+        for a in try await store.answers(submissions: Array(submissions.values), criteria: bound.map(\.node.code)) {
+            answers["\(a.submission_id)|\(a.criterion)"] = a
+        }
+        var rows: [AnswerStore.AnswerRow] = []
+        var drops: [Drop] = []
+        for unitID in units {
+            guard let submission = submissions[unitID], let unit = unitsByID[unitID], let unitMonths = months[unitID] else { continue }
+            let tags = Set(UnitModel.tagList(unit.tags))
+            for b in bound {
+                let node = b.node
+                guard node.applicability.applies(toUnitTagged: tags),
+                      let fieldMonths = unitMonths[b.binding.field],
+                      let (value, month) = b.binding.value(of: fieldMonths, year: year) else { continue }
+                // A value the criterion's rule cannot take refuses the whole ingestion, named: never skipped in silence.
+                let typed: TypedAnswer, points: Int64
+                switch FeedBinding.scoredAnswer(value, rule: node.rule!, max: node.max) {
+                case .success(let scored): (typed, points) = scored
+                case .failure(let problem):
+                    throw DomainError.invalid("Đơn vị \(unit.name), tiêu chí \(node.code) (trường \(b.binding.field), giá trị \(value.vietnamese)): \(problem.message); không số liệu nào được ghi.")
+                }
+                let existing = answers["\(submission)|\(node.code)"]
+                // The same value of the same month: nothing to write (the provenance names the month).
+                if let existing, existing.value == typed.value, existing.explanation.contains("tháng \(month.label) ") { continue }
+                // The explanation carries the provenance: the form, the exports and the change log show it with the value.
+                let reason = "Tự động từ \(feed.name), tháng \(month.label) (\(b.binding.combine.label)), nhận lúc \(DateText.dateTime(ingestion.received_at)) (lần nhận số \(ingestion.number))"
+                rows.append(.init(submission: submission, criterion: node.code, version: existing?.version ?? 0, value: typed.value,
+                                  explanation: reason, points: points))
+                if let existing, let was = decimal(existing.value), let drop = feed.alertDrop, was - value > drop {
+                    drops.append(Drop(unit: unit, period: level.period_id, criterion: node.code, title: node.name, was: was, now: value, month: month))
+                }
+            }
+        }
+        let written = try await AnswerStore.writeAnswers(rows, by: source(feed), reason: \.explanation, at: now, on: db)
+        // Read in this transaction, so nobody else can have written a row since: a row missing is a fault, not a race lost.
+        if let missed = rows.first(where: { !written.contains("\($0.submission)|\($0.criterion)") }) {
+            throw DomainError.conflict("Tiêu chí \(missed.criterion) vừa được ghi bởi người khác; hãy nhận lại tệp.")
+        }
+        try await alert(feed, drops, ingestion: ingestion, on: db)
+        return rows.count
+    }
+
+    /// Finishes the ingestions a stopped process left `applying`: their values were taken, and the
+    /// answers they change are written again from the current values (rows already written are
+    /// the same and left alone).
+    static func resume(_ app: Application, logger: Logger) async {
+        do {
+            let store = try FeedStore(app.db)
+            for pending in try await store.applying() {
+                guard let feed = app.feeds.feed(pending.feed_key) else { continue }
+                let units = try await store.units()
+                let changed = Set(try await store.units(of: pending.id))
+                let answers = try await applyAnswers(feed, units: changed, allUnits: units, ingestion: pending, at: app.clock.now(), on: app.db)
+                _ = try await app.db.retryingWhenBusy { try await FeedStore(app.db).finish(pending.id, changed: pending.changed, answersChanged: answers) }
+                logger.info("feed \(feed.key): ingestion \(pending.number) finished after a restart, \(answers) answers")
+            }
+        } catch {
+            logger.error("feeds: an unfinished ingestion could not be finished: \(String(reflecting: error))")
+        }
     }
 
     /// An automated criterion that fell by more than the feed's `alert_drop`.

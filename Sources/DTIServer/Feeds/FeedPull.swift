@@ -111,16 +111,18 @@ enum FeedPull {
     }
 }
 
-/// Pulls the due feeds every half minute while the server runs (not under tests, which call `FeedPull.sweep`).
+/// Finishes the ingestions a stopped process left unfinished, then pulls the due feeds every half
+/// minute while the server runs (not under tests, which call `FeedIngestion.resume` and `FeedPull.sweep`).
 final class FeedPullWorker: LifecycleHandler, @unchecked Sendable {
     // Set in didBoot, cancelled in shutdown (both on the application's lifecycle).
     private var task: Task<Void, Never>?
 
     func didBootAsync(_ application: Application) async throws {
-        guard application.feeds.feeds.contains(where: { if case .pull = $0.source { true } else { false } }) else { return }
         let logger = application.logger
+        let pulls = application.feeds.feeds.contains(where: { if case .pull = $0.source { true } else { false } })
         task = Task {
-            while !Task.isCancelled {
+            await FeedIngestion.resume(application, logger: logger)
+            while pulls && !Task.isCancelled {
                 _ = await FeedPull.sweep(application, logger: logger)
                 try? await Task.sleep(nanoseconds: 30_000_000_000)
             }

@@ -71,7 +71,9 @@ struct FeedStore {
     }
 
     /// `failed`: a pulled source gave nothing (timeout, error status, no connection); `problems` says why.
-    enum Status: String { case accepted, refused, unchanged, failed }
+    /// `applying`: the values are taken, the answers they change are being written (or were, when a
+    /// process stopped: `FeedIngestion.resume` finishes them).
+    enum Status: String { case accepted, applying, refused, unchanged, failed }
 
     static let ingestionColumns = "id, feed_key, number, sha256, byte_count, file_name, format, source, received_by, received_at, status, problems, stored_name, row_count, value_count, changed, answers_changed"
 
@@ -96,9 +98,10 @@ struct FeedStore {
     }
 
     /// The ingestion with what it changed, as it now stands.
-    func finish(_ id: UUID, changed: Int, answersChanged: Int) async throws -> Ingestion {
+    func finish(_ id: UUID, changed: Int, answersChanged: Int, status: Status = .accepted) async throws -> Ingestion {
         try await sql.raw("""
-            UPDATE feed_ingestions SET changed = \(bind: changed), answers_changed = \(bind: answersChanged) WHERE id = \(bind: id)
+            UPDATE feed_ingestions SET changed = \(bind: changed), answers_changed = \(bind: answersChanged), status = \(bind: status.rawValue)
+            WHERE id = \(bind: id)
             RETURNING \(unsafeRaw: Self.ingestionColumns)
             """).first(decoding: Ingestion.self)!
     }
@@ -124,7 +127,7 @@ struct FeedStore {
     /// The feed's last accepted ingestion: the data in use.
     func lastAccepted(feed: String) async throws -> Ingestion? {
         try await sql.raw("""
-            SELECT \(unsafeRaw: Self.ingestionColumns) FROM feed_ingestions WHERE feed_key = \(bind: feed) AND status = 'accepted' ORDER BY number DESC LIMIT 1
+            SELECT \(unsafeRaw: Self.ingestionColumns) FROM feed_ingestions WHERE feed_key = \(bind: feed) AND status IN ('accepted', 'applying') ORDER BY number DESC LIMIT 1
             """).first(decoding: Ingestion.self)
     }
 
@@ -132,11 +135,24 @@ struct FeedStore {
     func accepted(feed: String, sha256: String) async throws -> Ingestion? {
         try await sql.raw("""
             SELECT \(unsafeRaw: Self.ingestionColumns) FROM feed_ingestions
-            WHERE feed_key = \(bind: feed) AND sha256 = \(bind: sha256) AND status = 'accepted' ORDER BY number LIMIT 1
+            WHERE feed_key = \(bind: feed) AND sha256 = \(bind: sha256) AND status IN ('accepted', 'applying') ORDER BY number LIMIT 1
             """).first(decoding: Ingestion.self)
     }
 
+    /// Ingestions whose answers are not all written yet, oldest first.
+    func applying() async throws -> [Ingestion] {
+        try await sql.raw("""
+            SELECT \(unsafeRaw: Self.ingestionColumns) FROM feed_ingestions WHERE status = 'applying' ORDER BY received_at, number
+            """).all(decoding: Ingestion.self)
+    }
+
     // MARK: Values
+
+    /// The units an ingestion brought values for.
+    func units(of ingestion: UUID) async throws -> [UUID] {
+        struct Row: Decodable { var unit_id: UUID }
+        return try await sql.raw("SELECT DISTINCT unit_id FROM feed_values WHERE ingestion_id = \(bind: ingestion)").all(decoding: Row.self).map(\.unit_id)
+    }
 
     struct Value: Decodable, Sendable {
         var id: UUID
