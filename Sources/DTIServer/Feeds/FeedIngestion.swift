@@ -184,8 +184,9 @@ enum FeedIngestion {
     }
 
     /// The answer rows a transaction of `applyAnswers` writes at most: about 20 ms of the database's
-    /// one writer on SQLite, so a save waits for one of them at worst.
-    static let rowsPerTransaction = 1_000
+    /// one writer on SQLite, so a save waits for one of them at worst, and finds the lock free in the pause after it.
+    static let rowsPerTransaction = 500
+    static let pauseBetweenTransactions: UInt64 = 30_000_000
 
     /// For every open period whose framework binds `feed`, the bound criteria of the units whose
     /// values changed, written from all their current values, a few units to a transaction; the
@@ -213,6 +214,9 @@ enum FeedIngestion {
                     try await writeAnswers(feed, units: Array(chunk), level: level, year: compiled.framework.year, bound: bound,
                                            unitsByID: unitsByID, ingestion: ingestion, at: now, on: tx)
                 }
+                // A pause between transactions: a save waiting in SQLite's busy handler retries every
+                // 25 ms or so and would otherwise find the next transaction already holding the lock.
+                try await Task.sleep(nanoseconds: pauseBetweenTransactions)
             }
         }
         return written
