@@ -916,6 +916,16 @@ class Journey:
         # Reloading the page after a send does not send again (post, redirect, get).
         admin.reload()
         expect(admin.locator("#feed-dvc-766 table.ingestions tbody tr")).to_have_count(3)
+        # The form names each automated value's ingestion; the link leads back to what it brought (ADR 0046).
+        admin.goto(self.base + "/periods")
+        admin.get_by_role("link", name=re.compile("năm 2026")).first.click()
+        period = re.search(r"/periods/([0-9A-Fa-f-]{36})", admin.url).group(1)
+        admin.goto(f"{self.base}/periods/{period}/units/24133")
+        row = self.cell(admin, "6.10")
+        row.scroll_into_view_if_needed()
+        self.look(admin, "33-form-source-link")
+        row.get_by_role("link", name="xem lần nhận số 2").click()
+        expect(admin.locator("#ket-qua")).to_contain_text("Đã nhận tệp sua-thang-11.csv (lần nhận số 2)")
         admin.context.close()
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -927,6 +937,7 @@ class Journey:
         expect(row).to_contain_text("Tự động từ Chỉ số phục vụ người dân, doanh nghiệp")
         expect(row).to_contain_text("tháng 11/2026")
         expect(row.locator("input, select, textarea")).to_have_count(0)
+        expect(row.get_by_role("link", name=re.compile("xem lần nhận số"))).to_have_count(0)
         row.scroll_into_view_if_needed()
         self.look(focal, "32-form-automatic")
         focal.context.close()
