@@ -54,24 +54,24 @@ enum AnswerStore {
         var value: String
         var explanation: String
         var points: Int64
+        /// Why, as the change log keeps it.
+        var reason: String
     }
 
     /// Many rows' own answers by one writer (a feed's ingestion): the same insert and conditional
     /// update as `write`, a few hundred rows to a statement, so the triggers still log each changed
     /// field and raise each submission's revision. Returns the keys (`submission|criterion`) of the
     /// rows written; a row missing from them had been written by someone else meanwhile.
-    static func writeAnswers(_ rows: [AnswerRow], by actor: String, reason: (AnswerRow) -> String, at: Date,
-                             on db: any Database) async throws -> Set<String> {
+    static func writeAnswers(_ rows: [AnswerRow], by actor: String, at: Date, on db: any Database) async throws -> Set<String> {
         let sql = try db.sql
         struct Key: Decodable { var submission_id: UUID; var criterion: String }
         var written: Set<String> = []
         for chunk in rows.filter({ $0.version == 0 }).chunked(150) {
             let values: [SQLQueryString] = chunk.map { r in
-                "(\(bind: UUID()), \(bind: r.submission), \(bind: r.criterion), \(bind: r.value), '', \(bind: r.explanation), \(bind: r.points), NULL, '', '', NULL, '', '', 1, \(bind: actor), \(bind: at), \(bind: reason(r)))"
+                "(\(bind: UUID()), \(bind: r.submission), \(bind: r.criterion), \(bind: r.value), '', \(bind: r.explanation), \(bind: r.points), NULL, '', '', NULL, '', '', 1, \(bind: actor), \(bind: at), \(bind: r.reason))"
             }
             let keys = try await sql.raw("""
-                INSERT INTO answers (id, submission_id, criterion, value, b, explanation, self_points, evaluator_points, evaluator_comment,
-                  evaluator_by, council_points, council_reason, council_by, version, updated_by, updated_at, change_reason)
+                INSERT INTO answers (\(unsafeRaw: insertColumns))
                 VALUES \(values.joined(separator: ", "))
                 ON CONFLICT (submission_id, criterion) DO NOTHING
                 RETURNING submission_id, criterion
@@ -80,7 +80,7 @@ enum AnswerStore {
         }
         for chunk in rows.filter({ $0.version > 0 }).chunked(150) {
             let values: [SQLQueryString] = chunk.map { r in
-                "(\(bind: r.submission), \(bind: r.criterion), \(bind: r.version), \(bind: r.value), \(bind: r.explanation), \(bind: r.points), \(bind: reason(r)))"
+                "(\(bind: r.submission), \(bind: r.criterion), \(bind: r.version), \(bind: r.value), \(bind: r.explanation), \(bind: r.points), \(bind: r.reason))"
             }
             // The conditional update of `write`, joined to the batch: only rows still at the version read change.
             let keys = try await sql.raw("""
@@ -102,6 +102,12 @@ enum AnswerStore {
 
     // MARK: Statements
 
+    /// The columns a first row names, in the order of its values (`insert` and `writeAnswers`).
+    static let insertColumns = """
+        id, submission_id, criterion, value, b, explanation, self_points, evaluator_points, evaluator_comment, \
+        evaluator_by, council_points, council_reason, council_by, version, updated_by, updated_at, change_reason
+        """
+
     /// The columns every statement returns, as the answers' read names them.
     static let returned = Answer.columns.joined(separator: ", ")
 
@@ -120,8 +126,7 @@ enum AnswerStore {
         case .council(let p, let r): (council, councilReason, councilBy) = (p, r, actor)
         }
         return """
-            INSERT INTO answers (id, submission_id, criterion, value, b, explanation, self_points, evaluator_points, evaluator_comment,
-              evaluator_by, council_points, council_reason, council_by, version, updated_by, updated_at, change_reason)
+            INSERT INTO answers (\(unsafeRaw: insertColumns))
             VALUES (\(bind: UUID()), \(bind: submission), \(bind: criterion), \(bind: value), \(bind: b), \(bind: explanation), \(bind: selfPoints),
               \(bind: evaluator), \(bind: comment), \(bind: evaluatorBy), \(bind: council), \(bind: councilReason), \(bind: councilBy),
               1, \(bind: actor), \(bind: at), \(bind: reason))

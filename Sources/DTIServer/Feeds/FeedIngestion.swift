@@ -196,7 +196,7 @@ enum FeedIngestion {
         guard !changed.isEmpty else { return 0 }
         let unitsByID = Dictionary(uniqueKeysWithValues: allUnits.map { ($0.id, $0) })
         let store = try FeedStore(db)
-        var written = 0
+        var written = 0, first = true
         for level in try await store.openLevels() {
             guard let version = try await FrameworkVersion.find(level.framework_version_id, on: db) else { continue }
             let compiled = try FrameworkCatalog.compiled(version)
@@ -210,13 +210,14 @@ enum FeedIngestion {
             guard !candidates.isEmpty else { continue }
             let participants = try await store.participants(period: level.period_id, units: Array(candidates)).map(\.unit_id).sorted()
             for chunk in participants.chunked(max(1, rowsPerTransaction / bound.count)) {
+                // A pause between transactions (none before the first): a save waiting in SQLite's busy
+                // handler retries every 25 ms or so and would otherwise find the next one holding the lock.
+                if !first { try await Task.sleep(nanoseconds: pauseBetweenTransactions) }
+                first = false
                 written += try await db.retryingTransaction { tx in
                     try await writeAnswers(feed, units: Array(chunk), level: level, year: compiled.framework.year, bound: bound,
                                            unitsByID: unitsByID, ingestion: ingestion, at: now, on: tx)
                 }
-                // A pause between transactions: a save waiting in SQLite's busy handler retries every
-                // 25 ms or so and would otherwise find the next transaction already holding the lock.
-                try await Task.sleep(nanoseconds: pauseBetweenTransactions)
             }
         }
         return written
@@ -265,12 +266,14 @@ enum FeedIngestion {
                 guard node.applicability.applies(toUnitTagged: tags),
                       let fieldMonths = unitMonths[b.binding.field],
                       let (value, month) = b.binding.value(of: fieldMonths, year: year) else { continue }
-                // A value the criterion's rule cannot take refuses the whole ingestion, named: never skipped in silence.
+                // A value the criterion's rule cannot take is an error, named, never skipped in silence. It cannot arise
+                // today (values are read as non-negative numbers; frameworks bind only tiers and capped counts,
+                // which take any); were it to, the values stay taken, the ingestion `applying`, and the message says so.
                 let typed: TypedAnswer, points: Int64
                 switch FeedBinding.scoredAnswer(value, rule: node.rule!, max: node.max) {
                 case .success(let scored): (typed, points) = scored
                 case .failure(let problem):
-                    throw DomainError.invalid("Đơn vị \(unit.name), tiêu chí \(node.code) (trường \(b.binding.field), giá trị \(value.vietnamese)): \(problem.message); không số liệu nào được ghi.")
+                    throw DomainError.invalid("Đơn vị \(unit.name), tiêu chí \(node.code) (trường \(b.binding.field), giá trị \(value.vietnamese)): \(problem.message); số liệu của tệp đã được giữ nhưng chưa ghi được vào các phiếu.")
                 }
                 let existing = answers["\(submission)|\(node.code)"]
                 // The same value of the same month: nothing to write (the provenance names the month).
@@ -278,13 +281,13 @@ enum FeedIngestion {
                 // The explanation carries the provenance: the form, the exports and the change log show it with the value.
                 let reason = "Tự động từ \(feed.name), tháng \(month.label) (\(b.binding.combine.label)), nhận lúc \(DateText.dateTime(ingestion.received_at)) (lần nhận số \(ingestion.number))"
                 rows.append(.init(submission: submission, criterion: node.code, version: existing?.version ?? 0, value: typed.value,
-                                  explanation: reason, points: points))
+                                  explanation: reason, points: points, reason: reason))
                 if let existing, let was = decimal(existing.value), let drop = feed.alertDrop, was - value > drop {
                     drops.append(Drop(unit: unit, period: level.period_id, criterion: node.code, title: node.name, was: was, now: value, month: month))
                 }
             }
         }
-        let written = try await AnswerStore.writeAnswers(rows, by: source(feed), reason: \.explanation, at: now, on: db)
+        let written = try await AnswerStore.writeAnswers(rows, by: source(feed), at: now, on: db)
         // Read in this transaction, so nobody else can have written a row since: a row missing is a fault, not a race lost.
         if let missed = rows.first(where: { !written.contains("\($0.submission)|\($0.criterion)") }) {
             throw DomainError.conflict("Tiêu chí \(missed.criterion) vừa được ghi bởi người khác; hãy nhận lại tệp.")
@@ -299,9 +302,11 @@ enum FeedIngestion {
     static func resume(_ app: Application, logger: Logger) async {
         do {
             let store = try FeedStore(app.db)
-            for pending in try await store.applying() {
+            let unfinished = try await store.applying()
+            guard !unfinished.isEmpty else { return }
+            let units = try await store.units()
+            for pending in unfinished {
                 guard let feed = app.feeds.feed(pending.feed_key) else { continue }
-                let units = try await store.units()
                 let changed = Set(try await store.units(of: pending.id))
                 let answers = try await applyAnswers(feed, units: changed, allUnits: units, ingestion: pending, at: app.clock.now(), on: app.db)
                 _ = try await app.db.retryingWhenBusy { try await FeedStore(app.db).finish(pending.id, changed: pending.changed, answersChanged: answers) }
