@@ -26,7 +26,7 @@ struct AssessmentContext {
         // The names of the people the page shows (uploaders, authors in the threads), and only when it shows some.
         let people = Set(context.evidence.map(\.uploadedBy) + context.threads.values.flatMap { $0.messages.map(\.author) })
         if !people.isEmpty { context.names = try await AccountDirectory.displayNames(of: people, on: db) }
-        if [.administrator, .evaluator, .councilMember].contains(user.role) {
+        if user.role.isReviewer {
             context.warnings = try await warnings(a, on: db)
         }
         context.sources = try await FeedProvenance.load(a, on: db)

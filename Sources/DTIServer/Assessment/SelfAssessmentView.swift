@@ -222,7 +222,7 @@ struct SelfAssessmentView: Content {
             row.automatic = node.feed != nil
             if let source = context.sources[node.code] {
                 row.source = source
-                if [.administrator, .evaluator, .councilMember].contains(user.role) {
+                if user.role.isReviewer {
                     row.sourceLink = "/feeds?feed=\(source.feed.urlPathEncoded)&ingestion=\(source.ingestion)#ket-qua"
                 }
             }

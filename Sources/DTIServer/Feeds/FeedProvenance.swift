@@ -21,16 +21,15 @@ struct FeedProvenance: Content, Equatable {
     /// a stored date may come back rounded.
     static func of(_ binding: FeedBinding, year: Int, received: [FeedStore.Received], asOf: Date) -> FeedProvenance? {
         let limit = asOf.addingTimeInterval(0.001)
-        var known: [FeedMonth: FeedStore.Received] = [:]
+        var known: [FeedMonth: (received: FeedStore.Received, value: ScaledDecimal)] = [:]
         for r in received where r.field == binding.field && r.received_at <= limit && (r.superseded_at.map { $0 > limit } ?? true) {
-            guard let month = FeedMonth(r.month), month.year == year, FeedIngestion.decimal(r.value) != nil else { continue }
-            if let other = known[month], other.number > r.number { continue }
-            known[month] = r
+            guard let month = FeedMonth(r.month), month.year == year, let value = FeedIngestion.decimal(r.value) else { continue }
+            if let other = known[month], other.received.number > r.number { continue }
+            known[month] = (r, value)
         }
-        let values = known.compactMapValues { FeedIngestion.decimal($0.value) }
-        guard let (_, month) = binding.value(of: values, year: year) else { return nil }
+        guard let (_, month) = binding.value(of: known.mapValues(\.value), year: year) else { return nil }
         // The months the value counts: the latest alone, or every month so far.
-        let counted = binding.combine == .latest ? [known[month]!] : known.filter { $0.key <= month }.map(\.value)
+        let counted = binding.combine == .latest ? [known[month]!.received] : known.filter { $0.key <= month }.map(\.value.received)
         let newest = counted.max { $0.number < $1.number }!
         return FeedProvenance(feed: binding.feed, field: binding.field, month: month.description, ingestion: newest.number, receivedAt: newest.received_at)
     }

@@ -15,16 +15,17 @@ enum FrameworkCatalog {
     /// different content under an existing key and version is refused, and so
     /// is a criterion filled from a feed (or a field of it) the server does not know.
     static func importYAML(_ text: String, file: String, feeds: [Feed], on db: any Database) async throws -> ImportOutcome {
+        func invalid(_ problems: [TableProblem]) -> Abort {
+            Abort(.unprocessableEntity, reason: "Tệp bộ chỉ số không hợp lệ:\n" + problems.map(\.description).joined(separator: "\n"))
+        }
         let framework: Framework
         do {
             framework = try FrameworkLoader.parse(text, file: file)
         } catch {
-            throw Abort(.unprocessableEntity, reason: "Tệp bộ chỉ số không hợp lệ:\n" + error.problems.map(\.description).joined(separator: "\n"))
+            throw invalid(error.problems)
         }
         let unknown = FeedLoader.check(framework, feeds: feeds, file: file)
-        guard unknown.isEmpty else {
-            throw Abort(.unprocessableEntity, reason: "Tệp bộ chỉ số không hợp lệ:\n" + unknown.map(\.description).joined(separator: "\n"))
-        }
+        guard unknown.isEmpty else { throw invalid(unknown) }
         let sha = SHA256.hash(data: Data(text.utf8)).hex
         if let existing = try await FrameworkVersion.query(on: db)
             .filter(\.$key == framework.id).filter(\.$version == framework.version).first() {

@@ -21,4 +21,8 @@ public enum Role: String, Codable, CaseIterable, Sendable {
 
     /// Roles whose account belongs to one unit.
     public var isUnitRole: Bool { self == .focalPoint || self == .unitLeader }
+
+    /// The administrator, evaluators and the council: who read the reviewers' warnings, the season
+    /// board and the feeds' pages.
+    public var isReviewer: Bool { self == .administrator || self == .evaluator || self == .councilMember }
 }

@@ -25,7 +25,7 @@ struct Layout: Encodable {
         self.isAdmin = user?.role == .administrator
         self.isSignedIn = user != nil
         self.unread = request.storage[UnreadCountMiddleware.Key.self] ?? 0
-        self.isReviewer = [.administrator, .evaluator, .councilMember].contains(user?.role)
+        self.isReviewer = user?.role.isReviewer ?? false
     }
 }
 
